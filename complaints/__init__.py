@@ -1,0 +1,1 @@
+"""The AppWatch domain: complaints, apps and their operators, rectification cases and notices."""
