@@ -1,0 +1,106 @@
+"""Persona fixtures (alice and bob are consumers, olivia and oscar operators of two different
+companies, rita a regulator, ada an admin) and the rules for service-backed tests.
+
+Tests marked `postgres` need DATABASE_URL pointing at PostgreSQL; tests marked `redis` need
+CELERY_BROKER_URL pointing at Redis. Outside CI they skip with the reason; in CI (CI=true)
+a missing service fails them.
+"""
+
+import os
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from complaints.models import CompanyMembership
+from tests.factories import AppFactory, CompanyFactory
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _service_missing(item) -> str | None:
+    from django.db import connection
+
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        return "needs PostgreSQL: set DATABASE_URL=postgres://…"
+    if item.get_closest_marker("redis"):
+        url = os.environ.get("CELERY_BROKER_URL", "")
+        if not url.startswith("redis"):
+            return "needs Redis: set CELERY_BROKER_URL=redis://…"
+        import redis
+
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+        except redis.RedisError as exc:
+            return f"Redis at {url} is not answering: {exc}"
+    return None
+
+
+def pytest_runtest_setup(item):
+    reason = _service_missing(item)
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI requires this service: {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+def _user(username: str, group: str | None, **extra) -> User:
+    user = User.objects.create_user(username=username, email=f"{username}@example.com", password="pw-" + username, **extra)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return _user("alice", "consumer")
+
+
+@pytest.fixture
+def bob(db) -> User:
+    return _user("bob", "consumer")
+
+
+@pytest.fixture
+def company(db):
+    return CompanyFactory(name="甲科技有限公司", name_en="Alpha Tech")
+
+
+@pytest.fixture
+def other_company(db):
+    return CompanyFactory(name="乙网络有限公司", name_en="Beta Net")
+
+
+@pytest.fixture
+def app(company):
+    return AppFactory(name="快送外卖", aliases=["KuaiSong", "快送"], package_name="com.kuaisong.food", operator=company)
+
+
+@pytest.fixture
+def other_app(other_company):
+    return AppFactory(name="云途出行", aliases=["YunTu"], package_name="com.yuntu.ride", operator=other_company)
+
+
+@pytest.fixture
+def olivia(company) -> User:
+    """Operator of `company` (and so of `app`)."""
+    user = _user("olivia", "operator")
+    CompanyMembership.objects.create(user=user, company=company)
+    return user
+
+
+@pytest.fixture
+def oscar(other_company) -> User:
+    """Operator of `other_company` — not of `app`."""
+    user = _user("oscar", "operator")
+    CompanyMembership.objects.create(user=user, company=other_company)
+    return user
+
+
+@pytest.fixture
+def rita(db) -> User:
+    return _user("rita", "regulator", is_staff=True)
+
+
+@pytest.fixture
+def ada(db) -> User:
+    return _user("ada", "admin", is_staff=True, is_superuser=True)
