@@ -13,3 +13,6 @@ STORAGES = {
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}}
 AXES_ENABLED = True
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# Tasks run in-process in tests even when CELERY_BROKER_URL is set; the integration tests
+# that need a real worker switch this off for themselves.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,0 +1,64 @@
+# AppWatch. `make run` and `make test` set up everything they need on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run setup install test test-setup lint format bench worker beat clean
+
+run: setup
+	@echo "AppWatch on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	$(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile -
+
+setup: install
+	$(PY) manage.py compile_translations
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_data
+	$(PY) manage.py train_classifier --if-none-active
+	$(PY) manage.py collectstatic --noinput -v 0
+
+# Dependencies: Python packages pinned by constraints.txt, chart libraries from npm.
+install: $(STAMP) node_modules/.installed
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Browser tests drive Debian's Chromium; install it once if the machine lacks it.
+test-setup: install
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+		|| echo "Chromium could not be installed; browser tests will report it."; \
+	fi
+	$(PY) manage.py compile_translations
+
+test: test-setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: setup
+	$(PY) -m benchmarks.run
+
+worker: setup
+	$(VENV)/bin/celery -A config worker --loglevel=info
+
+beat: setup
+	$(VENV)/bin/celery -A config beat --loglevel=info --schedule var/celerybeat-schedule
+
+clean:
+	rm -rf $(VENV) node_modules var
