@@ -413,6 +413,8 @@ class Case(models.Model):
     escalation = models.CharField(_("escalation measure"), max_length=16, choices=Escalation.choices, blank=True)
     verification_notes = models.TextField(_("verification notes"), blank=True)
     recurrence_count = models.PositiveSmallIntegerField(_("recurrences"), default=0)
+    # Notices and emails to the operator are written in this language.
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
@@ -596,3 +598,26 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Events are append-only.")
+
+
+class SavedFilter(models.Model):
+    """A regulator's named set of queue filters (the query string of the triage or case list)."""
+
+    class Scope(models.TextChoices):
+        TRIAGE = "triage", _("triage queue")
+        CASES = "cases", _("case list")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    scope = models.CharField(_("list"), max_length=10, choices=Scope.choices, default=Scope.TRIAGE)
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "scope", "name"], name="unique_saved_filter_name")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.name}"
