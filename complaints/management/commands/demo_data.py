@@ -1,0 +1,420 @@
+"""Load a year of fictional demo data: companies, apps, ~3,000 complaints in every category and
+status, cases at every stage (overdue included), and one demo user per role.
+
+Idempotent: a second run finds the data in place, adds nothing, and prints the users again.
+Everything goes through the services, backdated with their `at` argument, so the history is
+the same as real use would leave.
+"""
+
+import datetime
+import json
+import random
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from stdnum.cn import uscc
+
+from complaints.errors import DomainError
+from complaints.models import App, Case, Category, Company, CompanyMembership, Complaint, Event
+
+SEED = 20261121
+DEMO_USERS = [
+    # username, password, group, staff
+    ("consumer", "demo-consumer-2026", "consumer", False),
+    ("operator", "demo-operator-2026", "operator", False),
+    ("regulator", "demo-regulator-2026", "regulator", True),
+    ("admin", "demo-admin-2026", "admin", True),
+]
+
+# Fictional company and app names, put together from parts.
+_PREFIXES = [
+    ("星河", "Xinghe"), ("云帆", "Yunfan"), ("速达", "Suda"), ("乐享", "Lexiang"), ("智联", "Zhilian"),
+    ("优选", "Youxuan"), ("蓝鲸", "Lanjing"), ("青橙", "Qingcheng"), ("快马", "Kuaima"), ("同行", "Tongxing"),
+    ("金穗", "Jinsui"), ("点点", "Diandian"), ("微光", "Weiguang"), ("悦动", "Yuedong"), ("鹿鸣", "Luming"),
+    ("启明", "Qiming"), ("易购", "Yigou"), ("拾光", "Shiguang"), ("飞鱼", "Feiyu"), ("果然", "Guoran"),
+    ("橙子", "Chengzi"), ("远山", "Yuanshan"), ("小鹿", "Xiaolu"), ("明途", "Mingtu"), ("百川", "Baichuan"),
+]
+_INDUSTRIES = [("网络科技", "Network Technology"), ("信息技术", "Information Technology"), ("电子商务", "E-Commerce"), ("数字科技", "Digital Technology")]
+_CITIES = [("北京", "京", "11"), ("上海", "沪", "31"), ("杭州", "浙", "33"), ("深圳", "粤", "44"), ("成都", "川", "51"), ("武汉", "鄂", "42")]
+_APP_KINDS = [
+    ("外卖", "Food", "food"), ("出行", "Ride", "ride"), ("商城", "Mall", "mall"), ("旅行", "Trip", "travel"),
+    ("短视频", "Clips", "video"), ("借钱", "Loan", "loan"), ("课堂", "Class", "edu"), ("健康", "Health", "health"),
+    ("游戏", "Games", "game"), ("音乐", "Music", "music"), ("手电筒", "Torch", "tools"), ("天气", "Weather", "weather"),
+    ("钱包", "Wallet", "wallet"), ("二手", "Resale", "resale"), ("停车", "Parking", "parking"),
+]
+_STORES = ["华为应用市场", "小米应用商店", "OPPO软件商店", "vivo应用商店", "App Store", "应用宝"]
+_FALLBACK_TEXTS = {
+    "over_permission": "不给通讯录权限就打不开，拒绝以后每次启动都弹窗要。",
+    "illegal_collection": "手机隐私报告显示这个应用在后台反复读取剪贴板和位置。",
+    "data_sharing_leak": "刚下单就接到陌生电话，对方清楚说出我的订单和地址。",
+    "price_discrimination": "同一间房同一天，我的账号比朋友的贵了六十多块。",
+    "fraud": "自称客服打电话说要给我退款，让我扫码，结果被转走两千元。",
+    "unauthorized_charges": "试用期结束自动扣了年费，之前完全没有提醒。",
+    "account_cancellation": "找不到注销入口，客服说要上传手持身份证照片还要等三十天。",
+    "misleading_popups": "开屏广告稍微晃一下手机就跳到购物应用，关不掉。",
+    "other": "外卖送达晚了一个半小时，饭菜都凉了，商家也不理。",
+}
+
+
+def demo_credit_code(n: int) -> str:
+    body = f"9133{n:04d}MA{n:08d}"[:17]
+    body = body.replace("I", "J").replace("O", "P")
+    return body + uscc.calc_check_digit(body)
+
+
+class Command(BaseCommand):
+    help = "Load fictional demo data (idempotent) and print the demo users' passwords."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--complaints", type=int, default=3000)
+        parser.add_argument("--companies", type=int, default=50)
+        parser.add_argument("--apps", type=int, default=80)
+
+    def handle(self, *args, complaints: int, companies: int, apps: int, **options):
+        users = self._users()
+        if Company.objects.filter(credit_code=demo_credit_code(1)).exists():
+            self.stdout.write("Demo data already loaded; nothing added.")
+        else:
+            self.rng = random.Random(SEED)
+            self.today = timezone.localdate()
+            company_rows = self._companies(companies)
+            app_rows = self._apps(apps, company_rows)
+            CompanyMembership.objects.get_or_create(user=users["operator"], company=self._busiest_company(app_rows))
+            self._complaints(complaints, app_rows, users)
+            self._cases(users)
+        self._report(users)
+
+    # --- people ----------------------------------------------------------------------------
+
+    def _users(self) -> dict[str, User]:
+        users = {}
+        for username, password, group, staff in DEMO_USERS:
+            user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@appwatch.demo"})
+            if created:
+                user.set_password(password)
+            user.is_staff = staff
+            user.is_superuser = group == "admin"
+            user.save()
+            user.groups.add(Group.objects.get(name=group))
+            users[group] = user
+        return users
+
+    def _report(self, users):
+        self.stdout.write(
+            f"Demo data: {Company.objects.count()} companies, {App.objects.count()} apps, "
+            f"{Complaint.objects.count()} complaints, {Case.objects.count()} cases, {Event.objects.count()} events."
+        )
+        self.stdout.write("Demo users (username / password):")
+        for username, password, group, _ in DEMO_USERS:
+            self.stdout.write(f"  {group:<10} {username} / {password}")
+
+    # --- registry --------------------------------------------------------------------------
+
+    def _companies(self, count: int) -> list[Company]:
+        rows = []
+        for n in range(1, count + 1):
+            (zh, en) = _PREFIXES[(n - 1) % len(_PREFIXES)]
+            (ind_zh, ind_en) = _INDUSTRIES[(n - 1) // len(_PREFIXES) % len(_INDUSTRIES)]
+            city, _, _ = _CITIES[n % len(_CITIES)]
+            rows.append(
+                Company.objects.create(
+                    name=f"{city}{zh}{ind_zh}有限公司",
+                    name_en=f"{en} {ind_en} Co., Ltd.",
+                    credit_code=demo_credit_code(n),
+                    contact_name="合规专员",
+                    contact_email=f"compliance{n}@{en.lower()}.example",
+                    contact_phone=f"0571-8{n:03d}{n:04d}"[:13],
+                    address=f"{city}市示例路{n}号",
+                )
+            )
+        return rows
+
+    def _apps(self, count: int, companies: list[Company]) -> list[App]:
+        rows = []
+        used = set()
+        for n in range(count):
+            company = companies[n % len(companies)] if n < len(companies) else self.rng.choice(companies)
+            prefix_zh, prefix_en = _PREFIXES[self.rng.randrange(len(_PREFIXES))]
+            kind_zh, kind_en, slug = _APP_KINDS[n % len(_APP_KINDS)]
+            name = f"{prefix_zh}{kind_zh}"
+            if name in used:
+                name = f"{prefix_zh}{kind_zh}{n}"
+            used.add(name)
+            city = _CITIES[n % len(_CITIES)]
+            platform = self.rng.choice([App.Platform.MULTI, App.Platform.ANDROID, App.Platform.IOS, App.Platform.MINI_PROGRAM])
+            rows.append(
+                App.objects.create(
+                    name=name,
+                    aliases=[f"{prefix_en} {kind_en}", f"{prefix_zh}{kind_zh}APP"],
+                    package_name=f"com.{prefix_en.lower()}.{slug}{n}",
+                    platform=platform,
+                    stores=self.rng.sample(_STORES, 3),
+                    filing_number=f"{city[1]}ICP备{20230000 + n * 37:08d}号-{self.rng.randint(1, 9)}A",
+                    operator=company,
+                    versions_seen=[f"{self.rng.randint(3, 12)}.{self.rng.randint(0, 9)}.{self.rng.randint(0, 20)}"],
+                )
+            )
+        return rows
+
+    def _busiest_company(self, apps: list[App]) -> Company:
+        return apps[0].operator
+
+    # --- complaints ------------------------------------------------------------------------
+
+    def _corpus(self) -> list[dict]:
+        rows = []
+        for path in sorted((Path(settings.BASE_DIR) / "classifier" / "corpus").glob("*.jsonl")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except json.JSONDecodeError:
+                        continue
+        if not rows:
+            rows = [{"text": text, "labels": [code], "lang": "zh"} for code, text in _FALLBACK_TEXTS.items()]
+        return rows
+
+    def _complaints(self, count: int, apps: list[App], users: dict[str, User]) -> None:
+        from complaints.services.intake import complaint_submit
+
+        corpus = self._corpus()
+        # A few apps draw most complaints, as in real life.
+        weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(apps))]
+        now = timezone.now()
+        self.stdout.write(f"Filing {count} complaints …")
+        for i in range(count):
+            row = self.rng.choice(corpus)
+            app = self.rng.choices(apps, weights=weights)[0]
+            # Older complaints first; more of them recently.
+            age_days = int(365 * (self.rng.random() ** 1.4))
+            submitted_at = now - datetime.timedelta(days=age_days, minutes=self.rng.randrange(0, 24 * 60))
+            amount = None
+            labels = [code for code in row.get("labels", []) if code]
+            if {"fraud", "unauthorized_charges", "price_discrimination"} & set(labels):
+                amount = Decimal(self.rng.choice([6, 12, 18, 25, 30, 68, 99, 128, 198, 368, 520, 1200, 3800, 12000]))
+            submitter = users["consumer"] if i % 97 == 0 else None
+            complaint, _token = complaint_submit(
+                description=row["text"],
+                app=app,
+                app_name=app.name,
+                occurred_date=(submitted_at - datetime.timedelta(days=self.rng.randint(0, 5))).date(),
+                amount=amount,
+                channel=self.rng.choice([Complaint.Channel.WEB] * 6 + [Complaint.Channel.API, Complaint.Channel.HOTLINE]),
+                language="en" if row.get("lang") == "en" else "zh-hans",
+                consent_share_with_operator=self.rng.random() < 0.8,
+                consent_publish=self.rng.random() < 0.5,
+                submitter=submitter,
+                contact_email=submitter.email if submitter else "",
+                submitted_at=submitted_at,
+            )
+            self._ensure_labelled(complaint, labels, submitted_at)
+            self._advance(complaint, labels, age_days, submitted_at, users)
+            if (i + 1) % 500 == 0:
+                self.stdout.write(f"  {i + 1} filed")
+
+    def _ensure_labelled(self, complaint: Complaint, labels: list[str], submitted_at) -> None:
+        """Without an active model the worker leaves complaints unlabelled; the demo then uses
+        the labels its corpus text was written with, recorded as a system step."""
+        from complaints.services.events import complaint_move
+
+        complaint.refresh_from_db()
+        at = submitted_at + datetime.timedelta(seconds=self.rng.randint(2, 40))
+        # Events the classifier wrote just now belong at filing time.
+        Event.objects.filter(complaint=complaint).update(created_at=at)
+        if complaint.status != Complaint.Status.SUBMITTED:
+            return
+        if self.rng.random() < 0.03:
+            return  # a few still waiting for the worker
+        categories = list(Category.objects.filter(code__in=labels or ["other"]))
+        confidence = round(self.rng.uniform(0.35, 0.99), 2)
+        with transaction.atomic():
+            complaint.categories.set(categories)
+            complaint.confidence = confidence
+            complaint.label_source = Complaint.LabelSource.MODEL
+            complaint.classified_at = at
+            target = Complaint.Status.CLASSIFIED if confidence >= settings.CLASSIFIER_CONFIDENCE_THRESHOLD else Complaint.Status.NEEDS_REVIEW
+            complaint_move(
+                complaint=complaint,
+                to_status=target,
+                actor_role="system",
+                reason="demo labels",
+                extra_fields=("confidence", "label_source", "classified_at"),
+                at=at,
+            )
+
+    def _advance(self, complaint: Complaint, labels: list[str], age_days: int, submitted_at, users) -> None:
+        """Take a complaint as far along its lifecycle as its age makes plausible."""
+        from complaints.services import operators, triage
+
+        if complaint.status == Complaint.Status.SUBMITTED:
+            return
+        regulator = users["regulator"]
+        roll = self.rng.random()
+        decided_at = submitted_at + datetime.timedelta(days=min(age_days, self.rng.randint(0, 6)), hours=self.rng.randint(1, 8))
+        if age_days < 6 and roll < 0.6:
+            return  # still in the triage queue
+        try:
+            if roll < 0.04:
+                triage.complaint_request_info(
+                    complaint=complaint, actor=regulator, question="请补充订单截图和扣费记录。", at=decided_at
+                )
+                return
+            if roll < 0.15:
+                reason = self.rng.choice(list(Complaint.RejectReason))
+                triage.complaint_reject(complaint=complaint, actor=regulator, reason=reason, note="", at=decided_at)
+                return
+            if roll < 0.19:
+                original = (
+                    Complaint.objects.filter(app=complaint.app, submitted_at__lt=complaint.submitted_at)
+                    .exclude(pk=complaint.pk)
+                    .order_by("-submitted_at")
+                    .first()
+                )
+                if original is not None:
+                    triage.complaint_mark_duplicate(complaint=complaint, original=original, actor=regulator, at=decided_at)
+                    return
+            if roll < 0.21:
+                from complaints.services.events import complaint_move
+
+                complaint_move(complaint=complaint, to_status=Complaint.Status.WITHDRAWN, actor_role="consumer", reason="已与商家协商解决", at=decided_at)
+                return
+            codes = labels or ["other"]
+            if self.rng.random() < 0.08:
+                # A regulator corrects the model now and then.
+                codes = [self.rng.choice([c.code for c in Category.objects.all()])]
+            triage.complaint_accept(complaint=complaint, actor=regulator, category_codes=codes, at=decided_at)
+            complaint.refresh_from_db()
+            if not complaint.consent_share_with_operator or age_days < 10 or self.rng.random() < 0.25:
+                return
+            operator = self._operator_for(complaint.app)
+            answered_at = decided_at + datetime.timedelta(days=self.rng.randint(1, 20))
+            if complaint.status not in (Complaint.Status.ACCEPTED, Complaint.Status.LINKED):
+                return
+            operators.complaint_answer(
+                complaint=complaint,
+                actor=operator,
+                text=self.rng.choice(
+                    [
+                        "已核实，费用已原路退回，并关闭了该账号的自动续费。",
+                        "已向用户说明情况，相关权限申请已在新版本中改为按需申请。",
+                        "经核查该问题属实，已安排专人联系用户处理。",
+                        "该应用并非我司运营，请核实应用名称。",
+                    ]
+                ),
+                closure_code=self.rng.choice(["refunded", "explained", "fixed", "fixed", "refunded"]),
+                at=answered_at,
+            )
+            complaint.refresh_from_db()
+            if complaint.status != Complaint.Status.ANSWERED or age_days < 25:
+                return
+            reply_at = answered_at + datetime.timedelta(days=self.rng.randint(1, 5))
+            if self.rng.random() < 0.8:
+                operators.complaint_confirm(complaint=complaint, at=reply_at)
+            else:
+                operators.complaint_dispute(complaint=complaint, reason="退款金额不对，只退了一半。", at=reply_at)
+        except DomainError as exc:
+            self.stderr.write(f"{complaint}: {exc.message}")
+
+    def _operator_for(self, app: App) -> User:
+        """An operator account for the app's company (demo accounts are made on first need)."""
+        company = app.operator
+        membership = CompanyMembership.objects.filter(company=company).select_related("user").first()
+        if membership:
+            return membership.user
+        user, _ = User.objects.get_or_create(
+            username=f"operator-{company.pk}", defaults={"email": company.contact_email or f"operator{company.pk}@appwatch.demo"}
+        )
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name="operator"))
+        CompanyMembership.objects.create(user=user, company=company)
+        return user
+
+    # --- cases -----------------------------------------------------------------------------
+
+    def _cases(self, users) -> None:
+        """Open cases on the busiest app and category pairs and walk each to a different stage."""
+        from django.db.models import Count
+
+        from complaints.services import cases, triage
+
+        regulator = users["regulator"]
+        pairs = (
+            Complaint.objects.filter(status__in=[Complaint.Status.ACCEPTED, Complaint.Status.ANSWERED, Complaint.Status.CLOSED])
+            .values("app", "categories")
+            .annotate(n=Count("id"))
+            .filter(n__gte=2, categories__isnull=False)
+            .order_by("-n")[:60]
+        )
+        stages = ["open", "notice", "response", "rectified", "not_rectified", "overdue", "escalated", "closed", "recurrence"]
+        taken: set[tuple[int, int]] = set()
+        index = 0
+        self.stdout.write("Opening cases …")
+        for pair in pairs:
+            key = (pair["app"], pair["categories"])
+            if key in taken:
+                continue
+            taken.add(key)
+            stage = stages[index % len(stages)]
+            index += 1
+            app = App.objects.get(pk=pair["app"])
+            category = Category.objects.get(pk=pair["categories"])
+            related = list(
+                Complaint.objects.filter(app=app, categories=category, status=Complaint.Status.ACCEPTED).order_by("submitted_at")[:8]
+            )
+            days_ago = {"open": 5, "notice": 12, "response": 25, "rectified": 70, "not_rectified": 45, "overdue": 40, "escalated": 80, "closed": 150, "recurrence": 200}[stage]
+            opened_at = timezone.now() - datetime.timedelta(days=days_ago + self.rng.randint(0, 10))
+            try:
+                case = cases.case_open(
+                    app=app,
+                    categories=[category],
+                    actor=regulator,
+                    title=f"{app.name}：{category.name_zh}",
+                    summary=f"{len(related)} 件已受理投诉反映{app.name}存在{category.name_zh}问题。",
+                    at=opened_at,
+                )
+                for complaint in related:
+                    triage.complaint_link_case(complaint=complaint, case=case, actor=regulator, at=opened_at + datetime.timedelta(hours=1))
+                if stage == "open":
+                    continue
+                issued_at = opened_at + datetime.timedelta(days=2)
+                notice_deadline = None
+                if stage == "overdue":
+                    notice_deadline = self.today - datetime.timedelta(days=self.rng.randint(3, 20))
+                cases.notice_issue(case=case, actor=regulator, problems=case.summary, deadline_date=notice_deadline, at=issued_at)
+                if stage == "notice":
+                    continue
+                if stage in ("overdue", "escalated"):
+                    case.refresh_from_db()
+                    if stage == "escalated":
+                        # The deadline passed unanswered, then the regulator escalated.
+                        from complaints.services.events import case_move
+
+                        case_move(case=case, to_status=Case.Status.OVERDUE, actor_role="system", reason="deadline passed", at=issued_at + datetime.timedelta(days=20))
+                        cases.case_escalate(case=case, actor=regulator, measure=Case.Escalation.PUBLIC_NOTICE, reason="逾期未整改", at=issued_at + datetime.timedelta(days=25))
+                    continue
+                operator = self._operator_for(app)
+                report_at = issued_at + datetime.timedelta(days=self.rng.randint(3, 9))
+                cases.rectification_report_submit(
+                    case=case, actor=operator, text="已完成整改：删除非必要权限申请，更新隐私政策并上线新版本。", at=report_at
+                )
+                if stage == "response":
+                    continue
+                verify_at = report_at + datetime.timedelta(days=3)
+                if stage == "not_rectified":
+                    cases.rectification_verify(
+                        case=case, actor=regulator, rectified=False, notes="复测发现问题仍然存在。", at=verify_at
+                    )
+                    continue
+                cases.rectification_verify(case=case, actor=regulator, rectified=True, notes="复测通过。", at=verify_at)
+                if stage == "rectified":
+                    continue
+                cases.case_close(case=case, actor=regulator, reason="整改完成，结案。", at=verify_at + datetime.timedelta(days=2))
+            except DomainError as exc:
+                self.stderr.write(f"{app} / {category.code} ({stage}): {exc.message}")
+        cases.cases_mark_overdue(today=self.today)
