@@ -260,6 +260,8 @@ CLASSIFIER_MAX_ATTEMPTS = envint("CLASSIFIER_MAX_ATTEMPTS", 3)
 # Complaints unclassified for longer than this are re-enqueued by the sweep.
 CLASSIFY_SWEEP_AFTER_SECONDS = envint("CLASSIFY_SWEEP_AFTER_SECONDS", 120)
 CLASSIFIER_ARTIFACT_DIR = Path(os.environ.get("CLASSIFIER_ARTIFACT_DIR", VAR_DIR / "models"))
+# How long a process trusts its loaded model before checking which version is active.
+CLASSIFIER_ACTIVE_CHECK_SECONDS = envfloat("CLASSIFIER_ACTIVE_CHECK_SECONDS", 5.0)
 # Working days a complaint may wait for a decision (12315 service level).
 TRIAGE_SLA_WORKING_DAYS = envint("TRIAGE_SLA_WORKING_DAYS", 7)
 # Days an operator has for a first substantive answer.
