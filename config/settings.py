@@ -262,6 +262,10 @@ CLASSIFY_SWEEP_AFTER_SECONDS = envint("CLASSIFY_SWEEP_AFTER_SECONDS", 120)
 CLASSIFIER_ARTIFACT_DIR = Path(os.environ.get("CLASSIFIER_ARTIFACT_DIR", VAR_DIR / "models"))
 # How long a process trusts its loaded model before checking which version is active.
 CLASSIFIER_ACTIVE_CHECK_SECONDS = envfloat("CLASSIFIER_ACTIVE_CHECK_SECONDS", 5.0)
+# Retraining adds regulator-confirmed complaints; the classifier app reaches them (and the
+# task that retrains) through these names, so it never imports the complaints app.
+CLASSIFIER_CONFIRMED_EXAMPLES = "complaints.services.classification.confirmed_examples"
+CLASSIFIER_RETRAIN_TASK = "complaints.tasks.retrain_classifier"
 # Working days a complaint may wait for a decision (12315 service level).
 TRIAGE_SLA_WORKING_DAYS = envint("TRIAGE_SLA_WORKING_DAYS", 7)
 # Days an operator has for a first substantive answer.
