@@ -1,49 +1,257 @@
 """Personal data in complaint text: detection and masking.
 
-Operators and the public only ever see masked text; regulators see the original.
+Operators and the public only ever see masked text; regulators see the original. Candidates
+are found with patterns and kept only when python-stdnum or phonenumbers validates them, so
+prices, dates, amounts and version numbers pass through untouched.
 """
 
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from stdnum.cn import ric, uscc
+import phonenumbers
 from stdnum import luhn
-
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_USCC = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Za-z])")
-_CARD = re.compile(r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[ -]?\d{7,8}(?!\d)")
+from stdnum.cn import ric, uscc
 
 
-def _mask_id(match: re.Match) -> str:
-    value = match.group(0)
-    return value[:3] + "*" * (len(value) - 5) + value[-2:] if ric.is_valid(value) else value
+class PiiKind:
+    EMAIL = "email"
+    RESIDENT_ID = "resident_id"
+    CREDIT_CODE = "credit_code"
+    BANK_CARD = "bank_card"
+    MOBILE = "mobile"
+    LANDLINE = "landline"
 
 
-def _mask_uscc(match: re.Match) -> str:
-    value = match.group(0)
-    return value if not uscc.is_valid(value) else value
+@dataclass(frozen=True)
+class PiiMatch:
+    kind: str
+    start: int
+    end: int
+    value: str
+
+    @property
+    def masked(self) -> str:
+        return _MASKERS[self.kind](self.value)
 
 
-def _mask_card(match: re.Match) -> str:
-    value = match.group(0)
-    digits = re.sub(r"\D", "", value)
-    if 16 <= len(digits) <= 19 and luhn.is_valid(digits):
-        return digits[:4] + "*" * (len(digits) - 8) + digits[-4:]
-    return value
+# Full-width digits and letters (common in Chinese input methods) are read as ASCII; the
+# mapping is one character to one character, so positions stay valid in the original text.
+_FULL_WIDTH = str.maketrans(
+    {chr(0xFF10 + i): str(i) for i in range(10)}
+    | {chr(0xFF21 + i): chr(0x41 + i) for i in range(26)}
+    | {chr(0xFF41 + i): chr(0x61 + i) for i in range(26)}
+    | {"\uff0b": "+", "\uff0d": "-", "\uff08": "(", "\uff09": ")", "\u3000": " ", "\uff20": "@"}
+)
+
+# A number is only a number when it is not part of a longer one: no digit (or decimal point
+# followed by a digit) on either side.
+_NUM_START = r"(?<![0-9])(?<![0-9]\.)"
+_NUM_END = r"(?![0-9])(?!\.[0-9])"
+
+_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+_RESIDENT_ID_RE = re.compile(_NUM_START + r"[1-9][0-9]{16}[0-9Xx]" + _NUM_END)
+_CREDIT_CODE_RE = re.compile(
+    r"(?<![0-9A-Za-z])[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}(?![0-9A-Za-z])"
+)
+# Cards are 16–19 digits, written either in one run or in groups of four with one kind of
+# separator; loose runs of digits (two dates side by side) are not cards.
+_BANK_CARD_RE = re.compile(
+    _NUM_START
+    + r"(?:[0-9]{16,19}|[0-9]{4}([ -])[0-9]{4}\1[0-9]{4}\1[0-9]{4}(?:\1[0-9]{1,3})?)"
+    + _NUM_END
+)
+_MOBILE_RE = re.compile(
+    _NUM_START + r"(?<!\+)(?:(?:\+|00)?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}" + _NUM_END
+)
+_LANDLINE_RE = re.compile(
+    # With the country code the trunk 0 is usually left out: +86 10 6234 5678.
+    _NUM_START
+    + r"(?<!\+)(?:(?:\+|00)?86[ -]?\(?0?[1-9][0-9]{1,2}\)?|\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})"
+    r"[ -]?[2-9][0-9]{2,3}[ -]?[0-9]{4}" + _NUM_END
+)
 
 
-def _mask_phone(match: re.Match) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    return digits[:3] + "****" + digits[-4:]
+def _digits(value: str) -> str:
+    return re.sub(r"[^0-9]", "", value)
+
+
+def _is_resident_id(value: str) -> bool:
+    return ric.is_valid(value.upper())
+
+
+def _is_credit_code(value: str) -> bool:
+    return uscc.is_valid(value)
+
+
+def _is_bank_card(value: str) -> bool:
+    digits = _digits(value)
+    # Chinese bank cards (UnionPay and the international schemes) start with 3–6.
+    return 16 <= len(digits) <= 19 and digits[0] in "3456" and luhn.is_valid(digits)
+
+
+def _parse_cn(value: str) -> phonenumbers.PhoneNumber | None:
+    """The number as phonenumbers sees it (China by default), or None when it is not valid."""
+    digits = _digits(value)
+    if value.lstrip().startswith("00"):
+        digits = digits[2:]
+    # Written numbers start with 1 (mobile) or 0 (trunk prefix): a leading 86 is the country.
+    if digits.startswith("86"):
+        digits = "+86" + digits[2:].lstrip("0")
+    try:
+        number = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _is_mobile(value: str) -> bool:
+    number = _parse_cn(value)
+    return number is not None and phonenumbers.number_type(number) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+def _is_landline(value: str) -> bool:
+    number = _parse_cn(value)
+    return number is not None and phonenumbers.number_type(number) in (
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+def _keep(value: str, head: int, tail: int) -> str:
+    """Show `head` and `tail` characters; every other letter or digit becomes *."""
+    significant = [i for i, char in enumerate(value) if char.isalnum()]
+    hidden = set(significant[head : len(significant) - tail])
+    return "".join("*" if i in hidden else char for i, char in enumerate(value))
+
+
+def _mask_email(value: str) -> str:
+    local, domain = value.split("@", 1)
+    return f"{local[0]}***@{domain}"
+
+
+def _mask_phone(value: str) -> str:
+    # The usual Chinese form: 138****5678. A leading country code is dropped.
+    digits = _digits(value)
+    if len(digits) > 11 and digits.startswith("86"):
+        digits = digits[2:]
+    elif len(digits) > 11 and digits.startswith("0086"):
+        digits = digits[4:]
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def _mask_phone(value: str) -> str:
+    # The usual Chinese form: 138****5678.
+    number = _parse_cn(value)
+    national = str(number.national_number) if number else _digits(value)
+    return national[:3] + "*" * (len(national) - 7) + national[-4:]
+
+
+def _mask_landline(value: str) -> str:
+    # The area code stays (it says only the city): 0755-******34.
+    number = _parse_cn(value)
+    if number is None:
+        return _keep(value, 0, 2)
+    national = str(number.national_number)
+    area_length = phonenumbers.length_of_geographical_area_code(number) or 3
+    subscriber = national[area_length:]
+    return f"0{national[:area_length]}-{'*' * (len(subscriber) - 2)}{subscriber[-2:]}"
+
+
+_MASKERS: dict[str, Callable[[str], str]] = {
+    PiiKind.EMAIL: _mask_email,
+    PiiKind.RESIDENT_ID: lambda value: _keep(value, 1, 1),
+    PiiKind.CREDIT_CODE: lambda value: _keep(value, 2, 2),
+    PiiKind.BANK_CARD: lambda value: _keep(value, 4, 4),
+    PiiKind.MOBILE: _mask_phone,
+    PiiKind.LANDLINE: _mask_landline,
+}
+
+# Most specific first: a resident ID is also 18 digits that may pass Luhn, and a credit code
+# may be all digits; the first detector to claim a stretch of text wins it.
+_DETECTORS: tuple[tuple[str, re.Pattern, Callable[[str], bool]], ...] = (
+    (PiiKind.EMAIL, _EMAIL_RE, lambda value: True),
+    (PiiKind.RESIDENT_ID, _RESIDENT_ID_RE, _is_resident_id),
+    (PiiKind.CREDIT_CODE, _CREDIT_CODE_RE, _is_credit_code),
+    (PiiKind.BANK_CARD, _BANK_CARD_RE, _is_bank_card),
+    (PiiKind.MOBILE, _MOBILE_RE, _is_mobile),
+    (PiiKind.LANDLINE, _LANDLINE_RE, _is_landline),
+)
+
+
+def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    return any(start < t_end and t_start < end for t_start, t_end in taken)
+
+
+def pii_find(text: str) -> list[PiiMatch]:
+    """Every validated piece of personal data in `text`, in order of position."""
+    if not text:
+        return []
+    normalised = text.translate(_FULL_WIDTH)
+    found: list[PiiMatch] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern, is_valid in _DETECTORS:
+        for match in _candidates(pattern, normalised):
+            start, end = match.span()
+            if _overlaps(start, end, taken) or not is_valid(match.group(0)):
+                continue
+            found.append(PiiMatch(kind=kind, start=start, end=end, value=normalised[start:end]))
+            taken.append((start, end))
+    return sorted(found, key=lambda item: item.start)
+
+
+def _candidates(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    # Overlapping candidates matter: "86" may belong to the number or to the words before it.
+    position = 0
+    while True:
+        match = pattern.search(text, position)
+        if match is None:
+            return
+        yield match
+        position = match.start() + 1
 
 
 def mask_text(text: str) -> str:
-    """Replace personal data in `text` with masked forms."""
-    text = _EMAIL.sub(lambda m: m.group(0)[0] + "***@" + m.group(0).split("@", 1)[1], text)
-    text = _ID.sub(_mask_id, text)
-    text = _CARD.sub(_mask_card, text)
-    text = _MOBILE.sub(_mask_phone, text)
-    text = _LANDLINE.sub(_mask_phone, text)
-    return text
+    """`text` with every piece of personal data replaced by its masked form."""
+    matches = pii_find(text)
+    if not matches:
+        return text
+    pieces = []
+    position = 0
+    for item in matches:
+        pieces.append(text[position : item.start])
+        pieces.append(item.masked)
+        position = item.end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def contains_pii(text: str) -> bool:
+    return bool(pii_find(text))
+
+
+def mask_value(value: Any) -> Any:
+    """Mask every string inside a JSON-like value (the per-kind details of a complaint)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, list):
+        return [mask_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: mask_value(item) for key, item in value.items()}
+    return value
+
+
+def mask_phone(value: str) -> str:
+    """A contact phone number shown back to its owner on a status page: 138****5678."""
+    digits = _digits(value)
+    return _mask_phone(value) if len(digits) >= 7 else "*" * len(value)
+
+
+def mask_email(value: str) -> str:
+    return _mask_email(value) if "@" in value else "*" * len(value)
