@@ -1,0 +1,180 @@
+"""Email notifications: every one starts from an Event, is enqueued after commit, and is
+rendered in the recipient's language from complaints/templates/complaints/email/.
+
+Who hears what: the consumer on status changes and operator replies; the operator on new
+complaints, notices and approaching deadlines; regulators on alerts (triggers, recurrences,
+disputes, overdue cases, "not our app").
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .. import roles
+from ..models import Event
+
+logger = logging.getLogger(__name__)
+
+
+class Kind:
+    COMPLAINT_STATUS = "complaint_status"
+    OPERATOR_REPLY = "operator_reply"
+    COMPLAINT_FOR_OPERATOR = "complaint_for_operator"
+    NOTICE_ISSUED = "notice_issued"
+    DEADLINE_REMINDER = "deadline_reminder"
+    REGULATOR_ALERT = "regulator_alert"
+
+
+ALL_KINDS = frozenset(
+    {
+        Kind.COMPLAINT_STATUS,
+        Kind.OPERATOR_REPLY,
+        Kind.COMPLAINT_FOR_OPERATOR,
+        Kind.NOTICE_ISSUED,
+        Kind.DEADLINE_REMINDER,
+        Kind.REGULATOR_ALERT,
+    }
+)
+TEMPLATE_LANGUAGES = ("zh-hans", "en")
+
+
+def _enqueue(kind: str, event_id: int) -> None:
+    from ..tasks import send_notification
+
+    try:
+        send_notification.delay(kind, event_id)
+    except Exception:  # noqa: BLE001 — a broker outage must not fail the change that caused it
+        logger.warning("Could not enqueue %s notification for event %s.", kind, event_id)
+
+
+def notification_enqueue(*, kind: str, event: Event) -> None:
+    """Send `kind` about `event` once the surrounding transaction commits."""
+    if kind not in ALL_KINDS:
+        raise ValueError(f"Unknown notification kind {kind!r}")
+    event_id = event.pk
+    transaction.on_commit(lambda: _enqueue(kind, event_id))
+
+
+def template_language(code: str | None) -> str:
+    """The template set for a language code: English or simplified Chinese."""
+    code = (code or settings.LANGUAGE_CODE).lower()
+    return "en" if code.startswith("en") else "zh-hans"
+
+
+def _consumer_recipients(complaint) -> list[str]:
+    if complaint.is_erased:
+        return []
+    email = complaint.contact_email or (complaint.submitter.email if complaint.submitter else "")
+    return [email] if email else []
+
+
+def _operator_recipients(app) -> list[str]:
+    company = app.operator if app else None
+    if company is None:
+        return []
+    emails = {company.contact_email} if company.contact_email else set()
+    emails |= set(
+        get_user_model()
+        .objects.filter(memberships__company=company, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    return sorted(emails)
+
+
+def _regulator_recipients() -> list[str]:
+    return sorted(
+        set(
+            get_user_model()
+            .objects.filter(groups__name=roles.REGULATOR, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+
+
+def _recipients_and_language(kind: str, event: Event) -> tuple[list[str], str]:
+    complaint, case = event.complaint, event.case
+    if kind in (Kind.COMPLAINT_STATUS, Kind.OPERATOR_REPLY):
+        return _consumer_recipients(complaint), template_language(complaint.language)
+    if kind == Kind.COMPLAINT_FOR_OPERATOR:
+        return _operator_recipients(complaint.app), template_language(None)
+    if kind in (Kind.NOTICE_ISSUED, Kind.DEADLINE_REMINDER):
+        return _operator_recipients(case.app), template_language(case.language)
+    return _regulator_recipients(), template_language(None)
+
+
+def notification_render(*, kind: str, event: Event, language: str) -> tuple[str, str]:
+    """Subject and body: the template's first line is the subject, the rest the body."""
+    from ..models import Notice, OperatorResponse
+
+    context = {
+        "event": event,
+        "complaint": event.complaint,
+        "case": event.case,
+        "data": event.data,
+        "site_url": settings.SITE_URL,
+    }
+    if event.data.get("notice_id"):
+        context["notice"] = Notice.objects.filter(pk=event.data["notice_id"]).first()
+    if event.data.get("response_id"):
+        context["response"] = OperatorResponse.objects.filter(pk=event.data["response_id"]).first()
+    with translation.override(language):
+        text = render_to_string(f"complaints/email/{kind}.{language}.txt", context)
+    subject, _, body = text.strip().partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
+def notification_send(*, kind: str, event_id: int) -> int:
+    """Send one notification; returns how many recipients it went to (0 if none apply)."""
+    event = (
+        Event.objects.select_related(
+            "complaint__app__operator", "complaint__submitter", "case__app__operator"
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        return 0
+    recipients, language = _recipients_and_language(kind, event)
+    if not recipients:
+        return 0
+    subject, body = notification_render(kind=kind, event=event, language=language)
+    # One message per recipient: operators and consumers must not see each other's addresses.
+    for address in recipients:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    return len(recipients)
+
+
+class Alert:
+    TRIGGER = "trigger"
+    RECURRENCE = "recurrence"
+    OVERDUE = "overdue"
+    DISPUTE = "dispute"
+    NOT_OUR_APP = "not_our_app"
+
+
+def alert_raise(
+    *, alert: str, case=None, complaint=None, reason: str = "", data: dict | None = None, at=None
+) -> Event:
+    """Record an internal alert on the case or complaint and email the regulators about it."""
+    from .events import event_record
+
+    event = event_record(
+        actor=None,
+        actor_role="system",
+        kind=Event.Kind.ALERT,
+        case=case,
+        complaint=complaint,
+        reason=reason,
+        data={"alert": alert, **(data or {})},
+        public=False,
+        at=at,
+    )
+    notification_enqueue(kind=Kind.REGULATOR_ALERT, event=event)
+    return event

@@ -1,0 +1,487 @@
+"""Regulator decisions on single complaints: accept (with labels), reject, mark duplicate, ask
+for more information, link to a case, close; plus priority scoring and the SLA clock.
+
+Accepting runs supervision: recurrence of a recently closed case, linking to the open case
+for the app and category, and trigger rules that open cases by themselves.
+"""
+
+import datetime
+import math
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import privacy, roles
+from ..calendar import add_working_days, working_days_between
+from ..errors import DomainError, PermissionDenied
+from ..models import Case, CaseCategory, Category, Complaint, Event, TriggerRule
+from . import notifications
+from .events import complaint_move, event_record
+
+S = Complaint.Status
+
+# Complaints a regulator has confirmed: they count towards trigger rules and recurrence.
+CONFIRMED_STATUSES = (S.ACCEPTED, S.LINKED, S.ANSWERED, S.DISPUTED, S.CLOSED)
+
+# --- priority ---------------------------------------------------------------------------
+
+_VULNERABLE_WORDS = re.compile(
+    r"未成年|儿童|孩子|小孩|小朋友|学生|青少年|初中|高中|小学|幼儿|老人|老年|长辈|爷爷|奶奶|外公|外婆|"
+    r"老父亲|老母亲|退休|\b(?:child|children|kids?|minors?|teen(?:ager)?s?|students?|elderly|"
+    r"grand(?:mother|father|parents?|ma|pa)|pensioners?|retired|old age)\b",
+    re.IGNORECASE,
+)
+_AGE = re.compile(r"(\d{1,3})\s*(?:岁|周岁|years? old)", re.IGNORECASE)
+_PII_WEIGHTS = {
+    "resident_id": 25,
+    "bank_card": 25,
+    "credit_code": 5,
+    "mobile": 10,
+    "landline": 5,
+    "email": 5,
+}
+
+
+def mentions_vulnerable(text: str) -> bool:
+    """Minors or elderly people named in the text (by word, or by an age under 18 or over 60)."""
+    if _VULNERABLE_WORDS.search(text):
+        return True
+    return any(int(age) < 18 or int(age) >= 60 for age in _AGE.findall(text))
+
+
+def priority_score(*, amount: Decimal | None, text: str, confidence: float | None) -> int:
+    """Severity first (money, sensitive data, vulnerable people), then how unsure the model is.
+
+    Age is not in the score: the queue breaks ties by filing time, oldest first.
+    """
+    score = 0
+    if amount is not None and amount > 0:
+        # 20 for any money, up to 50 for large sums (log scale: 10 yuan +28, 10,000 yuan +50).
+        score += 20 + min(30, round(8 * math.log10(float(amount) + 1)))
+    kinds = {match.kind for match in privacy.pii_find(text)}
+    score += min(40, sum(_PII_WEIGHTS.get(kind, 5) for kind in kinds))
+    if mentions_vulnerable(text):
+        score += 20
+    # Unclassified or low-confidence complaints need a human most.
+    score += 10 if confidence is None else round((1 - confidence) * 20)
+    return score
+
+
+def complaint_prioritise(*, complaint: Complaint, save: bool = True) -> int:
+    """Score a complaint for the triage queue; intake and classification call this."""
+    complaint.priority = priority_score(
+        amount=complaint.amount, text=complaint.description, confidence=complaint.confidence
+    )
+    if save and complaint.pk:
+        Complaint.objects.filter(pk=complaint.pk).update(priority=complaint.priority)
+    return complaint.priority
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _require_regulator(actor) -> None:
+    # actor=None is the system itself (trigger rules, beat tasks, data migrations).
+    if actor is not None and not roles.is_regulator(actor):
+        raise PermissionDenied(_("Only regulators can do this."))
+
+
+def _required(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(message, field=field)
+    return value
+
+
+def _last_event(complaint: Complaint) -> Event:
+    return Event.objects.filter(complaint=complaint).order_by("-id").first()
+
+
+def _move_and_tell_consumer(*, complaint: Complaint, to_status: str, **kwargs) -> Event:
+    complaint_move(complaint=complaint, to_status=to_status, **kwargs)
+    event = _last_event(complaint)
+    notifications.notification_enqueue(kind=notifications.Kind.COMPLAINT_STATUS, event=event)
+    return event
+
+
+def categories_from_codes(codes: Iterable[str]) -> list[Category]:
+    codes = list(dict.fromkeys(code.strip() for code in codes if code and code.strip()))
+    found = {c.code: c for c in Category.objects.filter(code__in=codes, is_active=True)}
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise DomainError(
+            _("Unknown category: %(codes)s.") % {"codes": ", ".join(unknown)}, field="categories"
+        )
+    if not codes:
+        raise DomainError(_("Choose at least one category."), field="categories")
+    return [found[code] for code in codes]
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_accept(
+    *,
+    complaint: Complaint,
+    actor,
+    category_codes: list[str] | None = None,
+    note: str = "",
+    app=None,
+    at: datetime.datetime | None = None,
+) -> Complaint:
+    """Accept a complaint, confirming or correcting its labels (which become training data),
+    then run recurrence and trigger rules for its app and categories."""
+    _require_regulator(actor)
+    now = at or timezone.now()
+    if app is not None:
+        complaint.app = app
+    if complaint.app_id is None:
+        raise DomainError(
+            _("Say which app this complaint is about before accepting it."), field="app"
+        )
+    fields = ["app"]
+    if category_codes is not None:
+        categories = categories_from_codes(category_codes)
+        before = sorted(complaint.categories.values_list("code", flat=True))
+        after = sorted(c.code for c in categories)
+        complaint.categories.set(categories)
+        complaint.label_source = Complaint.LabelSource.REGULATOR
+        fields.append("label_source")
+        if before != after:
+            event_record(
+                actor=actor,
+                kind=Event.Kind.LABELS,
+                complaint=complaint,
+                data={"from": before, "to": after},
+                public=False,
+                at=now,
+            )
+    else:
+        categories = list(complaint.categories.all())
+        if not categories:
+            raise DomainError(_("Choose at least one category."), field="categories")
+    if complaint.app.operator_id and complaint.operator_due_date is None:
+        complaint.operator_due_date = timezone.localdate(now) + datetime.timedelta(
+            days=settings.OPERATOR_RESPONSE_DAYS
+        )
+        fields.append("operator_due_date")
+    event = _move_and_tell_consumer(
+        complaint=complaint,
+        to_status=S.ACCEPTED,
+        actor=actor,
+        reason=note,
+        data={"categories": sorted(c.code for c in categories)},
+        extra_fields=tuple(fields),
+        at=now,
+    )
+    if complaint.app.operator_id:
+        notifications.notification_enqueue(
+            kind=notifications.Kind.COMPLAINT_FOR_OPERATOR, event=event
+        )
+    supervision_run(complaint=complaint, categories=categories, actor=actor, at=now)
+    return complaint
+
+
+@transaction.atomic
+def complaint_reject(
+    *, complaint: Complaint, actor, reason: str, note: str = "", at: datetime.datetime | None = None
+) -> Complaint:
+    """Reject with one of Complaint.RejectReason; the consumer sees the reason."""
+    _require_regulator(actor)
+    if reason not in Complaint.RejectReason.values:
+        raise DomainError(_("Choose a reason for the rejection."), field="reason")
+    complaint.reject_reason = reason
+    _move_and_tell_consumer(
+        complaint=complaint,
+        to_status=S.REJECTED,
+        actor=actor,
+        reason=note or str(Complaint.RejectReason(reason).label),
+        data={"reject_reason": reason},
+        extra_fields=("reject_reason",),
+        at=at,
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_mark_duplicate(
+    *,
+    complaint: Complaint,
+    original: Complaint,
+    actor,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> Complaint:
+    """Merge into an earlier complaint; chains are followed so every duplicate points at the root."""
+    _require_regulator(actor)
+    seen = {complaint.pk}
+    while original.duplicate_of_id is not None and original.pk not in seen:
+        seen.add(original.pk)
+        original = original.duplicate_of
+    if original.pk in seen:
+        raise DomainError(_("A complaint cannot be a duplicate of itself."), field="original")
+    complaint.duplicate_of = original
+    _move_and_tell_consumer(
+        complaint=complaint,
+        to_status=S.DUPLICATE,
+        actor=actor,
+        reason=note,
+        data={"original": original.tracking_number},
+        extra_fields=("duplicate_of",),
+        at=at,
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_request_info(
+    *, complaint: Complaint, actor, question: str, at: datetime.datetime | None = None
+) -> Complaint:
+    """Ask the consumer a question; the decision clock stops until they answer."""
+    _require_regulator(actor)
+    question = _required(question, "question", _("Write the question for the consumer."))
+    _move_and_tell_consumer(
+        complaint=complaint, to_status=S.INFO_REQUESTED, actor=actor, reason=question, at=at
+    )
+    return complaint
+
+
+def _paused_working_days(complaint: Complaint, until: datetime.date) -> int:
+    asked = (
+        Event.objects.filter(complaint=complaint, to_status=S.INFO_REQUESTED)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if asked is None:
+        return 0
+    return max(0, working_days_between(timezone.localdate(asked), until))
+
+
+@transaction.atomic
+def complaint_info_provide(
+    *, complaint: Complaint, text: str, actor=None, at: datetime.datetime | None = None
+) -> Complaint:
+    """The consumer's answer to a request for information: back to review, and the decision
+    deadline moves on by the working days spent waiting."""
+    text = _required(text, "text", _("Write your answer."))
+    now = at or timezone.now()
+    fields: tuple[str, ...] = ()
+    paused = _paused_working_days(complaint, timezone.localdate(now))
+    if complaint.decision_due_date and paused:
+        complaint.decision_due_date = add_working_days(complaint.decision_due_date, paused)
+        fields = ("decision_due_date",)
+    complaint_move(
+        complaint=complaint,
+        to_status=S.NEEDS_REVIEW,
+        actor=actor,
+        actor_role="consumer",
+        reason=text,
+        data={"paused_working_days": paused},
+        extra_fields=fields,
+        at=now,
+    )
+    return complaint
+
+
+def sla_state(complaint: Complaint, today: datetime.date) -> dict:
+    """The 7-working-day decision clock as the queue shows it."""
+    due = complaint.decision_due_date
+    paused = complaint.status == S.INFO_REQUESTED
+    if due is None or complaint.status not in (*OPEN_STATUSES, S.INFO_REQUESTED):
+        return {"due_date": due, "remaining": None, "paused": False, "breached": False}
+    remaining = working_days_between(today, due)
+    return {
+        "due_date": due,
+        "remaining": remaining,
+        "paused": paused,
+        "breached": not paused and today > due,
+    }
+
+
+OPEN_STATUSES = (S.SUBMITTED, S.CLASSIFIED, S.NEEDS_REVIEW, S.DISPUTED)
+
+
+def _attach(*, complaint: Complaint, case: Case, actor, at) -> None:
+    """Put a complaint on a case: accepted or disputed ones move to linked; ones already
+    answered or closed keep their status and only gain the link."""
+    if complaint.case_id == case.pk:
+        return
+    complaint.case = case
+    if complaint.status in (S.ACCEPTED, S.DISPUTED):
+        _move_and_tell_consumer(
+            complaint=complaint,
+            to_status=S.LINKED,
+            actor=actor,
+            data={"case": case.reference},
+            extra_fields=("case",),
+            at=at,
+        )
+    else:
+        complaint.save(update_fields=["case", "updated_at"])
+        event_record(
+            actor=actor,
+            kind=Event.Kind.NOTE,
+            complaint=complaint,
+            data={"case": case.reference},
+            public=False,
+            at=at,
+        )
+
+
+@transaction.atomic
+def complaint_link_case(
+    *, complaint: Complaint, case: Case, actor, at: datetime.datetime | None = None
+) -> Complaint:
+    """Add an accepted complaint to a rectification case about the same app."""
+    _require_regulator(actor)
+    if not case.is_open:
+        raise DomainError(
+            _("Case %(reference)s is closed.") % {"reference": case.reference}, field="case"
+        )
+    if complaint.app_id != case.app_id:
+        raise DomainError(_("This complaint is about a different app from the case."), field="case")
+    if complaint.status not in CONFIRMED_STATUSES or complaint.status == S.CLOSED:
+        raise DomainError(_("Accept the complaint before linking it to a case."), field="case")
+    _attach(complaint=complaint, case=case, actor=actor, at=at or timezone.now())
+    return complaint
+
+
+@transaction.atomic
+def complaint_close(
+    *, complaint: Complaint, actor, reason: str, at: datetime.datetime | None = None
+) -> Complaint:
+    """A regulator ends a complaint's loop (typically a dispute that needs nothing more)."""
+    _require_regulator(actor)
+    reason = _required(reason, "reason", _("Give a reason for closing the complaint."))
+    _move_and_tell_consumer(
+        complaint=complaint, to_status=S.CLOSED, actor=actor, reason=reason, at=at
+    )
+    return complaint
+
+
+# --- supervision: recurrence and trigger rules --------------------------------------------
+
+
+def supervision_run(
+    *, complaint: Complaint, categories: list[Category], actor, at: datetime.datetime
+) -> None:
+    """After an acceptance: for each category, join the open case, reopen a recently closed
+    or rectified one (a recurrence), or let the trigger rules open a new one."""
+    from .cases import case_open, case_reopen_for_recurrence
+
+    window_start = at - datetime.timedelta(days=settings.RECURRENCE_WINDOW_DAYS)
+    for category in categories:
+        open_link = (
+            CaseCategory.objects.filter(app_id=complaint.app_id, category=category, is_open=True)
+            .select_related("case")
+            .first()
+        )
+        if open_link is not None:
+            case = open_link.case
+            if (
+                case.status == Case.Status.RECTIFIED
+                and case.rectified_at
+                and case.rectified_at >= window_start
+            ):
+                case_reopen_for_recurrence(case=case, complaint=complaint, at=at)
+            if complaint.case_id is None:
+                _attach(complaint=complaint, case=case, actor=actor, at=at)
+            continue
+        closed_link = (
+            CaseCategory.objects.filter(
+                app_id=complaint.app_id,
+                category=category,
+                is_open=False,
+                case__status=Case.Status.CLOSED,
+                case__closed_at__gte=window_start,
+            )
+            .select_related("case")
+            .order_by("-case__closed_at")
+            .first()
+        )
+        if closed_link is not None:
+            case = case_reopen_for_recurrence(case=closed_link.case, complaint=complaint, at=at)
+            if case is not None:
+                if complaint.case_id is None:
+                    _attach(complaint=complaint, case=case, actor=actor, at=at)
+                continue
+        for rule in TriggerRule.objects.filter(category=category, is_active=True).order_by(
+            "threshold"
+        ):
+            since = at - datetime.timedelta(days=rule.window_days)
+            matching = Complaint.objects.filter(
+                app_id=complaint.app_id,
+                categories=category,
+                status__in=CONFIRMED_STATUSES,
+                decided_at__gte=since,
+                decided_at__lte=at,
+            )
+            count = matching.count()
+            if count < rule.threshold:
+                continue
+            try:
+                case = case_open(
+                    app=complaint.app,
+                    categories=[category],
+                    actor=None,
+                    origin=Case.Origin.TRIGGER,
+                    trigger_rule=rule,
+                    complaints=list(matching.filter(case__isnull=True).order_by("submitted_at")),
+                    at=at,
+                )
+            except DomainError:
+                break  # another acceptance opened it a moment ago
+            notifications.alert_raise(
+                alert=notifications.Alert.TRIGGER,
+                case=case,
+                reason=_(
+                    "%(count)s accepted complaints about %(app)s in “%(category)s” within %(days)s days."
+                )
+                % {
+                    "count": count,
+                    "app": complaint.app.name,
+                    "category": category.name,
+                    "days": rule.window_days,
+                },
+                data={"rule_id": rule.pk, "count": count, "category": category.code},
+                at=at,
+            )
+            break
+
+
+# --- bulk ---------------------------------------------------------------------------------
+
+BULK_ACTIONS = ("accept", "reject", "request_info", "link_case")
+
+
+def complaints_bulk(
+    *, action: str, complaints: Iterable[Complaint], actor, **params
+) -> tuple[list, list]:
+    """Apply one decision to many complaints, each in its own transaction; returns
+    (done, failed) where failed holds (complaint, message) pairs."""
+    functions = {
+        "accept": complaint_accept,
+        "reject": complaint_reject,
+        "request_info": complaint_request_info,
+        "link_case": complaint_link_case,
+    }
+    if action not in functions:
+        raise DomainError(_("Unknown action."), field="action")
+    _require_regulator(actor)
+    done, failed = [], []
+    for complaint in complaints:
+        try:
+            functions[action](complaint=complaint, actor=actor, **params)
+        except DomainError as error:
+            complaint.refresh_from_db()
+            failed.append((complaint, error.message))
+        else:
+            done.append(complaint)
+    return done, failed
