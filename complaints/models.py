@@ -257,6 +257,12 @@ class Complaint(models.Model):
             ),
             models.Index(fields=["case"], condition=Q(case__isnull=False), name="complaint_case_members"),
             models.Index(fields=["duplicate_of"], condition=Q(duplicate_of__isnull=False), name="complaint_duplicates"),
+            # The operator dashboard's clocks: accepted complaints still waiting for an answer.
+            models.Index(
+                fields=["app", "operator_due_date"],
+                condition=Q(status__in=["accepted", "linked"]),
+                name="complaint_operator_clock",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -635,3 +641,88 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.name}"
+
+
+class ComplaintStat(models.Model):
+    """Complaint figures for one submission day, summed: the summary table dashboards and open
+    data read instead of scanning complaints. Kept current by services.statistics.
+
+    An empty app means every complaint (including those not matched to an app); an empty
+    category means complaints counted once each, however many labels they carry.
+    """
+
+    CONFIDENCE_BINS = 10
+
+    submitted_date = models.DateField(_("submission date"))
+    app = models.ForeignKey(App, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    received = models.PositiveIntegerField(default=0)
+    unlabelled = models.PositiveIntegerField(default=0)
+    # Current state of the day's complaints (as of the last refresh).
+    awaiting_decision = models.PositiveIntegerField(default=0)
+    decision_overdue = models.PositiveIntegerField(default=0)
+    info_requested = models.PositiveIntegerField(default=0)
+    # Accepted at some point: accepted, linked, answered, disputed or closed.
+    accepted = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    duplicate = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    published = models.PositiveIntegerField(default=0)
+    # The classifier's part.
+    classified = models.PositiveIntegerField(default=0)
+    auto_routed = models.PositiveIntegerField(default=0)
+    confidence_bin_0 = models.PositiveIntegerField(default=0)
+    confidence_bin_1 = models.PositiveIntegerField(default=0)
+    confidence_bin_2 = models.PositiveIntegerField(default=0)
+    confidence_bin_3 = models.PositiveIntegerField(default=0)
+    confidence_bin_4 = models.PositiveIntegerField(default=0)
+    confidence_bin_5 = models.PositiveIntegerField(default=0)
+    confidence_bin_6 = models.PositiveIntegerField(default=0)
+    confidence_bin_7 = models.PositiveIntegerField(default=0)
+    confidence_bin_8 = models.PositiveIntegerField(default=0)
+    confidence_bin_9 = models.PositiveIntegerField(default=0)
+    reviewed = models.PositiveIntegerField(default=0)
+    relabelled = models.PositiveIntegerField(default=0)
+    # The operator's part.
+    sent_to_operator = models.PositiveIntegerField(default=0)
+    awaiting_operator = models.PositiveIntegerField(default=0)
+    replied = models.PositiveIntegerField(default=0)
+    replied_on_time = models.PositiveIntegerField(default=0)
+    reply_overdue = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+    disputed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("complaint statistics row")
+        verbose_name_plural = _("complaint statistics")
+        indexes = [
+            # Platform-wide, per app and per category ranges of days.
+            models.Index(fields=["app", "category", "submitted_date"], name="stat_app_category_days"),
+            # Rankings of apps (and operators through them) over a range of days.
+            models.Index(
+                fields=["category", "submitted_date"], condition=Q(app__isnull=False), name="stat_app_ranking"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submitted_date} app={self.app_id or '*'} category={self.category_id or '*'}"
+
+
+class StatisticsState(models.Model):
+    """The one row saying how far the summary tables have read: ids already counted, when the
+    last refresh and the last full rebuild ran (figures like "overdue" change at midnight)."""
+
+    last_complaint_id = models.BigIntegerField(default=0)
+    last_event_id = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+    rebuilt_for_date = models.DateField(null=True, blank=True)
+    refresh_seconds = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("statistics state")
+        verbose_name_plural = _("statistics state")
+
+    def __str__(self) -> str:
+        return f"statistics refreshed at {self.refreshed_at}"
