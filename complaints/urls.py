@@ -8,3 +8,53 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
+
+# --- rectification loop: regulator triage, cases, operator portal ---------------------------
+from django.urls import include  # noqa: E402
+
+from .views import cases as case_views  # noqa: E402
+from .views import operator as operator_views  # noqa: E402
+from .views import triage as triage_views  # noqa: E402
+
+triage_patterns = (
+    [
+        path("", triage_views.queue, name="queue"),
+        path("filters/", triage_views.filter_save, name="filter_save"),
+        path("filters/<int:pk>/delete/", triage_views.filter_delete, name="filter_delete"),
+        path("evidence/<int:pk>/", triage_views.evidence_file, name="evidence"),
+        path("<int:pk>/", triage_views.detail, name="detail"),
+        path(
+            "<int:pk>/<str:name>/",
+            triage_views.action,
+            name="action",
+        ),
+    ],
+    "triage",
+)
+case_patterns = (
+    [
+        path("", case_views.case_list, name="list"),
+        path("new/", case_views.case_new, name="new"),
+        path("<int:pk>/", case_views.case_detail, name="detail"),
+        path("<int:pk>/notices/<int:notice_pk>/", case_views.notice_document, name="notice"),
+        path("<int:pk>/<str:name>/", case_views.case_action, name="action"),
+    ],
+    "cases",
+)
+operator_patterns = (
+    [
+        path("", operator_views.portal, name="portal"),
+        path("complaints/<int:pk>/", operator_views.complaint_detail, name="complaint"),
+        path("complaints/<int:pk>/answer/", operator_views.complaint_answer, name="complaint_answer"),
+        path("cases/<int:pk>/", operator_views.case_detail, name="case"),
+        path("cases/<int:pk>/report/", operator_views.case_report, name="case_report"),
+        path("cases/<int:pk>/notices/<int:notice_pk>/", operator_views.notice_document, name="notice"),
+        path("evidence/<int:pk>/", operator_views.evidence_file, name="evidence"),
+    ],
+    "operator",
+)
+urlpatterns += [
+    path("triage/", include(triage_patterns)),
+    path("cases/", include(case_patterns)),
+    path("operator/", include(operator_patterns)),
+]

@@ -545,3 +545,26 @@ def notices_remind(*, today: datetime.date) -> list[Notice]:
         notifications.notification_enqueue(kind=notifications.Kind.DEADLINE_REMINDER, event=event)
         reminded.append(notice)
     return reminded
+
+
+@transaction.atomic
+def notice_acknowledge(*, notice: Notice, actor, at: datetime.datetime | None = None) -> Notice:
+    """The operator opened the notice: record when, once (a read receipt for the regulator)."""
+    _require_case_operator(actor, notice.case)
+    if notice.acknowledged_at is not None:
+        return notice
+    now = at or timezone.now()
+    updated = Notice.objects.filter(pk=notice.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now
+    )
+    notice.acknowledged_at = now
+    if updated:
+        event_record(
+            actor=actor,
+            kind=Event.Kind.MESSAGE,
+            case=notice.case,
+            reason=_("Notice %(number)s read by the operator.") % {"number": notice.number},
+            data={"notice_id": notice.pk, "acknowledged": True},
+            at=now,
+        )
+    return notice

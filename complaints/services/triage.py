@@ -485,3 +485,26 @@ def complaints_bulk(
         else:
             done.append(complaint)
     return done, failed
+
+
+# --- saved filters ------------------------------------------------------------------------
+
+
+def saved_filter_save(*, user, name: str, query: str, scope: str = "triage"):
+    """Keep (or update) a named filter for this regulator's queue or case list."""
+    from ..models import SavedFilter
+
+    _require_regulator(user)
+    name = _required(name, "name", _("Name the filter."))[:80]
+    if scope not in SavedFilter.Scope.values:
+        raise DomainError(_("Unknown list."), field="scope")
+    saved, _created = SavedFilter.objects.update_or_create(
+        user=user, scope=scope, name=name, defaults={"query": query.lstrip("?")[:500]}
+    )
+    return saved
+
+
+def saved_filter_delete(*, user, saved_filter) -> None:
+    if saved_filter.user_id != user.pk:
+        raise PermissionDenied(_("This filter belongs to someone else."))
+    saved_filter.delete()

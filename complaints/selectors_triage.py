@@ -1,0 +1,522 @@
+"""Reads for the rectification loop: the triage queue and its filters, a complaint's detail
+for regulators and operators, similar complaints, cases, and what each role may see.
+
+Every page reads a fixed number of queries whatever the data size (pinned in tests).
+"""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from rapidfuzz import fuzz, process
+
+from . import roles
+from .models import (
+    App,
+    Case,
+    CaseCategory,
+    Category,
+    Classification,
+    Complaint,
+    Event,
+    Evidence,
+    Notice,
+    OperatorResponse,
+    SavedFilter,
+)
+from .services.triage import OPEN_STATUSES, sla_state
+
+S = Complaint.Status
+K = Case.Status
+
+# What an operator may see of complaints: those a regulator accepted (never raw intake).
+OPERATOR_VISIBLE_STATUSES = (S.ACCEPTED, S.LINKED, S.ANSWERED, S.DISPUTED, S.CLOSED)
+# Operator-facing case states: from the first notice on.
+OPERATOR_VISIBLE_CASE_STATUSES = tuple(set(K) - {K.OPEN})
+# Statuses a regulator may pick in the queue's status filter.
+QUEUE_STATUSES = (*OPEN_STATUSES, S.INFO_REQUESTED)
+QUEUE_SORTS = {
+    "priority": ("-priority", "submitted_at"),
+    "oldest": ("submitted_at",),
+    "newest": ("-submitted_at",),
+    "due": ("decision_due_date", "-priority"),
+}
+
+
+# --- triage queue -------------------------------------------------------------------------
+
+
+@dataclass
+class QueueFilters:
+    status: str = ""
+    app: int | None = None
+    category: str = ""
+    channel: str = ""
+    q: str = ""
+    money: bool = False
+    breached: bool = False
+    low_confidence: bool = False
+    sort: str = "priority"
+
+    @classmethod
+    def from_query(cls, params) -> "QueueFilters":
+        """Read filters from a QueryDict; unknown or malformed values are ignored."""
+        status = params.get("status", "")
+        app = params.get("app", "")
+        sort = params.get("sort", "priority")
+        return cls(
+            status=status if status in QUEUE_STATUSES else "",
+            app=int(app) if app.isdigit() else None,
+            category=params.get("category", "")[:40],
+            channel=params.get("channel", "")
+            if params.get("channel", "") in Complaint.Channel.values
+            else "",
+            q=params.get("q", "").strip()[:100],
+            money=params.get("money") == "1",
+            breached=params.get("breached") == "1",
+            low_confidence=params.get("low_confidence") == "1",
+            sort=sort if sort in QUEUE_SORTS else "priority",
+        )
+
+    def query_string(self) -> str:
+        pairs = {
+            "status": self.status,
+            "app": self.app or "",
+            "category": self.category,
+            "channel": self.channel,
+            "q": self.q,
+            "money": "1" if self.money else "",
+            "breached": "1" if self.breached else "",
+            "low_confidence": "1" if self.low_confidence else "",
+            "sort": "" if self.sort == "priority" else self.sort,
+        }
+        return urlencode({k: v for k, v in pairs.items() if v})
+
+
+def triage_queue(
+    filters: QueueFilters, *, today: datetime.date | None = None
+) -> QuerySet[Complaint]:
+    """Complaints that need a regulator, ordered by priority then age (oldest first)."""
+    today = today or timezone.localdate()
+    statuses = [filters.status] if filters.status else list(OPEN_STATUSES)
+    qs = Complaint.objects.filter(status__in=statuses)
+    if filters.app:
+        qs = qs.filter(app_id=filters.app)
+    if filters.category:
+        qs = qs.filter(
+            Q(categories__code=filters.category) | Q(category_hint__code=filters.category)
+        ).distinct()
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.q:
+        qs = qs.filter(
+            Q(tracking_number__iexact=filters.q)
+            | Q(app_name__icontains=filters.q)
+            | Q(description__icontains=filters.q)
+        )
+    if filters.money:
+        qs = qs.filter(amount__gt=0)
+    if filters.breached:
+        qs = qs.filter(decision_due_date__lt=today).exclude(status=S.INFO_REQUESTED)
+    if filters.low_confidence:
+        qs = qs.filter(
+            Q(confidence__isnull=True) | Q(confidence__lt=settings.CLASSIFIER_CONFIDENCE_THRESHOLD)
+        )
+    return (
+        qs.select_related("app", "category_hint")
+        .prefetch_related("categories")
+        .defer("description", "details", "access_token_hash", "request_fingerprint")
+        .order_by(*QUEUE_SORTS[filters.sort], "id")
+    )
+
+
+@dataclass
+class QueueRow:
+    complaint: Complaint
+    sla: dict
+
+
+def queue_rows(complaints, *, today: datetime.date | None = None) -> list[QueueRow]:
+    today = today or timezone.localdate()
+    return [QueueRow(complaint=c, sla=sla_state(c, today)) for c in complaints]
+
+
+def queue_counts(*, today: datetime.date | None = None) -> dict:
+    """Header figures: how many wait, how many breached the decision deadline."""
+    today = today or timezone.localdate()
+    return Complaint.objects.filter(status__in=QUEUE_STATUSES).aggregate(
+        waiting=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        breached=Count("id", filter=Q(status__in=OPEN_STATUSES, decision_due_date__lt=today)),
+        info_requested=Count("id", filter=Q(status=S.INFO_REQUESTED)),
+    )
+
+
+def queue_neighbours(complaint: Complaint) -> Complaint | None:
+    """The next complaint in the default queue after this one (for "decide and go on")."""
+    return (
+        Complaint.objects.filter(status__in=OPEN_STATUSES)
+        .exclude(pk=complaint.pk)
+        .filter(
+            Q(priority__lt=complaint.priority)
+            | Q(priority=complaint.priority, submitted_at__gt=complaint.submitted_at)
+            | Q(
+                priority=complaint.priority,
+                submitted_at=complaint.submitted_at,
+                id__gt=complaint.pk,
+            )
+        )
+        .order_by("-priority", "submitted_at", "id")
+        .only("id")
+        .first()
+    )
+
+
+def saved_filters(user, scope: str = SavedFilter.Scope.TRIAGE) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(user=user, scope=scope)
+
+
+def filter_choices() -> dict:
+    return {
+        "categories": list(Category.objects.filter(is_active=True)),
+        "statuses": [(s, S(s).label) for s in QUEUE_STATUSES],
+        "channels": Complaint.Channel.choices,
+        "sorts": list(QUEUE_SORTS),
+    }
+
+
+# --- one complaint ------------------------------------------------------------------------
+
+
+def complaint_for_regulator(pk: int) -> Complaint:
+    return (
+        Complaint.objects.select_related(
+            "app__operator", "category_hint", "duplicate_of", "case", "submitter"
+        )
+        .prefetch_related("categories")
+        .get(pk=pk)
+    )
+
+
+def latest_classification(complaint: Complaint) -> Classification | None:
+    return (
+        Classification.objects.filter(complaint=complaint)
+        .select_related("model_version")
+        .defer("model_version__artifact")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def explanation_rows(classification: Classification | None) -> list[dict]:
+    """The classifier's reasons per label, sorted by probability, for the detail page."""
+    if classification is None:
+        return []
+    rows = []
+    for label, probability in sorted(
+        classification.probabilities.items(), key=lambda item: -item[1]
+    ):
+        terms = (
+            classification.explanation.get(label, [])
+            if isinstance(classification.explanation, dict)
+            else []
+        )
+        rows.append(
+            {
+                "label": label,
+                "probability": probability,
+                "predicted": label in classification.labels,
+                "terms": [t.get("term", "") for t in terms if isinstance(t, dict)],
+            }
+        )
+    return rows[:5]
+
+
+SIMILAR_CANDIDATES = 300
+SIMILAR_SHOWN = 5
+NEAR_DUPLICATE_SCORE = 85
+
+
+@dataclass
+class SimilarComplaint:
+    complaint: Complaint
+    score: float
+
+    @property
+    def near_duplicate(self) -> bool:
+        return self.score >= NEAR_DUPLICATE_SCORE
+
+
+def similar_complaints(
+    complaint: Complaint, *, limit: int = SIMILAR_SHOWN
+) -> list[SimilarComplaint]:
+    """Recent complaints about the same app and kind whose text is close (rapidfuzz).
+
+    Bounded: at most SIMILAR_CANDIDATES recent complaints are compared, whatever the table size.
+    """
+    if complaint.app_id is None:
+        return []
+    candidates = Complaint.objects.filter(app_id=complaint.app_id).exclude(pk=complaint.pk)
+    codes = [c.code for c in complaint.categories.all()]
+    if codes:
+        candidates = candidates.filter(
+            Q(categories__code__in=codes) | Q(category_hint__code__in=codes)
+        )
+    elif complaint.category_hint_id:
+        candidates = candidates.filter(
+            Q(category_hint_id=complaint.category_hint_id)
+            | Q(categories=complaint.category_hint_id)
+        )
+    rows = list(
+        candidates.order_by("-submitted_at")
+        .only("id", "tracking_number", "description", "status", "submitted_at", "app_id")
+        .distinct()[:SIMILAR_CANDIDATES]
+    )
+    if not rows:
+        return []
+    texts = {row.pk: row.description[:1000] for row in rows}
+    by_pk = {row.pk: row for row in rows}
+    matches = process.extract(
+        complaint.description[:1000],
+        texts,
+        scorer=fuzz.token_set_ratio,
+        processor=None,
+        limit=limit,
+        score_cutoff=55,
+    )
+    return [
+        SimilarComplaint(complaint=by_pk[key], score=round(score, 1))
+        for _text, score, key in matches
+    ]
+
+
+def app_history(app: App | None) -> dict:
+    """How this app has fared: complaints by status and its cases (newest first)."""
+    if app is None:
+        return {"counts": {}, "total": 0, "cases": []}
+    counts = dict(
+        Complaint.objects.filter(app=app)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    cases = list(Case.objects.filter(app=app).order_by("-opened_at")[:10])
+    return {"counts": counts, "total": sum(counts.values()), "cases": cases}
+
+
+def complaint_timeline(complaint: Complaint, *, public_only: bool = False) -> list[Event]:
+    events = (
+        Event.objects.filter(complaint=complaint)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    if public_only:
+        events = events.filter(public=True)
+    return list(events)
+
+
+def complaint_evidence(complaint: Complaint) -> list[Evidence]:
+    return list(Evidence.objects.filter(complaint=complaint).order_by("created_at", "id"))
+
+
+def open_cases_for(complaint: Complaint) -> list[Case]:
+    """Cases this complaint could be linked to: active ones about the same app."""
+    if complaint.app_id is None:
+        return []
+    return list(
+        Case.objects.filter(app_id=complaint.app_id).exclude(status=K.CLOSED).order_by("-opened_at")
+    )
+
+
+# --- cases --------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseFilters:
+    status: str = ""
+    app: int | None = None
+    category: str = ""
+    assignee: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> "CaseFilters":
+        status = params.get("status", "")
+        app = params.get("app", "")
+        assignee = params.get("assignee", "")
+        return cls(
+            status=status if status in K.values else "",
+            app=int(app) if app.isdigit() else None,
+            category=params.get("category", "")[:40],
+            assignee=assignee if assignee in ("me", "none") or assignee.isdigit() else "",
+            q=params.get("q", "").strip()[:100],
+        )
+
+
+def case_list(filters: CaseFilters, *, user=None) -> QuerySet[Case]:
+    qs = Case.objects.all()
+    # Without a status filter the list shows the cases still being worked on.
+    qs = qs.filter(status=filters.status) if filters.status else qs.exclude(status=K.CLOSED)
+    if filters.app:
+        qs = qs.filter(app_id=filters.app)
+    if filters.category:
+        qs = qs.filter(case_categories__category__code=filters.category)
+    if filters.assignee == "me" and user is not None:
+        qs = qs.filter(assignee=user)
+    elif filters.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        qs = qs.filter(assignee_id=int(filters.assignee))
+    if filters.q:
+        qs = qs.filter(
+            Q(reference__iexact=filters.q)
+            | Q(title__icontains=filters.q)
+            | Q(app__name__icontains=filters.q)
+        )
+    return (
+        qs.select_related("app__operator", "assignee")
+        .prefetch_related("categories")
+        .annotate(complaint_count=Count("complaints", distinct=True))
+        .order_by("deadline_date", "-opened_at", "id")
+    )
+
+
+def case_for_regulator(pk: int) -> Case:
+    return (
+        Case.objects.select_related("app__operator", "assignee", "trigger_rule__category")
+        .prefetch_related("categories")
+        .get(pk=pk)
+    )
+
+
+CASE_PAGE_COMPLAINTS = 100
+
+
+def case_detail(case: Case, *, for_operator: bool = False) -> dict:
+    """Everything the case page shows, in a fixed number of queries."""
+    complaints = list(
+        Complaint.objects.filter(case=case)
+        .select_related("app")
+        .defer("details", "access_token_hash", "request_fingerprint")
+        .order_by("-submitted_at")[:CASE_PAGE_COMPLAINTS]
+    )
+    notices = list(
+        Notice.objects.filter(case=case).select_related("issued_by").order_by("-issued_at", "-id")
+    )
+    responses = list(
+        OperatorResponse.objects.filter(case=case)
+        .select_related("author", "notice")
+        .prefetch_related("evidence")
+        .order_by("-created_at", "-id")
+    )
+    detail = {"complaints": complaints, "notices": notices, "responses": responses}
+    if for_operator:
+        return detail
+    detail.update(
+        complaint_total=Complaint.objects.filter(case=case).count(),
+        timeline=list(
+            Event.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
+        ),
+        notes=list(case.notes.select_related("author").order_by("created_at", "id")),
+        evidence=list(Evidence.objects.filter(case=case).order_by("created_at", "id")),
+    )
+    return detail
+
+
+def regulators() -> list:
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(
+            Q(groups__name=roles.REGULATOR) | Q(groups__name=roles.ADMIN) | Q(is_superuser=True),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def recent_alerts(*, limit: int = 10) -> list[Event]:
+    return list(
+        Event.objects.filter(kind=Event.Kind.ALERT)
+        .select_related("case__app", "complaint")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def open_case_categories(app: App) -> list[CaseCategory]:
+    return list(
+        CaseCategory.objects.filter(app=app, is_open=True).select_related("case", "category")
+    )
+
+
+# --- operators ----------------------------------------------------------------------------
+
+
+def operator_complaints(user) -> QuerySet[Complaint]:
+    """Complaints about the operator's own apps, from acceptance on."""
+    return Complaint.objects.filter(
+        app__operator_id__in=roles.operator_company_ids(user), status__in=OPERATOR_VISIBLE_STATUSES
+    )
+
+
+def operator_cases(user) -> QuerySet[Case]:
+    return Case.objects.filter(
+        app__operator_id__in=roles.operator_company_ids(user),
+        status__in=OPERATOR_VISIBLE_CASE_STATUSES,
+    )
+
+
+def operator_portal(user, *, today: datetime.date | None = None) -> dict:
+    """The operator's home: complaints waiting for an answer first, then notices by deadline."""
+    today = today or timezone.localdate()
+    complaints = list(
+        operator_complaints(user)
+        .select_related("app")
+        .prefetch_related("categories")
+        .only(
+            "id",
+            "tracking_number",
+            "app__name",
+            "app_id",
+            "status",
+            "submitted_at",
+            "operator_due_date",
+            "description_masked",
+            "decided_at",
+        )
+        .order_by("operator_due_date", "submitted_at", "id")[:200]
+    )
+    cases = list(
+        operator_cases(user)
+        .select_related("app")
+        .prefetch_related(
+            Prefetch("notices", queryset=Notice.objects.order_by("-issued_at", "-id"))
+        )
+        .order_by("deadline_date", "id")
+    )
+    return {"complaints": complaints, "cases": cases, "today": today}
+
+
+def operator_complaint(user, pk: int) -> Complaint:
+    return operator_complaints(user).select_related("app").prefetch_related("categories").get(pk=pk)
+
+
+def operator_case(user, pk: int) -> Case:
+    return (
+        operator_cases(user)
+        .select_related("app__operator")
+        .prefetch_related("categories")
+        .get(pk=pk)
+    )
+
+
+def complaint_responses(complaint: Complaint) -> list[OperatorResponse]:
+    return list(
+        OperatorResponse.objects.filter(complaint=complaint)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )

@@ -1,0 +1,203 @@
+"""The operator portal: complaints about the company's own apps (masked) with their answer
+clock, notices with their deadline countdown, answers and rectification reports.
+
+Another company's complaint or case is a 404, never a 403: operators must not learn it exists.
+"""
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import roles
+from .. import selectors_triage as sel
+from ..calendar import working_days_between
+from ..errors import DomainError
+from ..models import Case, Complaint, Evidence, Notice, OperatorResponse
+from ..services import cases as case_services
+from ..services import operators as operator_services
+from ..workflow import case_can_move, complaint_can_move
+from .triage import _serve
+
+
+def operator_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not roles.is_operator(request.user):
+            raise HttpForbidden
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class AnswerForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea)
+    closure_code = forms.ChoiceField(choices=OperatorResponse.ClosureCode.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].error_messages["required"] = _("Write your answer to the consumer.")
+        self.fields["closure_code"].error_messages["required"] = _("Choose a closure code.")
+        self.fields["closure_code"].error_messages["invalid_choice"] = _("Choose a closure code.")
+
+
+@operator_required
+@require_GET
+def portal(request):
+    context = sel.operator_portal(request.user)
+    today = context["today"]
+    context["complaint_rows"] = [
+        {
+            "complaint": c,
+            "days_left": (c.operator_due_date - today).days if c.operator_due_date else None,
+        }
+        for c in context["complaints"]
+    ]
+    context["case_rows"] = [
+        {
+            "case": c,
+            "working_days_left": working_days_between(today, c.deadline_date)
+            if c.deadline_date
+            else None,
+        }
+        for c in context["cases"]
+    ]
+    return render(request, "complaints/operator/portal.html", context)
+
+
+def _complaint(request, pk: int) -> Complaint:
+    try:
+        return sel.operator_complaint(request.user, pk)
+    except Complaint.DoesNotExist:
+        raise Http404 from None
+
+
+def _complaint_page(request, complaint: Complaint, *, error: str = "", status: int = 200):
+    today = timezone.localdate()
+    return render(
+        request,
+        "complaints/operator/complaint.html",
+        {
+            "complaint": complaint,
+            "responses": sel.complaint_responses(complaint),
+            "timeline": sel.complaint_timeline(complaint, public_only=True),
+            "days_left": (complaint.operator_due_date - today).days
+            if complaint.operator_due_date
+            else None,
+            "can_answer": complaint_can_move(complaint.status, Complaint.Status.ANSWERED),
+            "closure_codes": OperatorResponse.ClosureCode.choices,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@operator_required
+@require_GET
+def complaint_detail(request, pk: int):
+    return _complaint_page(request, _complaint(request, pk))
+
+
+@operator_required
+@require_POST
+def complaint_answer(request, pk: int):
+    complaint = _complaint(request, pk)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        message = next(iter(form.errors.values()))[0]
+        return _complaint_page(request, complaint, error=message, status=400)
+    try:
+        operator_services.complaint_answer(
+            complaint=complaint,
+            actor=request.user,
+            text=form.cleaned_data["text"],
+            closure_code=form.cleaned_data["closure_code"],
+        )
+    except DomainError as error:
+        return _complaint_page(request, _complaint(request, pk), error=error.message, status=400)
+    messages.success(request, _("Answer sent."))
+    return redirect("operator:portal")
+
+
+def _case(request, pk: int) -> Case:
+    try:
+        return sel.operator_case(request.user, pk)
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+def _case_page(request, case: Case, *, error: str = "", status: int = 200):
+    today = timezone.localdate()
+    detail = sel.case_detail(case, for_operator=True)
+    return render(
+        request,
+        "complaints/operator/case.html",
+        {
+            "case": case,
+            **detail,
+            "today": today,
+            "working_days_left": working_days_between(today, case.deadline_date)
+            if case.deadline_date
+            else None,
+            "can_report": case_can_move(case.status, Case.Status.RESPONSE_RECEIVED),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@operator_required
+@require_GET
+def case_detail(request, pk: int):
+    return _case_page(request, _case(request, pk))
+
+
+@operator_required
+@require_POST
+def case_report(request, pk: int):
+    case = _case(request, pk)
+    try:
+        case_services.rectification_report_submit(
+            case=case,
+            actor=request.user,
+            text=request.POST.get("text", ""),
+            files=request.FILES.getlist("files"),
+        )
+    except DomainError as error:
+        return _case_page(request, _case(request, pk), error=error.message, status=400)
+    messages.success(request, _("Rectification report submitted; the regulator will verify it."))
+    return redirect("operator:case", pk=case.pk)
+
+
+@operator_required
+@require_GET
+def notice_document(request, pk: int, notice_pk: int):
+    case = _case(request, pk)
+    notice = get_object_or_404(
+        Notice.objects.select_related("case__app__operator"), pk=notice_pk, case=case
+    )
+    case_services.notice_acknowledge(notice=notice, actor=request.user)
+    return render(
+        request,
+        "complaints/cases/notice.html",
+        {"notice": notice, "case": case, "for_operator": True},
+    )
+
+
+@operator_required
+@require_GET
+def evidence_file(request, pk: int):
+    """Operators read only the files their own company attached to its reports."""
+    evidence = get_object_or_404(
+        Evidence, pk=pk, response__company_id__in=roles.operator_company_ids(request.user)
+    )
+    return _serve(evidence)

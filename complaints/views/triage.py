@@ -1,0 +1,346 @@
+"""The regulator's triage queue and complaint detail: filters, saved filters, bulk actions and
+one POST endpoint per decision. Rules live in services.triage; these views parse and render."""
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import roles
+from .. import selectors_triage as sel
+from ..errors import DomainError
+from ..models import Case, Complaint, Evidence, SavedFilter
+from ..services import triage
+from ..workflow import complaint_can_move as can_move
+
+QUEUE_PAGE_SIZE = 50
+S = Complaint.Status
+
+
+def regulator_required(view):
+    """Anonymous visitors go to the login page; signed-in non-regulators get 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not roles.is_regulator(request.user):
+            raise HttpForbidden
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _error_text(error: DomainError) -> str:
+    return error.message
+
+
+# --- forms: parse input only ----------------------------------------------------------------
+
+
+class AcceptForm(forms.Form):
+    categories = forms.MultipleChoiceField(label=gettext_lazy("Categories"), required=True)
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000)
+    app = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from ..models import Category
+
+        self.fields["categories"].choices = [
+            (c.code, c.name) for c in Category.objects.filter(is_active=True)
+        ]
+        self.fields["categories"].error_messages["required"] = _("Choose at least one category.")
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(choices=Complaint.RejectReason.choices, label=gettext_lazy("Reason"))
+    note = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].error_messages["required"] = _("Choose a reason for the rejection.")
+        self.fields["reason"].error_messages["invalid_choice"] = _(
+            "Choose a reason for the rejection."
+        )
+
+
+def _first_error(form: forms.Form) -> str:
+    for errors in form.errors.values():
+        return errors[0]
+    return _("Invalid input.")
+
+
+# --- queue ------------------------------------------------------------------------------------
+
+
+@regulator_required
+@require_http_methods(["GET", "POST"])
+def queue(request):
+    if request.method == "POST":
+        return _bulk(request)
+    filters = sel.QueueFilters.from_query(request.GET)
+    today = timezone.localdate()
+    paginator = Paginator(sel.triage_queue(filters, today=today), QUEUE_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "filters": filters,
+        "query_string": filters.query_string(),
+        "page": page,
+        "rows": sel.queue_rows(page.object_list, today=today),
+        "counts": sel.queue_counts(today=today),
+        "saved_filters": sel.saved_filters(request.user),
+        "choices": sel.filter_choices(),
+        "open_cases": [],
+        "reject_reasons": Complaint.RejectReason.choices,
+    }
+    return render(request, "complaints/triage/queue.html", context)
+
+
+def _bulk(request):
+    action = request.POST.get("action", "")
+    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    back = reverse("triage:queue") + (
+        "?" + request.POST.get("query", "") if request.POST.get("query") else ""
+    )
+    if not ids:
+        messages.error(request, _("Select at least one complaint."))
+        return redirect(back)
+    params: dict = {}
+    if action == "accept":
+        codes = request.POST.getlist("categories")
+        params = {"category_codes": codes or None}
+    elif action == "reject":
+        params = {"reason": request.POST.get("reason", "")}
+    elif action == "request_info":
+        params = {"question": request.POST.get("question", "")}
+    elif action == "link_case":
+        reference = request.POST.get("case", "").strip()
+        case = Case.objects.filter(reference__iexact=reference).first()
+        if case is None:
+            messages.error(
+                request, _("No case with reference “%(reference)s”.") % {"reference": reference}
+            )
+            return redirect(back)
+        params = {"case": case}
+    complaints = list(Complaint.objects.filter(pk__in=ids).order_by("-priority", "submitted_at"))
+    try:
+        done, failed = triage.complaints_bulk(
+            action=action, complaints=complaints, actor=request.user, **params
+        )
+    except DomainError as error:
+        messages.error(request, _error_text(error))
+        return redirect(back)
+    if done:
+        messages.success(request, _("Done for %(count)s complaint(s).") % {"count": len(done)})
+    for complaint, message in failed:
+        messages.error(request, f"{complaint.tracking_number}: {message}")
+    return redirect(back)
+
+
+@regulator_required
+@require_POST
+def filter_save(request):
+    try:
+        triage.saved_filter_save(
+            user=request.user,
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+            scope=request.POST.get("scope", SavedFilter.Scope.TRIAGE),
+        )
+    except DomainError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Filter saved."))
+    return redirect(reverse("triage:queue") + "?" + request.POST.get("query", "").lstrip("?"))
+
+
+@regulator_required
+@require_POST
+def filter_delete(request, pk: int):
+    saved = get_object_or_404(SavedFilter, pk=pk, user=request.user)
+    triage.saved_filter_delete(user=request.user, saved_filter=saved)
+    messages.success(request, _("Filter deleted."))
+    return redirect("triage:queue")
+
+
+# --- one complaint ----------------------------------------------------------------------------
+
+
+def _detail_context(request, complaint: Complaint) -> dict:
+    classification = sel.latest_classification(complaint)
+    return {
+        "complaint": complaint,
+        "sla": triage.sla_state(complaint, timezone.localdate()),
+        "classification": classification,
+        "explanation": sel.explanation_rows(classification),
+        "evidence": sel.complaint_evidence(complaint),
+        "similar": sel.similar_complaints(complaint),
+        "history": sel.app_history(complaint.app),
+        "timeline": sel.complaint_timeline(complaint),
+        "responses": sel.complaint_responses(complaint),
+        "open_cases": sel.open_cases_for(complaint),
+        "categories": sel.filter_choices()["categories"],
+        "chosen_codes": {c.code for c in complaint.categories.all()}
+        or ({complaint.category_hint.code} if complaint.category_hint_id else set()),
+        "reject_reasons": Complaint.RejectReason.choices,
+        "next_complaint": sel.queue_neighbours(complaint),
+        "can": {
+            "accept": can_move(complaint.status, S.ACCEPTED),
+            "reject": can_move(complaint.status, S.REJECTED),
+            "duplicate": can_move(complaint.status, S.DUPLICATE),
+            "request_info": can_move(complaint.status, S.INFO_REQUESTED),
+            "link": complaint.status in (S.ACCEPTED, S.DISPUTED, S.LINKED, S.ANSWERED),
+            "close": complaint.status in (S.ACCEPTED, S.DISPUTED, S.LINKED),
+        },
+    }
+
+
+def _load(pk: int) -> Complaint:
+    try:
+        return sel.complaint_for_regulator(pk)
+    except Complaint.DoesNotExist:
+        raise Http404 from None
+
+
+@regulator_required
+@require_GET
+def detail(request, pk: int):
+    complaint = _load(pk)
+    return render(request, "complaints/triage/detail.html", _detail_context(request, complaint))
+
+
+def _after(request, complaint: Complaint, message: str):
+    messages.success(request, message)
+    if request.POST.get("then") == "next":
+        following = sel.queue_neighbours(complaint)
+        if following is not None:
+            return redirect("triage:detail", pk=following.pk)
+        return redirect("triage:queue")
+    return redirect("triage:detail", pk=complaint.pk)
+
+
+def _failed(request, complaint: Complaint, message: str):
+    """Re-render the page with the error and 400, so the regulator sees what went wrong."""
+    complaint = _load(complaint.pk)
+    context = _detail_context(request, complaint)
+    context["error"] = message
+    return render(request, "complaints/triage/detail.html", context, status=400)
+
+
+@regulator_required
+@require_POST
+def action(request, pk: int, name: str):
+    complaint = _load(pk)
+    user = request.user
+    try:
+        if name == "accept":
+            form = AcceptForm(request.POST)
+            if not form.is_valid():
+                return _failed(request, complaint, _first_error(form))
+            app = None
+            if form.cleaned_data.get("app"):
+                from ..models import App
+
+                app = App.objects.filter(pk=form.cleaned_data["app"]).first()
+            triage.complaint_accept(
+                complaint=complaint,
+                actor=user,
+                category_codes=form.cleaned_data["categories"],
+                note=form.cleaned_data["note"],
+                app=app,
+            )
+            return _after(request, complaint, _("Accepted."))
+        if name == "reject":
+            form = RejectForm(request.POST)
+            if not form.is_valid():
+                return _failed(request, complaint, _first_error(form))
+            triage.complaint_reject(
+                complaint=complaint,
+                actor=user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+            return _after(request, complaint, _("Rejected."))
+        if name == "duplicate":
+            number = request.POST.get("original", "").strip()
+            original = Complaint.objects.filter(tracking_number__iexact=number).first()
+            if original is None:
+                return _failed(
+                    request,
+                    complaint,
+                    _("No complaint with tracking number “%(number)s”.") % {"number": number},
+                )
+            triage.complaint_mark_duplicate(
+                complaint=complaint,
+                original=original,
+                actor=user,
+                note=request.POST.get("note", ""),
+            )
+            return _after(
+                request,
+                complaint,
+                _("Marked as a duplicate of %(number)s.") % {"number": original.tracking_number},
+            )
+        if name == "request-info":
+            triage.complaint_request_info(
+                complaint=complaint, actor=user, question=request.POST.get("question", "")
+            )
+            return _after(
+                request, complaint, _("Question sent to the consumer; the clock is paused.")
+            )
+        if name == "link":
+            reference = request.POST.get("case", "").strip()
+            case = Case.objects.filter(reference__iexact=reference).first()
+            if case is None:
+                return _failed(
+                    request,
+                    complaint,
+                    _("No case with reference “%(reference)s”.") % {"reference": reference},
+                )
+            triage.complaint_link_case(complaint=complaint, case=case, actor=user)
+            return _after(
+                request, complaint, _("Linked to %(reference)s.") % {"reference": case.reference}
+            )
+        if name == "close":
+            triage.complaint_close(
+                complaint=complaint, actor=user, reason=request.POST.get("reason", "")
+            )
+            return _after(request, complaint, _("Closed."))
+    except DomainError as error:
+        return _failed(request, complaint, _error_text(error))
+    raise Http404
+
+
+@regulator_required
+@require_GET
+def evidence_file(request, pk: int):
+    """Evidence files are never public: regulators read them through this view."""
+    evidence = get_object_or_404(Evidence, pk=pk)
+    return _serve(evidence)
+
+
+def _serve(evidence: Evidence):
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=evidence.content_type)
+    response["Content-Disposition"] = (
+        f'inline; filename="{evidence.sha256[:16]}{evidence.extension}"'
+    )
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

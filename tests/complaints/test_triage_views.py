@@ -1,0 +1,212 @@
+"""The triage web pages: queue, filters, saved filters, bulk actions, detail and decisions."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from complaints.models import Complaint, Event, SavedFilter
+from complaints.services import cases as case_services
+from complaints.services import triage
+from tests.factories import make_complaint
+
+S = Complaint.Status
+
+
+@pytest.fixture
+def rita_client(client, rita):
+    client.force_login(rita)
+    return client
+
+
+def test_queue_orders_by_priority_then_age(rita_client, app):
+    low = make_complaint(app=app, description="弹窗太多")
+    high = make_complaint(app=app, description="被扣了钱", amount=Decimal("999"))
+    triage.complaint_prioritise(complaint=low)
+    triage.complaint_prioritise(complaint=high)
+    response = rita_client.get(reverse("triage:queue"))
+    assert response.status_code == 200
+    numbers = [row.complaint.tracking_number for row in response.context["rows"]]
+    assert numbers == [high.tracking_number, low.tracking_number]
+    assert response.context["counts"]["waiting"] == 2
+
+
+def test_queue_shows_breaches(rita_client, app):
+    make_complaint(app=app, submitted_at=datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.UTC))
+    response = rita_client.get(reverse("triage:queue"))
+    assert response.context["counts"]["breached"] == 1
+    assert response.context["rows"][0].sla["breached"] is True
+    assert "breached" in response.content.decode() or "超时" in response.content.decode()
+
+
+def test_queue_filters(rita_client, app, other_app):
+    mine = make_complaint(app=app, description="通讯录权限")
+    make_complaint(app=other_app, description="价格歧视")
+    response = rita_client.get(reverse("triage:queue"), {"app": app.pk})
+    assert [r.complaint for r in response.context["rows"]] == [mine]
+    response = rita_client.get(reverse("triage:queue"), {"q": "价格"})
+    assert [r.complaint.app for r in response.context["rows"]] == [other_app]
+    response = rita_client.get(reverse("triage:queue"), {"q": mine.tracking_number})
+    assert [r.complaint for r in response.context["rows"]] == [mine]
+    response = rita_client.get(reverse("triage:queue"), {"status": "bogus", "sort": "bogus"})
+    assert response.status_code == 200 and len(response.context["rows"]) == 2
+
+
+def test_save_and_delete_a_filter(rita_client, rita):
+    response = rita_client.post(reverse("triage:filter_save"), {"name": "Money", "query": "money=1"})
+    assert response.status_code == 302
+    saved = SavedFilter.objects.get(user=rita)
+    assert (saved.name, saved.query) == ("Money", "money=1")
+    page = rita_client.get(reverse("triage:queue"))
+    assert "Money" in page.content.decode()
+    rita_client.post(reverse("triage:filter_delete", args=[saved.pk]))
+    assert not SavedFilter.objects.exists()
+
+
+def test_save_filter_needs_a_name(rita_client):
+    response = rita_client.post(reverse("triage:filter_save"), {"name": "", "query": "money=1"}, follow=True)
+    assert "Name the filter." in [str(m) for m in response.context["messages"]]
+
+
+def test_cannot_delete_someone_elses_filter(client, rita, ada):
+    saved = SavedFilter.objects.create(user=ada, name="mine", query="")
+    client.force_login(rita)
+    assert client.post(reverse("triage:filter_delete", args=[saved.pk])).status_code == 404
+    assert SavedFilter.objects.filter(pk=saved.pk).exists()
+
+
+def test_bulk_reject(rita_client, app):
+    a, b = make_complaint(app=app), make_complaint(app=app)
+    response = rita_client.post(
+        reverse("triage:queue"), {"action": "reject", "ids": [a.pk, b.pk], "reason": "spam"}, follow=True
+    )
+    assert response.status_code == 200
+    assert set(Complaint.objects.values_list("status", flat=True)) == {S.REJECTED}
+
+
+def test_bulk_accept_reports_failures(rita_client, app):
+    labelled = make_complaint(app=app)
+    labelled.categories.set([])
+    response = rita_client.post(reverse("triage:queue"), {"action": "accept", "ids": [labelled.pk]}, follow=True)
+    texts = [str(m) for m in response.context["messages"]]
+    assert f"{labelled.tracking_number}: Choose at least one category." in texts
+
+
+def test_bulk_needs_a_selection(rita_client):
+    response = rita_client.post(reverse("triage:queue"), {"action": "reject"}, follow=True)
+    assert "Select at least one complaint." in [str(m) for m in response.context["messages"]]
+
+
+def test_bulk_link_unknown_case(rita_client, app):
+    c = make_complaint(app=app)
+    response = rita_client.post(
+        reverse("triage:queue"), {"action": "link_case", "ids": [c.pk], "case": "RC-1999-00001"}, follow=True
+    )
+    assert "No case with reference “RC-1999-00001”." in [str(m) for m in response.context["messages"]]
+
+
+def test_detail_shows_original_masked_similar_and_history(rita_client, app):
+    original = make_complaint(app=app, description="APP强制索取通讯录权限，不给就闪退，我的电话13812345678")
+    twin = make_complaint(app=app, description="APP强制索取通讯录权限，不给就闪退，电话13812345678")
+    response = rita_client.get(reverse("triage:detail", args=[twin.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "13812345678" in body  # the regulator sees the original
+    assert twin.description_masked in body
+    assert [s.complaint for s in response.context["similar"]] == [original]
+    assert response.context["similar"][0].near_duplicate
+    assert response.context["history"]["total"] == 2
+
+
+def test_accept_from_the_page(rita_client, app):
+    c = make_complaint(app=app)
+    response = rita_client.post(
+        reverse("triage:action", args=[c.pk, "accept"]), {"categories": ["over_permission"], "note": "clear"}
+    )
+    assert response.status_code == 302 and response.url == reverse("triage:detail", args=[c.pk])
+    c.refresh_from_db()
+    assert c.status == S.ACCEPTED and c.label_source == "regulator"
+
+
+def test_accept_and_go_to_next(rita_client, app):
+    first = make_complaint(app=app, amount=Decimal("10"))
+    second = make_complaint(app=app)
+    triage.complaint_prioritise(complaint=first)
+    response = rita_client.post(
+        reverse("triage:action", args=[first.pk, "accept"]), {"categories": ["fraud"], "then": "next"}
+    )
+    assert response.url == reverse("triage:detail", args=[second.pk])
+
+
+def test_accept_without_categories_shows_the_error(rita_client, app):
+    c = make_complaint(app=app)
+    response = rita_client.post(reverse("triage:action", args=[c.pk, "accept"]), {})
+    assert response.status_code == 400
+    assert response.context["error"] == "Choose at least one category."
+    assert "Choose at least one category." in response.content.decode()
+
+
+def test_reject_bad_reason(rita_client, app):
+    c = make_complaint(app=app)
+    response = rita_client.post(reverse("triage:action", args=[c.pk, "reject"]), {"reason": "meh"})
+    assert response.status_code == 400 and response.context["error"] == "Choose a reason for the rejection."
+
+
+def test_duplicate_unknown_original(rita_client, app):
+    c = make_complaint(app=app)
+    response = rita_client.post(reverse("triage:action", args=[c.pk, "duplicate"]), {"original": "AW-000000-XXXXXX"})
+    assert response.status_code == 400
+    assert response.context["error"] == "No complaint with tracking number “AW-000000-XXXXXX”."
+
+
+def test_duplicate_and_request_info_and_link(rita_client, rita, app):
+    a, b, c = make_complaint(app=app), make_complaint(app=app), make_complaint(app=app)
+    rita_client.post(reverse("triage:action", args=[b.pk, "duplicate"]), {"original": a.tracking_number})
+    b.refresh_from_db()
+    assert b.duplicate_of == a
+    rita_client.post(reverse("triage:action", args=[a.pk, "request-info"]), {"question": "Which phone?"})
+    a.refresh_from_db()
+    assert a.status == S.INFO_REQUESTED
+    triage.complaint_accept(complaint=c, actor=rita, category_codes=["fraud"])
+    case = case_services.case_open(app=app, categories=["over_permission"], actor=rita)
+    rita_client.post(reverse("triage:action", args=[c.pk, "link"]), {"case": case.reference.lower()})
+    c.refresh_from_db()
+    assert c.case == case
+
+
+def test_transition_error_is_shown(rita_client, rita, app):
+    c = make_complaint(app=app)
+    triage.complaint_reject(complaint=c, actor=rita, reason="spam")
+    response = rita_client.post(reverse("triage:action", args=[c.pk, "accept"]), {"categories": ["fraud"]})
+    assert response.status_code == 400
+    assert response.context["error"] == "A complaint cannot go from “rejected” to “accepted”."
+
+
+def test_unknown_action_and_unknown_complaint(rita_client, app):
+    c = make_complaint(app=app)
+    assert rita_client.post(reverse("triage:action", args=[c.pk, "explode"])).status_code == 404
+    assert rita_client.get(reverse("triage:detail", args=[999999])).status_code == 404
+    assert rita_client.post(reverse("triage:action", args=[999999, "accept"])).status_code == 404
+
+
+def test_wrong_methods(rita_client, app):
+    c = make_complaint(app=app)
+    assert rita_client.get(reverse("triage:action", args=[c.pk, "accept"])).status_code == 405
+    assert rita_client.post(reverse("triage:detail", args=[c.pk])).status_code == 405
+    assert rita_client.delete(reverse("triage:queue")).status_code == 405
+
+
+def test_keyboard_shortcuts_are_on_the_pages(rita_client, app):
+    c = make_complaint(app=app)
+    queue = rita_client.get(reverse("triage:queue")).content.decode()
+    detail = rita_client.get(reverse("triage:detail", args=[c.pk])).content.decode()
+    assert "js/triage.js" in queue and "data-keyboard-list" in queue
+    assert 'data-shortcut="a"' in detail and 'data-shortcut-focus="r"' in detail
+
+
+def test_actions_write_events_with_the_regulator(rita_client, rita, app):
+    c = make_complaint(app=app)
+    rita_client.post(reverse("triage:action", args=[c.pk, "reject"]), {"reason": "insufficient", "note": "Need more."})
+    event = Event.objects.get(complaint=c, to_status=S.REJECTED)
+    assert (event.actor, event.reason) == (rita, "Need more.")
