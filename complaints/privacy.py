@@ -80,11 +80,17 @@ def _digits(value: str) -> str:
 
 
 def _is_resident_id(value: str) -> bool:
-    return ric.is_valid(value.upper())
+    try:
+        return ric.is_valid(value.upper())
+    except (KeyError, ValueError):  # python-stdnum trips over some region codes in its tables
+        return False
 
 
 def _is_credit_code(value: str) -> bool:
-    return uscc.is_valid(value)
+    try:
+        return uscc.is_valid(value)
+    except (KeyError, ValueError):
+        return False
 
 
 def _is_bank_card(value: str) -> bool:

@@ -1,19 +1,37 @@
-"""Filing complaints: stored first and answered at once; classification follows after commit."""
+"""Filing complaints: stored first and answered at once; classification follows after commit.
 
+One path for every channel (web form, API, import of single rows): `complaint_submit`. A retry
+with the same Idempotency-Key and the same content gets the same complaint and token back.
+"""
+
+import base64
 import datetime
 import hashlib
+import hmac
+import json
+import logging
 import secrets
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+import phonenumbers
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from .. import privacy
 from ..calendar import add_working_days
+from ..errors import Conflict, DomainError
 from ..models import App, Category, Complaint, Event
 from .events import event_record
+from .evidence import CleanFile, evidence_attach
+
+logger = logging.getLogger(__name__)
 
 # Crockford base32 without I, L, O, U: readable over the phone.
 _TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -37,17 +55,76 @@ def access_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def access_token_matches(complaint: Complaint | None, token: str) -> bool:
+    """Constant-time check of a presented token; also spends the same time when there is no
+    complaint, so the answer does not tell whether a tracking number exists."""
+    presented = access_token_hash(token or "")
+    stored = complaint.access_token_hash if complaint is not None else "0" * 64
+    return hmac.compare_digest(presented, stored) and complaint is not None and bool(token)
+
+
+def _idempotent_token(idempotency_key: str) -> str:
+    """The token a retried request gets again: derived from the key with the server's secret,
+    so it is never stored, and only someone holding the key (the client) can have it."""
+    digest = salted_hmac(
+        "complaints.intake.idempotency", idempotency_key, algorithm="sha256"
+    ).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
+
+
+def request_fingerprint_of(**fields: Any) -> str:
+    """A stable hash of what a submission says, to tell a retry from a different request."""
+    canonical = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def contact_phone_normalise(value: str) -> str:
+    """A contact phone number in E.164 (+8613812345678); Chinese numbers may omit +86."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, "CN")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise DomainError(
+            _("Enter a valid phone number, for example 138 1234 5678."), field="contact_phone"
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def contact_email_normalise(value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise DomainError(_("Enter a valid email address."), field="contact_email") from None
+    local, _at, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
 def _enqueue_classification(complaint_id: int) -> None:
     from ..tasks import classify_complaint
 
     try:
         classify_complaint.delay(complaint_id)
     except Exception:  # noqa: BLE001 — a broker outage must not lose or fail a filing
-        import logging
-
-        logging.getLogger(__name__).warning(
-            "Could not enqueue classification of complaint %s; the sweep will pick it up.", complaint_id
+        logger.warning(
+            "Could not enqueue classification of complaint %s; the sweep will pick it up.",
+            complaint_id,
         )
+
+
+def _replay(existing: Complaint, idempotency_key: str, fingerprint: str) -> tuple[Complaint, str]:
+    if existing.request_fingerprint != fingerprint:
+        raise Conflict(
+            _("This Idempotency-Key was already used for a different complaint."),
+            field="idempotency_key",
+        )
+    return existing, _idempotent_token(idempotency_key)
 
 
 @transaction.atomic
@@ -76,17 +153,58 @@ def complaint_submit(
     idempotency_key: str = "",
     request_fingerprint: str = "",
     submitted_at: datetime.datetime | None = None,
+    evidence: Sequence[CleanFile] = (),
 ) -> tuple[Complaint, str]:
-    """Store a new complaint and return it with its access token (shown once, kept hashed)."""
-    token, token_hash = access_token_new()
-    submitted_at = submitted_at or timezone.now()
+    """Store a new complaint (with its clean evidence files) and return it with its access
+    token, shown once and kept only as a hash.
+
+    With an idempotency key, a second call with the same content returns the first complaint
+    and the same token; with different content it raises Conflict.
+    """
+    description = (description or "").strip()
+    if not description:
+        raise DomainError(_("Describe what happened."), field="description")
+    if app is None and not (app_name or "").strip():
+        raise DomainError(_("Name the app, or choose it from the list."), field="app_name")
+    if len(evidence) > settings.EVIDENCE_MAX_FILES:
+        raise DomainError(
+            _("A complaint can have at most %(count)s files.")
+            % {"count": settings.EVIDENCE_MAX_FILES},
+            field="evidence",
+        )
+    if amount is not None and amount < 0:
+        raise DomainError(_("The amount cannot be negative."), field="amount")
+    contact_phone = contact_phone_normalise(contact_phone)
+    contact_email = contact_email_normalise(contact_email)
     if submitter is not None and not submitter.is_authenticated:
         submitter = None
+    if idempotency_key:
+        fingerprint = request_fingerprint or request_fingerprint_of(
+            description=description,
+            app=app.pk if app else None,
+            app_name=app_name,
+            app_version=app_version,
+            category_hint=category_hint.code if category_hint else None,
+            details=details or {},
+            contact=[contact_name, contact_phone, contact_email],
+            consents=[consent_share_with_operator, consent_publish],
+            submitter=submitter.pk if submitter else None,
+            evidence=sorted(item.sha256 for item in evidence),
+        )
+        existing = Complaint.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _replay(existing, idempotency_key, fingerprint)
+        token = _idempotent_token(idempotency_key)
+        token_hash = access_token_hash(token)
+        request_fingerprint = fingerprint
+    else:
+        token, token_hash = access_token_new()
+    submitted_at = submitted_at or timezone.now()
     complaint = Complaint(
         tracking_number=tracking_number_new(submitted_at),
         access_token_hash=token_hash,
         app=app,
-        app_name=app_name or (app.name if app else ""),
+        app_name=(app_name or (app.name if app else "")).strip()[:200],
         app_version=app_version,
         app_store=app_store,
         description=description,
@@ -115,7 +233,16 @@ def complaint_submit(
     )
     while Complaint.objects.filter(tracking_number=complaint.tracking_number).exists():
         complaint.tracking_number = tracking_number_new(submitted_at)
-    complaint.save()
+    try:
+        with transaction.atomic():
+            complaint.save()
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer as the retry it is.
+        if idempotency_key:
+            existing = Complaint.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return _replay(existing, idempotency_key, request_fingerprint)
+        raise
     event_record(
         actor=submitter,
         actor_role="consumer",
@@ -123,7 +250,240 @@ def complaint_submit(
         complaint=complaint,
         to_status=Complaint.Status.SUBMITTED,
         data={"channel": channel},
+        at=submitted_at if submitted_at < timezone.now() else None,
     )
+    evidence_attach(complaint=complaint, files=evidence, actor=submitter)
     complaint_id = complaint.pk
     transaction.on_commit(lambda: _enqueue_classification(complaint_id))
     return complaint, token
+
+
+# --- bulk intake ------------------------------------------------------------------------------
+# Hotline transcripts and other channels arrive as files. Every row is checked on its own;
+# valid rows go in by batches (a complaint and its "created" Event in the same transaction,
+# so a row is never half in), and (source, external_id) makes a re-run import nothing twice.
+
+IMPORT_CHANNELS = (
+    Complaint.Channel.HOTLINE,
+    Complaint.Channel.EMAIL,
+    Complaint.Channel.IMPORT,
+    Complaint.Channel.API,
+    Complaint.Channel.WEB,
+)
+
+
+class ImportRowError(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class ImportLookups:
+    """What row checking needs from the database, loaded once per import."""
+
+    def __init__(self) -> None:
+        self.categories = dict(Category.objects.filter(is_active=True).values_list("code", "id"))
+        self.app_ids: set[int] = set()
+        self.apps_by_key: dict[str, int] = {}
+        self.app_names: dict[int, str] = {}
+        for pk, name, package, aliases in App.objects.values_list(
+            "id", "name", "package_name", "aliases"
+        ):
+            self.app_ids.add(pk)
+            self.app_names[pk] = name
+            for key in [name, package, *(aliases or [])]:
+                if key:
+                    self.apps_by_key.setdefault(key.strip().casefold(), pk)
+        self._due_dates: dict[datetime.date, datetime.date] = {}
+
+    def decision_due(self, day: datetime.date) -> datetime.date:
+        if day not in self._due_dates:
+            self._due_dates[day] = add_working_days(day, settings.TRIAGE_SLA_WORKING_DAYS)
+        return self._due_dates[day]
+
+
+def _text(raw: dict, name: str, limit: int) -> str:
+    value = raw.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float):
+        raise ImportRowError(name, _("Must be text."))
+    value = str(value).strip()
+    if len(value) > limit:
+        raise ImportRowError(name, _("At most %(limit)s characters.") % {"limit": limit})
+    return value
+
+
+def _parse_datetime(value: str, field: str) -> datetime.datetime:
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise ImportRowError(
+            field, _("Not a date and time (use ISO 8601, e.g. 2024-05-01T14:30:00+08:00).")
+        ) from None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def import_row_clean(
+    raw: dict, *, lookups: ImportLookups, channel: str, now: datetime.datetime
+) -> dict:
+    """One file row as Complaint field values; raises ImportRowError naming the bad field."""
+    if not isinstance(raw, dict):
+        raise ImportRowError("row", _("A row must be an object with named fields."))
+    external_id = _text(raw, "external_id", 100)
+    if not external_id:
+        raise ImportRowError("external_id", _("Every row needs an external_id."))
+    description = _text(raw, "description", 20_000)
+    if not description:
+        raise ImportRowError("description", _("Describe what happened."))
+    app_id = None
+    app_ref = _text(raw, "app", 200)
+    if app_ref:
+        if not app_ref.isdigit() or int(app_ref) not in lookups.app_ids:
+            raise ImportRowError("app", _("No app with id %(id)s.") % {"id": app_ref})
+        app_id = int(app_ref)
+    app_name = _text(raw, "app_name", 200)
+    package = _text(raw, "package_name", 200)
+    if app_id is None:
+        app_id = lookups.apps_by_key.get(package.casefold()) if package else None
+        app_id = app_id or (lookups.apps_by_key.get(app_name.casefold()) if app_name else None)
+    if app_id is None and not app_name:
+        raise ImportRowError("app_name", _("Name the app (app_name, package_name or app)."))
+    app_name = app_name or lookups.app_names[app_id]
+
+    row_channel = _text(raw, "channel", 12) or channel
+    if row_channel not in IMPORT_CHANNELS:
+        raise ImportRowError("channel", _("Unknown channel %(value)s.") % {"value": row_channel})
+    hint = _text(raw, "category", 40)
+    if hint and hint not in lookups.categories:
+        raise ImportRowError("category", _("Unknown category: %(codes)s.") % {"codes": hint})
+    submitted_text = _text(raw, "submitted_at", 40)
+    submitted_at = _parse_datetime(submitted_text, "submitted_at") if submitted_text else now
+    if submitted_at > now + datetime.timedelta(minutes=5):
+        raise ImportRowError("submitted_at", _("Lies in the future."))
+    occurred_text = _text(raw, "occurred_date", 20)
+    occurred_date = None
+    if occurred_text:
+        try:
+            occurred_date = datetime.date.fromisoformat(occurred_text)
+        except ValueError:
+            raise ImportRowError("occurred_date", _("Not a date (use YYYY-MM-DD).")) from None
+    amount_text = _text(raw, "amount", 20)
+    amount = None
+    if amount_text:
+        try:
+            amount = Decimal(amount_text)
+        except ArithmeticError:
+            raise ImportRowError("amount", _("Not an amount.")) from None
+        if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+            raise ImportRowError("amount", _("Not an amount."))
+        amount = amount.quantize(Decimal("0.01"))
+    try:
+        contact_phone = contact_phone_normalise(_text(raw, "contact_phone", 40))
+        contact_email = contact_email_normalise(_text(raw, "contact_email", 254))
+    except DomainError as error:
+        raise ImportRowError(error.field or "contact", error.message) from None
+    language = _text(raw, "language", 10) or "zh-hans"
+    if language not in ("zh-hans", "en"):
+        raise ImportRowError("language", _("Use zh-hans or en."))
+    return {
+        "external_id": external_id,
+        "description": description,
+        "app_id": app_id,
+        "app_name": app_name,
+        "app_version": _text(raw, "app_version", 40),
+        "channel": row_channel,
+        "category_hint_id": lookups.categories.get(hint) if hint else None,
+        "submitted_at": submitted_at,
+        "occurred_date": occurred_date,
+        "amount": amount,
+        "contact_name": _text(raw, "contact_name", 100),
+        "contact_phone": contact_phone,
+        "contact_email": contact_email,
+        "language": language,
+    }
+
+
+@transaction.atomic
+def complaints_import_batch(
+    *, source: str, rows: Sequence[dict], lookups: ImportLookups
+) -> list[Complaint]:
+    """Insert cleaned rows not imported before and return the new complaints. Rows already
+    imported (by this run or an earlier one) are left alone."""
+    wanted = {row["external_id"]: row for row in rows}
+    known = set(
+        Complaint.objects.filter(source=source, external_id__in=list(wanted)).values_list(
+            "external_id", flat=True
+        )
+    )
+    fresh = [row for external_id, row in wanted.items() if external_id not in known]
+    if not fresh:
+        return []
+    numbers = _tracking_numbers_free([row["submitted_at"] for row in fresh])
+    complaints = []
+    for row, number in zip(fresh, numbers, strict=True):
+        complaints.append(
+            Complaint(
+                tracking_number=number,
+                # Nobody holds a token for an imported complaint; the hotline gives the caller
+                # the tracking number, and a regulator can issue a status link later.
+                access_token_hash=access_token_hash(secrets.token_urlsafe(24)),
+                description_masked=privacy.mask_text(row["description"]),
+                decision_due_date=lookups.decision_due(timezone.localdate(row["submitted_at"])),
+                source=source,
+                **row,
+            )
+        )
+    Complaint.objects.bulk_create(complaints, batch_size=2000)
+    if any(item.pk is None for item in complaints):  # backends that do not return ids
+        ids = dict(
+            Complaint.objects.filter(
+                source=source, external_id__in=[c.external_id for c in complaints]
+            ).values_list("external_id", "id")
+        )
+        for item in complaints:
+            item.pk = ids[item.external_id]
+    Event.objects.bulk_create(
+        [
+            Event(
+                kind=Event.Kind.CREATED,
+                complaint_id=item.pk,
+                actor_role="system",
+                to_status=Complaint.Status.SUBMITTED,
+                data={"channel": item.channel, "source": source},
+                created_at=item.submitted_at,
+            )
+            for item in complaints
+        ],
+        batch_size=2000,
+    )
+    return complaints
+
+
+def _tracking_numbers_free(dates: Sequence[datetime.datetime]) -> list[str]:
+    numbers = [tracking_number_new(day) for day in dates]
+    while True:
+        taken = set(
+            Complaint.objects.filter(tracking_number__in=numbers).values_list(
+                "tracking_number", flat=True
+            )
+        )
+        duplicates = len(numbers) - len(set(numbers))
+        if not taken and not duplicates:
+            return numbers
+        seen: set[str] = set()
+        for index, number in enumerate(numbers):
+            if number in taken or number in seen:
+                numbers[index] = tracking_number_new(dates[index])
+            seen.add(numbers[index])
+
+
+def complaints_enqueue_classification(*, complaint_ids: Sequence[int]) -> None:
+    """After an import commits: queue classification (with a broker); the sweep covers the rest."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    for complaint_id in complaint_ids:
+        _enqueue_classification(complaint_id)

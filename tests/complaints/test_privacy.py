@@ -25,6 +25,8 @@ from tests.factories import credit_code
         ("(0755)88881234", "0755-******34"),
         ("+86 10 6234 5678", "010-******78"),
         ("身份证11010519491231002X。", "身份证1****************X。"),
+        # python-stdnum's region table cannot place this one as an ID; it is a valid card.
+        ("620741210001011059", "6207**********1059"),
         ("卡号 4111 1111 1111 1111 被盗刷", "卡号 4111 **** **** 1111 被盗刷"),
         ("卡号6212261202011584340", "卡号6212***********4340"),
         ("邮箱 alice.w@example.com。", "邮箱 a***@example.com。"),
@@ -170,7 +172,7 @@ def landlines(draw) -> str:
     area = draw(st.sampled_from(AREA_CODES))
     subscriber = f"{draw(st.integers(2, 8))}{draw(st.integers(0, 9_999_999)):07d}"
     number = f"{area}-{subscriber}"
-    assert phonenumbers.is_valid_number(phonenumbers.parse(number, "CN"))
+    assume(phonenumbers.is_valid_number(phonenumbers.parse(number, "CN")))
     return draw(st.sampled_from([number, f"({area}){subscriber}", f"{area} {subscriber}"]))
 
 

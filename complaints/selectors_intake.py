@@ -1,0 +1,234 @@
+"""Reads for consumers: finding the app, spotting duplicates before filing, and a complaint's
+history told in plain words.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+import opencc
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from rapidfuzz import fuzz, process, utils
+
+from .models import App, Category, Complaint, Event
+from .services.intake import access_token_matches
+
+S = Complaint.Status
+_T2S = opencc.OpenCC("t2s")
+
+
+# --- app search -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AppMatch:
+    app: App
+    score: float
+    matched: str  # the name, alias or package name that matched
+
+
+def _search_key(value: str) -> str:
+    # Traditional characters read as simplified; case and punctuation do not count.
+    return utils.default_process(_T2S.convert(value))
+
+
+def app_search(query: str, *, limit: int = 8, score_cutoff: float = 60) -> list[AppMatch]:
+    """Registry apps whose name, alias or package name look like `query`, best first."""
+    query_key = _search_key(query or "")
+    if not query_key:
+        return []
+    apps = {
+        app.pk: app for app in App.objects.only("id", "name", "aliases", "package_name", "platform")
+    }
+    choices: dict[tuple[int, str], str] = {}
+    for app in apps.values():
+        for label in [app.name, *(app.aliases or []), app.package_name]:
+            if label:
+                choices[(app.pk, label)] = _search_key(label)
+    best: dict[int, AppMatch] = {}
+    for _key, score, (app_id, label) in process.extract(
+        query_key,
+        choices,
+        scorer=fuzz.WRatio,
+        processor=None,
+        limit=limit * 4,
+        score_cutoff=score_cutoff,
+    ):
+        if app_id not in best or score > best[app_id].score:
+            best[app_id] = AppMatch(app=apps[app_id], score=score, matched=label)
+    return sorted(best.values(), key=lambda match: (-match.score, match.app.name))[:limit]
+
+
+# --- tracking ---------------------------------------------------------------------------------
+
+
+def complaint_by_token(*, tracking_number: str, token: str) -> Complaint | None:
+    """The complaint when the token is right; None for a wrong token and an unknown number
+    alike, after the same constant-time comparison."""
+    complaint = (
+        Complaint.objects.select_related("app", "category_hint")
+        .filter(tracking_number=(tracking_number or "").strip().upper())
+        .first()
+    )
+    return complaint if access_token_matches(complaint, token) else None
+
+
+def complaints_of_consumer(user) -> QuerySet[Complaint]:
+    """A signed-in consumer's own complaints, newest first."""
+    if not user.is_authenticated:
+        return Complaint.objects.none()
+    return (
+        Complaint.objects.filter(submitter=user)
+        .select_related("app", "category_hint")
+        .prefetch_related("categories")
+        .order_by("-submitted_at")
+    )
+
+
+# --- duplicates -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateHints:
+    own: list[Complaint]
+    collective_count: int
+    collective: bool
+
+
+def duplicate_hints(
+    *,
+    app: App | None,
+    app_name: str = "",
+    category: Category | None = None,
+    user=None,
+    tracking_numbers: list[str] | tuple[str, ...] = (),
+    now: datetime.datetime | None = None,
+) -> DuplicateHints:
+    """Before filing: the consumer's own open complaints about the same app, and whether many
+    people reported this app and kind lately (a collective complaint may be under way)."""
+    now = now or timezone.now()
+    mine = Q(tracking_number__in=list(tracking_numbers))
+    if user is not None and user.is_authenticated:
+        mine |= Q(submitter=user)
+    same_app = (
+        Q(app=app) if app is not None else Q(app__isnull=True, app_name__iexact=app_name.strip())
+    )
+    own = list(
+        Complaint.objects.filter(mine & same_app)
+        .exclude(status__in=(S.WITHDRAWN, S.CLOSED))
+        .filter(erased_at__isnull=True, submitted_at__gte=now - datetime.timedelta(days=365))
+        .order_by("-submitted_at")[:3]
+        if (tracking_numbers or (user is not None and user.is_authenticated))
+        and (app or app_name.strip())
+        else []
+    )
+    count = 0
+    if app is not None and category is not None:
+        count = (
+            Complaint.objects.filter(app=app, submitted_at__gte=now - datetime.timedelta(days=30))
+            .filter(Q(categories=category) | Q(category_hint=category))
+            .exclude(status=S.WITHDRAWN)
+            .values("pk")
+            .distinct()
+            .count()
+        )
+    return DuplicateHints(
+        own=own, collective_count=count, collective=count >= settings.COLLECTIVE_HINT_THRESHOLD
+    )
+
+
+# --- the consumer's timeline --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime.datetime
+    title: str
+    detail: str
+    by_consumer: bool
+    status: str
+
+
+def _transition_title(event: Event) -> str:
+    to = event.to_status
+    if to == S.NEEDS_REVIEW and event.actor_role == "consumer":
+        return _("You sent the information we asked for; a regulator will look at it again.")
+    titles = {
+        S.CLASSIFIED: _("Your complaint was sorted by topic and is waiting for a regulator."),
+        S.NEEDS_REVIEW: _("A regulator is reviewing your complaint."),
+        S.INFO_REQUESTED: _("We need more information from you."),
+        S.ACCEPTED: _("Your complaint was accepted and will be followed up."),
+        S.REJECTED: _("Your complaint was not accepted."),
+        S.DUPLICATE: _("Your complaint was joined to an earlier complaint about the same problem."),
+        S.LINKED: _("Your complaint is now part of a rectification case against the app."),
+        S.ANSWERED: _("The app's operator answered your complaint."),
+        S.DISPUTED: _("You said the answer does not resolve your complaint."),
+        S.CLOSED: _("Your complaint was closed."),
+        S.WITHDRAWN: _("You withdrew your complaint."),
+        S.SUBMITTED: _("We received your complaint."),
+    }
+    return titles.get(to, _("The status of your complaint changed."))
+
+
+def _entry_title(event: Event) -> str:
+    kind = event.kind
+    if kind == Event.Kind.CREATED:
+        return _("We received your complaint.")
+    if kind == Event.Kind.TRANSITION:
+        return _transition_title(event)
+    if kind == Event.Kind.EVIDENCE:
+        count = len(event.data.get("files", [])) or 1
+        return ngettext("%(count)s file was added.", "%(count)s files were added.", count) % {
+            "count": count
+        }
+    if kind == Event.Kind.ERASURE:
+        return _("Your personal data was erased.")
+    if kind == Event.Kind.NOTE and "rating" in event.data:
+        return _("You rated the outcome %(rating)s out of 5.") % {"rating": event.data["rating"]}
+    if kind == Event.Kind.LABELS:
+        return _("The topic of your complaint was updated.")
+    if kind == Event.Kind.MESSAGE:
+        return _("A message about your complaint.")
+    return _("Your complaint was updated.")
+
+
+def consumer_timeline(complaint: Complaint) -> list[TimelineEntry]:
+    """The events a consumer may see, oldest first, each in one plain sentence."""
+    events = Event.objects.filter(complaint=complaint, public=True).order_by("created_at", "id")
+    entries = []
+    for event in events:
+        detail = "" if event.kind in (Event.Kind.CREATED, Event.Kind.ERASURE) else event.reason
+        entries.append(
+            TimelineEntry(
+                at=event.created_at,
+                title=_entry_title(event),
+                detail=detail,
+                by_consumer=event.actor_role == "consumer",
+                status=event.to_status,
+            )
+        )
+    return entries
+
+
+def status_explained(complaint: Complaint) -> str:
+    """What the current status means for the consumer, and what happens next."""
+    texts = {
+        S.SUBMITTED: _(
+            "We have your complaint. It will be sorted by topic and reviewed by a regulator."
+        ),
+        S.CLASSIFIED: _("Your complaint is waiting for a regulator's review."),
+        S.NEEDS_REVIEW: _("A regulator is reviewing your complaint."),
+        S.INFO_REQUESTED: _("A regulator asked you a question. Please answer it below."),
+        S.ACCEPTED: _("Your complaint was accepted. The operator will be asked to answer."),
+        S.REJECTED: _("Your complaint was not accepted. The reason is in the history below."),
+        S.DUPLICATE: _("Your complaint was joined to an earlier complaint about the same problem."),
+        S.LINKED: _("Your complaint is part of a rectification case against the app."),
+        S.ANSWERED: _("The operator answered. Tell us whether the answer resolves your complaint."),
+        S.DISPUTED: _("You disputed the operator's answer. A regulator will look at it again."),
+        S.CLOSED: _("Your complaint is closed."),
+        S.WITHDRAWN: _("You withdrew your complaint."),
+    }
+    return texts.get(complaint.status, "")

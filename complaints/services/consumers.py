@@ -1,0 +1,149 @@
+"""What a consumer does with a complaint after filing it: withdraw it, answer a request for
+information, rate the outcome, and have their personal data erased.
+
+Access (status-link token or the signed-in owner) is checked by the caller; these functions
+enforce the workflow and write the Event.
+"""
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import workflow
+from ..errors import Conflict, DomainError
+from ..models import Classification, Complaint, Event
+from .events import complaint_move, event_record
+from .evidence import CleanFile, evidence_attach, evidence_files_delete
+from .triage import complaint_info_provide
+
+S = Complaint.Status
+# What erased text reads as, everywhere it used to be.
+TOMBSTONE = "[erased]"
+# Outcomes a consumer may rate: the complaint is over, one way or another.
+RATEABLE_STATUSES = (S.CLOSED, S.REJECTED, S.DUPLICATE)
+
+
+def _locked(complaint: Complaint) -> Complaint:
+    return Complaint.objects.select_for_update().get(pk=complaint.pk)
+
+
+@transaction.atomic
+def complaint_withdraw(*, complaint: Complaint, actor=None, reason: str = "") -> Complaint:
+    """The consumer takes the complaint back; it leaves every queue."""
+    complaint = _locked(complaint)
+    if not workflow.complaint_can_move(complaint.status, S.WITHDRAWN):
+        raise Conflict(_("This complaint can no longer be withdrawn."))
+    return complaint_move(
+        complaint=complaint,
+        to_status=S.WITHDRAWN,
+        actor=actor,
+        actor_role="consumer",
+        reason=reason.strip() or _("Withdrawn by the consumer."),
+    )
+
+
+@transaction.atomic
+def complaint_info_add(
+    *, complaint: Complaint, text: str, files: Sequence[CleanFile] = (), actor=None
+) -> Complaint:
+    """The consumer answers a regulator's question, with optional files; back to review."""
+    complaint = _locked(complaint)
+    if complaint.status != S.INFO_REQUESTED:
+        raise Conflict(_("Nobody has asked for more information on this complaint."))
+    evidence_attach(complaint=complaint, files=files, actor=actor)
+    return complaint_info_provide(complaint=complaint, text=text, actor=actor)
+
+
+@transaction.atomic
+def complaint_rate(
+    *, complaint: Complaint, rating: int, comment: str = "", actor=None
+) -> Complaint:
+    """The consumer's verdict on how their complaint was handled, once it is over."""
+    complaint = _locked(complaint)
+    if complaint.status not in RATEABLE_STATUSES:
+        raise Conflict(_("You can rate the outcome once your complaint is closed."))
+    if complaint.rating is not None:
+        raise Conflict(_("You have already rated this complaint."))
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise DomainError(_("Rate from 1 to 5."), field="rating")
+    complaint.rating = rating
+    complaint.rating_comment = comment.strip()[:2000]
+    complaint.save(update_fields=["rating", "rating_comment", "updated_at"])
+    event_record(
+        actor=actor,
+        actor_role="consumer",
+        kind=Event.Kind.NOTE,
+        complaint=complaint,
+        data={"rating": rating},
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_erase(*, complaint: Complaint, actor=None, actor_role: str = "consumer") -> Complaint:
+    """Replace the consumer's personal data with tombstones (PIPL art. 47).
+
+    Kept for statistics: app, categories, kind, channel, language, amount, dates and status
+    history. Gone: the text, contact details, per-kind details, files, the link to the
+    account, the consumer's own words in the timeline and the classifier's explanation (it
+    quotes the text). An open complaint is withdrawn first: nothing is left to act on.
+    """
+    complaint = _locked(complaint)
+    if complaint.is_erased:
+        raise Conflict(_("The personal data of this complaint has already been erased."))
+    now = timezone.now()
+    if workflow.complaint_can_move(complaint.status, S.WITHDRAWN):
+        complaint_move(
+            complaint=complaint,
+            to_status=S.WITHDRAWN,
+            actor=actor,
+            actor_role=actor_role,
+            reason=_("Withdrawn because the consumer asked for their personal data to be erased."),
+            at=now,
+        )
+    files = evidence_files_delete(complaint=complaint)
+    complaint.description = TOMBSTONE
+    complaint.description_masked = TOMBSTONE
+    complaint.contact_name = ""
+    complaint.contact_phone = ""
+    complaint.contact_email = ""
+    complaint.details = {}
+    complaint.rating_comment = ""
+    complaint.submitter = None
+    complaint.idempotency_key = ""
+    complaint.request_fingerprint = ""
+    complaint.erased_at = now
+    complaint.save(
+        update_fields=[
+            "description",
+            "description_masked",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "details",
+            "rating_comment",
+            "submitter",
+            "idempotency_key",
+            "request_fingerprint",
+            "erased_at",
+            "updated_at",
+        ]
+    )
+    # Events are append-only, except for this: the law outranks the audit trail's wording.
+    Event.objects.filter(complaint=complaint, actor_role="consumer").exclude(reason="").update(
+        reason=TOMBSTONE
+    )
+    Event.objects.filter(complaint=complaint, actor_role="consumer").update(actor=None)
+    Classification.objects.filter(complaint=complaint).update(explanation={})
+    event_record(
+        # Naming the consumer's account here would re-create the link just erased.
+        actor=None if actor_role == "consumer" else actor,
+        actor_role=actor_role,
+        kind=Event.Kind.ERASURE,
+        complaint=complaint,
+        data={"files_deleted": files},
+        at=now,
+    )
+    return complaint

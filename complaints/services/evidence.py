@@ -1,0 +1,323 @@
+"""Evidence files: judged by their content, never their name; images re-encoded so EXIF and GPS
+never reach storage; stored under their SHA-256.
+
+`evidence_clean` turns an upload into a CleanFile (or raises DomainError with a message for
+the consumer); `evidence_attach` stores clean files on a complaint and records the Event.
+Drafts hold clean files between the steps of the web form.
+"""
+
+import datetime
+import hashlib
+import io
+import re
+import secrets
+import unicodedata
+import warnings
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import IO
+
+import filetype
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
+
+from ..errors import DomainError
+from ..models import Complaint, Event, Evidence
+from .events import event_record
+
+IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+ALLOWED_TYPES = (*IMAGE_TYPES, "application/pdf")
+# Far above any phone screenshot or photo (a 50-megapixel camera is 8160 × 6120), far below
+# what a decompression bomb unpacks to.
+MAX_PIXELS = 60_000_000
+# PDF names that make a document act rather than show: scripts, launches, embedded files.
+_PDF_ACTIVE_NAMES = {
+    b"/JavaScript",
+    b"/JS",
+    b"/Launch",
+    b"/EmbeddedFile",
+    b"/EmbeddedFiles",
+    b"/RichMedia",
+    b"/XFA",
+}
+_PDF_NAME = re.compile(rb"/[A-Za-z0-9#]+")
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
+_DRAFT_DIR = "evidence-drafts"
+
+
+@dataclass(frozen=True)
+class CleanFile:
+    """An upload that passed every check, in the exact bytes we will store."""
+
+    content: bytes
+    content_type: str
+    original_name: str
+    sha256: str
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+def evidence_clean(*, name: str, stream: IO[bytes], size: int | None = None) -> CleanFile:
+    """Check one upload and return what may be stored. Raises DomainError (field "evidence")."""
+    original_name = safe_file_name(name)
+    limit = settings.EVIDENCE_MAX_BYTES
+    if size is not None and size > limit:
+        raise _too_large(original_name)
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise _too_large(original_name)
+    if not data:
+        raise _invalid(_("“%(name)s” is empty.") % {"name": original_name})
+    kind = filetype.guess(data[:8192])
+    content_type = kind.mime if kind else ""
+    if content_type not in ALLOWED_TYPES:
+        raise _invalid(
+            _("“%(name)s” is not a JPEG, PNG or WebP image or a PDF document.")
+            % {"name": original_name}
+        )
+    if content_type == "application/pdf":
+        content = _pdf_checked(data, original_name)
+    else:
+        content = _image_reencoded(data, content_type, original_name)
+    return CleanFile(
+        content=content,
+        content_type=content_type,
+        original_name=original_name,
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+
+
+def safe_file_name(name: str) -> str:
+    """The consumer's file name, kept only as a label: no folders, no control characters."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C").strip().strip(".")
+    if len(name) > 120:
+        stem, dot, extension = name.rpartition(".")
+        name = (stem[:110] + dot + extension[:9]) if dot and len(extension) < 10 else name[:120]
+    return name or "evidence"
+
+
+def _too_large(name: str) -> DomainError:
+    megabytes = settings.EVIDENCE_MAX_BYTES // (1024 * 1024)
+    return _invalid(_("“%(name)s” is larger than %(mb)s MB.") % {"name": name, "mb": megabytes})
+
+
+def _invalid(message: str) -> DomainError:
+    return DomainError(message, field="evidence")
+
+
+def _image_reencoded(data: bytes, content_type: str, name: str) -> bytes:
+    """Decode the image fully and write its pixels into a new file: metadata, trailing bytes
+    and anything hidden after the image data are left behind."""
+    damaged = _invalid(_("“%(name)s” is damaged or incomplete.") % {"name": name})
+    bomb = _invalid(_("“%(name)s” has too many pixels.") % {"name": name})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+            if image.format != IMAGE_TYPES[content_type]:
+                raise damaged
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise bomb
+            image.load()
+            image = ImageOps.exif_transpose(image)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise bomb from None
+        except (OSError, SyntaxError, ValueError, EOFError):
+            raise damaged from None
+
+    target = IMAGE_TYPES[content_type]
+    if target == "JPEG":
+        mode = "L" if image.mode in ("1", "L") else "RGB"
+    else:
+        has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        mode = "RGBA" if has_alpha else "RGB"
+    pixels = image.convert(mode)
+    # A new image from raw pixels carries no info dict: no EXIF, GPS, XMP, ICC or comments.
+    fresh = Image.frombytes(mode, pixels.size, pixels.tobytes())
+    out = io.BytesIO()
+    if target == "JPEG":
+        fresh.save(out, "JPEG", quality=90, optimize=True)
+    elif target == "PNG":
+        fresh.save(out, "PNG", optimize=True)
+    else:
+        fresh.save(out, "WEBP", quality=90)
+    return out.getvalue()
+
+
+def _pdf_checked(data: bytes, name: str) -> bytes:
+    """PDFs cannot be re-encoded here; accept only whole documents without active content."""
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        raise _invalid(_("“%(name)s” is damaged or incomplete.") % {"name": name})
+    if _pdf_has_active_content(data):
+        raise _invalid(
+            _("“%(name)s” contains scripts or embedded files, which we do not accept.")
+            % {"name": name}
+        )
+    return data
+
+
+def _pdf_names(chunk: bytes) -> set[bytes]:
+    # "#xx" escapes spell the same name differently: /J#61vaScript is /JavaScript.
+    return {
+        re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+        for raw in _PDF_NAME.findall(chunk)
+    }
+
+
+def _pdf_has_active_content(data: bytes) -> bool:
+    if _pdf_names(data) & _PDF_ACTIVE_NAMES:
+        return True
+    # Object streams hide dictionaries inside compressed streams: look there too, with a cap
+    # on what we inflate so a compressed bomb cannot exhaust memory.
+    budget = 4 * settings.EVIDENCE_MAX_BYTES
+    for match in _PDF_STREAM.finditer(data):
+        decompressor = zlib.decompressobj()
+        try:
+            inflated = decompressor.decompress(match.group(1), budget)
+        except zlib.error:
+            continue
+        budget -= len(inflated)
+        if _pdf_names(inflated) & _PDF_ACTIVE_NAMES:
+            return True
+        if budget <= 0:
+            return True  # more compressed content than any honest evidence PDF carries
+    return False
+
+
+@transaction.atomic
+def evidence_attach(
+    *,
+    complaint: Complaint,
+    files: Sequence[CleanFile],
+    actor=None,
+    actor_role: str | None = "consumer",
+) -> list[Evidence]:
+    """Store clean files on a complaint (at most EVIDENCE_MAX_FILES in all) and log it."""
+    if not files:
+        return []
+    known = set(complaint.evidence.values_list("sha256", flat=True))
+    fresh: list[CleanFile] = []
+    for clean in files:
+        if clean.sha256 not in known:
+            fresh.append(clean)
+            known.add(clean.sha256)
+    if len(known) > settings.EVIDENCE_MAX_FILES:
+        raise _invalid(
+            _("A complaint can have at most %(count)s files.")
+            % {"count": settings.EVIDENCE_MAX_FILES}
+        )
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    stored: list[Evidence] = []
+    try:
+        for clean in fresh:
+            evidence = Evidence(
+                complaint=complaint,
+                original_name=clean.original_name,
+                sha256=clean.sha256,
+                content_type=clean.content_type,
+                size=clean.size,
+                uploaded_by=actor,
+            )
+            evidence.file.save(
+                f"{clean.sha256}{evidence.extension}", ContentFile(clean.content), save=False
+            )
+            evidence.save()
+            stored.append(evidence)
+    except Exception:
+        for evidence in stored:
+            evidence.file.delete(save=False)
+        raise
+    if stored:
+        event_record(
+            actor=actor,
+            actor_role=actor_role,
+            kind=Event.Kind.EVIDENCE,
+            complaint=complaint,
+            data={
+                "files": [
+                    {"sha256": item.sha256, "content_type": item.content_type, "size": item.size}
+                    for item in stored
+                ]
+            },
+        )
+    return stored
+
+
+def evidence_files_delete(*, complaint: Complaint) -> int:
+    """Remove a complaint's files from storage and their rows (erasure)."""
+    count = 0
+    for evidence in complaint.evidence.all():
+        evidence.file.delete(save=False)
+        evidence.delete()
+        count += 1
+    return count
+
+
+# --- drafts: clean files waiting for the web form's last step ---------------------------------
+
+
+def evidence_draft_save(*, clean: CleanFile) -> dict:
+    """Keep a clean file until the form is submitted; the returned dict goes in the session."""
+    key = secrets.token_hex(16)
+    default_storage.save(f"{_DRAFT_DIR}/{key}", ContentFile(clean.content))
+    return {
+        "key": key,
+        "content_type": clean.content_type,
+        "original_name": clean.original_name,
+        "sha256": clean.sha256,
+        "size": clean.size,
+    }
+
+
+def evidence_draft_load(*, draft: dict) -> CleanFile | None:
+    """The clean file behind a session's draft entry, or None when it is gone or altered."""
+    key = str(draft.get("key", ""))
+    if not re.fullmatch(r"[0-9a-f]{32}", key):
+        return None
+    path = f"{_DRAFT_DIR}/{key}"
+    if not default_storage.exists(path):
+        return None
+    with default_storage.open(path, "rb") as handle:
+        content = handle.read()
+    if hashlib.sha256(content).hexdigest() != draft.get("sha256"):
+        return None
+    return CleanFile(
+        content=content,
+        content_type=str(draft["content_type"]),
+        original_name=str(draft["original_name"]),
+        sha256=str(draft["sha256"]),
+    )
+
+
+def evidence_drafts_discard(*, drafts: Iterable[dict]) -> None:
+    for draft in drafts:
+        key = str(draft.get("key", ""))
+        if re.fullmatch(r"[0-9a-f]{32}", key):
+            default_storage.delete(f"{_DRAFT_DIR}/{key}")
+
+
+def evidence_drafts_purge(*, older_than: datetime.timedelta = datetime.timedelta(days=1)) -> int:
+    """Delete drafts of forms that were never submitted."""
+    if not default_storage.exists(_DRAFT_DIR):
+        return 0
+    cutoff = timezone.now() - older_than
+    _dirs, names = default_storage.listdir(_DRAFT_DIR)
+    removed = 0
+    for name in names:
+        path = f"{_DRAFT_DIR}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+            removed += 1
+    return removed

@@ -1,0 +1,270 @@
+"""Evidence uploads: judged by content, images re-encoded without metadata, stored by hash."""
+
+import hashlib
+import io
+import struct
+import zlib
+
+import pytest
+from django.utils import translation
+from PIL import ExifTags, Image
+
+from complaints.errors import DomainError
+from complaints.models import Event, Evidence
+from complaints.services.evidence import (
+    CleanFile,
+    evidence_attach,
+    evidence_clean,
+    evidence_draft_load,
+    evidence_draft_save,
+    evidence_drafts_discard,
+    safe_file_name,
+)
+from tests.factories import make_complaint
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+def image_bytes(fmt: str = "JPEG", size=(64, 48), mode="RGB", **save) -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size, "red").save(out, fmt, **save)
+    return out.getvalue()
+
+
+def gps_photo() -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0112] = 6  # rotated: the clean copy must come out upright
+    exif[ExifTags.IFD.GPSInfo] = {1: "N", 2: (31.0, 14.0, 0.0), 3: "E", 4: (121.0, 28.0, 0.0)}
+    return image_bytes("JPEG", size=(64, 48), exif=exif)
+
+
+def clean(data: bytes, name: str = "photo.jpg") -> CleanFile:
+    return evidence_clean(name=name, stream=io.BytesIO(data), size=len(data))
+
+
+def rejected(data: bytes, name: str = "photo.jpg", size: int | None = None) -> str:
+    with pytest.raises(DomainError) as caught:
+        evidence_clean(
+            name=name, stream=io.BytesIO(data), size=size if size is not None else len(data)
+        )
+    assert caught.value.field == "evidence"
+    return caught.value.message
+
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+# --- accepted files ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mime"), [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp")]
+)
+def test_images_are_accepted_and_reencoded(fmt, mime):
+    data = image_bytes(fmt) + b"trailing bytes after the image"
+    result = clean(data, name="screen.bin")
+    assert result.content_type == mime
+    assert b"trailing bytes" not in result.content
+    assert result.sha256 == hashlib.sha256(result.content).hexdigest()
+    assert Image.open(io.BytesIO(result.content)).size == (64, 48)
+
+
+def test_gps_exif_is_stripped_and_orientation_applied():
+    result = clean(gps_photo())
+    image = Image.open(io.BytesIO(result.content))
+    assert dict(image.getexif()) == {}
+    assert b"PhoneMaker" not in result.content
+    assert image.size == (48, 64)  # the EXIF rotation was applied to the pixels
+
+
+def test_png_transparency_survives():
+    result = clean(image_bytes("PNG", mode="RGBA"), name="a.png")
+    assert Image.open(io.BytesIO(result.content)).mode == "RGBA"
+
+
+def test_a_plain_pdf_is_accepted_unchanged():
+    result = clean(PDF, name="receipt.pdf")
+    assert result.content_type == "application/pdf"
+    assert result.content == PDF
+
+
+# --- attacks ----------------------------------------------------------------------------------
+
+
+def test_executable_renamed_jpg_is_rejected():
+    exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
+    assert (
+        rejected(exe, name="holiday.jpg")
+        == "“holiday.jpg” is not a JPEG, PNG or WebP image or a PDF document."
+    )
+    elf = b"\x7fELF\x02\x01\x01" + b"\x00" * 200
+    assert "is not a JPEG" in rejected(elf, name="x.png")
+
+
+def test_html_with_an_image_header_is_rejected():
+    html = b"<html><script>alert(document.cookie)</script></html>"
+    assert (
+        rejected(b"\x89PNG\r\n\x1a\n" + html, name="x.png") == "“x.png” is damaged or incomplete."
+    )
+    assert "is not a JPEG" in rejected(b"GIF89a" + html, name="x.gif")
+    assert "is not a JPEG" in rejected(html, name="x.jpg")
+
+
+def test_oversized_file_is_rejected_before_reading(settings):
+    big = b"\xff\xd8\xff\xe0" + b"\x00" * settings.EVIDENCE_MAX_BYTES
+    assert rejected(big, name="big.jpg") == "“big.jpg” is larger than 10 MB."
+    # A client that lies about the size is still stopped by what is read.
+    assert rejected(big, name="big.jpg", size=10) == "“big.jpg” is larger than 10 MB."
+
+
+def test_truncated_image_is_rejected():
+    data = image_bytes("JPEG", size=(400, 300))
+    assert rejected(data[: len(data) // 2]) == "“photo.jpg” is damaged or incomplete."
+    png = image_bytes("PNG", size=(400, 300))
+    assert rejected(png[: len(png) - 40], name="p.png") == "“p.png” is damaged or incomplete."
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims a huge image: what a decompression bomb looks like."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_decompression_bomb_is_rejected():
+    assert (
+        rejected(_png_claiming(50_000, 50_000), name="bomb.png")
+        == "“bomb.png” has too many pixels."
+    )
+    assert (
+        rejected(_png_claiming(10_000, 7_000), name="bomb.png") == "“bomb.png” has too many pixels."
+    )
+
+
+def test_empty_file_is_rejected():
+    assert rejected(b"", name="e.jpg") == "“e.jpg” is empty."
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"/OpenAction<</S/JavaScript/JS(app.alert(1))>>",
+        b"/OpenAction<</S/J#61vaScript/JS(app.alert(1))>>",
+        b"/Launch<</F(cmd.exe)>>",
+        b"/EmbeddedFiles<<>>",
+    ],
+)
+def test_pdf_with_active_content_is_rejected(payload):
+    data = PDF.replace(b"/Type/Catalog", b"/Type/Catalog" + payload)
+    assert (
+        rejected(data, name="r.pdf")
+        == "“r.pdf” contains scripts or embedded files, which we do not accept."
+    )
+
+
+def test_pdf_hiding_javascript_in_a_compressed_stream_is_rejected():
+    hidden = zlib.compress(b"<</S/JavaScript/JS(app.alert(1))>>")
+    data = PDF.replace(
+        b"trailer",
+        b"3 0 obj<</Type/ObjStm/Filter/FlateDecode>>stream\n"
+        + hidden
+        + b"endstream\nendobj\ntrailer",
+    )
+    assert "contains scripts" in rejected(data, name="r.pdf")
+
+
+def test_truncated_pdf_is_rejected():
+    assert rejected(PDF[:-8], name="r.pdf") == "“r.pdf” is damaged or incomplete."
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("../../../etc/passwd.jpg", "passwd.jpg"),
+        ("..\\..\\windows\\win.ini.png", "win.ini.png"),
+        ("/abs/path/截图 1.png", "截图 1.png"),
+        ("bad\x00name\r\n.jpg", "badname.jpg"),
+        ("..", "evidence"),
+        ("", "evidence"),
+    ],
+)
+def test_file_names_lose_their_folders(name, safe):
+    assert safe_file_name(name) == safe
+
+
+def test_path_traversal_name_is_stored_under_its_hash(alice, media):
+    complaint = make_complaint(submitter=alice)
+    result = clean(image_bytes(), name="../../../../etc/cron.d/evil.jpg")
+    [evidence] = evidence_attach(complaint=complaint, files=[result], actor=alice)
+    assert evidence.original_name == "evil.jpg"
+    assert evidence.file.name.startswith("evidence/") and evidence.file.name.endswith(
+        f"{result.sha256}.jpg"
+    )
+    stored = media / evidence.file.name
+    assert stored.resolve().is_relative_to(media.resolve())
+    assert stored.read_bytes() == result.content
+
+
+# --- attaching --------------------------------------------------------------------------------
+
+
+def test_attach_writes_rows_and_one_event(alice):
+    complaint = make_complaint(submitter=alice)
+    files = [clean(image_bytes("PNG"), "a.png"), clean(PDF, "b.pdf")]
+    stored = evidence_attach(complaint=complaint, files=files, actor=alice)
+    assert [e.content_type for e in stored] == ["image/png", "application/pdf"]
+    event = Event.objects.get(complaint=complaint, kind=Event.Kind.EVIDENCE)
+    assert [f["sha256"] for f in event.data["files"]] == [f.sha256 for f in files]
+    assert event.actor == alice
+
+
+def test_the_same_file_twice_is_stored_once(alice):
+    complaint = make_complaint(submitter=alice)
+    same = clean(image_bytes(), "a.jpg")
+    evidence_attach(complaint=complaint, files=[same, same], actor=alice)
+    assert Evidence.objects.filter(complaint=complaint).count() == 1
+
+
+def test_at_most_five_files(alice):
+    complaint = make_complaint(submitter=alice)
+    files = [clean(image_bytes(size=(10 + i, 10)), f"{i}.jpg") for i in range(6)]
+    with pytest.raises(DomainError, match="A complaint can have at most 5 files."):
+        evidence_attach(complaint=complaint, files=files, actor=alice)
+    evidence_attach(complaint=complaint, files=files[:5], actor=alice)
+    with pytest.raises(DomainError):
+        evidence_attach(complaint=complaint, files=files[5:], actor=alice)
+    assert Evidence.objects.filter(complaint=complaint).count() == 5
+
+
+def test_drafts_round_trip_and_reject_tampering():
+    result = clean(image_bytes(), "a.jpg")
+    draft = evidence_draft_save(clean=result)
+    assert evidence_draft_load(draft=draft) == result
+    assert evidence_draft_load(draft={**draft, "key": "../../secret_key"}) is None
+    assert evidence_draft_load(draft={**draft, "sha256": "0" * 64}) is None
+    evidence_drafts_discard(drafts=[draft])
+    assert evidence_draft_load(draft=draft) is None

@@ -1,0 +1,175 @@
+"""complaint_submit: stored first, masked, idempotent, evidence in the same transaction, and
+never lost when the broker is down."""
+
+import io
+import logging
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.utils import translation
+from PIL import Image
+
+from complaints.errors import Conflict, DomainError
+from complaints.models import Complaint, Event, Evidence
+from complaints.selectors_intake import complaint_by_token
+from complaints.services.evidence import evidence_clean
+from complaints.services.intake import access_token_hash, complaint_submit
+from config.celery import app as celery_app
+from tests.factories import category
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+def png(size=(20, 20)):
+    out = io.BytesIO()
+    Image.new("RGB", size, "blue").save(out, "PNG")
+    data = out.getvalue()
+    return evidence_clean(name="s.png", stream=io.BytesIO(data), size=len(data))
+
+
+def test_submit_stores_masks_and_records_the_event(app, alice):
+    complaint, token = complaint_submit(
+        description="客服让我把验证码发到 13812345678，卡号 4111111111111111 被扣了钱",
+        app=app,
+        submitter=alice,
+        contact_phone="138 1234 5678",
+        contact_email="Alice@Example.COM",
+        amount=Decimal("99.00"),
+        category_hint=category("fraud"),
+    )
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.SUBMITTED
+    assert complaint.app_name == "快送外卖"
+    assert "13812345678" in complaint.description
+    assert (
+        complaint.description_masked
+        == "客服让我把验证码发到 138****5678，卡号 4111********1111 被扣了钱"
+    )
+    assert complaint.contact_phone == "+8613812345678"
+    assert complaint.contact_email == "Alice@example.com"
+    assert (
+        complaint.access_token_hash == access_token_hash(token)
+        and token not in complaint.access_token_hash
+    )
+    assert complaint.decision_due_date > complaint.submitted_at.date()
+    event = Event.objects.get(complaint=complaint)
+    assert (event.kind, event.to_status, event.actor, event.actor_role) == (
+        "created",
+        "submitted",
+        alice,
+        "consumer",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "message"),
+    [
+        ({"description": "  "}, "description", "Describe what happened."),
+        ({"app": None, "app_name": ""}, "app_name", "Name the app, or choose it from the list."),
+        (
+            {"contact_phone": "12345"},
+            "contact_phone",
+            "Enter a valid phone number, for example 138 1234 5678.",
+        ),
+        ({"contact_email": "not-an-email"}, "contact_email", "Enter a valid email address."),
+        ({"amount": Decimal("-1")}, "amount", "The amount cannot be negative."),
+    ],
+)
+def test_submit_rejects_bad_input(app, kwargs, field, message):
+    values = {"description": "闪退", "app": app, **kwargs}
+    with pytest.raises(DomainError) as caught:
+        complaint_submit(**values)
+    assert (caught.value.field, caught.value.message) == (field, message)
+    assert not Complaint.objects.exists()
+
+
+def test_a_new_app_is_kept_by_name(db):
+    complaint, _token = complaint_submit(
+        description="乱扣费", app_name=" 新的应用 ", app_version="2.1", app_store="华为应用市场"
+    )
+    assert (complaint.app, complaint.app_name, complaint.app_version) == (None, "新的应用", "2.1")
+
+
+def test_same_idempotency_key_and_body_give_the_same_complaint(app):
+    first, token1 = complaint_submit(description="闪退", app=app, idempotency_key="k-1")
+    second, token2 = complaint_submit(description="闪退", app=app, idempotency_key="k-1")
+    assert first.pk == second.pk and token1 == token2
+    assert complaint_by_token(tracking_number=first.tracking_number, token=token2) == first
+    assert Complaint.objects.count() == 1
+
+
+def test_same_idempotency_key_with_another_body_is_a_conflict(app):
+    complaint_submit(description="闪退", app=app, idempotency_key="k-2")
+    with pytest.raises(
+        Conflict, match="This Idempotency-Key was already used for a different complaint."
+    ):
+        complaint_submit(description="别的内容", app=app, idempotency_key="k-2")
+    assert Complaint.objects.count() == 1
+
+
+def test_different_keys_give_different_tokens(app):
+    _a, token_a = complaint_submit(description="闪退", app=app, idempotency_key="k-a")
+    _b, token_b = complaint_submit(description="闪退", app=app, idempotency_key="k-b")
+    assert token_a != token_b
+
+
+def test_evidence_is_stored_with_the_complaint(app, alice):
+    complaint, _token = complaint_submit(
+        description="截图为证", app=app, submitter=alice, evidence=[png()]
+    )
+    assert Evidence.objects.get(complaint=complaint).content_type == "image/png"
+    assert list(Event.objects.filter(complaint=complaint).values_list("kind", flat=True)) == [
+        "created",
+        "evidence",
+    ]
+
+
+def test_too_many_files_store_nothing(app):
+    files = [png((10 + i, 10)) for i in range(6)]
+    with pytest.raises(DomainError, match="at most 5 files"):
+        complaint_submit(description="截图", app=app, evidence=files)
+    assert not Complaint.objects.exists()
+
+
+def test_classification_runs_after_commit(app, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        complaint, _token = complaint_submit(description="闪退", app=app)
+    assert len(callbacks) == 1  # nothing ran inside the transaction
+
+
+def test_rolled_back_submission_enqueues_nothing(app, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        complaint_submit(description="闪退", app=app)
+        raise RuntimeError
+    assert callbacks == []
+    assert not Complaint.objects.exists()
+
+
+def test_a_broker_outage_loses_nothing(app, caplog, django_capture_on_commit_callbacks):
+    """A real publish to a Redis nobody listens on: the complaint stays, the sweep follows."""
+    conf = celery_app.conf
+    saved = (conf.task_always_eager, conf.broker_url)
+    conf.task_always_eager, conf.broker_url = False, "redis://127.0.0.1:1/7"
+    celery_app.pool.force_close_all()
+    try:
+        with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
+            complaint, token = complaint_submit(description="闪退", app=app)
+    finally:
+        conf.task_always_eager, conf.broker_url = saved
+        celery_app.pool.force_close_all()
+    assert Complaint.objects.get(pk=complaint.pk).status == Complaint.Status.SUBMITTED
+    assert f"Could not enqueue classification of complaint {complaint.pk}" in caplog.text
