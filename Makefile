@@ -15,8 +15,8 @@ run: setup
 setup: install
 	$(PY) manage.py compile_translations
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_data
 	$(PY) manage.py train_classifier --if-none-active
+	$(PY) manage.py demo_data
 	$(PY) manage.py collectstatic --noinput -v 0
 
 # Dependencies: Python packages pinned by constraints.txt, chart libraries from npm.

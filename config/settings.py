@@ -110,7 +110,13 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "appwatch.sqlite3",
-            "OPTIONS": {"timeout": 20},
+            # WAL lets the web workers read while a task writes; IMMEDIATE transactions take the
+            # write lock up front instead of failing half-way with "database is locked".
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -278,6 +284,8 @@ RECURRENCE_WINDOW_DAYS = envint("RECURRENCE_WINDOW_DAYS", 180)
 DEADLINE_REMINDER_WORKING_DAYS = envint("DEADLINE_REMINDER_WORKING_DAYS", 3)
 # Collective-complaint hint: this many complaints about one app and kind in 30 days.
 COLLECTIVE_HINT_THRESHOLD = envint("COLLECTIVE_HINT_THRESHOLD", 10)
+# Dashboards and open data read summary tables at most this many seconds old.
+STATISTICS_MAX_AGE_SECONDS = envint("STATISTICS_MAX_AGE_SECONDS", 60)
 EVIDENCE_MAX_FILES = envint("EVIDENCE_MAX_FILES", 5)
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
@@ -286,5 +294,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"jieba": {"level": "WARNING"}},
+    "loggers": {
+        "jieba": {"level": "WARNING"},
+        # In-process (eager) tasks would log a line per task; workers keep their own logging.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+    },
 }

@@ -16,11 +16,12 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from stdnum.cn import uscc
 
 from complaints.errors import DomainError
-from complaints.models import App, Case, Category, Company, CompanyMembership, Complaint, Event
+from complaints.models import App, Case, CaseCategory, Category, Company, CompanyMembership, Complaint, Event
 
 SEED = 20261121
 DEMO_USERS = [
@@ -76,6 +77,11 @@ class Command(BaseCommand):
         parser.add_argument("--apps", type=int, default=80)
 
     def handle(self, *args, complaints: int, companies: int, apps: int, **options):
+        # Years of fictional history would send thousands of notification emails.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._load(complaints=complaints, companies=companies, apps=apps)
+
+    def _load(self, *, complaints: int, companies: int, apps: int) -> None:
         users = self._users()
         if Company.objects.filter(credit_code=demo_credit_code(1)).exists():
             self.stdout.write("Demo data already loaded; nothing added.")
@@ -370,14 +376,22 @@ class Command(BaseCommand):
             days_ago = {"open": 5, "notice": 12, "response": 25, "rectified": 70, "not_rectified": 45, "overdue": 40, "escalated": 80, "closed": 150, "recurrence": 200}[stage]
             opened_at = timezone.now() - datetime.timedelta(days=days_ago + self.rng.randint(0, 10))
             try:
-                case = cases.case_open(
-                    app=app,
-                    categories=[category],
-                    actor=regulator,
-                    title=f"{app.name}：{category.name_zh}",
-                    summary=f"{len(related)} 件已受理投诉反映{app.name}存在{category.name_zh}问题。",
-                    at=opened_at,
-                )
+                existing = CaseCategory.objects.filter(app=app, category=category, is_open=True).select_related("case").first()
+                if existing is not None:
+                    # A trigger rule already opened it while complaints were accepted.
+                    case = existing.case
+                    if case.status != Case.Status.OPEN or case.opened_at > opened_at:
+                        continue  # too recent for this stage's history
+                    opened_at = case.opened_at
+                else:
+                    case = cases.case_open(
+                        app=app,
+                        categories=[category],
+                        actor=regulator,
+                        title=f"{app.name}：{category.name_zh}",
+                        summary=f"{len(related)} 件已受理投诉反映{app.name}存在{category.name_zh}问题。",
+                        at=opened_at,
+                    )
                 for complaint in related:
                     triage.complaint_link_case(complaint=complaint, case=case, actor=regulator, at=opened_at + datetime.timedelta(hours=1))
                 if stage == "open":

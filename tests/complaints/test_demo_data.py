@@ -1,0 +1,43 @@
+"""demo_data loads a believable platform and is idempotent."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from complaints.models import App, Case, Company, Complaint, Event
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return {
+        "companies": Company.objects.count(),
+        "apps": App.objects.count(),
+        "complaints": Complaint.objects.count(),
+        "cases": Case.objects.count(),
+        "events": Event.objects.count(),
+    }
+
+
+def test_demo_data_twice_gives_the_same_counts(capsys):
+    call_command("demo_data", complaints=150, companies=6, apps=10)
+    first = _counts()
+    call_command("demo_data", complaints=150, companies=6, apps=10)
+    assert _counts() == first
+    assert first["companies"] == 6 and first["apps"] == 10 and first["complaints"] == 150
+    out = capsys.readouterr().out
+    assert "regulator / demo-regulator-2026" in out
+
+
+def test_demo_data_covers_statuses_cases_and_roles():
+    call_command("demo_data", complaints=300, companies=8, apps=12)
+    statuses = set(Complaint.objects.values_list("status", flat=True))
+    assert {"accepted", "rejected", "linked", "answered", "closed"} <= statuses
+    assert statuses & {"classified", "needs_review"}
+    case_statuses = set(Case.objects.values_list("status", flat=True))
+    assert {"open", "notice_issued", "rectified", "closed", "overdue", "escalated"} <= case_statuses
+    # Every case and complaint has its history on record.
+    assert not Complaint.objects.filter(events__isnull=True).exists()
+    assert not Case.objects.filter(events__isnull=True).exists()
+    for username, password in [("consumer", "demo-consumer-2026"), ("regulator", "demo-regulator-2026")]:
+        assert User.objects.get(username=username).check_password(password)
