@@ -257,6 +257,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` or `kind`: name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Complaint.Status",
+        "CaseStatusEnum": "complaints.models.Case.Status",
+        "EventKindEnum": "complaints.models.Event.Kind",
+        "ResponseKindEnum": "complaints.models.OperatorResponse.Kind",
+        "RejectReasonEnum": "complaints.models.Complaint.RejectReason",
+    },
 }
 
 # --- AppWatch rules -----------------------------------------------------------------------

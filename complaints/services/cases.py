@@ -6,11 +6,10 @@ Conflict with the existing case named.
 """
 
 import datetime
-import hashlib
 from collections.abc import Iterable
 
-import filetype
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -34,10 +33,10 @@ from ..models import (
 )
 from . import notifications
 from .events import case_move, event_record
+from .evidence import evidence_clean
 from .triage import _attach, _require_regulator, _required
 
 K = Case.Status
-EVIDENCE_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
 
 
 def _categories(categories: Iterable) -> list[Category]:
@@ -273,40 +272,23 @@ def notice_issue(
 def evidence_attach(
     *, file, uploaded_by, case: Case | None = None, response: OperatorResponse | None = None
 ) -> Evidence:
-    """Store one uploaded file (JPEG, PNG, WebP or PDF, checked by content) under its hash."""
-    if file.size > settings.EVIDENCE_MAX_BYTES:
-        raise DomainError(
-            _("“%(name)s” is larger than %(mb)s MB.")
-            % {"name": file.name, "mb": settings.EVIDENCE_MAX_BYTES // 2**20},
-            field="files",
-        )
-    file.seek(0)
-    head = file.read(262)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in EVIDENCE_TYPES:
-        raise DomainError(
-            _("“%(name)s” is not a JPEG, PNG, WebP image or PDF.") % {"name": file.name},
-            field="files",
-        )
-    digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in file.chunks():
-        digest.update(chunk)
-    file.seek(0)
+    """Store one uploaded file on a case or a report, checked and cleaned exactly as
+    consumers' evidence is (images re-encoded, PDFs without active content), under its hash."""
+    clean = evidence_clean(name=file.name or "", stream=file, size=getattr(file, "size", None))
     evidence = Evidence(
         case=case,
         response=response,
-        original_name=(file.name or "")[:255],
-        sha256=digest.hexdigest(),
-        content_type=kind.mime,
-        size=file.size,
+        original_name=clean.original_name,
+        sha256=clean.sha256,
+        content_type=clean.content_type,
+        size=clean.size,
         uploaded_by=uploaded_by,
     )
-    name = evidence_upload_to(evidence, file.name or "")
+    name = evidence_upload_to(evidence, clean.original_name)
     if evidence.file.storage.exists(name):
         evidence.file.name = name  # same content already stored: keep one copy
     else:
-        evidence.file.save(name.rsplit("/", 1)[-1], file, save=False)
+        evidence.file.save(name.rsplit("/", 1)[-1], ContentFile(clean.content), save=False)
     evidence.save()
     return evidence
 

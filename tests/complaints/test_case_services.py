@@ -172,7 +172,7 @@ def test_report_from_another_operator_is_refused(case, rita, oscar):
 def test_report_rejects_files_that_are_not_images_or_pdf(case, rita, olivia):
     case_services.notice_issue(case=case, actor=rita, problems="x", at=MONDAY)
     bad = SimpleUploadedFile("x.png", b"#!/bin/sh\necho hi\n", content_type="image/png")
-    with pytest.raises(DomainError, match="“x.png” is not a JPEG, PNG, WebP image or PDF."):
+    with pytest.raises(DomainError, match="“x.png” is not a JPEG, PNG or WebP image or a PDF document."):
         case_services.rectification_report_submit(case=case, actor=olivia, text="done", files=[bad])
     case.refresh_from_db()
     assert case.status == K.NOTICE_ISSUED and not OperatorResponse.objects.exists()

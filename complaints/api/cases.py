@@ -1,0 +1,354 @@
+"""Rectification cases over the API for regulators: list and open, one case with its notices,
+complaints and status history, and the case actions."""
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors_triage as sel
+from ..errors import DomainError
+from ..models import App, Case, Complaint, Notice, OperatorResponse
+from ..services import cases as case_services
+from .triage import AppRefSerializer, EventSerializer, IsRegulator
+
+TAGS = ["cases"]
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notice
+        fields = [
+            "id",
+            "number",
+            "issued_at",
+            "deadline_date",
+            "legal_basis",
+            "text",
+            "acknowledged_at",
+        ]
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    notice = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OperatorResponse
+        fields = ["id", "kind", "text", "closure_code", "notice", "created_at", "evidence"]
+
+    def get_evidence(self, response) -> list[str]:
+        return [item.sha256 for item in response.evidence.all()]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    app = AppRefSerializer()
+    categories = serializers.SerializerMethodField()
+    assignee = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "reference", "app", "categories", "status", "origin", "title", "summary", "assignee",
+            "deadline_date", "escalation", "recurrence_count", "language", "opened_at", "rectified_at", "closed_at",
+        ]  # fmt: skip
+
+    def get_categories(self, case) -> list[str]:
+        return [c.code for c in case.categories.all()]
+
+    def get_assignee(self, case) -> str:
+        return case.assignee.get_username() if case.assignee_id else ""
+
+
+class CaseDetailSerializer(CaseSerializer):
+    verification_notes = serializers.CharField()
+    notices = NoticeSerializer(many=True)
+    reports = ReportSerializer(many=True)
+    complaints = serializers.ListField(
+        child=serializers.CharField(), help_text="Tracking numbers (newest 100)."
+    )
+    complaint_count = serializers.IntegerField()
+    history = EventSerializer(many=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "verification_notes", "notices", "reports", "complaints", "complaint_count", "history",
+        ]  # fmt: skip
+
+
+def case_payload(case: Case) -> dict:
+    """The case with everything the detail shows, in a fixed number of queries."""
+    detail = sel.case_detail(case)
+    data = CaseSerializer(case).data
+    data.update(
+        verification_notes=case.verification_notes,
+        notices=NoticeSerializer(detail["notices"], many=True).data,
+        reports=ReportSerializer(detail["responses"], many=True).data,
+        complaints=[c.tracking_number for c in detail["complaints"]],
+        complaint_count=detail["complaint_total"],
+        history=EventSerializer(detail["timeline"], many=True).data,
+    )
+    return data
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+class CaseOpenInput(serializers.Serializer):
+    app = serializers.PrimaryKeyRelatedField(queryset=App.objects.all())
+    categories = serializers.ListField(child=serializers.CharField(max_length=40), allow_empty=True)
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    language = serializers.ChoiceField(
+        choices=[("zh-hans", "zh-hans"), ("en", "en")], default="zh-hans"
+    )
+    complaints = serializers.ListField(
+        child=serializers.CharField(max_length=24),
+        required=False,
+        default=list,
+        help_text="Tracking numbers.",
+    )
+
+
+class AssignInput(serializers.Serializer):
+    assignee = serializers.IntegerField(
+        allow_null=True, help_text="A regulator's user id, or null."
+    )
+
+
+class NoteInput(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True)
+
+
+class NoticeInput(serializers.Serializer):
+    problems = serializers.CharField(allow_blank=True)
+    deadline_date = serializers.DateField(
+        required=False, allow_null=True, help_text="Default: the categories' working days."
+    )
+    legal_basis = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+
+
+class VerifyInput(serializers.Serializer):
+    rectified = serializers.BooleanField()
+    notes = serializers.CharField(allow_blank=True)
+    new_deadline_date = serializers.DateField(required=False, allow_null=True)
+    escalate_measure = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EscalateInput(serializers.Serializer):
+    measure = serializers.CharField(help_text="public_notice, store_removal or referral")
+    reason = serializers.CharField(allow_blank=True)
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+# --- views ----------------------------------------------------------------------------------
+
+
+class CaseListView(generics.ListAPIView):
+    """Active cases (or those in `status`), nearest deadline first; POST opens a case."""
+
+    permission_classes = [permissions.IsAuthenticated, IsRegulator]
+    serializer_class = CaseSerializer
+
+    def get_queryset(self):
+        return sel.case_list(
+            sel.CaseFilters.from_query(self.request.query_params), user=self.request.user
+        )
+
+    @extend_schema(
+        operation_id="cases_list",
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR),
+            OpenApiParameter("app", OpenApiTypes.INT),
+            OpenApiParameter("category", OpenApiTypes.STR),
+            OpenApiParameter("assignee", OpenApiTypes.STR, description="me, none or a user id"),
+            OpenApiParameter("q", OpenApiTypes.STR),
+        ],
+        tags=TAGS,
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="cases_open",
+        request=CaseOpenInput,
+        responses={201: CaseDetailSerializer},
+        tags=TAGS,
+    )
+    def post(self, request):
+        serializer = CaseOpenInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        numbers = data["complaints"]
+        complaints = list(Complaint.objects.filter(tracking_number__in=numbers))
+        missing = sorted(set(numbers) - {c.tracking_number for c in complaints})
+        if missing:
+            raise DomainError(
+                _("No complaint with tracking number “%(number)s”.") % {"number": missing[0]},
+                field="complaints",
+            )
+        case = case_services.case_open(
+            app=data["app"],
+            categories=data["categories"],
+            actor=request.user,
+            title=data["title"],
+            summary=data["summary"],
+            language=data["language"],
+            complaints=complaints,
+        )
+        return Response(
+            case_payload(sel.case_for_regulator(case.pk)), status=status.HTTP_201_CREATED
+        )
+
+
+def _case(pk: int) -> Case:
+    try:
+        return sel.case_for_regulator(pk)
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+class CaseDetailView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsRegulator]
+
+    @extend_schema(operation_id="cases_detail", responses=CaseDetailSerializer, tags=TAGS)
+    def get(self, request, pk: int):
+        """One case with its notices, reports, complaints and full status history."""
+        return Response(case_payload(_case(pk)))
+
+
+class CaseHistoryView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsRegulator]
+
+    @extend_schema(operation_id="cases_history", responses=EventSerializer(many=True), tags=TAGS)
+    def get(self, request, pk: int):
+        """Every recorded event on the case, oldest first."""
+        return Response(EventSerializer(sel.case_detail(_case(pk))["timeline"], many=True).data)
+
+
+class _CaseActionView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsRegulator]
+    input_serializer: type[serializers.Serializer]
+    created = False
+
+    def act(self, request, case: Case, data: dict) -> None:
+        raise NotImplementedError
+
+    def post(self, request, pk: int):
+        case = _case(pk)
+        serializer = self.input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.act(request, case, serializer.validated_data)
+        return Response(
+            case_payload(_case(pk)),
+            status=status.HTTP_201_CREATED if self.created else status.HTTP_200_OK,
+        )
+
+
+def _action_schema(operation_id: str, input_serializer, summary: str, created: bool = False):
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        request=input_serializer,
+        responses={201 if created else 200: CaseDetailSerializer},
+        tags=TAGS,
+    )
+
+
+class AssignView(_CaseActionView):
+    input_serializer = AssignInput
+
+    @_action_schema("cases_assign", AssignInput, "Assign to a regulator (null to unassign)")
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def act(self, request, case, data):
+        assignee = None
+        if data["assignee"] is not None:
+            assignee = get_user_model().objects.filter(pk=data["assignee"]).first()
+            if assignee is None:
+                raise DomainError(_("Choose a regulator."), field="assignee")
+        case_services.case_assign(case=case, assignee=assignee, actor=request.user)
+
+
+class NoteView(_CaseActionView):
+    input_serializer = NoteInput
+    created = True
+
+    @_action_schema("cases_note", NoteInput, "Add an internal note", created=True)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def act(self, request, case, data):
+        case_services.case_note_add(case=case, actor=request.user, text=data["text"])
+
+
+class NoticeView(_CaseActionView):
+    input_serializer = NoticeInput
+    created = True
+
+    @_action_schema("cases_notice", NoticeInput, "Issue a rectification notice", created=True)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def act(self, request, case, data):
+        case_services.notice_issue(
+            case=case,
+            actor=request.user,
+            problems=data["problems"],
+            deadline_date=data.get("deadline_date"),
+            legal_basis=data.get("legal_basis"),
+        )
+
+
+class VerifyView(_CaseActionView):
+    input_serializer = VerifyInput
+
+    @_action_schema("cases_verify", VerifyInput, "Record the verification: rectified or not")
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def act(self, request, case, data):
+        case_services.rectification_verify(
+            case=case,
+            actor=request.user,
+            rectified=data["rectified"],
+            notes=data["notes"],
+            new_deadline_date=data.get("new_deadline_date"),
+            escalate_measure=data["escalate_measure"],
+        )
+
+
+class EscalateView(_CaseActionView):
+    input_serializer = EscalateInput
+
+    @_action_schema("cases_escalate", EscalateInput, "Escalate with a measure")
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def act(self, request, case, data):
+        case_services.case_escalate(
+            case=case, actor=request.user, measure=data["measure"], reason=data["reason"]
+        )
+
+
+class CloseView(_CaseActionView):
+    input_serializer = ReasonInput
+
+    @_action_schema("cases_close", ReasonInput, "Close the case")
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def act(self, request, case, data):
+        case_services.case_close(case=case, actor=request.user, reason=data["reason"])
