@@ -75,7 +75,11 @@ class EvidenceInline(ReadOnlyInline):
     def preview(self, obj):
         if not obj.file:
             return "-"
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.file.url, obj.file.name.rsplit("/", 1)[-1])
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            obj.file.url,
+            obj.file.name.rsplit("/", 1)[-1],
+        )
 
 
 class ClassificationInline(ReadOnlyInline):
@@ -130,7 +134,15 @@ class CompanyMembershipAdmin(admin.ModelAdmin):
 
 @admin.register(App)
 class AppAdmin(admin.ModelAdmin):
-    list_display = ["name", "operator", "platform", "package_name", "filing_number", "complaint_count", "open_cases"]
+    list_display = [
+        "name",
+        "operator",
+        "platform",
+        "package_name",
+        "filing_number",
+        "complaint_count",
+        "open_cases",
+    ]
     list_filter = ["platform", ("operator", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "aliases", "package_name", "filing_number", "operator__name"]
     autocomplete_fields = ["operator"]
@@ -154,7 +166,14 @@ class AppAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_zh", "name_en", "default_deadline_working_days", "sort_order", "is_active"]
+    list_display = [
+        "code",
+        "name_zh",
+        "name_en",
+        "default_deadline_working_days",
+        "sort_order",
+        "is_active",
+    ]
     list_editable = ["default_deadline_working_days", "sort_order", "is_active"]
     search_fields = ["code", "name_zh", "name_en"]
 
@@ -213,12 +232,89 @@ class ComplaintAdmin(admin.ModelAdmin):
         "external_id",
     ]
     fieldsets = [
-        (None, {"fields": ["tracking_number", "status", "app", "app_name", "app_version", "app_store"]}),
-        (_("What happened"), {"fields": ["description", "description_masked", "occurred_date", "amount", "currency", "details", "category_hint"]}),
-        (_("Labels"), {"fields": ["categories", "label_source", "confidence", "classification_attempts", "classified_at"]}),
-        (_("Handling"), {"fields": ["priority", "decision_due_date", "operator_due_date", "reject_reason", "duplicate_of", "case"]}),
-        (_("Consumer"), {"fields": ["submitter", "contact_name", "contact_phone", "contact_email", "consent_share_with_operator", "consent_publish", "rating", "rating_comment"]}),
-        (_("Record"), {"fields": ["channel", "language", "source", "external_id", "submitted_at", "updated_at", "decided_at", "closed_at", "erased_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "tracking_number",
+                    "status",
+                    "app",
+                    "app_name",
+                    "app_version",
+                    "app_store",
+                ]
+            },
+        ),
+        (
+            _("What happened"),
+            {
+                "fields": [
+                    "description",
+                    "description_masked",
+                    "occurred_date",
+                    "amount",
+                    "currency",
+                    "details",
+                    "category_hint",
+                ]
+            },
+        ),
+        (
+            _("Labels"),
+            {
+                "fields": [
+                    "categories",
+                    "label_source",
+                    "confidence",
+                    "classification_attempts",
+                    "classified_at",
+                ]
+            },
+        ),
+        (
+            _("Handling"),
+            {
+                "fields": [
+                    "priority",
+                    "decision_due_date",
+                    "operator_due_date",
+                    "reject_reason",
+                    "duplicate_of",
+                    "case",
+                ]
+            },
+        ),
+        (
+            _("Consumer"),
+            {
+                "fields": [
+                    "submitter",
+                    "contact_name",
+                    "contact_phone",
+                    "contact_email",
+                    "consent_share_with_operator",
+                    "consent_publish",
+                    "rating",
+                    "rating_comment",
+                ]
+            },
+        ),
+        (
+            _("Record"),
+            {
+                "fields": [
+                    "channel",
+                    "language",
+                    "source",
+                    "external_id",
+                    "submitted_at",
+                    "updated_at",
+                    "decided_at",
+                    "closed_at",
+                    "erased_at",
+                ]
+            },
+        ),
     ]
     filter_horizontal = ["categories"]
     inlines = [EvidenceInline, ClassificationInline, ComplaintResponseInline, EventInline]
@@ -254,9 +350,13 @@ class ComplaintAdmin(admin.ModelAdmin):
             request,
             queryset.prefetch_related("categories"),
             lambda c: complaint_accept(
-                complaint=c, actor=request.user, category_codes=[cat.code for cat in c.categories.all()] or None
+                complaint=c,
+                actor=request.user,
+                category_codes=[cat.code for cat in c.categories.all()] or None,
             ),
-            ngettext("%(count)d complaint accepted.", "%(count)d complaints accepted.", queryset.count()),
+            ngettext(
+                "%(count)d complaint accepted.", "%(count)d complaints accepted.", queryset.count()
+            ),
         )
 
     def _reject(self, request, queryset, reason):
@@ -267,7 +367,9 @@ class ComplaintAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda c: complaint_reject(complaint=c, actor=request.user, reason=reason),
-            ngettext("%(count)d complaint rejected.", "%(count)d complaints rejected.", queryset.count()),
+            ngettext(
+                "%(count)d complaint rejected.", "%(count)d complaints rejected.", queryset.count()
+            ),
         )
 
     @admin.action(description=_("Reject as spam or abuse"), permissions=["change"])
@@ -304,7 +406,16 @@ class ClassificationAdmin(admin.ModelAdmin):
     list_filter = ["model_version", "language", "created_at"]
     search_fields = ["complaint__tracking_number"]
     list_select_related = ["complaint", "model_version"]
-    readonly_fields = ["complaint", "model_version", "labels", "probabilities", "confidence", "explanation", "language", "created_at"]
+    readonly_fields = [
+        "complaint",
+        "model_version",
+        "labels",
+        "probabilities",
+        "confidence",
+        "explanation",
+        "language",
+        "created_at",
+    ]
 
     def has_add_permission(self, request):
         return False
@@ -353,15 +464,54 @@ class CaseResponseInline(ReadOnlyInline):
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ["reference", "app", "status", "category_list", "assignee", "deadline_date", "overdue_flag", "origin", "opened_at"]
-    list_filter = ["status", "origin", ("case_categories__category", admin.RelatedOnlyFieldListFilter), "escalation", "opened_at", ("assignee", admin.RelatedOnlyFieldListFilter)]
+    list_display = [
+        "reference",
+        "app",
+        "status",
+        "category_list",
+        "assignee",
+        "deadline_date",
+        "overdue_flag",
+        "origin",
+        "opened_at",
+    ]
+    list_filter = [
+        "status",
+        "origin",
+        ("case_categories__category", admin.RelatedOnlyFieldListFilter),
+        "escalation",
+        "opened_at",
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["reference", "app__name", "app__operator__name", "title", "summary"]
     date_hierarchy = "opened_at"
     list_select_related = ["app", "assignee"]
     autocomplete_fields = ["app", "assignee"]
-    readonly_fields = ["reference", "status", "origin", "trigger_rule", "recurrence_count", "opened_at", "updated_at", "rectified_at", "closed_at"]
-    inlines = [CaseCategoryInline, NoticeInline, CaseResponseInline, CaseComplaintInline, CaseNoteInline, EventInline]
-    actions = ["issue_notice_default_deadline", "escalate_public_notice", "close_cases", "mark_overdue_now"]
+    readonly_fields = [
+        "reference",
+        "status",
+        "origin",
+        "trigger_rule",
+        "recurrence_count",
+        "opened_at",
+        "updated_at",
+        "rectified_at",
+        "closed_at",
+    ]
+    inlines = [
+        CaseCategoryInline,
+        NoticeInline,
+        CaseResponseInline,
+        CaseComplaintInline,
+        CaseNoteInline,
+        EventInline,
+    ]
+    actions = [
+        "issue_notice_default_deadline",
+        "escalate_public_notice",
+        "close_cases",
+        "mark_overdue_now",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("case_categories__category")
@@ -383,9 +533,14 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("overdue"), boolean=True)
     def overdue_flag(self, obj):
-        return obj.status in (Case.Status.OVERDUE, Case.Status.ESCALATED) or obj.is_overdue(timezone.localdate())
+        return obj.status in (Case.Status.OVERDUE, Case.Status.ESCALATED) or obj.is_overdue(
+            timezone.localdate()
+        )
 
-    @admin.action(description=_("Issue a rectification notice with the default deadline"), permissions=["change"])
+    @admin.action(
+        description=_("Issue a rectification notice with the default deadline"),
+        permissions=["change"],
+    )
     def issue_notice_default_deadline(self, request, queryset):
         from .services.cases import notice_issue
 
@@ -393,7 +548,9 @@ class CaseAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda case: notice_issue(case=case, actor=request.user, problems=case.summary or case.title or str(case)),
+            lambda case: notice_issue(
+                case=case, actor=request.user, problems=case.summary or case.title or str(case)
+            ),
             ngettext("%(count)d notice issued.", "%(count)d notices issued.", queryset.count()),
         )
 
@@ -405,7 +562,12 @@ class CaseAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda case: case_escalate(case=case, actor=request.user, measure=Case.Escalation.PUBLIC_NOTICE, reason=str(_("Escalated from the admin"))),
+            lambda case: case_escalate(
+                case=case,
+                actor=request.user,
+                measure=Case.Escalation.PUBLIC_NOTICE,
+                reason=str(_("Escalated from the admin")),
+            ),
             ngettext("%(count)d case escalated.", "%(count)d cases escalated.", queryset.count()),
         )
 
@@ -417,16 +579,27 @@ class CaseAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda case: case_close(case=case, actor=request.user, reason=str(_("Closed from the admin"))),
+            lambda case: case_close(
+                case=case, actor=request.user, reason=str(_("Closed from the admin"))
+            ),
             ngettext("%(count)d case closed.", "%(count)d cases closed.", queryset.count()),
         )
 
-    @admin.action(description=_("Mark overdue cases now (all cases past their deadline)"), permissions=["change"])
+    @admin.action(
+        description=_("Mark overdue cases now (all cases past their deadline)"),
+        permissions=["change"],
+    )
     def mark_overdue_now(self, request, queryset):
         from .services.cases import cases_mark_overdue
 
         marked = cases_mark_overdue(today=timezone.localdate())
-        self.message_user(request, ngettext("%(count)d case marked overdue.", "%(count)d cases marked overdue.", len(marked)) % {"count": len(marked)})
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d case marked overdue.", "%(count)d cases marked overdue.", len(marked)
+            )
+            % {"count": len(marked)},
+        )
 
 
 @admin.register(Notice)
@@ -471,7 +644,16 @@ class CaseNoteAdmin(admin.ModelAdmin):
 class EventAdmin(admin.ModelAdmin):
     """The audit log: searchable, filterable, never editable."""
 
-    list_display = ["created_at", "kind", "target", "from_status", "to_status", "actor", "actor_role", "reason"]
+    list_display = [
+        "created_at",
+        "kind",
+        "target",
+        "from_status",
+        "to_status",
+        "actor",
+        "actor_role",
+        "reason",
+    ]
     list_filter = ["kind", "actor_role", "to_status", "created_at"]
     search_fields = ["complaint__tracking_number", "case__reference", "reason", "actor__username"]
     date_hierarchy = "created_at"

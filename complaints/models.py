@@ -20,14 +20,19 @@ from stdnum.cn import uscc
 def validate_credit_code(value: str) -> None:
     """Unified social credit code (统一社会信用代码), checksum verified by python-stdnum."""
     if not uscc.is_valid(value):
-        raise ValidationError(_("%(value)s is not a valid unified social credit code."), params={"value": value})
+        raise ValidationError(
+            _("%(value)s is not a valid unified social credit code."), params={"value": value}
+        )
 
 
 class Company(models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     credit_code = models.CharField(
-        _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
     )
     contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
@@ -51,14 +56,18 @@ class Company(models.Model):
 class CompanyMembership(models.Model):
     """Links an operator user account to the company whose apps it answers for."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("operator account")
         verbose_name_plural = _("operator accounts")
-        constraints = [models.UniqueConstraint(fields=["user", "company"], name="unique_membership")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="unique_membership")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.company}"
@@ -74,13 +83,22 @@ class App(models.Model):
         MULTI = "multi", _("several platforms")
 
     name = models.CharField(_("name"), max_length=120)
-    aliases = models.JSONField(_("aliases"), default=list, blank=True, help_text=_("Other names consumers use."))
+    aliases = models.JSONField(
+        _("aliases"), default=list, blank=True, help_text=_("Other names consumers use.")
+    )
     package_name = models.CharField(_("package name"), max_length=200, blank=True)
-    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices, default=Platform.MULTI)
+    platform = models.CharField(
+        _("platform"), max_length=16, choices=Platform.choices, default=Platform.MULTI
+    )
     stores = models.JSONField(_("app stores"), default=list, blank=True)
     filing_number = models.CharField(_("filing number (备案号)"), max_length=64, blank=True)
     operator = models.ForeignKey(
-        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="apps", verbose_name=_("operator")
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="apps",
+        verbose_name=_("operator"),
     )
     versions_seen = models.JSONField(_("versions seen"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -91,7 +109,9 @@ class App(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["package_name"], condition=~Q(package_name=""), name="unique_app_package_name"
+                fields=["package_name"],
+                condition=~Q(package_name=""),
+                name="unique_app_package_name",
             ),
         ]
         indexes = [models.Index(fields=["name"], name="app_name_lookup")]
@@ -110,7 +130,9 @@ class Category(models.Model):
     description_en = models.TextField(_("description (English)"), blank=True)
     legal_basis_zh = models.TextField(_("legal basis (zh-Hans)"), blank=True)
     legal_basis_en = models.TextField(_("legal basis (English)"), blank=True)
-    default_deadline_working_days = models.PositiveSmallIntegerField(_("default rectification deadline (working days)"), default=15)
+    default_deadline_working_days = models.PositiveSmallIntegerField(
+        _("default rectification deadline (working days)"), default=15
+    )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -128,11 +150,15 @@ class Category(models.Model):
 
     @property
     def description(self) -> str:
-        return self.description_en if (get_language() or "").startswith("en") else self.description_zh
+        return (
+            self.description_en if (get_language() or "").startswith("en") else self.description_zh
+        )
 
     @property
     def legal_basis(self) -> str:
-        return self.legal_basis_en if (get_language() or "").startswith("en") else self.legal_basis_zh
+        return (
+            self.legal_basis_en if (get_language() or "").startswith("en") else self.legal_basis_zh
+        )
 
 
 class Complaint(models.Model):
@@ -173,7 +199,12 @@ class Complaint(models.Model):
     access_token_hash = models.CharField(_("access token hash"), max_length=64, editable=False)
     # Indexed by complaint_app_timeline (app, submitted_at), which also serves app-only lookups.
     app = models.ForeignKey(
-        App, null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints", verbose_name=_("app"),
+        App,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+        verbose_name=_("app"),
         db_index=False,
     )
     app_name = models.CharField(_("app name as given"), max_length=200)
@@ -182,27 +213,52 @@ class Complaint(models.Model):
     description = models.TextField(_("what happened"))
     description_masked = models.TextField(_("what happened (personal data masked)"), blank=True)
     occurred_date = models.DateField(_("date it happened"), null=True, blank=True)
-    amount = models.DecimalField(_("amount involved"), max_digits=14, decimal_places=2, null=True, blank=True)
+    amount = models.DecimalField(
+        _("amount involved"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     details = models.JSONField(_("details for the kind"), default=dict, blank=True)
     category_hint = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("kind chosen by the consumer"),
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("kind chosen by the consumer"),
         db_index=False,  # never queried by hint; the categories it points at are few
     )
-    categories = models.ManyToManyField(Category, blank=True, related_name="complaints", verbose_name=_("categories"))
-    label_source = models.CharField(_("labels from"), max_length=12, choices=LabelSource.choices, blank=True, default="")
+    categories = models.ManyToManyField(
+        Category, blank=True, related_name="complaints", verbose_name=_("categories")
+    )
+    label_source = models.CharField(
+        _("labels from"), max_length=12, choices=LabelSource.choices, blank=True, default=""
+    )
     confidence = models.FloatField(_("classifier confidence"), null=True, blank=True)
-    classification_attempts = models.PositiveSmallIntegerField(_("classification attempts"), default=0)
+    classification_attempts = models.PositiveSmallIntegerField(
+        _("classification attempts"), default=0
+    )
     classified_at = models.DateTimeField(_("classified at"), null=True, blank=True)
-    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices, default=Channel.WEB)
+    channel = models.CharField(
+        _("channel"), max_length=12, choices=Channel.choices, default=Channel.WEB
+    )
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
-    priority = models.IntegerField(_("priority"), default=0, help_text=_("Higher is triaged first."))
-    consent_share_with_operator = models.BooleanField(_("may be shared with the operator"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
+    )
+    priority = models.IntegerField(
+        _("priority"), default=0, help_text=_("Higher is triaged first.")
+    )
+    consent_share_with_operator = models.BooleanField(
+        _("may be shared with the operator"), default=False
+    )
     consent_publish = models.BooleanField(_("may be published redacted"), default=False)
     # Indexed by complaint_my_complaints (submitter, -submitted_at).
     submitter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
         db_index=False,
     )
     contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
@@ -210,14 +266,26 @@ class Complaint(models.Model):
     contact_email = models.EmailField(_("contact email"), blank=True)
     # Both are set on few rows: partial indexes in Meta keep them small.
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates", verbose_name=_("duplicate of"),
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
         db_index=False,
     )
     case = models.ForeignKey(
-        "Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints", verbose_name=_("case"),
+        "Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+        verbose_name=_("case"),
         db_index=False,
     )
-    reject_reason = models.CharField(_("reason for rejection"), max_length=16, choices=RejectReason.choices, blank=True)
+    reject_reason = models.CharField(
+        _("reason for rejection"), max_length=16, choices=RejectReason.choices, blank=True
+    )
     decision_due_date = models.DateField(_("decision due"), null=True, blank=True)
     operator_due_date = models.DateField(_("operator answer due"), null=True, blank=True)
     rating = models.PositiveSmallIntegerField(_("consumer rating"), null=True, blank=True)
@@ -238,25 +306,43 @@ class Complaint(models.Model):
         ordering = ["-submitted_at"]
         constraints = [
             models.UniqueConstraint(fields=["tracking_number"], name="unique_tracking_number"),
-            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0), name="complaint_amount_not_negative"),
             models.CheckConstraint(
-                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="complaint_rating_1_to_5"
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="complaint_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="complaint_rating_1_to_5",
             ),
             models.UniqueConstraint(
-                fields=["source", "external_id"], condition=~Q(external_id=""), name="unique_import_source_id"
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="unique_import_source_id",
             ),
             models.UniqueConstraint(
-                fields=["idempotency_key"], condition=~Q(idempotency_key=""), name="unique_idempotency_key"
+                fields=["idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="unique_idempotency_key",
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "-priority", "submitted_at"], name="complaint_triage_queue"),
+            models.Index(
+                fields=["status", "-priority", "submitted_at"], name="complaint_triage_queue"
+            ),
             models.Index(fields=["app", "submitted_at"], name="complaint_app_timeline"),
             models.Index(
-                fields=["submitter", "-submitted_at"], condition=Q(submitter__isnull=False), name="complaint_my_complaints"
+                fields=["submitter", "-submitted_at"],
+                condition=Q(submitter__isnull=False),
+                name="complaint_my_complaints",
             ),
-            models.Index(fields=["case"], condition=Q(case__isnull=False), name="complaint_case_members"),
-            models.Index(fields=["duplicate_of"], condition=Q(duplicate_of__isnull=False), name="complaint_duplicates"),
+            models.Index(
+                fields=["case"], condition=Q(case__isnull=False), name="complaint_case_members"
+            ),
+            models.Index(
+                fields=["duplicate_of"],
+                condition=Q(duplicate_of__isnull=False),
+                name="complaint_duplicates",
+            ),
             # The operator dashboard's clocks: accepted complaints still waiting for an answer.
             models.Index(
                 fields=["app", "operator_due_date"],
@@ -273,7 +359,11 @@ class Complaint(models.Model):
         return self.erased_at is not None
 
     def is_decision_overdue(self, today: datetime.date) -> bool:
-        return self.decision_due_date is not None and self.status in OPEN_FOR_DECISION and today > self.decision_due_date
+        return (
+            self.decision_due_date is not None
+            and self.status in OPEN_FOR_DECISION
+            and today > self.decision_due_date
+        )
 
     def money_involved(self) -> bool:
         return self.amount is not None and self.amount > Decimal("0")
@@ -296,8 +386,12 @@ def evidence_upload_to(instance: "Evidence", filename: str) -> str:
 class Evidence(models.Model):
     """A file backing a complaint, a case verification or an operator response."""
 
-    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
-    case = models.ForeignKey("Case", null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
+    )
+    case = models.ForeignKey(
+        "Case", null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
+    )
     response = models.ForeignKey(
         "OperatorResponse", null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
     )
@@ -347,11 +441,18 @@ class Evidence(models.Model):
 class Classification(models.Model):
     """One model version's verdict on one complaint; kept for every version that ran."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="classifications")
-    model_version = models.ForeignKey(
-        "classifier.ModelVersion", on_delete=models.PROTECT, related_name="classifications", verbose_name=_("model version")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="classifications"
     )
-    labels = models.JSONField(_("predicted labels"), default=list, help_text=_("Taxonomy codes above their thresholds."))
+    model_version = models.ForeignKey(
+        "classifier.ModelVersion",
+        on_delete=models.PROTECT,
+        related_name="classifications",
+        verbose_name=_("model version"),
+    )
+    labels = models.JSONField(
+        _("predicted labels"), default=list, help_text=_("Taxonomy codes above their thresholds.")
+    )
     probabilities = models.JSONField(_("probabilities"), default=dict)
     confidence = models.FloatField(_("confidence"))
     explanation = models.JSONField(_("explanation"), default=dict, blank=True)
@@ -363,8 +464,12 @@ class Classification(models.Model):
         verbose_name_plural = _("classifications")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["complaint", "model_version"], name="one_classification_per_version"),
-            models.CheckConstraint(condition=Q(confidence__gte=0, confidence__lte=1), name="confidence_0_to_1"),
+            models.UniqueConstraint(
+                fields=["complaint", "model_version"], name="one_classification_per_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__gte=0, confidence__lte=1), name="confidence_0_to_1"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -374,7 +479,9 @@ class Classification(models.Model):
 class TriggerRule(models.Model):
     """Opens a case when confirmed complaints about one app in one category cross a threshold."""
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="trigger_rules", verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="trigger_rules", verbose_name=_("category")
+    )
     threshold = models.PositiveIntegerField(_("threshold"), default=5)
     window_days = models.PositiveIntegerField(_("window (days)"), default=30)
     is_active = models.BooleanField(_("active"), default=True)
@@ -384,7 +491,9 @@ class TriggerRule(models.Model):
         verbose_name = _("trigger rule")
         verbose_name_plural = _("trigger rules")
         constraints = [
-            models.CheckConstraint(condition=Q(threshold__gte=1), name="trigger_threshold_positive"),
+            models.CheckConstraint(
+                condition=Q(threshold__gte=1), name="trigger_threshold_positive"
+            ),
             models.CheckConstraint(condition=Q(window_days__gte=1), name="trigger_window_positive"),
         ]
 
@@ -419,18 +528,35 @@ class Case(models.Model):
         REFERRAL = "referral", _("referred to law enforcement")
 
     reference = models.CharField(_("reference"), max_length=24, unique=True)
-    app = models.ForeignKey(App, on_delete=models.PROTECT, related_name="cases", verbose_name=_("app"))
-    categories = models.ManyToManyField(Category, through="CaseCategory", related_name="cases", verbose_name=_("categories"))
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
-    origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices, default=Origin.MANUAL)
-    trigger_rule = models.ForeignKey(TriggerRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    app = models.ForeignKey(
+        App, on_delete=models.PROTECT, related_name="cases", verbose_name=_("app")
+    )
+    categories = models.ManyToManyField(
+        Category, through="CaseCategory", related_name="cases", verbose_name=_("categories")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    origin = models.CharField(
+        _("origin"), max_length=10, choices=Origin.choices, default=Origin.MANUAL
+    )
+    trigger_rule = models.ForeignKey(
+        TriggerRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
     title = models.CharField(_("title"), max_length=200, blank=True)
     summary = models.TextField(_("problems found"), blank=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases", verbose_name=_("assignee")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+        verbose_name=_("assignee"),
     )
     deadline_date = models.DateField(_("deadline"), null=True, blank=True)
-    escalation = models.CharField(_("escalation measure"), max_length=16, choices=Escalation.choices, blank=True)
+    escalation = models.CharField(
+        _("escalation measure"), max_length=16, choices=Escalation.choices, blank=True
+    )
     verification_notes = models.TextField(_("verification notes"), blank=True)
     recurrence_count = models.PositiveSmallIntegerField(_("recurrences"), default=0)
     # Notices and emails to the operator are written in this language.
@@ -479,7 +605,9 @@ class CaseCategory(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "category"], name="unique_case_category"),
             models.UniqueConstraint(
-                fields=["app", "category"], condition=Q(is_open=True), name="one_open_case_per_app_category"
+                fields=["app", "category"],
+                condition=Q(is_open=True),
+                name="one_open_case_per_app_category",
             ),
         ]
 
@@ -491,7 +619,9 @@ class CaseNote(models.Model):
     """An internal note on a case, visible to regulators only."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     text = models.TextField(_("note"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -507,10 +637,14 @@ class CaseNote(models.Model):
 class Notice(models.Model):
     """A rectification notice (整改通知) with its legal basis and deadline."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notices", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="notices", verbose_name=_("case")
+    )
     number = models.CharField(_("notice number"), max_length=32, unique=True)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     deadline_date = models.DateField(_("deadline"))
     legal_basis = models.TextField(_("legal basis"))
     text = models.TextField(_("notice text"))
@@ -541,13 +675,23 @@ class OperatorResponse(models.Model):
         OTHER = "other", _("other")
 
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
-    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="responses")
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="responses")
-    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses")
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="responses"
+    )
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="responses"
+    )
+    notice = models.ForeignKey(
+        Notice, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+    )
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="responses")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     text = models.TextField(_("answer"))
-    closure_code = models.CharField(_("closure code"), max_length=16, choices=ClosureCode.choices, blank=True)
+    closure_code = models.CharField(
+        _("closure code"), max_length=16, choices=ClosureCode.choices, blank=True
+    )
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
 
     class Meta:
@@ -583,12 +727,26 @@ class Event(models.Model):
         ALERT = "alert", _("alert")
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.TRANSITION)
-    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor")
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
-    actor_role = models.CharField(_("actor role"), max_length=16, blank=True, help_text=_("consumer, operator, regulator, admin or system"))
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_role = models.CharField(
+        _("actor role"),
+        max_length=16,
+        blank=True,
+        help_text=_("consumer, operator, regulator, admin or system"),
+    )
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, blank=True)
     reason = models.TextField(_("reason"), blank=True)
@@ -627,7 +785,9 @@ class SavedFilter(models.Model):
         TRIAGE = "triage", _("triage queue")
         CASES = "cases", _("case list")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
     scope = models.CharField(_("list"), max_length=10, choices=Scope.choices, default=Scope.TRIAGE)
     name = models.CharField(_("name"), max_length=80)
     query = models.CharField(_("filters"), max_length=500, blank=True)
@@ -637,7 +797,11 @@ class SavedFilter(models.Model):
         verbose_name = _("saved filter")
         verbose_name_plural = _("saved filters")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["user", "scope", "name"], name="unique_saved_filter_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "scope", "name"], name="unique_saved_filter_name"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user}: {self.name}"
@@ -655,7 +819,9 @@ class ComplaintStat(models.Model):
 
     submitted_date = models.DateField(_("submission date"))
     app = models.ForeignKey(App, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     received = models.PositiveIntegerField(default=0)
     unlabelled = models.PositiveIntegerField(default=0)
     # Current state of the day's complaints (as of the last refresh).
@@ -698,10 +864,14 @@ class ComplaintStat(models.Model):
         verbose_name_plural = _("complaint statistics")
         indexes = [
             # Platform-wide, per app and per category ranges of days.
-            models.Index(fields=["app", "category", "submitted_date"], name="stat_app_category_days"),
+            models.Index(
+                fields=["app", "category", "submitted_date"], name="stat_app_category_days"
+            ),
             # Rankings of apps (and operators through them) over a range of days.
             models.Index(
-                fields=["category", "submitted_date"], condition=Q(app__isnull=False), name="stat_app_ranking"
+                fields=["category", "submitted_date"],
+                condition=Q(app__isnull=False),
+                name="stat_app_ranking",
             ),
         ]
 

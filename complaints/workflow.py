@@ -13,10 +13,24 @@ C = Complaint.Status
 K = Case.Status
 
 COMPLAINT_TRANSITIONS: dict[str, frozenset[str]] = {
-    C.SUBMITTED: frozenset({C.CLASSIFIED, C.NEEDS_REVIEW, C.INFO_REQUESTED, C.ACCEPTED, C.REJECTED, C.DUPLICATE, C.WITHDRAWN}),
+    C.SUBMITTED: frozenset(
+        {
+            C.CLASSIFIED,
+            C.NEEDS_REVIEW,
+            C.INFO_REQUESTED,
+            C.ACCEPTED,
+            C.REJECTED,
+            C.DUPLICATE,
+            C.WITHDRAWN,
+        }
+    ),
     # A new model may reclassify: classified <-> needs_review.
-    C.CLASSIFIED: frozenset({C.NEEDS_REVIEW, C.INFO_REQUESTED, C.ACCEPTED, C.REJECTED, C.DUPLICATE, C.WITHDRAWN}),
-    C.NEEDS_REVIEW: frozenset({C.CLASSIFIED, C.INFO_REQUESTED, C.ACCEPTED, C.REJECTED, C.DUPLICATE, C.WITHDRAWN}),
+    C.CLASSIFIED: frozenset(
+        {C.NEEDS_REVIEW, C.INFO_REQUESTED, C.ACCEPTED, C.REJECTED, C.DUPLICATE, C.WITHDRAWN}
+    ),
+    C.NEEDS_REVIEW: frozenset(
+        {C.CLASSIFIED, C.INFO_REQUESTED, C.ACCEPTED, C.REJECTED, C.DUPLICATE, C.WITHDRAWN}
+    ),
     # The consumer's answer sends it back to review; silence may end in rejection.
     C.INFO_REQUESTED: frozenset({C.NEEDS_REVIEW, C.ACCEPTED, C.REJECTED, C.WITHDRAWN}),
     # An operator's "not our app" sends an accepted complaint back to review.
@@ -33,7 +47,9 @@ COMPLAINT_TRANSITIONS: dict[str, frozenset[str]] = {
 
 CASE_TRANSITIONS: dict[str, frozenset[str]] = {
     K.OPEN: frozenset({K.NOTICE_ISSUED, K.CLOSED}),
-    K.NOTICE_ISSUED: frozenset({K.RESPONSE_RECEIVED, K.OVERDUE, K.RECTIFIED, K.NOT_RECTIFIED, K.CLOSED}),
+    K.NOTICE_ISSUED: frozenset(
+        {K.RESPONSE_RECEIVED, K.OVERDUE, K.RECTIFIED, K.NOT_RECTIFIED, K.CLOSED}
+    ),
     K.RESPONSE_RECEIVED: frozenset({K.RECTIFIED, K.NOT_RECTIFIED}),
     # Not rectified: a new notice with a new deadline, or escalation.
     K.NOT_RECTIFIED: frozenset({K.NOTICE_ISSUED, K.ESCALATED, K.CLOSED}),

@@ -44,7 +44,9 @@ def pytest_runtest_setup(item):
 
 
 def _user(username: str, group: str | None, **extra) -> User:
-    user = User.objects.create_user(username=username, email=f"{username}@example.com", password="pw-" + username, **extra)
+    user = User.objects.create_user(
+        username=username, email=f"{username}@example.com", password="pw-" + username, **extra
+    )
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
@@ -72,12 +74,19 @@ def other_company(db):
 
 @pytest.fixture
 def app(company):
-    return AppFactory(name="快送外卖", aliases=["KuaiSong", "快送"], package_name="com.kuaisong.food", operator=company)
+    return AppFactory(
+        name="快送外卖",
+        aliases=["KuaiSong", "快送"],
+        package_name="com.kuaisong.food",
+        operator=company,
+    )
 
 
 @pytest.fixture
 def other_app(other_company):
-    return AppFactory(name="云途出行", aliases=["YunTu"], package_name="com.yuntu.ride", operator=other_company)
+    return AppFactory(
+        name="云途出行", aliases=["YunTu"], package_name="com.yuntu.ride", operator=other_company
+    )
 
 
 @pytest.fixture

@@ -40,7 +40,12 @@ def category(code: str) -> Category:
     return Category.objects.get(code=code)
 
 
-def make_complaint(*, app: App | None = None, description: str = "这个应用一直索取通讯录权限，不给就闪退。", **kwargs) -> Complaint:
+def make_complaint(
+    *,
+    app: App | None = None,
+    description: str = "这个应用一直索取通讯录权限，不给就闪退。",
+    **kwargs,
+) -> Complaint:
     """A complaint filed through the real service, as a consumer would."""
     if app is None and "app_name" not in kwargs:
         app = AppFactory()

@@ -61,7 +61,11 @@ def complaint_move(
     complaint.status = to_status
     now = at or timezone.now()
     fields = {"status", "updated_at", *extra_fields}
-    if to_status in (Complaint.Status.ACCEPTED, Complaint.Status.REJECTED, Complaint.Status.DUPLICATE) and not complaint.decided_at:
+    if (
+        to_status
+        in (Complaint.Status.ACCEPTED, Complaint.Status.REJECTED, Complaint.Status.DUPLICATE)
+        and not complaint.decided_at
+    ):
         complaint.decided_at = now
         fields.add("decided_at")
     if to_status in workflow.COMPLAINT_FINAL:
@@ -112,7 +116,13 @@ def case_move(
     # database constraint raises IntegrityError, which the caller turns into a domain error.
     CaseCategory.objects.filter(case=case).exclude(is_open=is_open).update(is_open=is_open)
     event_record(
-        actor=actor, actor_role=actor_role, case=case, from_status=from_status, to_status=to_status,
-        reason=reason, data=data, at=now,
+        actor=actor,
+        actor_role=actor_role,
+        case=case,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data,
+        at=now,
     )
     return case

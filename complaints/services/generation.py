@@ -37,8 +37,13 @@ _STATUS_WEIGHTS = [
     (Complaint.Status.WITHDRAWN, 3),
 ]
 _DECIDED = {
-    Complaint.Status.ACCEPTED, Complaint.Status.REJECTED, Complaint.Status.DUPLICATE, Complaint.Status.LINKED,
-    Complaint.Status.ANSWERED, Complaint.Status.DISPUTED, Complaint.Status.CLOSED,
+    Complaint.Status.ACCEPTED,
+    Complaint.Status.REJECTED,
+    Complaint.Status.DUPLICATE,
+    Complaint.Status.LINKED,
+    Complaint.Status.ANSWERED,
+    Complaint.Status.DISPUTED,
+    Complaint.Status.CLOSED,
 }
 _FINAL = {Complaint.Status.CLOSED, Complaint.Status.WITHDRAWN}
 
@@ -55,7 +60,9 @@ def _corpus() -> list[tuple[str, str, list[str], str]]:
             text = item.get("text")
             if isinstance(text, str) and text:
                 lang = "en" if item.get("lang") == "en" else "zh-hans"
-                rows.append((text, privacy.mask_text(text), list(item.get("labels") or ["other"]), lang))
+                rows.append(
+                    (text, privacy.mask_text(text), list(item.get("labels") or ["other"]), lang)
+                )
     if not rows:
         text = "这个应用不给通讯录权限就不能用。"
         rows.append((text, text, ["over_permission"], "zh-hans"))
@@ -67,7 +74,9 @@ def _tracking_number(batch_tag: str, n: int, submitted_at: datetime.datetime) ->
     return f"AW-{submitted_at:%y%m%d}-G{batch_tag}{n:07d}"[:24]
 
 
-def complaints_generate(*, count: int, seed: int = 1, days: int = 365, batch_size: int = 20_000) -> int:
+def complaints_generate(
+    *, count: int, seed: int = 1, days: int = 365, batch_size: int = 20_000
+) -> int:
     """Insert `count` synthetic complaints spread over the last `days` days. Returns the count."""
     apps = list(App.objects.values_list("id", "name", "operator_id"))
     if not apps:
@@ -77,7 +86,9 @@ def complaints_generate(*, count: int, seed: int = 1, days: int = 365, batch_siz
     categories = dict(Category.objects.values_list("code", "id"))
     weights = [1.0 / (rank + 1) ** 0.9 for rank in range(len(apps))]
     statuses, status_weights = zip(*_STATUS_WEIGHTS, strict=True)
-    batch_tag = hashlib.sha256(f"{seed}-{timezone.now().isoformat()}".encode()).hexdigest()[:4].upper()
+    batch_tag = (
+        hashlib.sha256(f"{seed}-{timezone.now().isoformat()}".encode()).hexdigest()[:4].upper()
+    )
     now = timezone.now()
 
     fields = [f for f in Complaint._meta.concrete_fields if not f.primary_key]
@@ -89,15 +100,33 @@ def complaints_generate(*, count: int, seed: int = 1, days: int = 365, batch_siz
         with transaction.atomic(), _indexes_suspended(rebuild):
             for start in range(0, count, batch_size * 10):
                 written += _generate_in_database(
-                    count=min(batch_size * 10, count - start), offset=start, seed=seed + start, corpus=corpus,
-                    categories=categories, apps=apps, weights=weights, batch_tag=batch_tag, days=days, fields=fields,
+                    count=min(batch_size * 10, count - start),
+                    offset=start,
+                    seed=seed + start,
+                    corpus=corpus,
+                    categories=categories,
+                    apps=apps,
+                    weights=weights,
+                    batch_tag=batch_tag,
+                    days=days,
+                    fields=fields,
                 )
         return written
     with transaction.atomic():
         written = _generate_batches(
-            count=count, batch_size=batch_size, rng=rng, corpus=corpus, categories=categories, apps=apps,
-            weights=weights, statuses=statuses, status_weights=status_weights, batch_tag=batch_tag,
-            now=now, days=days, fields=fields,
+            count=count,
+            batch_size=batch_size,
+            rng=rng,
+            corpus=corpus,
+            categories=categories,
+            apps=apps,
+            weights=weights,
+            statuses=statuses,
+            status_weights=status_weights,
+            batch_tag=batch_tag,
+            now=now,
+            days=days,
+            fields=fields,
         )
     return written
 
@@ -120,7 +149,9 @@ def _generate_in_database(
     through = Complaint.categories.through._meta.db_table
     app_ids = _weighted_array([a[0] for a in apps], weights)
     app_names = {a[0]: a[1] for a in apps}
-    status_values = _weighted_array([s for s, _ in _STATUS_WEIGHTS], [w for _, w in _STATUS_WEIGHTS], 200)
+    status_values = _weighted_array(
+        [s for s, _ in _STATUS_WEIGHTS], [w for _, w in _STATUS_WEIGHTS], 200
+    )
     decided = [str(s) for s in _DECIDED]
     final = [str(s) for s in _FINAL]
     money_codes = {"fraud", "unauthorized_charges", "price_discrimination"}
@@ -133,11 +164,20 @@ def _generate_in_database(
         cursor.executemany(
             "INSERT INTO aw_gen_corpus VALUES (%s, %s, %s, %s, %s, %s)",
             [
-                (i, text, masked, lang, bool(money_codes & set(codes)), [categories[c] for c in codes if c in categories])
+                (
+                    i,
+                    text,
+                    masked,
+                    lang,
+                    bool(money_codes & set(codes)),
+                    [categories[c] for c in codes if c in categories],
+                )
                 for i, (text, masked, codes, lang) in enumerate(corpus, start=1)
             ],
         )
-        cursor.execute("CREATE TEMP TABLE aw_gen_app (id bigint PRIMARY KEY, name text) ON COMMIT DROP")
+        cursor.execute(
+            "CREATE TEMP TABLE aw_gen_app (id bigint PRIMARY KEY, name text) ON COMMIT DROP"
+        )
         cursor.executemany("INSERT INTO aw_gen_app VALUES (%s, %s)", list(app_names.items()))
         cursor.execute(
             f"""
@@ -151,8 +191,14 @@ def _generate_in_database(
             FROM generate_series(%(first)s, %(last)s) AS g
             """,
             {
-                "ncorpus": len(corpus), "apps": app_ids, "napps": len(app_ids), "statuses": status_values,
-                "nstatuses": len(status_values), "days": days, "first": offset + 1, "last": offset + count,
+                "ncorpus": len(corpus),
+                "apps": app_ids,
+                "napps": len(app_ids),
+                "statuses": status_values,
+                "nstatuses": len(status_values),
+                "days": days,
+                "first": offset + 1,
+                "last": offset + count,
             },
         )
         expressions = {
@@ -250,7 +296,20 @@ def _indexes_suspended(active: bool):
 
 
 def _generate_batches(
-    *, count, batch_size, rng, corpus, categories, apps, weights, statuses, status_weights, batch_tag, now, days, fields
+    *,
+    count,
+    batch_size,
+    rng,
+    corpus,
+    categories,
+    apps,
+    weights,
+    statuses,
+    status_weights,
+    batch_tag,
+    now,
+    days,
+    fields,
 ) -> int:
     written = 0
     for start in range(0, count, batch_size):
@@ -264,7 +323,11 @@ def _generate_batches(
             app_id, app_name, _operator = app_picks[i]
             status = status_picks[i]
             submitted_at = now - datetime.timedelta(seconds=int(days * 86400 * rng.random() ** 1.2))
-            decided_at = submitted_at + datetime.timedelta(hours=rng.randint(2, 200)) if status in _DECIDED else None
+            decided_at = (
+                submitted_at + datetime.timedelta(hours=rng.randint(2, 200))
+                if status in _DECIDED
+                else None
+            )
             confidence = round(rng.uniform(0.3, 0.99), 3)
             money = bool({"fraud", "unauthorized_charges", "price_discrimination"} & set(codes))
             values = {
@@ -274,8 +337,12 @@ def _generate_batches(
                 "app_name": app_name,
                 "description": text,
                 "description_masked": masked,
-                "occurred_date": (submitted_at - datetime.timedelta(days=rng.randint(0, 10))).date(),
-                "amount": Decimal(rng.choice([9, 19, 30, 68, 128, 299, 520, 1500, 8800])) if money else None,
+                "occurred_date": (
+                    submitted_at - datetime.timedelta(days=rng.randint(0, 10))
+                ).date(),
+                "amount": Decimal(rng.choice([9, 19, 30, 68, 128, 299, 520, 1500, 8800]))
+                if money
+                else None,
                 "label_source": Complaint.LabelSource.MODEL,
                 "confidence": confidence,
                 "classification_attempts": 1,
@@ -289,7 +356,10 @@ def _generate_batches(
                 "submitted_at": submitted_at,
                 "updated_at": decided_at or submitted_at,
                 "decided_at": decided_at,
-                "closed_at": (decided_at or submitted_at) + datetime.timedelta(days=rng.randint(1, 30)) if status in _FINAL else None,
+                "closed_at": (decided_at or submitted_at)
+                + datetime.timedelta(days=rng.randint(1, 30))
+                if status in _FINAL
+                else None,
                 "decision_due_date": (submitted_at + datetime.timedelta(days=9)).date(),
                 "source": "generated",
             }
@@ -325,7 +395,10 @@ def _write_batch(fields: list[models.Field], rows: list[dict], labels: list[list
         with connection.cursor() as cursor:
             raw = cursor.cursor
             # Ids come from the table's own sequence, so the rows need no look-up afterwards.
-            raw.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)])
+            raw.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, len(rows)],
+            )
             ids = [row[0] for row in raw.fetchall()]
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for pk, values in zip(ids, rows, strict=True):
@@ -335,13 +408,21 @@ def _write_batch(fields: list[models.Field], rows: list[dict], labels: list[list
                 for category_id in label_ids:
                     buffer.write(f"{pk}\t{category_id}\n")
             buffer.seek(0)
-            with raw.copy(f"COPY {through._meta.db_table} (complaint_id, category_id) FROM STDIN") as copy:
+            with raw.copy(
+                f"COPY {through._meta.db_table} (complaint_id, category_id) FROM STDIN"
+            ) as copy:
                 while chunk := buffer.read(1 << 20):
                     copy.write(chunk)
     else:
-        objects = Complaint.objects.bulk_create([Complaint(**values) for values in rows], batch_size=2000)
+        objects = Complaint.objects.bulk_create(
+            [Complaint(**values) for values in rows], batch_size=2000
+        )
         through.objects.bulk_create(
-            [through(complaint_id=obj.pk, category_id=cid) for obj, ids in zip(objects, labels, strict=True) for cid in ids],
+            [
+                through(complaint_id=obj.pk, category_id=cid)
+                for obj, ids in zip(objects, labels, strict=True)
+                for cid in ids
+            ],
             batch_size=5000,
         )
     return len(rows)

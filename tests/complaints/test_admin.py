@@ -8,7 +8,16 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from classifier.models import ModelVersion
-from complaints.models import Case, CaseCategory, CaseNote, Classification, Event, Evidence, Notice, OperatorResponse
+from complaints.models import (
+    Case,
+    CaseCategory,
+    CaseNote,
+    Classification,
+    Event,
+    Evidence,
+    Notice,
+    OperatorResponse,
+)
 from tests.factories import category, make_complaint
 
 pytestmark = pytest.mark.django_db
@@ -28,23 +37,52 @@ def data(app, company, olivia, rita):
     CaseCategory.objects.create(case=case, category=category("over_permission"), app=app)
     CaseNote.objects.create(case=case, author=rita, text="operator called back")
     notice = Notice.objects.create(
-        case=case, number="N-ADM-1", issued_by=rita, deadline_date=datetime.date(2026, 12, 31), legal_basis="PIPL", text="整改"
+        case=case,
+        number="N-ADM-1",
+        issued_by=rita,
+        deadline_date=datetime.date(2026, 12, 31),
+        legal_basis="PIPL",
+        text="整改",
     )
-    OperatorResponse.objects.create(kind="rectification_report", case=case, notice=notice, company=company, author=olivia, text="done")
+    OperatorResponse.objects.create(
+        kind="rectification_report",
+        case=case,
+        notice=notice,
+        company=company,
+        author=olivia,
+        text="done",
+    )
     Evidence.objects.create(
-        complaint=complaint, file=ContentFile(b"%PDF-1.4 test", name="x.pdf"), sha256="a" * 64,
-        content_type="application/pdf", size=13,
+        complaint=complaint,
+        file=ContentFile(b"%PDF-1.4 test", name="x.pdf"),
+        sha256="a" * 64,
+        content_type="application/pdf",
+        size=13,
     )
     version = ModelVersion.objects.create(version="admin-test", status="retired")
-    Classification.objects.create(complaint=complaint, model_version=version, labels=["over_permission"], confidence=0.9)
+    Classification.objects.create(
+        complaint=complaint, model_version=version, labels=["over_permission"], confidence=0.9
+    )
     return complaint, case
 
 
 def test_every_domain_model_is_registered():
     names = {name for _, name in REGISTERED}
     assert {
-        "company", "app", "category", "complaint", "evidence", "classification", "case", "notice",
-        "operatorresponse", "event", "triggerrule", "casenote", "companymembership", "modelversion",
+        "company",
+        "app",
+        "category",
+        "complaint",
+        "evidence",
+        "classification",
+        "case",
+        "notice",
+        "operatorresponse",
+        "event",
+        "triggerrule",
+        "casenote",
+        "companymembership",
+        "modelversion",
     } <= names
 
 
@@ -60,7 +98,11 @@ def test_changelist_search_and_add_pages_open(client, ada, data, app_label, mode
 
 @pytest.mark.parametrize(("app_label", "model_name"), REGISTERED)
 def test_change_page_opens_for_an_existing_row(client, ada, data, app_label, model_name):
-    model = next(m for m in admin.site._registry if (m._meta.app_label, m._meta.model_name) == (app_label, model_name))
+    model = next(
+        m
+        for m in admin.site._registry
+        if (m._meta.app_label, m._meta.model_name) == (app_label, model_name)
+    )
     obj = model.objects.first()
     assert obj is not None, f"the fixture must create a {model_name}"
     client.force_login(ada)
@@ -73,9 +115,13 @@ def test_complaint_change_page_shows_history_and_filters(client, ada, data):
     client.force_login(ada)
     response = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk]))
     assert complaint.tracking_number in response.content.decode()
-    listing = client.get(reverse("admin:complaints_complaint_changelist"), {"status__exact": "submitted"})
+    listing = client.get(
+        reverse("admin:complaints_complaint_changelist"), {"status__exact": "submitted"}
+    )
     assert complaint.tracking_number in listing.content.decode()
-    listing = client.get(reverse("admin:complaints_complaint_changelist"), {"status__exact": "closed"})
+    listing = client.get(
+        reverse("admin:complaints_complaint_changelist"), {"status__exact": "closed"}
+    )
     assert complaint.tracking_number not in listing.content.decode()
 
 
@@ -84,7 +130,9 @@ def test_audit_log_cannot_be_edited_or_deleted(client, ada, data):
     event = Event.objects.filter(complaint=complaint).first()
     client.force_login(ada)
     assert client.get(reverse("admin:complaints_event_add")).status_code == 403
-    response = client.post(reverse("admin:complaints_event_delete", args=[event.pk]), {"post": "yes"})
+    response = client.post(
+        reverse("admin:complaints_event_delete", args=[event.pk]), {"post": "yes"}
+    )
     assert response.status_code == 403
     assert Event.objects.filter(pk=event.pk).exists()
 

@@ -39,5 +39,8 @@ def test_demo_data_covers_statuses_cases_and_roles():
     # Every case and complaint has its history on record.
     assert not Complaint.objects.filter(events__isnull=True).exists()
     assert not Case.objects.filter(events__isnull=True).exists()
-    for username, password in [("consumer", "demo-consumer-2026"), ("regulator", "demo-regulator-2026")]:
+    for username, password in [
+        ("consumer", "demo-consumer-2026"),
+        ("regulator", "demo-regulator-2026"),
+    ]:
         assert User.objects.get(username=username).check_password(password)

@@ -85,11 +85,23 @@ def test_taxonomy_is_seeded_with_both_languages_and_deadlines():
 
     codes = set(Category.objects.values_list("code", flat=True))
     assert codes == {
-        "over_permission", "illegal_collection", "data_sharing_leak", "price_discrimination", "fraud",
-        "unauthorized_charges", "account_cancellation", "misleading_popups", "other",
+        "over_permission",
+        "illegal_collection",
+        "data_sharing_leak",
+        "price_discrimination",
+        "fraud",
+        "unauthorized_charges",
+        "account_cancellation",
+        "misleading_popups",
+        "other",
     }
     for cat in Category.objects.all():
-        assert cat.name_zh and cat.name_en and cat.legal_basis_zh and cat.default_deadline_working_days > 0
+        assert (
+            cat.name_zh
+            and cat.name_en
+            and cat.legal_basis_zh
+            and cat.default_deadline_working_days > 0
+        )
     assert "第二十四条" in Category.objects.get(code="price_discrimination").legal_basis_zh
 
 
@@ -106,4 +118,9 @@ def test_company_str_and_role_groups_exist():
     from django.contrib.auth.models import Group
 
     assert str(Company(name="甲公司")) == "甲公司"
-    assert set(Group.objects.values_list("name", flat=True)) >= {"consumer", "operator", "regulator", "admin"}
+    assert set(Group.objects.values_list("name", flat=True)) >= {
+        "consumer",
+        "operator",
+        "regulator",
+        "admin",
+    }

@@ -9,13 +9,19 @@ from complaints.models import Case, CaseCategory, Complaint, Event
 from complaints.services.events import case_move, complaint_move
 from tests.factories import AppFactory, category, make_complaint
 
-ALL_COMPLAINT_MOVES = [(src, dst) for src, targets in workflow.COMPLAINT_TRANSITIONS.items() for dst in sorted(targets)]
-ALL_CASE_MOVES = [(src, dst) for src, targets in workflow.CASE_TRANSITIONS.items() for dst in sorted(targets)]
+ALL_COMPLAINT_MOVES = [
+    (src, dst) for src, targets in workflow.COMPLAINT_TRANSITIONS.items() for dst in sorted(targets)
+]
+ALL_CASE_MOVES = [
+    (src, dst) for src, targets in workflow.CASE_TRANSITIONS.items() for dst in sorted(targets)
+]
 
 
 def _case(app, status):
     case = Case.objects.create(reference=f"RC-T-{Case.objects.count() + 1}", app=app, status=status)
-    CaseCategory.objects.create(case=case, category=category("fraud"), app=app, is_open=status != Case.Status.CLOSED)
+    CaseCategory.objects.create(
+        case=case, category=category("fraud"), app=app, is_open=status != Case.Status.CLOSED
+    )
     return case
 
 
@@ -33,7 +39,13 @@ def test_every_allowed_complaint_move_writes_one_event(src, dst, rita):
     assert complaint.status == dst
     event = Event.objects.filter(complaint=complaint).latest("id")
     assert Event.objects.filter(complaint=complaint).count() == before + 1
-    assert (event.from_status, event.to_status, event.actor, event.actor_role, event.reason) == (src, dst, rita, "regulator", "test")
+    assert (event.from_status, event.to_status, event.actor, event.actor_role, event.reason) == (
+        src,
+        dst,
+        rita,
+        "regulator",
+        "test",
+    )
 
 
 @pytest.mark.django_db
@@ -81,7 +93,13 @@ def test_forbidden_complaint_moves_are_refused_without_trace(src, dst, rita):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("src", "dst"),
-    [("open", "rectified"), ("closed", "rectified"), ("rectified", "overdue"), ("response_received", "closed"), ("open", "escalated")],
+    [
+        ("open", "rectified"),
+        ("closed", "rectified"),
+        ("rectified", "overdue"),
+        ("response_received", "closed"),
+        ("open", "escalated"),
+    ],
 )
 def test_forbidden_case_moves_are_refused(src, dst, rita):
     case = _case(AppFactory(), src)
@@ -95,13 +113,11 @@ def test_forbidden_case_moves_are_refused(src, dst, rita):
 def test_error_message_is_translated(settings):
     from django.utils import translation
 
-    with translation.override("zh-hans"):
-        with pytest.raises(TransitionNotAllowed) as excinfo:
-            workflow.check_complaint_move("closed", "accepted")
+    with translation.override("zh-hans"), pytest.raises(TransitionNotAllowed) as excinfo:
+        workflow.check_complaint_move("closed", "accepted")
     assert "投诉" in excinfo.value.message
-    with translation.override("en"):
-        with pytest.raises(TransitionNotAllowed) as excinfo:
-            workflow.check_complaint_move("closed", "accepted")
+    with translation.override("en"), pytest.raises(TransitionNotAllowed) as excinfo:
+        workflow.check_complaint_move("closed", "accepted")
     assert excinfo.value.message.startswith("A complaint cannot go")
 
 

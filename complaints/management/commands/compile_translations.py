@@ -29,4 +29,6 @@ class Command(BaseCommand):
                     catalogue.append(entry)
                     known.add(key)
             catalogue.save_as_mofile(str(po_path.with_suffix(".mo")))
-            self.stdout.write(f"compiled {po_path.parent.parent.name}: {len(catalogue.translated_entries())} messages")
+            self.stdout.write(
+                f"compiled {po_path.parent.parent.name}: {len(catalogue.translated_entries())} messages"
+            )

@@ -21,7 +21,16 @@ from django.utils import timezone
 from stdnum.cn import uscc
 
 from complaints.errors import DomainError
-from complaints.models import App, Case, CaseCategory, Category, Company, CompanyMembership, Complaint, Event
+from complaints.models import (
+    App,
+    Case,
+    CaseCategory,
+    Category,
+    Company,
+    CompanyMembership,
+    Complaint,
+    Event,
+)
 
 SEED = 20261121
 DEMO_USERS = [
@@ -34,19 +43,62 @@ DEMO_USERS = [
 
 # Fictional company and app names, put together from parts.
 _PREFIXES = [
-    ("星河", "Xinghe"), ("云帆", "Yunfan"), ("速达", "Suda"), ("乐享", "Lexiang"), ("智联", "Zhilian"),
-    ("优选", "Youxuan"), ("蓝鲸", "Lanjing"), ("青橙", "Qingcheng"), ("快马", "Kuaima"), ("同行", "Tongxing"),
-    ("金穗", "Jinsui"), ("点点", "Diandian"), ("微光", "Weiguang"), ("悦动", "Yuedong"), ("鹿鸣", "Luming"),
-    ("启明", "Qiming"), ("易购", "Yigou"), ("拾光", "Shiguang"), ("飞鱼", "Feiyu"), ("果然", "Guoran"),
-    ("橙子", "Chengzi"), ("远山", "Yuanshan"), ("小鹿", "Xiaolu"), ("明途", "Mingtu"), ("百川", "Baichuan"),
+    ("星河", "Xinghe"),
+    ("云帆", "Yunfan"),
+    ("速达", "Suda"),
+    ("乐享", "Lexiang"),
+    ("智联", "Zhilian"),
+    ("优选", "Youxuan"),
+    ("蓝鲸", "Lanjing"),
+    ("青橙", "Qingcheng"),
+    ("快马", "Kuaima"),
+    ("同行", "Tongxing"),
+    ("金穗", "Jinsui"),
+    ("点点", "Diandian"),
+    ("微光", "Weiguang"),
+    ("悦动", "Yuedong"),
+    ("鹿鸣", "Luming"),
+    ("启明", "Qiming"),
+    ("易购", "Yigou"),
+    ("拾光", "Shiguang"),
+    ("飞鱼", "Feiyu"),
+    ("果然", "Guoran"),
+    ("橙子", "Chengzi"),
+    ("远山", "Yuanshan"),
+    ("小鹿", "Xiaolu"),
+    ("明途", "Mingtu"),
+    ("百川", "Baichuan"),
 ]
-_INDUSTRIES = [("网络科技", "Network Technology"), ("信息技术", "Information Technology"), ("电子商务", "E-Commerce"), ("数字科技", "Digital Technology")]
-_CITIES = [("北京", "京", "11"), ("上海", "沪", "31"), ("杭州", "浙", "33"), ("深圳", "粤", "44"), ("成都", "川", "51"), ("武汉", "鄂", "42")]
+_INDUSTRIES = [
+    ("网络科技", "Network Technology"),
+    ("信息技术", "Information Technology"),
+    ("电子商务", "E-Commerce"),
+    ("数字科技", "Digital Technology"),
+]
+_CITIES = [
+    ("北京", "京", "11"),
+    ("上海", "沪", "31"),
+    ("杭州", "浙", "33"),
+    ("深圳", "粤", "44"),
+    ("成都", "川", "51"),
+    ("武汉", "鄂", "42"),
+]
 _APP_KINDS = [
-    ("外卖", "Food", "food"), ("出行", "Ride", "ride"), ("商城", "Mall", "mall"), ("旅行", "Trip", "travel"),
-    ("短视频", "Clips", "video"), ("借钱", "Loan", "loan"), ("课堂", "Class", "edu"), ("健康", "Health", "health"),
-    ("游戏", "Games", "game"), ("音乐", "Music", "music"), ("手电筒", "Torch", "tools"), ("天气", "Weather", "weather"),
-    ("钱包", "Wallet", "wallet"), ("二手", "Resale", "resale"), ("停车", "Parking", "parking"),
+    ("外卖", "Food", "food"),
+    ("出行", "Ride", "ride"),
+    ("商城", "Mall", "mall"),
+    ("旅行", "Trip", "travel"),
+    ("短视频", "Clips", "video"),
+    ("借钱", "Loan", "loan"),
+    ("课堂", "Class", "edu"),
+    ("健康", "Health", "health"),
+    ("游戏", "Games", "game"),
+    ("音乐", "Music", "music"),
+    ("手电筒", "Torch", "tools"),
+    ("天气", "Weather", "weather"),
+    ("钱包", "Wallet", "wallet"),
+    ("二手", "Resale", "resale"),
+    ("停车", "Parking", "parking"),
 ]
 _STORES = ["华为应用市场", "小米应用商店", "OPPO软件商店", "vivo应用商店", "App Store", "应用宝"]
 _FALLBACK_TEXTS = {
@@ -90,7 +142,9 @@ class Command(BaseCommand):
             self.today = timezone.localdate()
             company_rows = self._companies(companies)
             app_rows = self._apps(apps, company_rows)
-            CompanyMembership.objects.get_or_create(user=users["operator"], company=self._busiest_company(app_rows))
+            CompanyMembership.objects.get_or_create(
+                user=users["operator"], company=self._busiest_company(app_rows)
+            )
             self._complaints(complaints, app_rows, users)
             self._cases(users)
         self._report(users)
@@ -100,7 +154,9 @@ class Command(BaseCommand):
     def _users(self) -> dict[str, User]:
         users = {}
         for username, password, group, staff in DEMO_USERS:
-            user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@appwatch.demo"})
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@appwatch.demo"}
+            )
             if created:
                 user.set_password(password)
             user.is_staff = staff
@@ -144,7 +200,9 @@ class Command(BaseCommand):
         rows = []
         used = set()
         for n in range(count):
-            company = companies[n % len(companies)] if n < len(companies) else self.rng.choice(companies)
+            company = (
+                companies[n % len(companies)] if n < len(companies) else self.rng.choice(companies)
+            )
             prefix_zh, prefix_en = _PREFIXES[self.rng.randrange(len(_PREFIXES))]
             kind_zh, kind_en, slug = _APP_KINDS[n % len(_APP_KINDS)]
             name = f"{prefix_zh}{kind_zh}"
@@ -152,7 +210,14 @@ class Command(BaseCommand):
                 name = f"{prefix_zh}{kind_zh}{n}"
             used.add(name)
             city = _CITIES[n % len(_CITIES)]
-            platform = self.rng.choice([App.Platform.MULTI, App.Platform.ANDROID, App.Platform.IOS, App.Platform.MINI_PROGRAM])
+            platform = self.rng.choice(
+                [
+                    App.Platform.MULTI,
+                    App.Platform.ANDROID,
+                    App.Platform.IOS,
+                    App.Platform.MINI_PROGRAM,
+                ]
+            )
             rows.append(
                 App.objects.create(
                     name=name,
@@ -162,7 +227,9 @@ class Command(BaseCommand):
                     stores=self.rng.sample(_STORES, 3),
                     filing_number=f"{city[1]}ICP备{20230000 + n * 37:08d}号-{self.rng.randint(1, 9)}A",
                     operator=company,
-                    versions_seen=[f"{self.rng.randint(3, 12)}.{self.rng.randint(0, 9)}.{self.rng.randint(0, 20)}"],
+                    versions_seen=[
+                        f"{self.rng.randint(3, 12)}.{self.rng.randint(0, 9)}.{self.rng.randint(0, 20)}"
+                    ],
                 )
             )
         return rows
@@ -182,7 +249,10 @@ class Command(BaseCommand):
                     except json.JSONDecodeError:
                         continue
         if not rows:
-            rows = [{"text": text, "labels": [code], "lang": "zh"} for code, text in _FALLBACK_TEXTS.items()]
+            rows = [
+                {"text": text, "labels": [code], "lang": "zh"}
+                for code, text in _FALLBACK_TEXTS.items()
+            ]
         return rows
 
     def _complaints(self, count: int, apps: list[App], users: dict[str, User]) -> None:
@@ -198,19 +268,29 @@ class Command(BaseCommand):
             app = self.rng.choices(apps, weights=weights)[0]
             # Older complaints first; more of them recently.
             age_days = int(365 * (self.rng.random() ** 1.4))
-            submitted_at = now - datetime.timedelta(days=age_days, minutes=self.rng.randrange(0, 24 * 60))
+            submitted_at = now - datetime.timedelta(
+                days=age_days, minutes=self.rng.randrange(0, 24 * 60)
+            )
             amount = None
             labels = [code for code in row.get("labels", []) if code]
             if {"fraud", "unauthorized_charges", "price_discrimination"} & set(labels):
-                amount = Decimal(self.rng.choice([6, 12, 18, 25, 30, 68, 99, 128, 198, 368, 520, 1200, 3800, 12000]))
+                amount = Decimal(
+                    self.rng.choice(
+                        [6, 12, 18, 25, 30, 68, 99, 128, 198, 368, 520, 1200, 3800, 12000]
+                    )
+                )
             submitter = users["consumer"] if i % 97 == 0 else None
             complaint, _token = complaint_submit(
                 description=row["text"],
                 app=app,
                 app_name=app.name,
-                occurred_date=(submitted_at - datetime.timedelta(days=self.rng.randint(0, 5))).date(),
+                occurred_date=(
+                    submitted_at - datetime.timedelta(days=self.rng.randint(0, 5))
+                ).date(),
                 amount=amount,
-                channel=self.rng.choice([Complaint.Channel.WEB] * 6 + [Complaint.Channel.API, Complaint.Channel.HOTLINE]),
+                channel=self.rng.choice(
+                    [Complaint.Channel.WEB] * 6 + [Complaint.Channel.API, Complaint.Channel.HOTLINE]
+                ),
                 language="en" if row.get("lang") == "en" else "zh-hans",
                 consent_share_with_operator=self.rng.random() < 0.8,
                 consent_publish=self.rng.random() < 0.5,
@@ -243,7 +323,11 @@ class Command(BaseCommand):
             complaint.confidence = confidence
             complaint.label_source = Complaint.LabelSource.MODEL
             complaint.classified_at = at
-            target = Complaint.Status.CLASSIFIED if confidence >= settings.CLASSIFIER_CONFIDENCE_THRESHOLD else Complaint.Status.NEEDS_REVIEW
+            target = (
+                Complaint.Status.CLASSIFIED
+                if confidence >= settings.CLASSIFIER_CONFIDENCE_THRESHOLD
+                else Complaint.Status.NEEDS_REVIEW
+            )
             complaint_move(
                 complaint=complaint,
                 to_status=target,
@@ -253,7 +337,9 @@ class Command(BaseCommand):
                 at=at,
             )
 
-    def _advance(self, complaint: Complaint, labels: list[str], age_days: int, submitted_at, users) -> None:
+    def _advance(
+        self, complaint: Complaint, labels: list[str], age_days: int, submitted_at, users
+    ) -> None:
         """Take a complaint as far along its lifecycle as its age makes plausible."""
         from complaints.services import operators, triage
 
@@ -261,41 +347,64 @@ class Command(BaseCommand):
             return
         regulator = users["regulator"]
         roll = self.rng.random()
-        decided_at = submitted_at + datetime.timedelta(days=min(age_days, self.rng.randint(0, 6)), hours=self.rng.randint(1, 8))
+        decided_at = submitted_at + datetime.timedelta(
+            days=min(age_days, self.rng.randint(0, 6)), hours=self.rng.randint(1, 8)
+        )
         if age_days < 6 and roll < 0.6:
             return  # still in the triage queue
         try:
             if roll < 0.04:
                 triage.complaint_request_info(
-                    complaint=complaint, actor=regulator, question="请补充订单截图和扣费记录。", at=decided_at
+                    complaint=complaint,
+                    actor=regulator,
+                    question="请补充订单截图和扣费记录。",
+                    at=decided_at,
                 )
                 return
             if roll < 0.15:
                 reason = self.rng.choice(list(Complaint.RejectReason))
-                triage.complaint_reject(complaint=complaint, actor=regulator, reason=reason, note="", at=decided_at)
+                triage.complaint_reject(
+                    complaint=complaint, actor=regulator, reason=reason, note="", at=decided_at
+                )
                 return
             if roll < 0.19:
                 original = (
-                    Complaint.objects.filter(app=complaint.app, submitted_at__lt=complaint.submitted_at)
+                    Complaint.objects.filter(
+                        app=complaint.app, submitted_at__lt=complaint.submitted_at
+                    )
                     .exclude(pk=complaint.pk)
                     .order_by("-submitted_at")
                     .first()
                 )
                 if original is not None:
-                    triage.complaint_mark_duplicate(complaint=complaint, original=original, actor=regulator, at=decided_at)
+                    triage.complaint_mark_duplicate(
+                        complaint=complaint, original=original, actor=regulator, at=decided_at
+                    )
                     return
             if roll < 0.21:
                 from complaints.services.events import complaint_move
 
-                complaint_move(complaint=complaint, to_status=Complaint.Status.WITHDRAWN, actor_role="consumer", reason="已与商家协商解决", at=decided_at)
+                complaint_move(
+                    complaint=complaint,
+                    to_status=Complaint.Status.WITHDRAWN,
+                    actor_role="consumer",
+                    reason="已与商家协商解决",
+                    at=decided_at,
+                )
                 return
             codes = labels or ["other"]
             if self.rng.random() < 0.08:
                 # A regulator corrects the model now and then.
                 codes = [self.rng.choice([c.code for c in Category.objects.all()])]
-            triage.complaint_accept(complaint=complaint, actor=regulator, category_codes=codes, at=decided_at)
+            triage.complaint_accept(
+                complaint=complaint, actor=regulator, category_codes=codes, at=decided_at
+            )
             complaint.refresh_from_db()
-            if not complaint.consent_share_with_operator or age_days < 10 or self.rng.random() < 0.25:
+            if (
+                not complaint.consent_share_with_operator
+                or age_days < 10
+                or self.rng.random() < 0.25
+            ):
                 return
             operator = self._operator_for(complaint.app)
             answered_at = decided_at + datetime.timedelta(days=self.rng.randint(1, 20))
@@ -312,7 +421,9 @@ class Command(BaseCommand):
                         "该应用并非我司运营，请核实应用名称。",
                     ]
                 ),
-                closure_code=self.rng.choice(["refunded", "explained", "fixed", "fixed", "refunded"]),
+                closure_code=self.rng.choice(
+                    ["refunded", "explained", "fixed", "fixed", "refunded"]
+                ),
                 at=answered_at,
             )
             complaint.refresh_from_db()
@@ -322,18 +433,23 @@ class Command(BaseCommand):
             if self.rng.random() < 0.8:
                 operators.complaint_confirm(complaint=complaint, at=reply_at)
             else:
-                operators.complaint_dispute(complaint=complaint, reason="退款金额不对，只退了一半。", at=reply_at)
+                operators.complaint_dispute(
+                    complaint=complaint, reason="退款金额不对，只退了一半。", at=reply_at
+                )
         except DomainError as exc:
             self.stderr.write(f"{complaint}: {exc.message}")
 
     def _operator_for(self, app: App) -> User:
         """An operator account for the app's company (demo accounts are made on first need)."""
         company = app.operator
-        membership = CompanyMembership.objects.filter(company=company).select_related("user").first()
+        membership = (
+            CompanyMembership.objects.filter(company=company).select_related("user").first()
+        )
         if membership:
             return membership.user
         user, _ = User.objects.get_or_create(
-            username=f"operator-{company.pk}", defaults={"email": company.contact_email or f"operator{company.pk}@appwatch.demo"}
+            username=f"operator-{company.pk}",
+            defaults={"email": company.contact_email or f"operator{company.pk}@appwatch.demo"},
         )
         user.set_unusable_password()
         user.save()
@@ -351,13 +467,29 @@ class Command(BaseCommand):
 
         regulator = users["regulator"]
         pairs = (
-            Complaint.objects.filter(status__in=[Complaint.Status.ACCEPTED, Complaint.Status.ANSWERED, Complaint.Status.CLOSED])
+            Complaint.objects.filter(
+                status__in=[
+                    Complaint.Status.ACCEPTED,
+                    Complaint.Status.ANSWERED,
+                    Complaint.Status.CLOSED,
+                ]
+            )
             .values("app", "categories")
             .annotate(n=Count("id"))
             .filter(n__gte=2, categories__isnull=False)
             .order_by("-n")[:60]
         )
-        stages = ["open", "notice", "response", "rectified", "not_rectified", "overdue", "escalated", "closed", "recurrence"]
+        stages = [
+            "open",
+            "notice",
+            "response",
+            "rectified",
+            "not_rectified",
+            "overdue",
+            "escalated",
+            "closed",
+            "recurrence",
+        ]
         taken: set[tuple[int, int]] = set()
         index = 0
         self.stdout.write("Opening cases …")
@@ -371,12 +503,28 @@ class Command(BaseCommand):
             app = App.objects.get(pk=pair["app"])
             category = Category.objects.get(pk=pair["categories"])
             related = list(
-                Complaint.objects.filter(app=app, categories=category, status=Complaint.Status.ACCEPTED).order_by("submitted_at")[:8]
+                Complaint.objects.filter(
+                    app=app, categories=category, status=Complaint.Status.ACCEPTED
+                ).order_by("submitted_at")[:8]
             )
-            days_ago = {"open": 5, "notice": 12, "response": 25, "rectified": 70, "not_rectified": 45, "overdue": 40, "escalated": 80, "closed": 150, "recurrence": 200}[stage]
+            days_ago = {
+                "open": 5,
+                "notice": 12,
+                "response": 25,
+                "rectified": 70,
+                "not_rectified": 45,
+                "overdue": 40,
+                "escalated": 80,
+                "closed": 150,
+                "recurrence": 200,
+            }[stage]
             opened_at = timezone.now() - datetime.timedelta(days=days_ago + self.rng.randint(0, 10))
             try:
-                existing = CaseCategory.objects.filter(app=app, category=category, is_open=True).select_related("case").first()
+                existing = (
+                    CaseCategory.objects.filter(app=app, category=category, is_open=True)
+                    .select_related("case")
+                    .first()
+                )
                 if existing is not None:
                     # A trigger rule already opened it while complaints were accepted.
                     case = existing.case
@@ -393,14 +541,25 @@ class Command(BaseCommand):
                         at=opened_at,
                     )
                 for complaint in related:
-                    triage.complaint_link_case(complaint=complaint, case=case, actor=regulator, at=opened_at + datetime.timedelta(hours=1))
+                    triage.complaint_link_case(
+                        complaint=complaint,
+                        case=case,
+                        actor=regulator,
+                        at=opened_at + datetime.timedelta(hours=1),
+                    )
                 if stage == "open":
                     continue
                 issued_at = opened_at + datetime.timedelta(days=2)
                 notice_deadline = None
                 if stage == "overdue":
                     notice_deadline = self.today - datetime.timedelta(days=self.rng.randint(3, 20))
-                cases.notice_issue(case=case, actor=regulator, problems=case.summary, deadline_date=notice_deadline, at=issued_at)
+                cases.notice_issue(
+                    case=case,
+                    actor=regulator,
+                    problems=case.summary,
+                    deadline_date=notice_deadline,
+                    at=issued_at,
+                )
                 if stage == "notice":
                     continue
                 if stage in ("overdue", "escalated"):
@@ -409,26 +568,52 @@ class Command(BaseCommand):
                         # The deadline passed unanswered, then the regulator escalated.
                         from complaints.services.events import case_move
 
-                        case_move(case=case, to_status=Case.Status.OVERDUE, actor_role="system", reason="deadline passed", at=issued_at + datetime.timedelta(days=20))
-                        cases.case_escalate(case=case, actor=regulator, measure=Case.Escalation.PUBLIC_NOTICE, reason="逾期未整改", at=issued_at + datetime.timedelta(days=25))
+                        case_move(
+                            case=case,
+                            to_status=Case.Status.OVERDUE,
+                            actor_role="system",
+                            reason="deadline passed",
+                            at=issued_at + datetime.timedelta(days=20),
+                        )
+                        cases.case_escalate(
+                            case=case,
+                            actor=regulator,
+                            measure=Case.Escalation.PUBLIC_NOTICE,
+                            reason="逾期未整改",
+                            at=issued_at + datetime.timedelta(days=25),
+                        )
                     continue
                 operator = self._operator_for(app)
                 report_at = issued_at + datetime.timedelta(days=self.rng.randint(3, 9))
                 cases.rectification_report_submit(
-                    case=case, actor=operator, text="已完成整改：删除非必要权限申请，更新隐私政策并上线新版本。", at=report_at
+                    case=case,
+                    actor=operator,
+                    text="已完成整改：删除非必要权限申请，更新隐私政策并上线新版本。",
+                    at=report_at,
                 )
                 if stage == "response":
                     continue
                 verify_at = report_at + datetime.timedelta(days=3)
                 if stage == "not_rectified":
                     cases.rectification_verify(
-                        case=case, actor=regulator, rectified=False, notes="复测发现问题仍然存在。", at=verify_at
+                        case=case,
+                        actor=regulator,
+                        rectified=False,
+                        notes="复测发现问题仍然存在。",
+                        at=verify_at,
                     )
                     continue
-                cases.rectification_verify(case=case, actor=regulator, rectified=True, notes="复测通过。", at=verify_at)
+                cases.rectification_verify(
+                    case=case, actor=regulator, rectified=True, notes="复测通过。", at=verify_at
+                )
                 if stage == "rectified":
                     continue
-                cases.case_close(case=case, actor=regulator, reason="整改完成，结案。", at=verify_at + datetime.timedelta(days=2))
+                cases.case_close(
+                    case=case,
+                    actor=regulator,
+                    reason="整改完成，结案。",
+                    at=verify_at + datetime.timedelta(days=2),
+                )
             except DomainError as exc:
                 self.stderr.write(f"{app} / {category.code} ({stage}): {exc.message}")
         cases.cases_mark_overdue(today=self.today)

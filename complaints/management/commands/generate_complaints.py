@@ -25,4 +25,6 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         seconds = time.perf_counter() - started
-        self.stdout.write(f"{written} complaints in {seconds:.1f} s ({written / seconds:,.0f} rows/s)")
+        self.stdout.write(
+            f"{written} complaints in {seconds:.1f} s ({written / seconds:,.0f} rows/s)"
+        )
