@@ -36,10 +36,8 @@ def test_send_deadline_reminders_task(
         assert tasks.send_deadline_reminders.delay().get() == 1
     assert tasks.send_deadline_reminders.delay().get() == 0
     # The company's contact address and each operator account, one message each.
-    assert sorted(m.to[0] for m in mailoutbox if "提醒" in m.subject) == [
-        app.operator.contact_email,
-        "olivia@example.com",
-    ]
+    expected = sorted([app.operator.contact_email, "olivia@example.com"])
+    assert sorted(m.to[0] for m in mailoutbox if "提醒" in m.subject) == expected
 
 
 def test_auto_close_answered_task(app, rita, olivia, settings):

@@ -54,7 +54,9 @@ def test_queue_filters(rita_client, app, other_app):
 
 
 def test_save_and_delete_a_filter(rita_client, rita):
-    response = rita_client.post(reverse("triage:filter_save"), {"name": "Money", "query": "money=1"})
+    response = rita_client.post(
+        reverse("triage:filter_save"), {"name": "Money", "query": "money=1"}
+    )
     assert response.status_code == 302
     saved = SavedFilter.objects.get(user=rita)
     assert (saved.name, saved.query) == ("Money", "money=1")
@@ -65,7 +67,9 @@ def test_save_and_delete_a_filter(rita_client, rita):
 
 
 def test_save_filter_needs_a_name(rita_client):
-    response = rita_client.post(reverse("triage:filter_save"), {"name": "", "query": "money=1"}, follow=True)
+    response = rita_client.post(
+        reverse("triage:filter_save"), {"name": "", "query": "money=1"}, follow=True
+    )
     assert "Name the filter." in [str(m) for m in response.context["messages"]]
 
 
@@ -79,7 +83,9 @@ def test_cannot_delete_someone_elses_filter(client, rita, ada):
 def test_bulk_reject(rita_client, app):
     a, b = make_complaint(app=app), make_complaint(app=app)
     response = rita_client.post(
-        reverse("triage:queue"), {"action": "reject", "ids": [a.pk, b.pk], "reason": "spam"}, follow=True
+        reverse("triage:queue"),
+        {"action": "reject", "ids": [a.pk, b.pk], "reason": "spam"},
+        follow=True,
     )
     assert response.status_code == 200
     assert set(Complaint.objects.values_list("status", flat=True)) == {S.REJECTED}
@@ -88,7 +94,9 @@ def test_bulk_reject(rita_client, app):
 def test_bulk_accept_reports_failures(rita_client, app):
     labelled = make_complaint(app=app)
     labelled.categories.set([])
-    response = rita_client.post(reverse("triage:queue"), {"action": "accept", "ids": [labelled.pk]}, follow=True)
+    response = rita_client.post(
+        reverse("triage:queue"), {"action": "accept", "ids": [labelled.pk]}, follow=True
+    )
     texts = [str(m) for m in response.context["messages"]]
     assert f"{labelled.tracking_number}: Choose at least one category." in texts
 
@@ -101,13 +109,19 @@ def test_bulk_needs_a_selection(rita_client):
 def test_bulk_link_unknown_case(rita_client, app):
     c = make_complaint(app=app)
     response = rita_client.post(
-        reverse("triage:queue"), {"action": "link_case", "ids": [c.pk], "case": "RC-1999-00001"}, follow=True
+        reverse("triage:queue"),
+        {"action": "link_case", "ids": [c.pk], "case": "RC-1999-00001"},
+        follow=True,
     )
-    assert "No case with reference “RC-1999-00001”." in [str(m) for m in response.context["messages"]]
+    assert "No case with reference “RC-1999-00001”." in [
+        str(m) for m in response.context["messages"]
+    ]
 
 
 def test_detail_shows_original_masked_similar_and_history(rita_client, app):
-    original = make_complaint(app=app, description="APP强制索取通讯录权限，不给就闪退，我的电话13812345678")
+    original = make_complaint(
+        app=app, description="APP强制索取通讯录权限，不给就闪退，我的电话13812345678"
+    )
     twin = make_complaint(app=app, description="APP强制索取通讯录权限，不给就闪退，电话13812345678")
     response = rita_client.get(reverse("triage:detail", args=[twin.pk]))
     assert response.status_code == 200
@@ -122,7 +136,8 @@ def test_detail_shows_original_masked_similar_and_history(rita_client, app):
 def test_accept_from_the_page(rita_client, app):
     c = make_complaint(app=app)
     response = rita_client.post(
-        reverse("triage:action", args=[c.pk, "accept"]), {"categories": ["over_permission"], "note": "clear"}
+        reverse("triage:action", args=[c.pk, "accept"]),
+        {"categories": ["over_permission"], "note": "clear"},
     )
     assert response.status_code == 302 and response.url == reverse("triage:detail", args=[c.pk])
     c.refresh_from_db()
@@ -134,7 +149,8 @@ def test_accept_and_go_to_next(rita_client, app):
     second = make_complaint(app=app)
     triage.complaint_prioritise(complaint=first)
     response = rita_client.post(
-        reverse("triage:action", args=[first.pk, "accept"]), {"categories": ["fraud"], "then": "next"}
+        reverse("triage:action", args=[first.pk, "accept"]),
+        {"categories": ["fraud"], "then": "next"},
     )
     assert response.url == reverse("triage:detail", args=[second.pk])
 
@@ -150,27 +166,38 @@ def test_accept_without_categories_shows_the_error(rita_client, app):
 def test_reject_bad_reason(rita_client, app):
     c = make_complaint(app=app)
     response = rita_client.post(reverse("triage:action", args=[c.pk, "reject"]), {"reason": "meh"})
-    assert response.status_code == 400 and response.context["error"] == "Choose a reason for the rejection."
+    assert (
+        response.status_code == 400
+        and response.context["error"] == "Choose a reason for the rejection."
+    )
 
 
 def test_duplicate_unknown_original(rita_client, app):
     c = make_complaint(app=app)
-    response = rita_client.post(reverse("triage:action", args=[c.pk, "duplicate"]), {"original": "AW-000000-XXXXXX"})
+    response = rita_client.post(
+        reverse("triage:action", args=[c.pk, "duplicate"]), {"original": "AW-000000-XXXXXX"}
+    )
     assert response.status_code == 400
     assert response.context["error"] == "No complaint with tracking number “AW-000000-XXXXXX”."
 
 
 def test_duplicate_and_request_info_and_link(rita_client, rita, app):
     a, b, c = make_complaint(app=app), make_complaint(app=app), make_complaint(app=app)
-    rita_client.post(reverse("triage:action", args=[b.pk, "duplicate"]), {"original": a.tracking_number})
+    rita_client.post(
+        reverse("triage:action", args=[b.pk, "duplicate"]), {"original": a.tracking_number}
+    )
     b.refresh_from_db()
     assert b.duplicate_of == a
-    rita_client.post(reverse("triage:action", args=[a.pk, "request-info"]), {"question": "Which phone?"})
+    rita_client.post(
+        reverse("triage:action", args=[a.pk, "request-info"]), {"question": "Which phone?"}
+    )
     a.refresh_from_db()
     assert a.status == S.INFO_REQUESTED
     triage.complaint_accept(complaint=c, actor=rita, category_codes=["fraud"])
     case = case_services.case_open(app=app, categories=["over_permission"], actor=rita)
-    rita_client.post(reverse("triage:action", args=[c.pk, "link"]), {"case": case.reference.lower()})
+    rita_client.post(
+        reverse("triage:action", args=[c.pk, "link"]), {"case": case.reference.lower()}
+    )
     c.refresh_from_db()
     assert c.case == case
 
@@ -178,7 +205,9 @@ def test_duplicate_and_request_info_and_link(rita_client, rita, app):
 def test_transition_error_is_shown(rita_client, rita, app):
     c = make_complaint(app=app)
     triage.complaint_reject(complaint=c, actor=rita, reason="spam")
-    response = rita_client.post(reverse("triage:action", args=[c.pk, "accept"]), {"categories": ["fraud"]})
+    response = rita_client.post(
+        reverse("triage:action", args=[c.pk, "accept"]), {"categories": ["fraud"]}
+    )
     assert response.status_code == 400
     assert response.context["error"] == "A complaint cannot go from “rejected” to “accepted”."
 
@@ -207,6 +236,9 @@ def test_keyboard_shortcuts_are_on_the_pages(rita_client, app):
 
 def test_actions_write_events_with_the_regulator(rita_client, rita, app):
     c = make_complaint(app=app)
-    rita_client.post(reverse("triage:action", args=[c.pk, "reject"]), {"reason": "insufficient", "note": "Need more."})
+    rita_client.post(
+        reverse("triage:action", args=[c.pk, "reject"]),
+        {"reason": "insufficient", "note": "Need more."},
+    )
     event = Event.objects.get(complaint=c, to_status=S.REJECTED)
     assert (event.actor, event.reason) == (rita, "Need more.")
