@@ -7,6 +7,7 @@ enforce the workflow and write the Event.
 
 from collections.abc import Sequence
 
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +24,19 @@ S = Complaint.Status
 TOMBSTONE = "[erased]"
 # Outcomes a consumer may rate: the complaint is over, one way or another.
 RATEABLE_STATUSES = (S.CLOSED, S.REJECTED, S.DUPLICATE)
+
+
+@transaction.atomic
+def consumer_signup(*, email: str, password: str) -> User:
+    """A consumer account: the email address is the login name."""
+    email = email.strip().lower()
+    if User.objects.filter(username__iexact=email).exists():
+        raise Conflict(
+            _("An account with this email already exists. Log in instead."), field="email"
+        )
+    user = User.objects.create_user(username=email, email=email, password=password)
+    user.groups.add(Group.objects.get(name="consumer"))
+    return user
 
 
 def _locked(complaint: Complaint) -> Complaint:

@@ -1,0 +1,400 @@
+"""Filing a complaint on the web: six short steps kept in the session, then one call to
+complaint_submit. Plain forms, no JavaScript needed.
+
+Every step stores the raw form data; the review step binds all of them again, so what is
+submitted is exactly what was checked, even if the consumer went back and changed a step.
+"""
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import selectors_intake
+from ..errors import DomainError
+from ..forms import DETAILS_FORMS, AppStepForm, ContactStepForm, EvidenceStepForm, WhatStepForm
+from ..models import App, Category, Complaint
+from ..services import evidence as evidence_service
+from ..services.intake import complaint_submit
+from .tracking import grant_access
+
+SESSION_KEY = "filing"
+FILED_KEY = "filed_tokens"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: str
+
+
+STEPS = (
+    Step("app", gettext_lazy("Which app?")),
+    Step("what", gettext_lazy("What happened?")),
+    Step("details", gettext_lazy("Details")),
+    Step("evidence", gettext_lazy("Evidence")),
+    Step("contact", gettext_lazy("Contact and consent")),
+    Step("review", gettext_lazy("Check and send")),
+)
+STEP_NAMES = [step.name for step in STEPS]
+# Where a service error on submit sends the consumer back to.
+FIELD_STEPS = {
+    "app_name": "app",
+    "description": "what",
+    "amount": "details",
+    "evidence": "evidence",
+    "contact_phone": "contact",
+    "contact_email": "contact",
+}
+
+
+# --- the draft in the session ---------------------------------------------------------------------
+
+
+def _draft(request: HttpRequest) -> dict:
+    return request.session.get(SESSION_KEY) or {}
+
+
+def _save_draft(request: HttpRequest, draft: dict, *, changed: bool = True) -> None:
+    if changed:
+        # New content needs a new key; the review page issues it.
+        draft.pop("idempotency_key", None)
+    request.session[SESSION_KEY] = draft
+    request.session.modified = True
+
+
+def _raw(data) -> dict:
+    """A QueryDict as plain JSON-safe lists, without the CSRF token and buttons."""
+    return {key: data.getlist(key) for key in data if key not in ("csrfmiddlewaretoken", "action")}
+
+
+def _bound(form_class, raw: dict | None, **kwargs):
+    if raw is None:
+        return None
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    for key, values in raw.items():
+        data.setlist(key, values)
+    return form_class(data=data, **kwargs)
+
+
+def _kind(draft: dict) -> Category | None:
+    what = _bound(WhatStepForm, draft.get("what"))
+    return what.cleaned_data.get("kind") if what is not None and what.is_valid() else None
+
+
+def _steps_for(draft: dict) -> list[Step]:
+    kind = _kind(draft)
+    return [
+        step for step in STEPS if step.name != "details" or (kind and kind.code in DETAILS_FORMS)
+    ]
+
+
+def _first_missing(draft: dict, before: str) -> str | None:
+    """The first earlier step with no valid data, so nobody can skip ahead."""
+    for step in _steps_for(draft):
+        if step.name == before:
+            return None
+        if step.name == "evidence":
+            if "evidence" not in draft:
+                return step.name
+            continue
+        form = _step_form(draft, step.name, bind=True)
+        if form is None or not form.is_valid():
+            return step.name
+    return None
+
+
+def _step_form(draft: dict, name: str, bind: bool, data=None, files=None, matches=()):
+    raw = draft.get(name) if bind else None
+    if name == "app":
+        selected = _selected_app(draft)
+        if selected and not any(m.app.pk == selected.pk for m in matches):
+            matches = [
+                selectors_intake.AppMatch(app=selected, score=100, matched=selected.name),
+                *matches,
+            ]
+        if data is not None:
+            return AppStepForm(data=data, matches=matches)
+        return (
+            _bound(AppStepForm, raw, matches=matches)
+            if raw is not None
+            else AppStepForm(matches=matches)
+        )
+    if name == "what":
+        return (
+            WhatStepForm(data=data)
+            if data is not None
+            else (_bound(WhatStepForm, raw) if raw is not None else WhatStepForm())
+        )
+    if name == "details":
+        kind = _kind(draft)
+        form_class = DETAILS_FORMS.get(kind.code) if kind else None
+        if form_class is None:
+            return None
+        return (
+            form_class(data=data)
+            if data is not None
+            else (_bound(form_class, raw) if raw is not None else form_class())
+        )
+    if name == "evidence":
+        drafts = draft.get("evidence", [])
+        return (
+            EvidenceStepForm(data=data, files=files, drafts=drafts)
+            if data is not None
+            else EvidenceStepForm(drafts=drafts)
+        )
+    if name == "contact":
+        return (
+            ContactStepForm(data=data)
+            if data is not None
+            else (_bound(ContactStepForm, raw) if raw is not None else ContactStepForm())
+        )
+    return None
+
+
+def _selected_app(draft: dict) -> App | None:
+    app_ids = (draft.get("app") or {}).get("app") or []
+    if app_ids and app_ids[0].isdigit():
+        return App.objects.filter(pk=int(app_ids[0])).first()
+    return None
+
+
+def _next_step(draft: dict, name: str) -> str:
+    names = [step.name for step in _steps_for(draft)]
+    return names[names.index(name) + 1] if name in names else names[0]
+
+
+def _previous_step(draft: dict, name: str) -> str | None:
+    names = [step.name for step in _steps_for(draft)]
+    index = names.index(name) if name in names else 0
+    return names[index - 1] if index > 0 else None
+
+
+def _render(request, draft: dict, step_name: str, context: dict, status: int = 200) -> HttpResponse:
+    steps = _steps_for(draft)
+    names = [step.name for step in steps]
+    previous = _previous_step(draft, step_name)
+    context.update(
+        {
+            "steps": steps,
+            "step_name": step_name,
+            "step_number": names.index(step_name) + 1,
+            "step_count": len(steps),
+            "step_title": steps[names.index(step_name)].title,
+            "previous_url": reverse("file_step", args=[previous]) if previous else None,
+        }
+    )
+    return render(request, f"complaints/file/{step_name}.html", context, status=status)
+
+
+# --- views --------------------------------------------------------------------------------------
+
+
+@require_GET
+def file_start(request: HttpRequest) -> HttpResponse:
+    if request.GET.get("new") == "1":
+        evidence_service.evidence_drafts_discard(drafts=_draft(request).get("evidence", []))
+        request.session.pop(SESSION_KEY, None)
+    return redirect("file_step", step="app")
+
+
+@require_http_methods(["GET", "POST"])
+def file_step(request: HttpRequest, step: str) -> HttpResponse:
+    if step not in STEP_NAMES:
+        raise Http404
+    draft = _draft(request)
+    if step not in [s.name for s in _steps_for(draft)]:
+        return redirect("file_step", step=_next_step(draft, "what") if step == "details" else "app")
+    missing = _first_missing(draft, step)
+    if missing:
+        return redirect("file_step", step=missing)
+    if step == "review":
+        return _review(request, draft)
+    if step == "app":
+        return _app_step(request, draft)
+    if step == "evidence":
+        return _evidence_step(request, draft)
+
+    if request.method == "POST":
+        form = _step_form(draft, step, bind=False, data=request.POST)
+        if form.is_valid():
+            draft[step] = _raw(request.POST)
+            _save_draft(request, draft)
+            return redirect("file_step", step=_next_step(draft, step))
+        return _render(request, draft, step, {"form": form})
+    return _render(request, draft, step, {"form": _step_form(draft, step, bind=True)})
+
+
+def _app_step(request: HttpRequest, draft: dict) -> HttpResponse:
+    query = (request.POST.get("q") if request.method == "POST" else request.GET.get("q", "")) or ""
+    query = query.strip()[:100]
+    matches = selectors_intake.app_search(query) if query else []
+    if request.method == "POST":
+        form = _step_form(draft, "app", bind=False, data=request.POST, matches=matches)
+        if form.is_valid():
+            raw = _raw(request.POST)
+            if form.cleaned_data.get("app"):
+                # A chosen app wins over a typed name; the store and version still help.
+                raw["app_name"] = [""]
+            draft["app"] = raw
+            _save_draft(request, draft)
+            return redirect("file_step", step="what")
+    else:
+        form = _step_form(draft, "app", bind=True, matches=matches)
+    return _render(
+        request,
+        draft,
+        "app",
+        {"form": form, "query": query, "matches": matches, "searched": bool(query)},
+    )
+
+
+def _evidence_step(request: HttpRequest, draft: dict) -> HttpResponse:
+    drafts = draft.get("evidence", [])
+    if request.method == "POST":
+        form = _step_form(draft, "evidence", bind=False, data=request.POST, files=request.FILES)
+        if form.is_valid():
+            removed = [d for d in drafts if d["key"] in form.cleaned_data["remove"]]
+            evidence_service.evidence_drafts_discard(drafts=removed)
+            kept = [d for d in drafts if d not in removed]
+            kept += [
+                evidence_service.evidence_draft_save(clean=clean)
+                for clean in form.cleaned_data["files"] or []
+            ]
+            draft["evidence"] = kept
+            _save_draft(request, draft)
+            if request.POST.get("action") == "upload":
+                messages.success(request, _("Files saved. Add more or continue."))
+                return redirect("file_step", step="evidence")
+            return redirect("file_step", step=_next_step(draft, "evidence"))
+    else:
+        form = _step_form(draft, "evidence", bind=False)
+    return _render(request, draft, "evidence", {"form": form, "drafts": drafts})
+
+
+def _forms_of(draft: dict) -> dict:
+    return {
+        name: _step_form(draft, name, bind=True) for name in ("app", "what", "details", "contact")
+    }
+
+
+def _review(request: HttpRequest, draft: dict) -> HttpResponse:
+    forms = _forms_of(draft)
+    for form in forms.values():
+        if form is not None:
+            form.is_valid()
+    app_data, what, contact = (
+        forms["app"].cleaned_data,
+        forms["what"].cleaned_data,
+        forms["contact"].cleaned_data,
+    )
+    details_form = forms["details"]
+    kind = what.get("kind")
+    if request.method == "POST":
+        return _submit(request, draft, forms)
+    # Issued when the review is shown, so two quick submits of this page share it.
+    draft.setdefault("idempotency_key", "web-" + secrets.token_urlsafe(24))
+    _save_draft(request, draft, changed=False)
+    hints = selectors_intake.duplicate_hints(
+        app=app_data.get("app"),
+        app_name=app_data.get("app_name", ""),
+        category=kind,
+        user=request.user,
+        tracking_numbers=request.session.get("tracked_complaints", []),
+    )
+    return _render(
+        request,
+        draft,
+        "review",
+        {
+            "app": app_data.get("app"),
+            "app_data": app_data,
+            "what": what,
+            "kind": kind,
+            "details_form": details_form,
+            "contact": contact,
+            "drafts": draft.get("evidence", []),
+            "hints": hints,
+        },
+    )
+
+
+def _submit(request: HttpRequest, draft: dict, forms: dict) -> HttpResponse:
+    app_data, what, contact = (
+        forms["app"].cleaned_data,
+        forms["what"].cleaned_data,
+        forms["contact"].cleaned_data,
+    )
+    details_form = forms["details"]
+    files = [evidence_service.evidence_draft_load(draft=item) for item in draft.get("evidence", [])]
+    if any(item is None for item in files):
+        draft["evidence"] = [
+            item for item, clean in zip(draft.get("evidence", []), files, strict=True) if clean
+        ]
+        _save_draft(request, draft)
+        messages.error(request, _("A file you attached was lost. Please attach it again."))
+        return redirect("file_step", step="evidence")
+    # One key per reviewed draft: a double click or a resent form files one complaint, not two.
+    draft.setdefault("idempotency_key", "web-" + secrets.token_urlsafe(24))
+    try:
+        complaint, token = complaint_submit(
+            description=what["description"],
+            app=app_data.get("app"),
+            app_name=app_data.get("app_name", ""),
+            app_version=app_data.get("app_version", ""),
+            app_store=app_data.get("app_store", ""),
+            occurred_date=(details_form.occurred_date() if details_form else None)
+            or what.get("occurred_date"),
+            amount=details_form.amount() if details_form else None,
+            category_hint=what.get("kind"),
+            details=details_form.details() if details_form else {},
+            channel=Complaint.Channel.WEB,
+            language=request.LANGUAGE_CODE,
+            consent_share_with_operator=contact.get("consent_share_with_operator", False),
+            consent_publish=contact.get("consent_publish", False),
+            submitter=request.user,
+            contact_name=contact.get("contact_name", ""),
+            contact_phone=contact.get("contact_phone", ""),
+            contact_email=contact.get("contact_email", ""),
+            idempotency_key=draft["idempotency_key"],
+            evidence=files,
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("file_step", step=FIELD_STEPS.get(error.field or "", "review"))
+    evidence_service.evidence_drafts_discard(drafts=draft.get("evidence", []))
+    request.session.pop(SESSION_KEY, None)
+    grant_access(request, complaint.tracking_number)
+    filed = request.session.get(FILED_KEY, {})
+    # The token is shown on the next page, and again if the consumer reloads it.
+    filed = {
+        complaint.tracking_number: token,
+        **{k: v for k, v in filed.items() if k != complaint.tracking_number},
+    }
+    request.session[FILED_KEY] = dict(list(filed.items())[:5])
+    return redirect("file_done", tracking_number=complaint.tracking_number)
+
+
+@require_GET
+def file_done(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    token = request.session.get(FILED_KEY, {}).get(tracking_number)
+    if token is None:
+        raise Http404
+    status_path = reverse("track_detail", args=[tracking_number]) + f"?t={token}"
+    return render(
+        request,
+        "complaints/file/done.html",
+        {
+            "tracking_number": tracking_number,
+            "token": token,
+            "status_url": request.build_absolute_uri(status_path),
+        },
+    )

@@ -1,0 +1,253 @@
+"""The consumer's status page: look-up by tracking number and access code, the timeline, and
+the actions (answer a question, withdraw, confirm or dispute an answer, rate, erase).
+
+Access comes from the private link or the look-up form (remembered in the session), or from
+being the signed-in consumer who filed it. Without access every page answers 404, exactly as
+for a number that does not exist.
+"""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import privacy, selectors_intake
+from ..errors import DomainError
+from ..forms import (
+    ConfirmAnswerForm,
+    DisputeForm,
+    EraseForm,
+    InfoForm,
+    RatingForm,
+    TrackForm,
+    WithdrawForm,
+)
+from ..models import Complaint
+from ..services import consumers, operators
+
+ACCESS_KEY = "tracked_complaints"
+S = Complaint.Status
+
+
+def grant_access(request: HttpRequest, tracking_number: str) -> None:
+    """Remember in the session that this visitor proved they hold the complaint's token."""
+    granted = [
+        tracking_number,
+        *(n for n in request.session.get(ACCESS_KEY, []) if n != tracking_number),
+    ]
+    request.session[ACCESS_KEY] = granted[:50]
+
+
+def _complaint_for(request: HttpRequest, tracking_number: str) -> Complaint:
+    """The complaint this visitor may see, or 404 — the same 404 whether or not it exists."""
+    complaint = (
+        Complaint.objects.select_related("app", "category_hint")
+        .filter(tracking_number=tracking_number.upper())
+        .first()
+    )
+    if complaint is None:
+        raise Http404
+    own = request.user.is_authenticated and complaint.submitter_id == request.user.pk
+    if own or complaint.tracking_number in request.session.get(ACCESS_KEY, []):
+        return complaint
+    raise Http404
+
+
+@require_http_methods(["GET", "POST"])
+def track_lookup(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        complaint = selectors_intake.complaint_by_token(
+            tracking_number=form.cleaned_data["tracking_number"], token=form.cleaned_data["token"]
+        )
+        if complaint is not None:
+            grant_access(request, complaint.tracking_number)
+            return redirect("track_detail", tracking_number=complaint.tracking_number)
+        form.add_error(None, _("We found no complaint with this tracking number and access code."))
+    return render(
+        request,
+        "complaints/track/lookup.html",
+        {"form": form},
+        status=404 if form.non_field_errors() else 200,
+    )
+
+
+@require_http_methods(["GET"])
+def track_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    token = request.GET.get("t")
+    if token:
+        # The private link: check the token, remember it, and take it out of the address bar.
+        complaint = selectors_intake.complaint_by_token(
+            tracking_number=tracking_number, token=token
+        )
+        if complaint is None:
+            raise Http404
+        grant_access(request, complaint.tracking_number)
+        return redirect("track_detail", tracking_number=complaint.tracking_number)
+    complaint = _complaint_for(request, tracking_number)
+    return _render_detail(request, complaint)
+
+
+def _render_detail(
+    request: HttpRequest, complaint: Complaint, status: int = 200, **forms
+) -> HttpResponse:
+    can_withdraw = complaint.status not in (S.WITHDRAWN, S.CLOSED, S.REJECTED, S.DUPLICATE)
+    context = {
+        "complaint": complaint,
+        "timeline": selectors_intake.consumer_timeline(complaint),
+        "explanation": selectors_intake.status_explained(complaint),
+        "categories": list(complaint.categories.all()),
+        "evidence": list(complaint.evidence.all()),
+        "masked_phone": privacy.mask_phone(complaint.contact_phone)
+        if complaint.contact_phone
+        else "",
+        "masked_email": privacy.mask_email(complaint.contact_email)
+        if complaint.contact_email
+        else "",
+        "question": _open_question(complaint),
+        "info_form": forms.get("info_form")
+        or (InfoForm() if complaint.status == S.INFO_REQUESTED else None),
+        "confirm_form": forms.get("confirm_form")
+        or (ConfirmAnswerForm() if complaint.status == S.ANSWERED else None),
+        "dispute_form": forms.get("dispute_form")
+        or (DisputeForm() if complaint.status == S.ANSWERED else None),
+        "rating_form": forms.get("rating_form")
+        or (
+            RatingForm()
+            if complaint.status in consumers.RATEABLE_STATUSES and complaint.rating is None
+            else None
+        ),
+        "withdraw_form": forms.get("withdraw_form") or (WithdrawForm() if can_withdraw else None),
+        "erase_form": forms.get("erase_form") or (EraseForm() if not complaint.is_erased else None),
+    }
+    return render(request, "complaints/track/detail.html", context, status=status)
+
+
+def _open_question(complaint: Complaint) -> str:
+    if complaint.status != S.INFO_REQUESTED:
+        return ""
+    event = (
+        complaint.events.filter(to_status=S.INFO_REQUESTED, public=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return event.reason if event else ""
+
+
+def _act(
+    request: HttpRequest, tracking_number: str, form_class, form_name: str, action, success: str
+) -> HttpResponse:
+    complaint = _complaint_for(request, tracking_number)
+    form = form_class(data=request.POST, files=request.FILES or None)
+    if form.is_valid():
+        try:
+            action(complaint, form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, success)
+        return redirect(reverse("track_detail", args=[complaint.tracking_number]))
+    return _render_detail(request, complaint, status=400, **{form_name: form})
+
+
+def _actor(request: HttpRequest):
+    return request.user if request.user.is_authenticated else None
+
+
+@require_POST
+def track_info(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    return _act(
+        request,
+        tracking_number,
+        InfoForm,
+        "info_form",
+        lambda c, data: consumers.complaint_info_add(
+            complaint=c, text=data["text"], files=data["files"] or [], actor=_actor(request)
+        ),
+        _("Thank you. Your answer was sent to the regulator."),
+    )
+
+
+@require_POST
+def track_withdraw(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    return _act(
+        request,
+        tracking_number,
+        WithdrawForm,
+        "withdraw_form",
+        lambda c, data: consumers.complaint_withdraw(
+            complaint=c, reason=data["reason"], actor=_actor(request)
+        ),
+        _("Your complaint was withdrawn."),
+    )
+
+
+@require_POST
+def track_confirm(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    def confirm(complaint: Complaint, data: dict) -> None:
+        if complaint.status != S.ANSWERED:
+            raise DomainError(_("There is no answer to confirm."))
+        operators.complaint_confirm(
+            complaint=complaint, rating=data["rating"], actor=_actor(request)
+        )
+
+    return _act(
+        request,
+        tracking_number,
+        ConfirmAnswerForm,
+        "confirm_form",
+        confirm,
+        _("Thank you. Your complaint is closed."),
+    )
+
+
+@require_POST
+def track_dispute(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    def dispute(complaint: Complaint, data: dict) -> None:
+        if complaint.status != S.ANSWERED:
+            raise DomainError(_("There is no answer to dispute."))
+        operators.complaint_dispute(
+            complaint=complaint, reason=data["reason"], actor=_actor(request)
+        )
+
+    return _act(
+        request,
+        tracking_number,
+        DisputeForm,
+        "dispute_form",
+        dispute,
+        _("A regulator will look at your complaint again."),
+    )
+
+
+@require_POST
+def track_rate(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    return _act(
+        request,
+        tracking_number,
+        RatingForm,
+        "rating_form",
+        lambda c, data: consumers.complaint_rate(
+            complaint=c, rating=data["rating"], comment=data["comment"], actor=_actor(request)
+        ),
+        _("Thank you for rating the outcome."),
+    )
+
+
+@require_POST
+def track_erase(request: HttpRequest, tracking_number: str) -> HttpResponse:
+    def erase(complaint: Complaint, data: dict) -> None:
+        # Erasure unlinks the account, so keep this visitor's access through the session.
+        grant_access(request, complaint.tracking_number)
+        consumers.complaint_erase(complaint=complaint, actor=_actor(request))
+
+    return _act(
+        request,
+        tracking_number,
+        EraseForm,
+        "erase_form",
+        erase,
+        _("Your personal data in this complaint was erased."),
+    )
