@@ -2,10 +2,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import home
+from .views.accounts import EmailLoginView
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", EmailLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
 
@@ -57,4 +58,25 @@ urlpatterns += [
     path("triage/", include(triage_patterns)),
     path("cases/", include(case_patterns)),
     path("operator/", include(operator_patterns)),
+]
+
+# --- consumers: filing, tracking, accounts ---------------------------------------------------
+from .views import accounts as account_views  # noqa: E402
+from .views import intake as intake_views  # noqa: E402
+from .views import tracking as tracking_views  # noqa: E402
+
+urlpatterns += [
+    path("file/", intake_views.file_start, name="file"),
+    path("file/done/<str:tracking_number>/", intake_views.file_done, name="file_done"),
+    path("file/<slug:step>/", intake_views.file_step, name="file_step"),
+    path("track/", tracking_views.track_lookup, name="track"),
+    path("track/<str:tracking_number>/", tracking_views.track_detail, name="track_detail"),
+    path("track/<str:tracking_number>/info/", tracking_views.track_info, name="track_info"),
+    path("track/<str:tracking_number>/withdraw/", tracking_views.track_withdraw, name="track_withdraw"),
+    path("track/<str:tracking_number>/confirm/", tracking_views.track_confirm, name="track_confirm"),
+    path("track/<str:tracking_number>/dispute/", tracking_views.track_dispute, name="track_dispute"),
+    path("track/<str:tracking_number>/rate/", tracking_views.track_rate, name="track_rate"),
+    path("track/<str:tracking_number>/erase/", tracking_views.track_erase, name="track_erase"),
+    path("accounts/signup/", account_views.signup, name="signup"),
+    path("my/", account_views.my_complaints, name="my_complaints"),
 ]
