@@ -1,0 +1,215 @@
+"""Serializers for filing and tracking over the API: input and output kept apart.
+
+Input serializers only parse; the rules (contact checks, idempotency, evidence) are the
+services'. The per-kind `details` are checked by the same forms the web uses.
+"""
+
+import json
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..errors import DomainError
+from ..forms import DETAILS_FORMS
+from ..models import App, Category, Complaint
+from ..services.evidence import evidence_clean
+from ..services.intake import contact_email_normalise, contact_phone_normalise
+
+
+class DetailsField(serializers.JSONField):
+    """A JSON object, or (in multipart requests) a string holding one."""
+
+    default_error_messages = {"invalid": _("Must be a JSON object.")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str | bytes):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                self.fail("invalid")
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        return data
+
+
+class EvidenceListField(serializers.ListField):
+    child = serializers.FileField()
+
+    def to_internal_value(self, data):
+        uploads = super().to_internal_value(data)
+        if len(uploads) > settings.EVIDENCE_MAX_FILES:
+            raise serializers.ValidationError(
+                _("Attach at most %(count)s files.") % {"count": settings.EVIDENCE_MAX_FILES}
+            )
+        cleaned, errors = [], []
+        for upload in uploads:
+            try:
+                cleaned.append(evidence_clean(name=upload.name, stream=upload, size=upload.size))
+            except DomainError as error:
+                errors.append(error.message)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return cleaned
+
+
+def _service_checked(normalise, value: str) -> str:
+    try:
+        return normalise(value)
+    except DomainError as error:
+        raise serializers.ValidationError(error.message) from None
+
+
+class ComplaintSubmitInput(serializers.Serializer):
+    app = serializers.PrimaryKeyRelatedField(
+        queryset=App.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Id of an app in the registry; or give app_name.",
+        error_messages={
+            "does_not_exist": _("No app with id {pk_value}."),
+            "incorrect_type": _("Give the app's id as a number."),
+        },
+    )
+    app_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    app_version = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    app_store = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        max_length=5000,
+        error_messages={
+            "required": _("Describe what happened."),
+            "blank": _("Describe what happened."),
+        },
+    )
+    category_hint = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="Taxonomy code the consumer thinks fits; the classifier decides anyway.",
+        error_messages={"does_not_exist": _("Unknown category: {value}.")},
+    )
+    details = DetailsField(
+        required=False,
+        default=dict,
+        help_text="Per-kind details, the same fields as the web form (only with a category_hint that has them).",
+    )
+    occurred_date = serializers.DateField(required=False, allow_null=True)
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    contact_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    contact_phone = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default=""
+    )
+    contact_email = serializers.CharField(
+        max_length=254, required=False, allow_blank=True, default=""
+    )
+    consent_share_with_operator = serializers.BooleanField(required=False, default=False)
+    consent_publish = serializers.BooleanField(required=False, default=False)
+    evidence = EvidenceListField(
+        required=False,
+        default=list,
+        help_text="Up to 5 files (multipart): JPEG, PNG, WebP or PDF, 10 MB each.",
+    )
+
+    def validate_contact_phone(self, value: str) -> str:
+        return _service_checked(contact_phone_normalise, value)
+
+    def validate_contact_email(self, value: str) -> str:
+        return _service_checked(contact_email_normalise, value)
+
+    def validate_description(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError(_("Describe what happened."))
+        return value.strip()
+
+    def validate(self, data: dict) -> dict:
+        if not data.get("app") and not data.get("app_name", "").strip():
+            raise serializers.ValidationError(
+                {"app_name": [_("Give app_name, or the id of an app in app.")]}
+            )
+        details = data.get("details") or {}
+        kind = data.get("category_hint")
+        form_class = DETAILS_FORMS.get(kind.code) if kind else None
+        if details and form_class is None:
+            raise serializers.ValidationError(
+                {"details": [_("Details are only taken with a category_hint that has them.")]}
+            )
+        data["details_form"] = None
+        if form_class is not None and details:
+            form = form_class(data=details)
+            if not form.is_valid():
+                raise serializers.ValidationError(
+                    {
+                        f"details.{name}": [str(message) for message in messages]
+                        for name, messages in form.errors.items()
+                    }
+                )
+            data["details_form"] = form
+        return data
+
+
+class ComplaintCreatedOutput(serializers.Serializer):
+    tracking_number = serializers.CharField()
+    access_token = serializers.CharField(
+        help_text="Shown once. Send it as X-Tracking-Token to read the status."
+    )
+    status = serializers.CharField()
+    status_url = serializers.URLField(
+        help_text="The private status page for people (contains the token)."
+    )
+
+
+class TimelineEntryOutput(serializers.Serializer):
+    at = serializers.DateTimeField()
+    title = serializers.CharField()
+    detail = serializers.CharField()
+    status = serializers.CharField()
+    by_consumer = serializers.BooleanField()
+
+
+class TrackOutput(serializers.Serializer):
+    tracking_number = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    status_explained = serializers.CharField()
+    categories = serializers.ListField(
+        child=serializers.CharField(), help_text="Taxonomy codes, once classified."
+    )
+    app_name = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    erased = serializers.BooleanField()
+    timeline = TimelineEntryOutput(many=True)
+
+
+class MyComplaintOutput(serializers.ModelSerializer):
+    categories = serializers.SerializerMethodField()
+    status_display = serializers.CharField(source="get_status_display")
+    status_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "tracking_number",
+            "app_name",
+            "status",
+            "status_display",
+            "categories",
+            "submitted_at",
+            "updated_at",
+            "status_url",
+        ]
+
+    def get_categories(self, complaint: Complaint) -> list[str]:
+        return [category.code for category in complaint.categories.all()]
+
+    def get_status_url(self, complaint: Complaint) -> str:
+        from django.urls import reverse
+
+        return self.context["request"].build_absolute_uri(
+            reverse("track_detail", args=[complaint.tracking_number])
+        )
