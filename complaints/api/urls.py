@@ -37,3 +37,11 @@ urlpatterns += [
     path("track/<str:tracking_number>/confirm/", operator_api.ConsumerConfirmView.as_view(), name="track-confirm"),
     path("track/<str:tracking_number>/dispute/", operator_api.ConsumerDisputeView.as_view(), name="track-dispute"),
 ]
+
+# --- consumers: filing and tracking ----------------------------------------------------------
+from . import complaints as complaints_api  # noqa: E402
+
+urlpatterns += [
+    path("complaints/", complaints_api.ComplaintListCreateView.as_view(), name="complaints"),
+    path("track/<str:tracking_number>/", complaints_api.TrackView.as_view(), name="track"),
+]
