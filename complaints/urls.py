@@ -60,6 +60,21 @@ urlpatterns += [
     path("operator/", include(operator_patterns)),
 ]
 
+# --- dashboards, public pages ---------------------------------------------------------------
+from .views import dashboard as dashboard_views  # noqa: E402
+from .views import public as public_views  # noqa: E402
+
+urlpatterns += [
+    path("dashboard/", dashboard_views.regulator_dashboard, name="dashboard"),
+    path("dashboard/csv/<slug:key>/", dashboard_views.regulator_dashboard_csv, name="dashboard-csv"),
+    path("operator/dashboard/", dashboard_views.operator_dashboard, name="operator-dashboard"),
+    path("board/", public_views.board, name="board"),
+    path("apps/<int:pk>/", public_views.app_scorecard, name="app-scorecard"),
+    path("operators/<int:pk>/", public_views.operator_scorecard, name="operator-scorecard"),
+    path("published/", public_views.published, name="published"),
+    path("statistics/", public_views.statistics_page, name="statistics"),
+]
+
 # --- consumers: filing, tracking, accounts ---------------------------------------------------
 from .views import accounts as account_views  # noqa: E402
 from .views import intake as intake_views  # noqa: E402

@@ -4,6 +4,21 @@ app_name = "api"
 
 urlpatterns: list = []
 
+# --- open data and statistics ---------------------------------------------------------------
+from . import public as public_api  # noqa: E402
+from . import stats as stats_api  # noqa: E402
+
+urlpatterns += [
+    path("stats/", stats_api.StatsOverviewView.as_view(), name="stats-overview"),
+    path("stats/dashboard/", stats_api.DashboardView.as_view(), name="stats-dashboard"),
+    path("stats/dashboard/<slug:key>/", stats_api.DashboardTableView.as_view(), name="stats-dashboard-table"),
+    path("stats/<slug:key>/", stats_api.StatsTableView.as_view(), name="stats-table"),
+    path("public/board/", public_api.BoardView.as_view(), name="public-board"),
+    path("public/apps/<int:pk>/", public_api.AppScorecardView.as_view(), name="public-app"),
+    path("public/operators/<int:pk>/", public_api.OperatorScorecardView.as_view(), name="public-operator"),
+    path("public/complaints/", public_api.PublishedComplaintsView.as_view(), name="public-complaints"),
+]
+
 # --- rectification loop: triage, cases, operators, consumer replies ---------------------------
 from . import cases as cases_api  # noqa: E402
 from . import operator as operator_api  # noqa: E402

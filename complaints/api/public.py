@@ -1,0 +1,358 @@
+"""Open data under /api/v1/public/: the rectification board, app and operator scorecards and
+published complaints (masked text only). JSON, and CSV for the lists (?format=csv)."""
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+
+from .. import selectors_stats as stats
+from ..models import App, Case, Company, Complaint
+from ..services.statistics import statistics_ensure_fresh
+from ..views.public import BoardForm, PublishedForm, cursor_format
+from .stats import FORMAT_PARAMETER, PublicAPIView, table_payload
+
+BOARD_PAGE_SIZE = 100
+PUBLISHED_PAGE_SIZE = 50
+
+BOARD_COLUMNS = [
+    ("reference", "Case reference"),
+    ("app", "App"),
+    ("operator", "Operator"),
+    ("categories", "Problems (taxonomy codes)"),
+    ("problems", "Problems found"),
+    ("notice_date", "First notice"),
+    ("deadline_date", "Deadline"),
+    ("status", "Status"),
+    ("escalation", "Escalation measure"),
+]
+PUBLISHED_COLUMNS = [
+    ("id", "Id"),
+    ("submitted_date", "Submitted"),
+    ("app", "App"),
+    ("categories", "Kinds (taxonomy codes)"),
+    ("text", "Text (personal data masked)"),
+]
+
+
+class NamedRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class BoardCaseSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    app = NamedRefSerializer()
+    operator = NamedRefSerializer(allow_null=True)
+    categories = serializers.ListField(child=serializers.CharField())
+    problems = serializers.CharField()
+    notice_date = serializers.DateField(allow_null=True)
+    deadline_date = serializers.DateField(allow_null=True)
+    status = serializers.ChoiceField(choices=stats.PUBLIC_STATUSES)
+    escalation = serializers.CharField(allow_blank=True)
+    rectified_date = serializers.DateField(allow_null=True)
+    recurrences = serializers.IntegerField()
+
+
+def _date(value):
+    return timezone.localdate(value) if value else None
+
+
+def case_record(case: Case) -> dict:
+    operator = case.app.operator
+    return {
+        "reference": case.reference,
+        "app": {"id": case.app_id, "name": case.app.name},
+        "operator": {"id": operator.pk, "name": operator.name} if operator else None,
+        "categories": [c.code for c in case.categories.all()],
+        "problems": case.summary,
+        "notice_date": _date(case.first_notice_at),
+        "deadline_date": case.deadline_date,
+        "status": case.public_status,
+        "escalation": case.escalation,
+        "rectified_date": _date(case.rectified_at),
+        "recurrences": case.recurrence_count,
+    }
+
+
+def _form_errors(form) -> exceptions.ValidationError:
+    return exceptions.ValidationError(
+        {
+            name if name != "__all__" else "non_field_errors": [str(m) for m in messages]
+            for name, messages in form.errors.items()
+        }
+    )
+
+
+class BoardView(PublicAPIView):
+    @extend_schema(
+        operation_id="public_board",
+        summary="The rectification board",
+        description="Apps under a rectification notice, most urgent first: operator, problems, deadline and status. Paged by `page` (100 a page); CSV with ?format=csv gives every match.",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description="Search app, operator, package name or case reference.",
+            ),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(stats.PUBLIC_STATUSES)),
+            OpenApiParameter("category", OpenApiTypes.STR, description="Taxonomy code."),
+            OpenApiParameter("operator", OpenApiTypes.INT, description="Operator (company) id."),
+            OpenApiParameter("page", OpenApiTypes.INT),
+            FORMAT_PARAMETER,
+        ],
+        responses={
+            (200, "application/json"): inline_serializer(
+                "PublicBoard",
+                {
+                    "count": serializers.IntegerField(),
+                    "next": serializers.CharField(allow_null=True),
+                    "counts": serializers.DictField(child=serializers.IntegerField()),
+                    "results": BoardCaseSerializer(many=True),
+                },
+            ),
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+        tags=["open data"],
+    )
+    def get(self, request):
+        form = BoardForm(request.query_params)
+        if not form.is_valid():
+            raise _form_errors(form)
+        data = form.cleaned_data
+        cases = stats.board(
+            query=data["q"].strip(),
+            status=data["status"],
+            category=data["category"],
+            operator=data["operator"],
+        )
+        columns = [{"key": key, "label": label, "kind": "text"} for key, label in BOARD_COLUMNS]
+        if request.accepted_renderer.format == "csv":
+            return Response(
+                {
+                    "key": "board",
+                    "columns": columns,
+                    "results": [case_record(c) for c in cases[:5000]],
+                }
+            )
+        try:
+            page = max(1, int(request.query_params.get("page", "1")))
+        except ValueError:
+            raise exceptions.ValidationError(
+                {"page": [_("Give the page as a whole number.")]}
+            ) from None
+        start = (page - 1) * BOARD_PAGE_SIZE
+        rows = list(cases[start : start + BOARD_PAGE_SIZE + 1])
+        more = len(rows) > BOARD_PAGE_SIZE
+        query = request.query_params.copy()
+        query["page"] = str(page + 1)
+        return Response(
+            {
+                "count": cases.count(),
+                "next": request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+                if more
+                else None,
+                "counts": stats.board_counts(),
+                "results": BoardCaseSerializer(
+                    [case_record(c) for c in rows[:BOARD_PAGE_SIZE]], many=True
+                ).data,
+            }
+        )
+
+
+def _scorecard_payload(card: stats.Scorecard) -> dict:
+    return {
+        "since": card.filter.start_date,
+        "figures": card.figures,
+        "warning": card.warning,
+        "cases": [case_record(c) for c in card.cases],
+        "tables": [table_payload(t, card.filter) for t in card.tables],
+    }
+
+
+ScorecardSerializer = inline_serializer(
+    "PublicScorecard",
+    {
+        "since": serializers.DateField(),
+        "figures": serializers.DictField(),
+        "warning": serializers.DictField(allow_null=True),
+        "cases": BoardCaseSerializer(many=True),
+        "tables": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class AppScorecardView(PublicAPIView):
+    renderer_classes = PublicAPIView.renderer_classes[:1]
+
+    @extend_schema(
+        operation_id="public_app_scorecard",
+        summary="An app's scorecard",
+        description="The last twelve months: accepted complaints by month and kind, the operator's response rate and timeliness, consumer-confirmed resolution rate, cases and their outcomes, and a warning when the app has overdue or escalated cases.",
+        responses=inline_serializer(
+            "PublicAppScorecard",
+            {
+                "app": inline_serializer(
+                    "PublicApp",
+                    {
+                        "id": serializers.IntegerField(),
+                        "name": serializers.CharField(),
+                        "operator": NamedRefSerializer(allow_null=True),
+                        "url": serializers.CharField(),
+                    },
+                ),
+                "scorecard": ScorecardSerializer,
+            },
+        ),
+        tags=["open data"],
+    )
+    def get(self, request, pk: int):
+        app = get_object_or_404(App.objects.select_related("operator"), pk=pk)
+        statistics_ensure_fresh()
+        card = stats.app_scorecard(app)
+        operator = app.operator
+        return Response(
+            {
+                "app": {
+                    "id": app.pk,
+                    "name": app.name,
+                    "operator": {"id": operator.pk, "name": operator.name} if operator else None,
+                    "url": request.build_absolute_uri(reverse("app-scorecard", args=[app.pk])),
+                },
+                "scorecard": _scorecard_payload(card),
+            }
+        )
+
+
+class OperatorScorecardView(PublicAPIView):
+    renderer_classes = PublicAPIView.renderer_classes[:1]
+
+    @extend_schema(
+        operation_id="public_operator_scorecard",
+        summary="An operator's scorecard across its apps",
+        responses=inline_serializer(
+            "PublicOperatorScorecard",
+            {
+                "operator": inline_serializer(
+                    "PublicOperator",
+                    {
+                        "id": serializers.IntegerField(),
+                        "name": serializers.CharField(),
+                        "credit_code": serializers.CharField(),
+                        "url": serializers.CharField(),
+                    },
+                ),
+                "apps": serializers.ListField(child=serializers.DictField()),
+                "scorecard": ScorecardSerializer,
+            },
+        ),
+        tags=["open data"],
+    )
+    def get(self, request, pk: int):
+        company = get_object_or_404(Company, pk=pk)
+        statistics_ensure_fresh()
+        card = stats.operator_scorecard(company)
+        return Response(
+            {
+                "operator": {
+                    "id": company.pk,
+                    "name": company.name,
+                    "credit_code": company.credit_code,
+                    "url": request.build_absolute_uri(
+                        reverse("operator-scorecard", args=[company.pk])
+                    ),
+                },
+                "apps": [
+                    {
+                        "id": row["app"].pk,
+                        "name": row["app"].name,
+                        "accepted": row["accepted"],
+                        "response_rate": row["response_rate"],
+                        "open_cases": row["open_cases"],
+                    }
+                    for row in card.apps
+                ],
+                "scorecard": _scorecard_payload(card),
+            }
+        )
+
+
+class PublishedComplaintSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    submitted_date = serializers.DateField()
+    app = NamedRefSerializer(allow_null=True)
+    app_name = serializers.CharField()
+    categories = serializers.ListField(child=serializers.CharField())
+    text = serializers.CharField(help_text="The complaint with personal data masked.")
+
+
+def complaint_record(complaint: Complaint) -> dict:
+    return {
+        "id": complaint.pk,
+        "submitted_date": _date(complaint.submitted_at),
+        "app": {"id": complaint.app.id, "name": complaint.app.name} if complaint.app_id else None,
+        "app_name": complaint.app.name if complaint.app_id else complaint.app_name,
+        "categories": [c.code for c in complaint.categories.all()],
+        "text": complaint.description_masked,
+    }
+
+
+class PublishedComplaintsView(PublicAPIView):
+    @extend_schema(
+        operation_id="public_complaints",
+        summary="Published complaints",
+        description="Complaints a regulator accepted and whose authors agreed to publication, newest first, with personal data masked. Continue with the `next` link (keyset paging by `before`).",
+        parameters=[
+            OpenApiParameter("app", OpenApiTypes.INT, description="App id."),
+            OpenApiParameter("category", OpenApiTypes.STR, description="Taxonomy code."),
+            OpenApiParameter(
+                "before", OpenApiTypes.STR, description="Cursor from the previous page's `next`."
+            ),
+            FORMAT_PARAMETER,
+        ],
+        responses={
+            (200, "application/json"): inline_serializer(
+                "PublicComplaints",
+                {
+                    "count": serializers.IntegerField(),
+                    "next": serializers.CharField(allow_null=True),
+                    "results": PublishedComplaintSerializer(many=True),
+                },
+            ),
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+        tags=["open data"],
+    )
+    def get(self, request):
+        form = PublishedForm(request.query_params)
+        if not form.is_valid():
+            raise _form_errors(form)
+        data = form.cleaned_data
+        statistics_ensure_fresh()
+        rows, cursor = stats.published_page(
+            stats.published_complaints(app=data["app"], category=data["category"]),
+            before=data["before"],
+            size=PUBLISHED_PAGE_SIZE,
+        )
+        records = [complaint_record(c) for c in rows]
+        next_url = None
+        if cursor is not None:
+            query = request.query_params.copy()
+            query["before"] = cursor_format(cursor)
+            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        if request.accepted_renderer.format == "csv":
+            columns = [
+                {"key": key, "label": label, "kind": "text"} for key, label in PUBLISHED_COLUMNS
+            ]
+            return Response({"key": "published-complaints", "columns": columns, "results": records})
+        return Response(
+            {
+                "count": stats.published_count(app=data["app"], category=data["category"]),
+                "next": next_url,
+                "results": PublishedComplaintSerializer(records, many=True).data,
+            }
+        )

@@ -1,0 +1,245 @@
+"""Open data statistics under /api/v1/stats/: platform figures and aggregate tables as JSON or
+CSV (?format=csv), for anyone; the regulator dashboard's tables for regulators only."""
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, permissions, renderers, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import roles
+from .. import selectors_stats as stats
+from ..forms_stats import StatsFilterForm
+from ..services.statistics import statistics_ensure_fresh
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Tables as CSV: the payload's `columns` give the header (keys), `results` the rows. An
+    error payload becomes a one-row table with its code and message."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        out = io.StringIO()
+        writer = csv.writer(out)
+        if isinstance(data, dict) and "error" in data:
+            writer.writerow(["code", "message"])
+            writer.writerow([data["error"].get("code", ""), data["error"].get("message", "")])
+        elif isinstance(data, dict) and "results" in data:
+            keys = [c["key"] for c in data.get("columns", [])] or (
+                list(data["results"][0]) if data["results"] else []
+            )
+            writer.writerow(keys)
+            for record in data["results"]:
+                writer.writerow([_csv_value(record.get(key)) for key in keys])
+        response = renderer_context.get("response") if renderer_context else None
+        if response is not None and response.status_code == 200:
+            name = data.get("key", "appwatch") if isinstance(data, dict) else "appwatch"
+            response["Content-Disposition"] = f'attachment; filename="appwatch-{name}.csv"'
+        return out.getvalue().encode(self.charset)
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return value.get("name", "")
+    return value
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter(
+        "start_date",
+        OpenApiTypes.DATE,
+        description="First submission day (default: a year, or 90 days on the dashboard, before end_date).",
+    ),
+    OpenApiParameter(
+        "end_date", OpenApiTypes.DATE, description="Last submission day (default: today)."
+    ),
+    OpenApiParameter(
+        "category", OpenApiTypes.STR, description="Taxonomy code, e.g. price_discrimination."
+    ),
+    OpenApiParameter("app", OpenApiTypes.INT, description="App id."),
+    OpenApiParameter("operator", OpenApiTypes.INT, description="Operator (company) id."),
+]
+FORMAT_PARAMETER = OpenApiParameter(
+    "format", OpenApiTypes.STR, enum=["json", "csv"], description="json (default) or csv."
+)
+
+
+class ColumnSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.CharField(help_text="key, text, int, rate (0–1), float or date")
+
+
+class FilterSerializer(serializers.Serializer):
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    category = serializers.CharField(required=False)
+    app = serializers.CharField(required=False)
+    operator = serializers.CharField(required=False)
+
+
+class TableSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    note = serializers.CharField()
+    filter = FilterSerializer()
+    columns = ColumnSerializer(many=True)
+    results = serializers.ListField(
+        child=serializers.DictField(), help_text="One object per row, keyed by column."
+    )
+
+
+class FiguresSerializer(serializers.Serializer):
+    filter = FilterSerializer()
+    figures = serializers.DictField()
+    tables = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys of the tables for the same filter."
+    )
+
+
+def stats_filter(request, *, default_days: int) -> stats.StatsFilter:
+    """The query string's filter, or a 400 with the form's first message and every field's."""
+    form = StatsFilterForm(request.query_params, default_days=default_days)
+    if not form.is_valid():
+        raise exceptions.ValidationError(
+            {
+                name if name != "__all__" else "non_field_errors": [str(m) for m in messages]
+                for name, messages in form.errors.items()
+            }
+        )
+    return form.stats_filter()
+
+
+def table_payload(table: stats.Table, f: stats.StatsFilter) -> dict:
+    return {
+        "key": table.key,
+        "title": table.title,
+        "note": table.note,
+        "filter": f.as_query(),
+        "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in table.columns],
+        "results": table.records(),
+    }
+
+
+class PublicAPIView(APIView):
+    """Open data: anyone may read, no session needed."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+
+
+class StatsOverviewView(PublicAPIView):
+    renderer_classes = [renderers.JSONRenderer]
+
+    @extend_schema(
+        operation_id="stats_overview",
+        summary="Platform figures",
+        description="Complaints received and accepted, cases, rectification rate, median working days from notice to rectified, operator response rates. Aggregates only.",
+        parameters=FILTER_PARAMETERS,
+        responses=FiguresSerializer,
+        tags=["open data"],
+    )
+    def get(self, request):
+        f = stats_filter(request, default_days=365)
+        statistics_ensure_fresh()
+        platform = stats.platform_statistics(f)
+        return Response(
+            {
+                "filter": f.as_query(),
+                "figures": platform.figures,
+                "tables": list(stats.PUBLIC_TABLES),
+            }
+        )
+
+
+class StatsTableView(PublicAPIView):
+    @extend_schema(
+        operation_id="stats_table",
+        summary="One statistics table",
+        description=(
+            "Aggregate tables: by_month (accepted complaints per month and category), category_mix, "
+            "top_apps, top_operators, cases_by_status. JSON, or CSV with ?format=csv."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "key", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(stats.PUBLIC_TABLES)
+            ),
+            *FILTER_PARAMETERS,
+            FORMAT_PARAMETER,
+        ],
+        responses={(200, "application/json"): TableSerializer, (200, "text/csv"): OpenApiTypes.STR},
+        tags=["open data"],
+    )
+    def get(self, request, key: str):
+        if key not in stats.PUBLIC_TABLES:
+            raise exceptions.NotFound(_("No statistics table is called “%(key)s”.") % {"key": key})
+        f = stats_filter(request, default_days=365)
+        statistics_ensure_fresh()
+        return Response(table_payload(stats.public_table(f, key), f))
+
+
+class IsRegulator(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return roles.is_regulator(request.user)
+
+
+class DashboardView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsRegulator]
+    renderer_classes = [renderers.JSONRenderer]
+
+    @extend_schema(
+        operation_id="stats_dashboard",
+        summary="Regulator dashboard figures",
+        description="The dashboard's figures (triage backlog and breaches, cases, classifier health) and the names of its tables. Regulators only.",
+        parameters=FILTER_PARAMETERS,
+        responses=FiguresSerializer,
+        tags=["statistics"],
+    )
+    def get(self, request):
+        f = stats_filter(request, default_days=90)
+        statistics_ensure_fresh()
+        board = stats.dashboard(f)
+        return Response(
+            {
+                "filter": f.as_query(),
+                "figures": board.figures,
+                "tables": list(stats.DASHBOARD_TABLES),
+            }
+        )
+
+
+class DashboardTableView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsRegulator]
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        operation_id="stats_dashboard_table",
+        summary="One regulator dashboard table",
+        parameters=[
+            OpenApiParameter(
+                "key", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(stats.DASHBOARD_TABLES)
+            ),
+            *FILTER_PARAMETERS,
+            FORMAT_PARAMETER,
+        ],
+        responses={(200, "application/json"): TableSerializer, (200, "text/csv"): OpenApiTypes.STR},
+        tags=["statistics"],
+    )
+    def get(self, request, key: str):
+        if key not in stats.DASHBOARD_TABLES:
+            raise exceptions.NotFound(_("No statistics table is called “%(key)s”.") % {"key": key})
+        f = stats_filter(request, default_days=90)
+        statistics_ensure_fresh()
+        return Response(table_payload(stats.dashboard_table(f, key), f))

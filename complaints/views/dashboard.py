@@ -1,0 +1,100 @@
+"""The regulator dashboard (figures, charts with a table beside each, CSV downloads) and the
+operator dashboard inside the operator portal. Counting lives in selectors_stats."""
+
+import csv
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from .. import roles
+from .. import selectors_stats as stats
+from ..forms_stats import StatsFilterForm
+from ..services.statistics import statistics_age_seconds, statistics_ensure_fresh
+
+
+def _role_required(check):
+    """Anonymous visitors go to the login page; signed-in people without the role get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+regulator_required = _role_required(roles.is_regulator)
+operator_required = _role_required(roles.is_operator)
+
+
+def table_csv(table: stats.Table, *, filename: str, header: str = "label") -> HttpResponse:
+    """A table as a UTF-8 CSV file (with a byte-order mark, so spreadsheet programs read the
+    Chinese correctly). Headers are the column labels, or their keys for open data."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([c.label if header == "label" else c.key for c in table.columns])
+    for row in table.as_dict()["rows"]:
+        writer.writerow(["" if v is None else v for v in row])
+    return response
+
+
+@require_GET
+@regulator_required
+def regulator_dashboard(request):
+    form = StatsFilterForm(request.GET)
+    if not form.is_valid():
+        return render(request, "complaints/dashboard/regulator.html", {"form": form}, status=400)
+    statistics_ensure_fresh()
+    board = stats.dashboard(form.stats_filter())
+    return render(
+        request,
+        "complaints/dashboard/regulator.html",
+        {
+            "form": form,
+            "dashboard": board,
+            "figures": board.figures,
+            "tables": board.tables,
+            "csv_view": "dashboard-csv",
+            "csv_query": urlencode(board.filter.as_query()),
+            "age_seconds": statistics_age_seconds(),
+        },
+    )
+
+
+@require_GET
+@regulator_required
+def regulator_dashboard_csv(request, key: str):
+    if key not in stats.DASHBOARD_TABLES:
+        raise Http404(_("No such table."))
+    form = StatsFilterForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.first_error(), content_type="text/plain; charset=utf-8")
+    statistics_ensure_fresh()
+    f = form.stats_filter()
+    table = stats.dashboard_table(f, key)
+    return table_csv(table, filename=f"appwatch-{key}-{f.start_date}-{f.end_date}.csv")
+
+
+@require_GET
+@operator_required
+def operator_dashboard(request):
+    company_ids = roles.operator_company_ids(request.user)
+    statistics_ensure_fresh()
+    context = stats.operator_dashboard(company_ids)
+    context["no_company"] = not company_ids
+    context["title"] = _("Operator dashboard")
+    return render(request, "complaints/dashboard/operator.html", context)
