@@ -19,7 +19,9 @@ class ModelVersion(models.Model):
 
     version = models.CharField(_("version"), max_length=40, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.CANDIDATE)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.CANDIDATE
+    )
     algorithm = models.CharField(_("algorithm"), max_length=60, blank=True)
     corpus_hash = models.CharField(_("corpus hash"), max_length=64, blank=True)
     example_counts = models.JSONField(_("example counts"), default=dict, blank=True)
@@ -31,6 +33,9 @@ class ModelVersion(models.Model):
     artifact_path = models.CharField(_("artifact path"), max_length=500, blank=True)
     artifact_sha256 = models.CharField(_("artifact sha256"), max_length=64, blank=True)
     artifact_size = models.PositiveBigIntegerField(_("artifact size (bytes)"), default=0)
+    # The skops file itself, so a worker on any host can load the active version from the
+    # database; artifact_path is a local cache of it, checked against artifact_sha256.
+    artifact = models.BinaryField(_("artifact"), null=True, blank=True, editable=False)
     training_seconds = models.FloatField(_("training time (s)"), default=0)
     trained_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -6,15 +6,51 @@ Enqueued only after commit; each is safe to run twice.
 import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True)
-def classify_complaint(complaint_id: int) -> None:
+# --- classification ------------------------------------------------------------------------
+
+# Worth another try later: the database restarting or a connection dropped mid-task.
+_TRANSIENT = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=_TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def classify_complaint(complaint_id: int, model_version_id: int | None = None) -> int | None:
+    """Late ack: a worker that dies mid-task gets the message redelivered, and the attempt
+    counter in the database ends the loop for a complaint that kills it every time."""
     from .services.classification import complaint_classify
 
-    complaint_classify(complaint_id=complaint_id)
+    classification = complaint_classify(
+        complaint_id=complaint_id, model_version_id=model_version_id
+    )
+    return classification.pk if classification else None
+
+
+@shared_task(acks_late=True)
+def sweep_unclassified() -> int:
+    from .services.classification import classification_sweep
+
+    return classification_sweep()
+
+
+# Early ack and no retries: a retraining that dies is simply run again next week or by hand,
+# never redelivered into a loop of minute-long trainings.
+@shared_task(acks_late=False, time_limit=3600, soft_time_limit=3300)
+def retrain_classifier(actor_id: int | None = None, force: bool = False) -> str:
+    from classifier.services import model_train_with_confirmed
+
+    version = model_train_with_confirmed(actor_id=actor_id, force=force)
+    return f"{version.version} {version.status}"
 
 
 # --- rectification loop (triage, cases, operators) -----------------------------------------

@@ -1,0 +1,62 @@
+"""Scores for label sets: macro and micro F1, per-label precision/recall/F1/support and
+confusion, the same numbers for the registry, the reports and `evaluate_classifier`.
+"""
+
+import numpy as np
+from sklearn.metrics import f1_score, multilabel_confusion_matrix, precision_recall_fscore_support
+from sklearn.preprocessing import MultiLabelBinarizer
+
+
+def binarise(label_sets, labels: list[str]) -> np.ndarray:
+    """Indicator matrix in the given label order; labels outside it are ignored."""
+    return MultiLabelBinarizer(classes=labels).fit_transform(
+        [[x for x in s if x in labels] for s in label_sets]
+    )
+
+
+def scores(truth, predicted, *, labels: list[str] | None = None, confusion: bool = True) -> dict:
+    """Macro/micro F1 and per-label figures for lists of label sets.
+
+    Labels default to every label that occurs in the truth or in the predictions: a label
+    nobody used and nobody predicted says nothing about the model and is left out of the
+    macro average instead of counting as zero or as perfect.
+    """
+    truth = [list(t) for t in truth]
+    predicted = [list(p) for p in predicted]
+    if labels is None:
+        labels = sorted({x for s in truth for x in s} | {x for s in predicted for x in s})
+    Y = binarise(truth, labels)
+    P = binarise(predicted, labels)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        Y, P, average=None, zero_division=0
+    )
+    result = {
+        "n": len(truth),
+        "macro_f1": round(float(f1_score(Y, P, average="macro", zero_division=0)), 4),
+        "micro_f1": round(float(f1_score(Y, P, average="micro", zero_division=0)), 4),
+        "exact_match": round(float(np.mean(np.all(Y == P, axis=1))), 4) if len(truth) else 0.0,
+        "labels": labels,
+        "per_label": {
+            label: {
+                "precision": round(float(precision[i]), 4),
+                "recall": round(float(recall[i]), 4),
+                "f1": round(float(f1[i]), 4),
+                "support": int(support[i]),
+            }
+            for i, label in enumerate(labels)
+        },
+    }
+    if confusion:
+        result["confusion"] = confusion_tables(Y, P, labels)
+    return result
+
+
+def confusion_tables(Y: np.ndarray, P: np.ndarray, labels: list[str]) -> dict:
+    """Per label tn/fp/fn/tp, and a label-by-label table: how often a complaint truly about
+    row label was given column label (the diagonal is the hits; off it, the mix-ups)."""
+    per_label = {
+        label: dict(zip(("tn", "fp", "fn", "tp"), (int(x) for x in m.ravel()), strict=True))
+        for label, m in zip(labels, multilabel_confusion_matrix(Y, P), strict=True)
+    }
+    matrix = (Y.T.astype(int) @ P.astype(int)).tolist()
+    return {"per_label": per_label, "matrix": {"labels": labels, "rows": matrix}}
