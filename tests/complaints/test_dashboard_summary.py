@@ -33,7 +33,9 @@ def model_labels(complaint: Complaint, codes: list[str], confidence: float) -> C
     """What the classifier leaves behind (test set-up: the classifier is another module's job)."""
     complaint.categories.set(Category.objects.filter(code__in=codes))
     Complaint.objects.filter(pk=complaint.pk).update(
-        label_source=Complaint.LabelSource.MODEL, confidence=confidence, status=Complaint.Status.CLASSIFIED
+        label_source=Complaint.LabelSource.MODEL,
+        confidence=confidence,
+        status=Complaint.Status.CLASSIFIED,
     )
     complaint.refresh_from_db()
     return complaint
@@ -44,15 +46,31 @@ def stats_world(*, app, other_app, rita, olivia):
     confirmed, one waiting past the decision deadline, one not matched to an app, and a case
     under notice."""
     w = SimpleNamespace()
-    w.confirmed = make_complaint(app=app, submitted_at=days_ago(10), consent_publish=True, description="扣费了两次，客服电话 13812345678 打不通。")
+    w.confirmed = make_complaint(
+        app=app,
+        submitted_at=days_ago(10),
+        consent_publish=True,
+        description="扣费了两次，客服电话 13812345678 打不通。",
+    )
     model_labels(w.confirmed, ["unauthorized_charges"], 0.92)
     triage.complaint_accept(complaint=w.confirmed, actor=rita, at=days_ago(9))
-    operators.complaint_answer(complaint=w.confirmed, actor=olivia, text="已退款。", closure_code="refunded", at=days_ago(8))
+    operators.complaint_answer(
+        complaint=w.confirmed,
+        actor=olivia,
+        text="已退款。",
+        closure_code="refunded",
+        at=days_ago(8),
+    )
     operators.complaint_confirm(complaint=w.confirmed, rating=5, at=days_ago(7))
 
     w.relabelled = make_complaint(app=app, submitted_at=days_ago(10))
     model_labels(w.relabelled, ["other"], 0.41)
-    triage.complaint_accept(complaint=w.relabelled, actor=rita, category_codes=["fraud", "unauthorized_charges"], at=days_ago(9))
+    triage.complaint_accept(
+        complaint=w.relabelled,
+        actor=rita,
+        category_codes=["fraud", "unauthorized_charges"],
+        at=days_ago(9),
+    )
 
     w.waiting = make_complaint(app=other_app, submitted_at=days_ago(30))
     model_labels(w.waiting, ["fraud"], 0.55)
@@ -62,7 +80,9 @@ def stats_world(*, app, other_app, rita, olivia):
 
     w.unmatched = make_complaint(app_name="不存在的应用", submitted_at=days_ago(10))
 
-    w.case = case_services.case_open(app=app, categories=["unauthorized_charges"], actor=rita, at=days_ago(6))
+    w.case = case_services.case_open(
+        app=app, categories=["unauthorized_charges"], actor=rita, at=days_ago(6)
+    )
     case_services.notice_issue(case=w.case, actor=rita, problems="自动续费未提示。", at=days_ago(5))
     return w
 
@@ -102,7 +122,9 @@ def test_per_category_rows_count_a_complaint_in_each_of_its_categories(world, ap
 
 def test_unmatched_complaints_count_on_the_platform_only(world, app, other_app):
     statistics_refresh()
-    per_app = ComplaintStat.objects.filter(submitted_date=timezone.localdate(days_ago(10)), category=None)
+    per_app = ComplaintStat.objects.filter(
+        submitted_date=timezone.localdate(days_ago(10)), category=None
+    )
     assert {r.app_id: r.received for r in per_app} == {None: 4, app.pk: 2, other_app.pk: 1}
 
 
@@ -123,7 +145,10 @@ def test_summary_matches_a_direct_count_of_complaints(world):
         received=Sum("received"), accepted=Sum("accepted")
     )
     assert totals["received"] == Complaint.objects.count() == 5
-    assert totals["accepted"] == Complaint.objects.filter(status__in=["accepted", "linked", "answered", "closed"]).count()
+    assert (
+        totals["accepted"]
+        == Complaint.objects.filter(status__in=["accepted", "linked", "answered", "closed"]).count()
+    )
 
 
 def test_incremental_refresh_reads_only_changed_days(world, rita):
@@ -162,8 +187,14 @@ def test_a_new_day_rebuilds_everything(world):
 
 
 def test_task_refreshes_and_is_in_the_beat_schedule(world):
-    assert settings.CELERY_BEAT_SCHEDULE["refresh-statistics"]["task"] == "complaints.tasks.refresh_statistics"
-    assert settings.CELERY_BEAT_SCHEDULE["refresh-statistics"]["schedule"] <= settings.STATISTICS_MAX_AGE_SECONDS
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["refresh-statistics"]["task"]
+        == "complaints.tasks.refresh_statistics"
+    )
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["refresh-statistics"]["schedule"]
+        <= settings.STATISTICS_MAX_AGE_SECONDS
+    )
     message = refresh_statistics.apply().get()
     assert message.endswith(" s") and ComplaintStat.objects.exists()
 
