@@ -104,6 +104,10 @@ def corpus_hash(examples: Iterable[Example]) -> str:
     return digest.hexdigest()
 
 
+def split_record_path(directory: Path = CORPUS_DIR) -> Path:
+    return Path(directory) / SPLIT_RECORD.name
+
+
 def split_record_read(path: Path = SPLIT_RECORD) -> frozenset[str]:
     if not path.exists():
         return frozenset()
@@ -115,20 +119,20 @@ def split_record_read(path: Path = SPLIT_RECORD) -> frozenset[str]:
 
 
 def split_record_write(examples: Iterable[Example], path: Path = SPLIT_RECORD) -> int:
-    """Record the test split's keys (with their source line, for people reading the file)."""
-    test = sorted(
-        (e.split_key, e.source) for e in split_test(examples, record=split_record_read(path))
-    )
+    """Record the test split's keys, with their source line for people reading the file.
+
+    Keys already recorded stay, even when their text has left the corpus, so an example
+    that comes back is still a test example.
+    """
+    known = split_record_read(path)
+    test = sorted((e.split_key, e.source) for e in examples if is_test(e, known))
+    current = {key for key, _ in test}
     header = (
         "# The fixed test split: one example per line, by split key (classifier.corpus.split_key).\n"
         "# Written by `manage.py train_classifier --record-split`; keys are never removed.\n"
     )
-    known = split_record_read(path)
-    current = {key for key, _ in test}
-    kept = sorted(known - current)  # test examples whose text left the corpus stay reserved
-    body = "".join(f"{key} {source}\n" for key, source in test) + "".join(
-        f"{key} (gone)\n" for key in kept
-    )
+    body = "".join(f"{key} {source}\n" for key, source in test)
+    body += "".join(f"{key} (not in the corpus now)\n" for key in sorted(known - current))
     path.write_text(header + body, encoding="utf-8")
     return len(test)
 
@@ -138,22 +142,19 @@ def is_test(example: Example, record: frozenset[str]) -> bool:
     return key in record or in_test_by_rule(key)
 
 
-def split_test(
-    examples: Iterable[Example], *, record: frozenset[str] | None = None
-) -> list[Example]:
-    record = split_record_read() if record is None else record
-    return [e for e in examples if is_test(e, record)]
-
-
 def split(
-    examples: list[Example], *, record: frozenset[str] | None = None
+    examples: list[Example], *, record: frozenset[str]
 ) -> tuple[list[Example], list[Example]]:
     """(train, test). Deterministic: the same text always lands on the same side."""
-    record = split_record_read() if record is None else record
     train, test = [], []
     for example in examples:
         (test if is_test(example, record) else train).append(example)
     return train, test
+
+
+def corpus_split(directory: Path = CORPUS_DIR) -> tuple[list[Example], list[Example]]:
+    """The corpus in `directory`, split by the rule and the record kept beside it."""
+    return split(corpus_load(directory), record=split_record_read(split_record_path(directory)))
 
 
 def label_counts(examples: Iterable[Example]) -> dict[str, int]:

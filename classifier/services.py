@@ -170,7 +170,7 @@ def gate_evaluate(
     Comparing stored numbers would compare different test sets once the corpus grows.
     """
     if test is None:
-        _, test = corpus.split(corpus.corpus_load())
+        _, test = corpus.corpus_split(settings.CLASSIFIER_CORPUS_DIR)
     active = (
         ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE)
         .exclude(pk=candidate.pk)
@@ -302,8 +302,7 @@ def model_train(
 
     A candidate the gate refuses is kept as `rejected` with its figures, for the record.
     """
-    examples = corpus.corpus_load(corpus_dir) if corpus_dir else corpus.corpus_load()
-    train, test = corpus.split(examples)
+    train, test = corpus.corpus_split(corpus_dir or settings.CLASSIFIER_CORPUS_DIR)
     test_keys = {e.split_key for e in test}
     corpus_keys = {e.split_key: i for i, e in enumerate(train)}
     confirmed = 0

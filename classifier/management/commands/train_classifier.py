@@ -1,7 +1,9 @@
 """Train the classifier on the corpus, register the version and promote it through the gate."""
 
 import json
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from classifier import corpus
@@ -45,11 +47,21 @@ class Command(BaseCommand):
             help="Write classifier/corpus/test_split.txt and stop.",
         )
         parser.add_argument("--json", action="store_true", help="Print the outcome as JSON.")
+        parser.add_argument(
+            "--corpus",
+            type=Path,
+            help="Corpus directory (default: settings.CLASSIFIER_CORPUS_DIR).",
+        )
 
     def handle(self, *args, **options):
+        directory = options["corpus"] or settings.CLASSIFIER_CORPUS_DIR
         if options["record_split"]:
-            count = corpus.split_record_write(corpus.corpus_load())
-            self.stdout.write(f"Recorded {count} test examples in {corpus.SPLIT_RECORD}")
+            path = corpus.split_record_path(directory)
+            try:
+                count = corpus.split_record_write(corpus.corpus_load(directory), path)
+            except corpus.CorpusError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(f"Recorded {count} test examples in {path}")
             return
         if (
             options["if_none_active"]
@@ -69,6 +81,7 @@ class Command(BaseCommand):
                 algorithms=algorithms,
                 force=options["force"],
                 activate=not options["no_activate"],
+                corpus_dir=directory,
             )
         except corpus.CorpusError as exc:
             raise CommandError(str(exc)) from exc

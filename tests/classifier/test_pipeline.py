@@ -1,0 +1,105 @@
+"""The pipeline, thresholds, explanations and the skops artifact, on a small real model."""
+
+import numpy as np
+import pytest
+import skops.io as sio
+
+from classifier.pipeline import (
+    ArtifactError,
+    LabelModel,
+    labels_from_proba,
+    pipeline_build,
+    thresholds_choose,
+)
+
+from .helpers import OBVIOUS, small_corpus, small_training
+
+
+class NotOurs:
+    """A type no AppWatch artifact contains."""
+
+    def __init__(self):
+        self.payload = "anything"
+
+
+@pytest.fixture(scope="module")
+def model() -> LabelModel:
+    return small_training().model
+
+
+@pytest.mark.parametrize("label", sorted(OBVIOUS))
+def test_small_model_gets_plain_complaints_right(model, label):
+    prediction = model.predict(OBVIOUS[label])
+    assert label in prediction.labels
+    assert 0 <= prediction.confidence <= 1
+    assert set(prediction.probabilities) == set(model.labels)
+    assert prediction.confidence == pytest.approx(
+        min(prediction.probabilities[x] for x in prediction.labels), abs=1e-4
+    )
+
+
+def test_explanation_names_the_words_behind_a_label(model):
+    prediction = model.predict(OBVIOUS["account_cancellation"])
+    terms = [item["term"] for item in prediction.explanation["account_cancellation"]]
+    assert "注销" in terms
+    assert all(item["weight"] > 0 for item in prediction.explanation["account_cancellation"])
+    assert len(terms) == len(set(terms)) <= 6
+
+
+def test_detected_language_comes_with_the_prediction(model):
+    assert model.predict(OBVIOUS["unauthorized_charges"]).language == "en"
+    assert model.predict(OBVIOUS["over_permission"]).language == "zh-hans"
+
+
+def test_fast_path_computes_what_the_pipeline_computes(model):
+    _, test = small_corpus()
+    texts = [e.text for e in test]
+    assert model.uses_fast_path
+    assert np.allclose(model.predict_proba(texts), model.pipeline.predict_proba(texts), atol=1e-9)
+
+
+def test_every_candidate_builds_and_unknown_ones_are_refused():
+    for algorithm in ("linear_svm", "logistic_regression", "complement_nb"):
+        assert pipeline_build(algorithm).steps[-1][0] == "classify"
+    with pytest.raises(ValueError, match="unknown algorithm 'forest'"):
+        pipeline_build("forest")
+
+
+def test_thresholds_maximise_f1_per_label():
+    Y = np.array([[1, 0], [1, 0], [0, 1], [0, 0], [0, 0]])
+    P = np.array([[0.35, 0.1], [0.4, 0.2], [0.2, 0.9], [0.3, 0.6], [0.1, 0.1]])
+    cuts = thresholds_choose(Y, P)
+    assert 0.3 < cuts[0] <= 0.35  # keeps both positives, drops the 0.3 negative
+    assert 0.6 < cuts[1] <= 0.9
+
+
+def test_no_label_above_its_threshold_falls_back_to_the_most_probable():
+    P = np.array([[0.2, 0.45, 0.1], [0.9, 0.8, 0.1]])
+    assert labels_from_proba(P, ["a", "b", "c"], np.array([0.5, 0.5, 0.5])) == [["b"], ["a", "b"]]
+
+
+def test_skops_round_trip_predicts_the_same(model):
+    data = model.dumps()
+    loaded = LabelModel.loads(data)
+    _, test = small_corpus()
+    texts = [e.text for e in test]
+    assert loaded.labels == model.labels and np.allclose(loaded.thresholds, model.thresholds)
+    assert np.allclose(loaded.predict_proba(texts), model.predict_proba(texts))
+    assert loaded.predict(OBVIOUS["over_permission"]) == model.predict(OBVIOUS["over_permission"])
+    # Dumping leaves the model itself whole.
+    assert model.predict_labels(texts) == loaded.predict_labels(texts)
+
+
+def test_an_artifact_with_foreign_types_is_refused():
+    data = sio.dumps({"format": 1, "pipeline": NotOurs()})
+    with pytest.raises(
+        ArtifactError, match="types AppWatch never writes: tests.classifier.test_pipeline.NotOurs"
+    ):
+        LabelModel.loads(data)
+
+
+def test_garbage_and_foreign_payloads_are_refused():
+    with pytest.raises(ArtifactError, match="not a readable skops artifact"):
+        LabelModel.loads(b"PK\x03\x04 certainly not a model")
+    with pytest.raises(ArtifactError, match="not an AppWatch classifier artifact"):
+        LabelModel.loads(sio.dumps({"format": 99}))
