@@ -19,7 +19,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -392,6 +392,7 @@ def import_row_clean(
     return {
         "external_id": external_id,
         "description": description,
+        "description_masked": privacy.mask_text(description),
         "app_id": app_id,
         "app_name": app_name,
         "app_version": _text(raw, "app_version", 40),
@@ -410,9 +411,9 @@ def import_row_clean(
 @transaction.atomic
 def complaints_import_batch(
     *, source: str, rows: Sequence[dict], lookups: ImportLookups
-) -> list[Complaint]:
-    """Insert cleaned rows not imported before and return the new complaints. Rows already
-    imported (by this run or an earlier one) are left alone."""
+) -> list[int]:
+    """Insert cleaned rows not imported before and return the new complaints' ids. Rows
+    already imported (by this run or an earlier one) are left alone."""
     wanted = {row["external_id"]: row for row in rows}
     known = set(
         Complaint.objects.filter(source=source, external_id__in=list(wanted)).values_list(
@@ -423,48 +424,112 @@ def complaints_import_batch(
     if not fresh:
         return []
     numbers = _tracking_numbers_free([row["submitted_at"] for row in fresh])
-    complaints = []
-    for row, number in zip(fresh, numbers, strict=True):
-        complaints.append(
-            Complaint(
-                tracking_number=number,
-                # Nobody holds a token for an imported complaint; the hotline gives the caller
-                # the tracking number, and a regulator can issue a status link later.
-                access_token_hash=access_token_hash(secrets.token_urlsafe(24)),
-                description_masked=privacy.mask_text(row["description"]),
-                decision_due_date=lookups.decision_due(timezone.localdate(row["submitted_at"])),
-                source=source,
-                **row,
-            )
-        )
-    Complaint.objects.bulk_create(complaints, batch_size=2000)
-    if any(item.pk is None for item in complaints):  # backends that do not return ids
-        ids = dict(
-            Complaint.objects.filter(
-                source=source, external_id__in=[c.external_id for c in complaints]
-            ).values_list("external_id", "id")
-        )
-        for item in complaints:
-            item.pk = ids[item.external_id]
-    Event.objects.bulk_create(
-        [
-            Event(
-                kind=Event.Kind.CREATED,
-                complaint_id=item.pk,
-                actor_role="system",
-                to_status=Complaint.Status.SUBMITTED,
-                data={"channel": item.channel, "source": source},
-                created_at=item.submitted_at,
-            )
-            for item in complaints
-        ],
-        batch_size=2000,
+    now = timezone.now()
+    complaints = [
+        {
+            **row,
+            "tracking_number": number,
+            # Nobody holds a token for an imported complaint; the hotline tells the caller the
+            # tracking number, and a regulator can issue a status link later.
+            "access_token_hash": secrets.token_hex(32),
+            "decision_due_date": lookups.decision_due(timezone.localdate(row["submitted_at"])),
+            "source": source,
+            "submitted_at": row["submitted_at"],
+            "updated_at": now,
+        }
+        for row, number in zip(fresh, numbers, strict=True)
+    ]
+    events = [
+        {
+            "kind": Event.Kind.CREATED,
+            "actor_role": "system",
+            "to_status": Complaint.Status.SUBMITTED,
+            "data": {"channel": item["channel"], "source": source},
+            "created_at": item["submitted_at"],
+        }
+        for item in complaints
+    ]
+    if connection.vendor == "postgresql":
+        return _copy_into_postgresql(complaints, events)
+    created = Complaint.objects.bulk_create(
+        [Complaint(**values) for values in complaints], batch_size=500
     )
-    return complaints
+    ids = [item.pk for item in created]
+    Event.objects.bulk_create(
+        [Event(complaint_id=pk, **values) for pk, values in zip(ids, events, strict=True)],
+        batch_size=500,
+    )
+    return ids
+
+
+def _copy_template(
+    model: type[models.Model],
+) -> tuple[list[str], list[Any], dict[str, int], set[int]]:
+    """Columns (id first), a row of defaults, each attname's position, and the JSON positions."""
+    columns, defaults, positions, json_positions = ["id"], [None], {}, set()
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        positions[field.attname] = len(columns)
+        if isinstance(field, models.JSONField):
+            json_positions.add(len(columns))
+        columns.append(field.column)
+        # Callable defaults (now(), dict) are always given by the caller or stored as JSON.
+        defaults.append(
+            json.dumps(field.get_default())
+            if isinstance(field, models.JSONField)
+            else (None if field.has_default() and callable(field.default) else field.get_default())
+        )
+    return columns, defaults, positions, json_positions
+
+
+def _copy_into_postgresql(complaints: list[dict], events: list[dict]) -> list[int]:
+    """COPY both tables, ids drawn from the sequences first so events can point at their
+    complaints: an order of magnitude faster than INSERT for thousands of rows."""
+    with connection.cursor() as cursor:
+        ids: dict[type[models.Model], list[int]] = {}
+        for model, items in ((Complaint, complaints), (Event, events)):
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [model._meta.db_table, len(items)],
+            )
+            ids[model] = [pk for (pk,) in cursor.fetchall()]
+        for event, complaint_id in zip(events, ids[Complaint], strict=True):
+            event["complaint_id"] = complaint_id
+        raw = cursor.cursor  # psycopg's own cursor, for COPY
+        for model, items in ((Complaint, complaints), (Event, events)):
+            columns, defaults, positions, json_positions = _copy_template(model)
+            names = ", ".join(connection.ops.quote_name(column) for column in columns)
+            table = connection.ops.quote_name(model._meta.db_table)
+            # wrap_database_errors: a refused row raises Django's IntegrityError, as INSERT would.
+            with (
+                connection.wrap_database_errors,
+                raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+            ):  # noqa: S608
+                for pk, item in zip(ids[model], items, strict=True):
+                    values = defaults.copy()
+                    values[0] = pk
+                    for attname, value in item.items():
+                        position = positions[attname]
+                        values[position] = (
+                            json.dumps(value, ensure_ascii=False)
+                            if position in json_positions
+                            else value
+                        )
+                    copy.write_row(values)
+    return ids[Complaint]
 
 
 def _tracking_numbers_free(dates: Sequence[datetime.datetime]) -> list[str]:
-    numbers = [tracking_number_new(day) for day in dates]
+    """Fresh tracking numbers for a batch: random suffixes (32 divides 256, so every character
+    is equally likely), checked against the table in one query."""
+    zone = timezone.get_current_timezone()
+    random_bytes = secrets.token_bytes(6 * len(dates))
+    numbers = [
+        f"AW-{day.astimezone(zone):%y%m%d}-"
+        + "".join(_TRACKING_ALPHABET[b % 32] for b in random_bytes[6 * i : 6 * i + 6])
+        for i, day in enumerate(dates)
+    ]
     while True:
         taken = set(
             Complaint.objects.filter(tracking_number__in=numbers).values_list(
@@ -482,8 +547,7 @@ def _tracking_numbers_free(dates: Sequence[datetime.datetime]) -> list[str]:
 
 
 def complaints_enqueue_classification(*, complaint_ids: Sequence[int]) -> None:
-    """After an import commits: queue classification (with a broker); the sweep covers the rest."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return
+    """After an import batch commits: queue its classification. Without a broker (embedded
+    default) the tasks run in-process; with Redis down, the sweep picks them up later."""
     for complaint_id in complaint_ids:
         _enqueue_classification(complaint_id)

@@ -1,0 +1,138 @@
+"""import_complaints throughput into PostgreSQL (issue 3's target: ≥ 10,000 rows/s, not
+counting classification).
+
+    .venv/bin/python -m benchmarks.run import
+    # or on its own, with a fixed database instead of a scratch one:
+    BENCH_IMPORT_DATABASE=appwatch_intake BENCH_IMPORT_ROWS=100000 .venv/bin/python -m benchmarks.import_bench
+
+Writes a JSON Lines file of BENCH_IMPORT_ROWS hotline-style rows (default 100,000: texts from
+the team corpus, a quarter naming the caller's phone number, apps by package name from the
+demo registry, one invalid row in a thousand), imports it with `--no-classify`, then imports
+it again (which must add nothing). Uses a scratch database on BENCH_POSTGRES_URL's server,
+dropped afterwards, unless BENCH_IMPORT_DATABASE names one to keep.
+"""
+
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+TARGET = 10_000
+
+
+def corpus_texts() -> list[str]:
+    texts = []
+    for path in sorted((ROOT / "classifier" / "corpus").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                text = json.loads(line).get("text")
+            except ValueError:
+                continue
+            if isinstance(text, str) and text:
+                texts.append(text)
+    return texts or ["这个应用不给通讯录权限就不能用，还反复弹窗索取。"]
+
+
+def write_rows(path: Path, rows: int, packages: list[str], seed: int = 3) -> None:
+    rng = random.Random(seed)
+    texts = corpus_texts()
+    categories = [
+        "over_permission",
+        "illegal_collection",
+        "price_discrimination",
+        "fraud",
+        "unauthorized_charges",
+        "",
+    ]
+    with path.open("w", encoding="utf-8") as handle:
+        for n in range(rows):
+            phone = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+            row = {
+                "external_id": f"HL-{n:08d}",
+                "package_name": rng.choice(packages) if packages else "",
+                "app_name": "热线登记应用",
+                "description": rng.choice(texts) + (f" 回拨电话 {phone}" if n % 4 == 0 else ""),
+                "submitted_at": f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00+08:00",
+                "category": rng.choice(categories),
+                "contact_phone": phone if n % 4 == 0 else "",
+                "amount": f"{rng.randint(1, 5000)}.{rng.randint(0, 99):02d}" if n % 3 == 0 else "",
+            }
+            if n % 1000 == 999:
+                row["description"] = ""  # an invalid row, for the error report
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    rows = int(os.environ.get("BENCH_IMPORT_ROWS", 100_000))
+    keep = os.environ.get("BENCH_IMPORT_DATABASE")
+    name = keep or f"appwatch_bench_import_{os.getpid()}"
+    if not keep:
+        with psycopg.connect(SERVER, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "DATABASE_URL": SERVER.rsplit("/", 1)[0] + "/" + name}
+    env.pop("CELERY_BROKER_URL", None)
+    manage = [sys.executable, "manage.py"]
+    try:
+        subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [*manage, "demo_data", "--complaints", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        packages = subprocess.run(
+            [
+                *manage,
+                "shell",
+                "-c",
+                "from complaints.models import App; print('\\n'.join(App.objects.exclude(package_name='').values_list('package_name', flat=True)))",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"hotline-bench-{os.getpid()}.jsonl"
+            write_rows(path, rows, packages)
+            size_mb = path.stat().st_size / 2**20
+            for label in ("first import", "re-run (nothing new)"):
+                started = time.perf_counter()
+                out = subprocess.run(
+                    [*manage, "import_complaints", str(path), "--no-classify"],
+                    cwd=ROOT,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                wall = time.perf_counter() - started
+                rate = re.search(r"([\d,]+) rows/s", out)
+                print(
+                    f"{label}: {rows:,} rows ({size_mb:.0f} MB JSON Lines), {wall:.1f} s wall including process start-up"
+                )
+                print(f"  {out.strip().splitlines()[0]}")
+                if label == "first import" and rate:
+                    value = int(rate.group(1).replace(",", ""))
+                    print(
+                        f"  rows/s (command's own timing): {value:,} — target {TARGET:,}: {'met' if value >= TARGET else 'NOT met'}"
+                    )
+    finally:
+        if not keep:
+            with psycopg.connect(SERVER, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
