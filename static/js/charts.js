@@ -59,6 +59,7 @@
         type: "bar",
         stack: opts.stacked ? "total" : undefined,
         emphasis: { focus: "series" },
+        barMaxWidth: 48,
         itemStyle: { color: PALETTE[n % PALETTE.length] },
         data: rows.map(function (row) { return opts.rates ? asPercent(row[vi]) : row[vi]; })
       };

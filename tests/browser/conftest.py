@@ -1,0 +1,94 @@
+"""Headless Chromium from Debian's `chromium` package, driven by Playwright against
+pytest-django's live server. Playwright never downloads a browser here: it is pointed at
+/usr/bin/chromium (CHROMIUM_PATH overrides). Screenshots go to test-artifacts/screenshots/.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
+# itself (set-up and checks) are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+# The main screens are also kept in the repository for the README.
+README_SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}: `make test-setup` installs Debian's chromium package."
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Screen:
+    """A browser tab that records console errors and failed requests, and takes screenshots."""
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url
+        self.errors: list[str] = []
+        page.on(
+            "console", lambda message: message.type == "error" and self.errors.append(message.text)
+        )
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400 and self.errors.append(f"{response.status} {response.url}")
+            ),
+        )
+
+    def go(self, path: str):
+        self.page.goto(self.base_url + path)
+        return self.page
+
+    def login(self, username: str, password: str) -> None:
+        self.go("/accounts/login/")
+        self.page.fill("main input[name=username]", username)
+        self.page.fill("main input[name=password]", password)
+        self.page.click("main button[type=submit]")
+        self.page.wait_for_load_state()
+
+    def shot(self, name: str, *, readme: bool = False) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        if readme:
+            README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, README_SCREENSHOTS / f"{name}.png")
+        return path
+
+
+@pytest.fixture
+def screen(chromium, live_server):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield Screen(page, live_server.url)
+    context.close()
