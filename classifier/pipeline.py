@@ -291,7 +291,7 @@ class LabelModel:
         return Prediction(
             labels=labels,
             probabilities=probabilities,
-            confidence=round(min(max(confidence, 0.0), 1.0), 4),
+            confidence=min(max(confidence, 0.0), 1.0),
             explanation=explanation,
             language=detect_language(text),
         )

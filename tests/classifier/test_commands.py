@@ -1,0 +1,115 @@
+"""train_classifier and evaluate_classifier, as `make setup`, CI and people call them."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from classifier import corpus
+from classifier.models import ModelVersion
+
+from .helpers import LABELS, small_corpus, write_corpus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def corpus_dir(tmp_path, model_dirs):
+    train, test = small_corpus()
+    directory = tmp_path / "corpus"
+    write_corpus(directory, train, "train.jsonl")
+    write_corpus(directory, test, "test.jsonl")
+    corpus.split_record_write(test, corpus.split_record_path(directory))
+    return directory
+
+
+def _run(*args) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_train_classifier_trains_registers_and_activates(corpus_dir):
+    out = _run(
+        "train_classifier", "--corpus", str(corpus_dir), "--algorithms", "linear_svm,complement_nb"
+    )
+    version = ModelVersion.objects.get(status=ModelVersion.Status.ACTIVE)
+    assert f"Version {version.version}" in out and "-> activated" in out
+    assert "keyword_baseline" in out and "complement_nb" in out
+    assert [c["algorithm"] for c in version.metrics["candidates"]] == [
+        "linear_svm",
+        "complement_nb",
+        "keyword_baseline",
+    ]
+
+
+def test_train_classifier_if_none_active_does_nothing_when_one_is(corpus_dir, active_version):
+    out = _run("train_classifier", "--corpus", str(corpus_dir), "--if-none-active")
+    assert "already active; nothing to do" in out
+    assert ModelVersion.objects.count() == 1
+
+
+def test_train_classifier_json_and_no_activate(corpus_dir):
+    out = _run(
+        "train_classifier",
+        "--corpus",
+        str(corpus_dir),
+        "--algorithms",
+        "linear_svm",
+        "--no-activate",
+        "--json",
+    )
+    result = json.loads(out)
+    assert result["status"] == "candidate" and result["activated"] is False
+    assert result["gate"]["passed"] is True
+    assert not ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).exists()
+
+
+def test_train_classifier_refuses_unknown_algorithms(corpus_dir):
+    with pytest.raises(CommandError, match="Unknown algorithm\\(s\\): forest"):
+        call_command("train_classifier", "--corpus", str(corpus_dir), "--algorithms", "forest")
+
+
+def test_train_classifier_records_the_split(tmp_path, model_dirs):
+    train, test = small_corpus()
+    write_corpus(tmp_path, [*train, *test])
+    out = _run("train_classifier", "--corpus", str(tmp_path), "--record-split")
+    recorded = corpus.split_record_read(tmp_path / "test_split.txt")
+    assert f"Recorded {len(recorded)} test examples" in out
+    assert recorded == {e.split_key for e in test}
+
+
+def test_evaluate_classifier_prints_the_design_interface(tmp_path, active_version):
+    _, test = small_corpus()
+    path = tmp_path / "eval.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for e in test:
+            out.write(
+                json.dumps(
+                    {"text": e.text, "labels": list(e.labels), "id": "ignored"}, ensure_ascii=False
+                )
+                + "\n"
+            )
+    result = json.loads(_run("evaluate_classifier", str(path), "--json"))
+    assert {"macro_f1", "micro_f1", "n", "per_label"} <= set(result)
+    assert result["n"] == len(test)
+    assert set(result["per_label"]) == set(LABELS)
+    assert set(result["per_label"]["fraud"]) == {"precision", "recall", "f1", "support"}
+    assert result["macro_f1"] == pytest.approx(active_version.metrics["test"]["macro_f1"], abs=1e-4)
+    assert result["model_version"] == active_version.version
+    text = _run("evaluate_classifier", str(path))
+    assert "macro-F1" in text and "account_cancellation" in text
+
+
+def test_evaluate_classifier_errors(tmp_path, model_dirs, db):
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("evaluate_classifier", str(tmp_path / "missing.jsonl"), "--json")
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "骗子", "labels": ["fraud"]}\n{oops\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="bad.jsonl:2: not valid JSON"):
+        call_command("evaluate_classifier", str(path), "--json")
+    path.write_text('{"text": "骗子", "labels": ["fraud"]}\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="No classifier version is active"):
+        call_command("evaluate_classifier", str(path), "--json")

@@ -1,0 +1,286 @@
+# ruff: noqa: F811 — pytest fixtures imported from tests.classifier.helpers are used as arguments
+"""Applying the classifier to complaints: the service, the tasks, the sweep, reclassification
+and retraining with regulator-confirmed labels."""
+
+import datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import OperationalError
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from classifier import corpus
+from classifier.models import ModelVersion
+from classifier.pipeline import LabelModel
+from complaints.models import Classification, Complaint, Event
+from complaints.services.classification import complaint_classify, confirmed_examples
+from complaints.tasks import classify_complaint, retrain_classifier, sweep_unclassified
+from tests.classifier.helpers import (  # noqa: F401 — fixtures
+    OBVIOUS,
+    activate_small_model,
+    active_version,
+    eager_tasks,
+    model_dirs,
+    small_corpus,
+    write_corpus,
+)
+from tests.factories import category, make_complaint
+
+pytestmark = pytest.mark.django_db
+S = Complaint.Status
+
+
+def _codes(complaint: Complaint) -> list[str]:
+    return sorted(complaint.categories.values_list("code", flat=True))
+
+
+def test_classification_sets_labels_status_and_explanation(settings, active_version, app):
+    settings.CLASSIFIER_CONFIDENCE_THRESHOLD = 0.0
+    complaint = make_complaint(app=app, description=OBVIOUS["over_permission"])
+    classification = complaint_classify(complaint_id=complaint.pk)
+    complaint.refresh_from_db()
+    assert classification.model_version == active_version
+    assert "over_permission" in classification.labels
+    assert classification.language == "zh-hans"
+    assert classification.explanation["over_permission"][0]["term"]
+    assert set(classification.probabilities) >= {"over_permission", "fraud"}
+    assert complaint.status == S.CLASSIFIED
+    assert _codes(complaint) == sorted(classification.labels)
+    assert complaint.label_source == Complaint.LabelSource.MODEL
+    assert complaint.confidence == classification.confidence
+    assert complaint.classified_at is not None and complaint.classification_attempts == 0
+    move = Event.objects.get(complaint=complaint, to_status=S.CLASSIFIED)
+    assert (move.from_status, move.actor_role, move.public) == (S.SUBMITTED, "system", False)
+    assert move.data["model_version_id"] == active_version.pk
+
+
+def test_low_confidence_goes_to_review(settings, active_version, app):
+    settings.CLASSIFIER_CONFIDENCE_THRESHOLD = 1.0
+    complaint = make_complaint(app=app, description=OBVIOUS["account_cancellation"])
+    complaint_classify(complaint_id=complaint.pk)
+    complaint.refresh_from_db()
+    assert complaint.status == S.NEEDS_REVIEW
+    assert "account_cancellation" in _codes(complaint)
+
+
+def test_task_is_idempotent(active_version, app):
+    complaint = make_complaint(app=app, description=OBVIOUS["unauthorized_charges"])
+    first = classify_complaint.apply(args=[complaint.pk]).get()
+    second = classify_complaint.apply(args=[complaint.pk]).get()
+    assert first == second
+    assert Classification.objects.filter(complaint=complaint).count() == 1
+    assert Event.objects.filter(complaint=complaint, from_status=S.SUBMITTED).count() == 1
+    complaint.refresh_from_db()
+    assert complaint.classification_attempts == 0
+
+
+def test_regulator_confirmed_labels_and_decided_status_are_kept(active_version, app):
+    complaint = make_complaint(app=app, description=OBVIOUS["over_permission"])
+    complaint.categories.set([category("fraud")])
+    Complaint.objects.filter(pk=complaint.pk).update(
+        label_source=Complaint.LabelSource.REGULATOR, status=S.ACCEPTED
+    )
+    classification = complaint_classify(complaint_id=complaint.pk)
+    complaint.refresh_from_db()
+    assert "over_permission" in classification.labels  # recorded for the record ...
+    assert _codes(complaint) == ["fraud"]  # ... but the regulator's labels stand
+    assert (
+        complaint.status == S.ACCEPTED and complaint.label_source == Complaint.LabelSource.REGULATOR
+    )
+
+
+def test_new_model_relabels_and_logs_the_change(settings, model_dirs, app):
+    settings.CLASSIFIER_CONFIDENCE_THRESHOLD = 0.0
+    complaint = make_complaint(app=app, description=OBVIOUS["over_permission"])
+    complaint.categories.set([category("fraud")])
+    Complaint.objects.filter(pk=complaint.pk).update(label_source=Complaint.LabelSource.MODEL)
+    activate_small_model()
+    complaint_classify(complaint_id=complaint.pk)
+    change = Event.objects.get(complaint=complaint, kind=Event.Kind.LABELS)
+    assert change.data["from"] == ["fraud"] and "over_permission" in change.data["to"]
+
+
+def test_without_an_active_model_nothing_happens(model_dirs, app):
+    complaint = make_complaint(app=app)
+    assert complaint_classify(complaint_id=complaint.pk) is None
+    complaint.refresh_from_db()
+    assert complaint.status == S.SUBMITTED and complaint.classification_attempts == 0
+    assert complaint_classify(complaint_id=10**9) is None
+
+
+def test_a_complaint_that_keeps_crashing_the_worker_ends_in_review(
+    settings, active_version, app, monkeypatch
+):
+    settings.CLASSIFIER_MAX_ATTEMPTS = 3
+    complaint = make_complaint(app=app, description="这条投诉每次都让分类进程崩溃")
+
+    def crash(self, text, **kwargs):
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(LabelModel, "predict", crash)
+    for attempt in range(1, 4):
+        with pytest.raises(RuntimeError):
+            complaint_classify(complaint_id=complaint.pk)
+        complaint.refresh_from_db()
+        assert complaint.classification_attempts == attempt  # counted before the model ran
+        assert complaint.status == S.SUBMITTED
+    assert complaint_classify(complaint_id=complaint.pk) is None
+    complaint.refresh_from_db()
+    assert complaint.status == S.NEEDS_REVIEW
+    assert not Classification.objects.filter(complaint=complaint).exists()
+    with translation.override("en"):
+        event = Event.objects.get(complaint=complaint, to_status=S.NEEDS_REVIEW)
+    assert event.data == {"classification_attempts": 3}
+    # A later run (say, by the sweep) does not loop either.
+    assert complaint_classify(complaint_id=complaint.pk) is None
+    assert Event.objects.filter(complaint=complaint, to_status=S.NEEDS_REVIEW).count() == 1
+
+
+def test_transient_database_errors_are_retried_with_backoff():
+    assert OperationalError in classify_complaint.autoretry_for
+    assert (
+        classify_complaint.acks_late
+        and classify_complaint.retry_backoff
+        and classify_complaint.max_retries == 5
+    )
+
+
+def test_sweep_classifies_complaints_stored_without_an_enqueue(
+    settings, active_version, app, eager_tasks, django_capture_on_commit_callbacks
+):
+    settings.CLASSIFY_SWEEP_AFTER_SECONDS = 120
+    # In a test transaction on_commit never fires: exactly a complaint stored while the broker was down.
+    stale = make_complaint(app=app, description=OBVIOUS["account_cancellation"])
+    Complaint.objects.filter(pk=stale.pk).update(
+        submitted_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    fresh = make_complaint(app=app, description=OBVIOUS["over_permission"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_unclassified.apply().get() == 1
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stale.status in (S.CLASSIFIED, S.NEEDS_REVIEW)
+    assert Classification.objects.filter(complaint=stale, model_version=active_version).exists()
+    assert fresh.status == S.SUBMITTED
+
+
+def test_sweep_waits_while_no_model_is_active(model_dirs, app):
+    stale = make_complaint(app=app)
+    Complaint.objects.filter(pk=stale.pk).update(
+        submitted_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    assert sweep_unclassified.apply().get() == 0
+
+
+def _reclassify(*args) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("reclassify", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_reclassify_after_a_new_model(active_version, app, other_app):
+    first = make_complaint(app=app, description=OBVIOUS["over_permission"])
+    second = make_complaint(app=other_app, description=OBVIOUS["account_cancellation"])
+    decided = make_complaint(app=app, description=OBVIOUS["unauthorized_charges"])
+    Complaint.objects.filter(pk=decided.pk).update(status=S.ACCEPTED)
+    for complaint in (first, second, decided):
+        complaint_classify(complaint_id=complaint.pk)
+    newer = activate_small_model()
+    assert _reclassify("--dry-run") == f"2 complaint(s) would be classified by {newer.version}.\n"
+    assert _reclassify("--app", str(app.pk), "--inline").startswith("1 complaint(s) classified")
+    assert Classification.objects.filter(complaint=first).count() == 2
+    assert Classification.objects.filter(complaint=second).count() == 1
+    assert _reclassify("--all", "--inline").startswith("2 complaint(s) classified")
+    assert Classification.objects.filter(complaint=decided, model_version=newer).exists()
+    assert _reclassify("--all", "--inline").startswith("0 complaint(s)")
+
+
+def test_reclassify_enqueues_for_the_worker(
+    active_version, app, eager_tasks, django_capture_on_commit_callbacks
+):
+    complaint = make_complaint(app=app, description=OBVIOUS["over_permission"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _reclassify("--ids", str(complaint.pk)).startswith("1 complaint(s) queued")
+    assert Classification.objects.filter(complaint=complaint).exists()
+
+
+def test_reclassify_refuses_bad_input_and_no_model(model_dirs, db):
+    with pytest.raises(CommandError, match="No classifier version is active"):
+        call_command("reclassify")
+    activate_small_model()
+    with pytest.raises(CommandError, match="--ids takes comma-separated numbers"):
+        call_command("reclassify", "--ids", "1,x")
+
+
+def _admin_reclassify(client, complaints):
+    return client.post(
+        reverse("admin:complaints_complaint_changelist"),
+        {"action": "reclassify", "_selected_action": [c.pk for c in complaints]},
+        follow=True,
+        headers={"accept-language": "en"},
+    )
+
+
+def test_admin_action_reclassifies_selected(
+    client, ada, active_version, app, eager_tasks, django_capture_on_commit_callbacks
+):
+    done = make_complaint(app=app, description=OBVIOUS["over_permission"])
+    complaint_classify(complaint_id=done.pk)
+    waiting = make_complaint(app=app, description=OBVIOUS["account_cancellation"])
+    client.force_login(ada)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = _admin_reclassify(client, [done, waiting]).content.decode()
+    assert f"1 complaint queued for classification by {active_version.version}." in page
+    assert "1 complaint already has a verdict from this version." in page
+    assert Classification.objects.filter(complaint=waiting, model_version=active_version).exists()
+    assert Classification.objects.filter(complaint=done).count() == 1
+
+
+def test_admin_action_without_a_model_and_for_non_staff(client, ada, alice, model_dirs, app):
+    complaint = make_complaint(app=app)
+    client.force_login(ada)
+    page = _admin_reclassify(client, [complaint]).content.decode()
+    assert "No classifier version is active" in page
+    client.force_login(alice)
+    response = client.post(
+        reverse("admin:complaints_complaint_changelist"),
+        {"action": "reclassify", "_selected_action": [complaint.pk]},
+    )
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_confirmed_examples_are_regulator_labels_only(app):
+    confirmed = make_complaint(
+        app=app, description="The lending app kept calling my contacts after I repaid."
+    )
+    confirmed.categories.set([category("data_sharing_leak"), category("fraud")])
+    Complaint.objects.filter(pk=confirmed.pk).update(label_source=Complaint.LabelSource.REGULATOR)
+    by_model = make_complaint(app=app)
+    by_model.categories.set([category("other")])
+    Complaint.objects.filter(pk=by_model.pk).update(label_source=Complaint.LabelSource.MODEL)
+    erased = make_complaint(app=app)
+    erased.categories.set([category("other")])
+    Complaint.objects.filter(pk=erased.pk).update(
+        label_source=Complaint.LabelSource.REGULATOR, erased_at=timezone.now()
+    )
+    (example,) = confirmed_examples()
+    assert example.text == confirmed.description
+    assert example.labels == ("data_sharing_leak", "fraud") and example.lang == "en"
+
+
+def test_retraining_includes_confirmed_labels(settings, tmp_path, model_dirs, app):
+    train, test = small_corpus()
+    write_corpus(tmp_path / "corpus", [*train, *test])
+    corpus.split_record_write(test, corpus.split_record_path(tmp_path / "corpus"))
+    settings.CLASSIFIER_CORPUS_DIR = tmp_path / "corpus"
+    confirmed = make_complaint(app=app, description="客服冒充平台让我开屏幕共享，卡里的钱被转走了")
+    confirmed.categories.set([category("fraud")])
+    Complaint.objects.filter(pk=confirmed.pk).update(label_source=Complaint.LabelSource.REGULATOR)
+    summary = retrain_classifier.apply().get()
+    version = ModelVersion.objects.get()
+    assert summary == f"{version.version} active"
+    assert version.example_counts["confirmed"] == 1
+    assert version.example_counts["train"] == len(train) + 1
