@@ -40,7 +40,7 @@ def test_nothing_set_gives_sqlite_and_eager_tasks(tmp_path):
     conf = _settings_with({}, tmp_path)
     assert conf["engine"] == "django.db.backends.sqlite3"
     assert conf["name"].startswith(str(tmp_path))
-    assert conf["eager"] is True and conf["broker"] == ""
+    assert conf["eager"] is True and conf["broker"] == "memory://"
     assert conf["debug"] is False
     # The generated key is kept, so sessions survive restarts.
     assert conf["secret"] == _settings_with({}, tmp_path)["secret"]
