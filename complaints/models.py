@@ -329,6 +329,16 @@ class Complaint(models.Model):
             models.Index(
                 fields=["status", "-priority", "submitted_at"], name="complaint_triage_queue"
             ),
+            # The default triage queue (every status awaiting a decision, in one order): read
+            # in index order, so the first page costs the same at any table size.
+            models.Index(
+                fields=["-priority", "submitted_at", "id"],
+                condition=Q(status__in=["submitted", "classified", "needs_review", "disputed"]),
+                # The queue's counts and common filters (breached, money, unsure, kind chosen)
+                # read only the index.
+                include=["decision_due_date", "amount", "confidence", "category_hint"],
+                name="complaint_open_queue",
+            ),
             models.Index(fields=["app", "submitted_at"], name="complaint_app_timeline"),
             models.Index(
                 fields=["submitter", "-submitted_at"],

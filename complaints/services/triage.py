@@ -6,6 +6,7 @@ for the app and category, and trigger rules that open cases by themselves.
 """
 
 import datetime
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import privacy, roles
-from ..calendar import add_working_days, working_days_between
+from ..calendar import add_working_days, is_working_day, working_days_between
 from ..errors import DomainError, PermissionDenied
 from ..models import Case, CaseCategory, Category, Complaint, Event, TriggerRule
 from . import notifications
@@ -290,13 +291,31 @@ def complaint_info_provide(
     return complaint
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_working_day(day: datetime.date) -> bool:
+    return is_working_day(day)
+
+
+@functools.lru_cache(maxsize=4096)
+def _working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """calendar.working_days_between, memoised: a queue page asks for the same spans of days
+    fifty times over, and a long-breached complaint spans hundreds of days."""
+    if end < start:
+        return -_working_days_between(end, start)
+    return sum(
+        1
+        for n in range(1, (end - start).days + 1)
+        if _is_working_day(start + datetime.timedelta(days=n))
+    )
+
+
 def sla_state(complaint: Complaint, today: datetime.date) -> dict:
     """The 7-working-day decision clock as the queue shows it."""
     due = complaint.decision_due_date
     paused = complaint.status == S.INFO_REQUESTED
     if due is None or complaint.status not in (*OPEN_STATUSES, S.INFO_REQUESTED):
         return {"due_date": due, "remaining": None, "paused": False, "breached": False}
-    remaining = working_days_between(today, due)
+    remaining = _working_days_between(today, due)
     return {
         "due_date": due,
         "remaining": remaining,

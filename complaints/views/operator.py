@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,6 +26,8 @@ from ..services import cases as case_services
 from ..services import operators as operator_services
 from ..workflow import case_can_move, complaint_can_move
 from .triage import _serve
+
+PORTAL_PAGE_SIZE = 50
 
 
 def operator_required(view):
@@ -55,12 +58,15 @@ class AnswerForm(forms.Form):
 def portal(request):
     context = sel.operator_portal(request.user)
     today = context["today"]
+    context["page"] = Paginator(context["complaints"], PORTAL_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context["complaint_rows"] = [
         {
             "complaint": c,
             "days_left": (c.operator_due_date - today).days if c.operator_due_date else None,
         }
-        for c in context["complaints"]
+        for c in context["page"].object_list
     ]
     context["case_rows"] = [
         {

@@ -101,8 +101,9 @@ def queue(request):
         "counts": sel.queue_counts(today=today),
         "saved_filters": sel.saved_filters(request.user),
         "choices": sel.filter_choices(),
-        "open_cases": [],
         "reject_reasons": Complaint.RejectReason.choices,
+        # One reverse() for the page instead of two per row.
+        "detail_base": reverse("triage:queue"),
     }
     return render(request, "complaints/triage/queue.html", context)
 

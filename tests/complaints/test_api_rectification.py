@@ -25,7 +25,7 @@ K = Case.Status
 
 
 def api(user=None) -> APIClient:
-    client = APIClient()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")  # messages are asserted in English
     if user is not None:
         client.force_authenticate(user)
     return client
@@ -79,12 +79,19 @@ def test_detail_with_history(rita, complaint):
 def test_unknown_complaint(rita):
     response = api(rita).get("/api/v1/triage/999999/")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
-    assert api(rita).post("/api/v1/triage/999999/accept/", {"categories": ["fraud"]}, format="json").status_code == 404
+    assert (
+        api(rita)
+        .post("/api/v1/triage/999999/accept/", {"categories": ["fraud"]}, format="json")
+        .status_code
+        == 404
+    )
 
 
 def test_accept(rita, complaint):
     response = api(rita).post(
-        f"/api/v1/triage/{complaint.pk}/accept/", {"categories": ["over_permission"], "note": "ok"}, format="json"
+        f"/api/v1/triage/{complaint.pk}/accept/",
+        {"categories": ["over_permission"], "note": "ok"},
+        format="json",
     )
     assert response.status_code == 200
     body = response.json()
@@ -94,58 +101,97 @@ def test_accept(rita, complaint):
 
 
 def test_accept_bad_input(rita, complaint):
-    response = api(rita).post(f"/api/v1/triage/{complaint.pk}/accept/", {"categories": ["nope"]}, format="json")
+    response = api(rita).post(
+        f"/api/v1/triage/{complaint.pk}/accept/", {"categories": ["nope"]}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["error"] == {
         "code": "invalid",
         "message": "Unknown category: nope.",
         "fields": {"categories": ["Unknown category: nope."]},
     }
-    response = api(rita).post(f"/api/v1/triage/{complaint.pk}/accept/", {"categories": "fraud"}, format="json")
+    response = api(rita).post(
+        f"/api/v1/triage/{complaint.pk}/accept/", {"categories": "fraud"}, format="json"
+    )
     assert response.status_code == 400 and "categories" in response.json()["error"]["fields"]
 
 
 def test_accept_twice_is_409(rita, complaint):
-    api(rita).post(f"/api/v1/triage/{complaint.pk}/accept/", {"categories": ["fraud"]}, format="json")
-    response = api(rita).post(f"/api/v1/triage/{complaint.pk}/accept/", {"categories": ["fraud"]}, format="json")
+    api(rita).post(
+        f"/api/v1/triage/{complaint.pk}/accept/", {"categories": ["fraud"]}, format="json"
+    )
+    response = api(rita).post(
+        f"/api/v1/triage/{complaint.pk}/accept/", {"categories": ["fraud"]}, format="json"
+    )
     assert response.status_code == 409
-    assert response.json()["error"]["message"] == "A complaint cannot go from “accepted” to “accepted”."
+    assert (
+        response.json()["error"]["message"]
+        == "A complaint cannot go from “accepted” to “accepted”."
+    )
 
 
 def test_reject(rita, complaint):
-    response = api(rita).post(f"/api/v1/triage/{complaint.pk}/reject/", {"reason": "spam"}, format="json")
+    response = api(rita).post(
+        f"/api/v1/triage/{complaint.pk}/reject/", {"reason": "spam"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["reject_reason"] == "spam"
-    bad = api(rita).post(f"/api/v1/triage/{make_complaint().pk}/reject/", {"reason": "x"}, format="json")
-    assert bad.status_code == 400 and bad.json()["error"]["message"] == "Choose a reason for the rejection."
+    bad = api(rita).post(
+        f"/api/v1/triage/{make_complaint().pk}/reject/", {"reason": "x"}, format="json"
+    )
+    assert (
+        bad.status_code == 400
+        and bad.json()["error"]["message"] == "Choose a reason for the rejection."
+    )
 
 
 def test_duplicate(rita, complaint, app):
     other = make_complaint(app=app)
     response = api(rita).post(
-        f"/api/v1/triage/{other.pk}/duplicate/", {"original": complaint.tracking_number}, format="json"
+        f"/api/v1/triage/{other.pk}/duplicate/",
+        {"original": complaint.tracking_number},
+        format="json",
     )
-    assert response.status_code == 200 and response.json()["duplicate_of"] == complaint.tracking_number
-    bad = api(rita).post(f"/api/v1/triage/{complaint.pk}/duplicate/", {"original": "AW-X"}, format="json")
+    assert (
+        response.status_code == 200 and response.json()["duplicate_of"] == complaint.tracking_number
+    )
+    bad = api(rita).post(
+        f"/api/v1/triage/{complaint.pk}/duplicate/", {"original": "AW-X"}, format="json"
+    )
     assert bad.status_code == 400
-    assert bad.json()["error"]["fields"] == {"original": ["No complaint with tracking number “AW-X”."]}
+    assert bad.json()["error"]["fields"] == {
+        "original": ["No complaint with tracking number “AW-X”."]
+    }
 
 
 def test_request_info(rita, complaint):
-    bad = api(rita).post(f"/api/v1/triage/{complaint.pk}/request-info/", {"question": ""}, format="json")
-    assert bad.status_code == 400 and bad.json()["error"]["message"] == "Write the question for the consumer."
-    response = api(rita).post(
-        f"/api/v1/triage/{complaint.pk}/request-info/", {"question": "Which version?"}, format="json"
+    bad = api(rita).post(
+        f"/api/v1/triage/{complaint.pk}/request-info/", {"question": ""}, format="json"
     )
-    assert response.json()["status"] == "info_requested" and response.json()["sla"]["paused"] is True
+    assert (
+        bad.status_code == 400
+        and bad.json()["error"]["message"] == "Write the question for the consumer."
+    )
+    response = api(rita).post(
+        f"/api/v1/triage/{complaint.pk}/request-info/",
+        {"question": "Which version?"},
+        format="json",
+    )
+    assert (
+        response.json()["status"] == "info_requested" and response.json()["sla"]["paused"] is True
+    )
 
 
 def test_link_and_close(rita, complaint, case):
     triage.complaint_accept(complaint=complaint, actor=rita, category_codes=["fraud"])
     bad = api(rita).post(f"/api/v1/triage/{complaint.pk}/link/", {"case": "RC-0"}, format="json")
     assert bad.json()["error"]["message"] == "No case with reference “RC-0”."
-    response = api(rita).post(f"/api/v1/triage/{complaint.pk}/link/", {"case": case.reference}, format="json")
+    response = api(rita).post(
+        f"/api/v1/triage/{complaint.pk}/link/", {"case": case.reference}, format="json"
+    )
     assert response.json()["case"] == case.reference and response.json()["status"] == "linked"
-    closed = api(rita).post(f"/api/v1/triage/{complaint.pk}/close/", {"reason": "done"}, format="json")
+    closed = api(rita).post(
+        f"/api/v1/triage/{complaint.pk}/close/", {"reason": "done"}, format="json"
+    )
     assert closed.json()["status"] == "closed"
 
 
@@ -172,15 +218,24 @@ def test_open_case(rita, app, complaint):
 
 
 def test_open_case_conflict_and_bad_input(rita, app, case):
-    response = api(rita).post("/api/v1/cases/", {"app": app.pk, "categories": ["over_permission"]}, format="json")
+    response = api(rita).post(
+        "/api/v1/cases/", {"app": app.pk, "categories": ["over_permission"]}, format="json"
+    )
     assert response.status_code == 409
     assert response.json()["error"]["message"].endswith(f": {case.reference}.")
     response = api(rita).post("/api/v1/cases/", {"app": app.pk, "categories": []}, format="json")
-    assert response.status_code == 400 and response.json()["error"]["message"] == "Choose at least one category."
-    response = api(rita).post("/api/v1/cases/", {"app": 999999, "categories": ["fraud"]}, format="json")
+    assert (
+        response.status_code == 400
+        and response.json()["error"]["message"] == "Choose at least one category."
+    )
+    response = api(rita).post(
+        "/api/v1/cases/", {"app": 999999, "categories": ["fraud"]}, format="json"
+    )
     assert response.status_code == 400 and "app" in response.json()["error"]["fields"]
     response = api(rita).post(
-        "/api/v1/cases/", {"app": app.pk, "categories": ["fraud"], "complaints": ["AW-NO"]}, format="json"
+        "/api/v1/cases/",
+        {"app": app.pk, "categories": ["fraud"], "complaints": ["AW-NO"]},
+        format="json",
     )
     assert response.json()["error"]["message"] == "No complaint with tracking number “AW-NO”."
 
@@ -197,10 +252,15 @@ def test_case_list_and_detail(rita, case):
 def test_case_loop_over_the_api(rita, olivia, case):
     deadline = add_working_days(timezone.localdate(), 10)
     response = api(rita).post(
-        f"/api/v1/cases/{case.pk}/notices/", {"problems": "Contacts at launch.", "deadline_date": deadline.isoformat()}, format="json"
+        f"/api/v1/cases/{case.pk}/notices/",
+        {"problems": "Contacts at launch.", "deadline_date": deadline.isoformat()},
+        format="json",
     )
     assert response.status_code == 201
-    assert response.json()["status"] == "notice_issued" and response.json()["notices"][0]["deadline_date"] == deadline.isoformat()
+    assert (
+        response.json()["status"] == "notice_issued"
+        and response.json()["notices"][0]["deadline_date"] == deadline.isoformat()
+    )
 
     operator_view = api(olivia).get(f"/api/v1/operator/cases/{case.pk}/").json()
     assert operator_view["notices"][0]["number"].startswith(case.reference)
@@ -208,16 +268,28 @@ def test_case_loop_over_the_api(rita, olivia, case):
     Image.new("RGB", (2, 2)).save(buffer, format="PNG")
     upload = SimpleUploadedFile("proof.png", buffer.getvalue(), content_type="image/png")
     response = api(olivia).post(
-        f"/api/v1/operator/cases/{case.pk}/report/", {"text": "Now optional.", "files": [upload]}, format="multipart"
+        f"/api/v1/operator/cases/{case.pk}/report/",
+        {"text": "Now optional.", "files": [upload]},
+        format="multipart",
     )
     assert response.status_code == 201
-    assert response.json()["status"] == "response_received" and len(response.json()["reports"][0]["evidence"]) == 1
+    assert (
+        response.json()["status"] == "response_received"
+        and len(response.json()["reports"][0]["evidence"]) == 1
+    )
 
     response = api(rita).post(
-        f"/api/v1/cases/{case.pk}/verify/", {"rectified": False, "notes": "Still asks.", "escalate_measure": "public_notice"}, format="json"
+        f"/api/v1/cases/{case.pk}/verify/",
+        {"rectified": False, "notes": "Still asks.", "escalate_measure": "public_notice"},
+        format="json",
     )
-    assert response.json()["status"] == "escalated" and response.json()["escalation"] == "public_notice"
-    response = api(rita).post(f"/api/v1/cases/{case.pk}/close/", {"reason": "Referred."}, format="json")
+    assert (
+        response.json()["status"] == "escalated"
+        and response.json()["escalation"] == "public_notice"
+    )
+    response = api(rita).post(
+        f"/api/v1/cases/{case.pk}/close/", {"reason": "Referred."}, format="json"
+    )
     assert response.json()["status"] == "closed"
 
 
@@ -225,8 +297,15 @@ def test_case_action_errors(rita, olivia, case):
     r = api(rita).post(f"/api/v1/cases/{case.pk}/notices/", {"problems": ""}, format="json")
     assert r.status_code == 400 and r.json()["error"]["message"] == "Describe the problems found."
     r = api(rita).post(f"/api/v1/cases/{case.pk}/assign/", {"assignee": olivia.pk}, format="json")
-    assert r.status_code == 400 and r.json()["error"]["message"] == "Cases can only be assigned to regulators."
-    r = api(rita).post(f"/api/v1/cases/{case.pk}/escalate/", {"measure": "public_notice", "reason": "x"}, format="json")
+    assert (
+        r.status_code == 400
+        and r.json()["error"]["message"] == "Cases can only be assigned to regulators."
+    )
+    r = api(rita).post(
+        f"/api/v1/cases/{case.pk}/escalate/",
+        {"measure": "public_notice", "reason": "x"},
+        format="json",
+    )
     assert r.status_code == 409
     r = api(rita).post(f"/api/v1/cases/{case.pk}/verify/", {"notes": "x"}, format="json")
     assert r.status_code == 400 and "rectified" in r.json()["error"]["fields"]
@@ -250,26 +329,37 @@ def test_operator_lists_only_its_own_accepted_complaints(olivia, oscar, accepted
     make_complaint(app=app)  # not yet accepted: invisible
     listing = api(olivia).get("/api/v1/operator/complaints/").json()
     assert [c["tracking_number"] for c in listing["results"]] == [accepted.tracking_number]
-    assert "13812345678" not in str(listing) and "138****5678" in listing["results"][0]["description"]
+    assert (
+        "13812345678" not in str(listing) and "138****5678" in listing["results"][0]["description"]
+    )
     assert api(oscar).get("/api/v1/operator/complaints/").json()["results"] == []
     assert api(oscar).get(f"/api/v1/operator/complaints/{accepted.pk}/").status_code == 404
 
 
 def test_operator_answers(olivia, oscar, accepted):
     bad = api(olivia).post(
-        f"/api/v1/operator/complaints/{accepted.pk}/answer/", {"text": "x", "closure_code": "whatever"}, format="json"
+        f"/api/v1/operator/complaints/{accepted.pk}/answer/",
+        {"text": "x", "closure_code": "whatever"},
+        format="json",
     )
     assert bad.status_code == 400 and bad.json()["error"]["message"] == "Choose a closure code."
     assert not OperatorResponse.objects.exists()
     other = api(oscar).post(
-        f"/api/v1/operator/complaints/{accepted.pk}/answer/", {"text": "x", "closure_code": "fixed"}, format="json"
+        f"/api/v1/operator/complaints/{accepted.pk}/answer/",
+        {"text": "x", "closure_code": "fixed"},
+        format="json",
     )
     assert other.status_code == 404
     response = api(olivia).post(
-        f"/api/v1/operator/complaints/{accepted.pk}/answer/", {"text": "Made optional.", "closure_code": "fixed"}, format="json"
+        f"/api/v1/operator/complaints/{accepted.pk}/answer/",
+        {"text": "Made optional.", "closure_code": "fixed"},
+        format="json",
     )
     assert response.status_code == 201
-    assert response.json()["status"] == "answered" and response.json()["answers"][0]["text"] == "Made optional."
+    assert (
+        response.json()["status"] == "answered"
+        and response.json()["answers"][0]["text"] == "Made optional."
+    )
     assert api(olivia).get(f"/api/v1/operator/complaints/{accepted.pk}/answer/").status_code == 405
 
 
@@ -277,9 +367,13 @@ def test_operator_cases_only_after_notice(olivia, oscar, rita, case):
     assert api(olivia).get("/api/v1/operator/cases/").json()["results"] == []
     assert api(olivia).get(f"/api/v1/operator/cases/{case.pk}/").status_code == 404
     case_services.notice_issue(case=case, actor=rita, problems="x")
-    assert [c["id"] for c in api(olivia).get("/api/v1/operator/cases/").json()["results"]] == [case.pk]
+    assert [c["id"] for c in api(olivia).get("/api/v1/operator/cases/").json()["results"]] == [
+        case.pk
+    ]
     assert api(oscar).get(f"/api/v1/operator/cases/{case.pk}/").status_code == 404
-    bad = api(olivia).post(f"/api/v1/operator/cases/{case.pk}/report/", {"text": ""}, format="multipart")
+    bad = api(olivia).post(
+        f"/api/v1/operator/cases/{case.pk}/report/", {"text": ""}, format="multipart"
+    )
     assert bad.status_code == 400 and bad.json()["error"]["message"] == "Describe what you changed."
 
 
@@ -288,15 +382,22 @@ def test_operator_cases_only_after_notice(olivia, oscar, rita, case):
 
 @pytest.fixture
 def answered(olivia, accepted):
-    operators.complaint_answer(complaint=accepted, actor=olivia, text="Fixed.", closure_code="fixed")
+    operators.complaint_answer(
+        complaint=accepted, actor=olivia, text="Fixed.", closure_code="fixed"
+    )
     return accepted
 
 
 def test_confirm_with_token(answered):
     client = api()
     client.credentials(HTTP_X_TRACKING_TOKEN=answered.test_token)
-    response = client.post(f"/api/v1/track/{answered.tracking_number}/confirm/", {"rating": 5}, format="json")
-    assert response.status_code == 200 and response.json() == {"tracking_number": answered.tracking_number, "status": "closed"}
+    response = client.post(
+        f"/api/v1/track/{answered.tracking_number}/confirm/", {"rating": 5}, format="json"
+    )
+    assert response.status_code == 200 and response.json() == {
+        "tracking_number": answered.tracking_number,
+        "status": "closed",
+    }
     answered.refresh_from_db()
     assert answered.rating == 5
 
@@ -304,10 +405,16 @@ def test_confirm_with_token(answered):
 def test_dispute_with_token(answered):
     client = api()
     client.credentials(HTTP_X_TRACKING_TOKEN=answered.test_token)
-    bad = client.post(f"/api/v1/track/{answered.tracking_number}/dispute/", {"reason": ""}, format="json")
+    bad = client.post(
+        f"/api/v1/track/{answered.tracking_number}/dispute/", {"reason": ""}, format="json"
+    )
     assert bad.status_code == 400
     assert bad.json()["error"]["message"] == "Say why the answer does not resolve your complaint."
-    response = client.post(f"/api/v1/track/{answered.tracking_number}/dispute/", {"reason": "Still crashes."}, format="json")
+    response = client.post(
+        f"/api/v1/track/{answered.tracking_number}/dispute/",
+        {"reason": "Still crashes."},
+        format="json",
+    )
     assert response.json()["status"] == "disputed"
     assert Event.objects.filter(complaint=answered, kind="alert", data__alert="dispute").exists()
 
@@ -316,16 +423,39 @@ def test_confirm_by_the_signed_in_owner_only(alice, bob, rita, olivia, app):
     complaint = make_complaint(app=app, submitter=alice)
     triage.complaint_accept(complaint=complaint, actor=rita, category_codes=["fraud"])
     operators.complaint_answer(complaint=complaint, actor=olivia, text="x", closure_code="fixed")
-    assert api(bob).post(f"/api/v1/track/{complaint.tracking_number}/confirm/", {}, format="json").status_code == 404
-    assert api(alice).post(f"/api/v1/track/{complaint.tracking_number}/confirm/", {}, format="json").status_code == 200
+    assert (
+        api(bob)
+        .post(f"/api/v1/track/{complaint.tracking_number}/confirm/", {}, format="json")
+        .status_code
+        == 404
+    )
+    assert (
+        api(alice)
+        .post(f"/api/v1/track/{complaint.tracking_number}/confirm/", {}, format="json")
+        .status_code
+        == 200
+    )
 
 
 def test_reply_needs_the_right_token(answered):
     client = api()
     client.credentials(HTTP_X_TRACKING_TOKEN="wrong")
-    assert client.post(f"/api/v1/track/{answered.tracking_number}/confirm/", {}, format="json").status_code == 404
-    assert api().post(f"/api/v1/track/{answered.tracking_number}/confirm/", {}, format="json").status_code == 404
-    assert api().post("/api/v1/track/AW-NONE/dispute/", {"reason": "x"}, format="json").status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/track/{answered.tracking_number}/confirm/", {}, format="json"
+        ).status_code
+        == 404
+    )
+    assert (
+        api()
+        .post(f"/api/v1/track/{answered.tracking_number}/confirm/", {}, format="json")
+        .status_code
+        == 404
+    )
+    assert (
+        api().post("/api/v1/track/AW-NONE/dispute/", {"reason": "x"}, format="json").status_code
+        == 404
+    )
 
 
 def test_confirm_before_an_answer_is_409(accepted):
@@ -339,7 +469,15 @@ def test_confirm_before_an_answer_is_409(accepted):
 
 def test_schema_lists_the_loop(client):
     schema = client.get("/api/schema/").content.decode()
-    for operation in ("triage_queue", "triage_accept", "cases_open", "cases_notice", "operator_answer", "operator_report", "track_dispute"):
+    for operation in (
+        "triage_queue",
+        "triage_accept",
+        "cases_open",
+        "cases_notice",
+        "operator_answer",
+        "operator_report",
+        "track_dispute",
+    ):
         assert f"operationId: {operation}" in schema
 
 

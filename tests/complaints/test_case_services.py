@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from complaints.errors import Conflict, DomainError, PermissionDenied, TransitionNotAllowed
@@ -18,6 +19,13 @@ from tests.factories import make_complaint
 K = Case.Status
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English (the site's default language is zh-Hans)."""
+    with translation.override("en"):
+        yield
 
 
 def png(name: str = "shot.png") -> SimpleUploadedFile:
@@ -172,7 +180,9 @@ def test_report_from_another_operator_is_refused(case, rita, oscar):
 def test_report_rejects_files_that_are_not_images_or_pdf(case, rita, olivia):
     case_services.notice_issue(case=case, actor=rita, problems="x", at=MONDAY)
     bad = SimpleUploadedFile("x.png", b"#!/bin/sh\necho hi\n", content_type="image/png")
-    with pytest.raises(DomainError, match="“x.png” is not a JPEG, PNG or WebP image or a PDF document."):
+    with pytest.raises(
+        DomainError, match="“x.png” is not a JPEG, PNG or WebP image or a PDF document."
+    ):
         case_services.rectification_report_submit(case=case, actor=olivia, text="done", files=[bad])
     case.refresh_from_db()
     assert case.status == K.NOTICE_ISSUED and not OperatorResponse.objects.exists()

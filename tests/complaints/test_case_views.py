@@ -5,8 +5,9 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from complaints.calendar import add_working_days
@@ -16,6 +17,18 @@ from complaints.services import operators, triage
 from tests.factories import make_complaint
 
 K = Case.Status
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English (the site's default language is zh-Hans)."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 def png() -> SimpleUploadedFile:
@@ -240,4 +253,7 @@ def test_operator_report_errors(client, olivia, rita, case):
     response = client.post(
         reverse("operator:case_report", args=[case.pk]), {"text": "done", "files": [bad]}
     )
-    assert response.context["error"] == "“evil.pdf” is not a JPEG, PNG or WebP image or a PDF document."
+    assert (
+        response.context["error"]
+        == "“evil.pdf” is not a JPEG, PNG or WebP image or a PDF document."
+    )

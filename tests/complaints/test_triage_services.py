@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 from stdnum.cn import ric
 
 from complaints.errors import DomainError, PermissionDenied, TransitionNotAllowed
@@ -17,6 +18,13 @@ from tests.factories import AppFactory, category, make_complaint
 S = Complaint.Status
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English (the site's default language is zh-Hans)."""
+    with translation.override("en"):
+        yield
 
 
 def resident_id() -> str:
