@@ -1,0 +1,154 @@
+"""A real Celery worker process, against Redis and PostgreSQL: a complaint filed through the
+API is classified by the worker within 10 seconds.
+
+The worker reads the same (test) database as this process, so the test commits for real
+(transaction=True), and it listens on a queue of its own so no other worker on the same
+Redis can take the task.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from classifier.serving import served_model_forget
+from complaints.models import Classification, Complaint
+from config.celery import app as celery_app
+from tests.classifier.helpers import OBVIOUS, activate_small_model
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
+CLASSIFY_WITHIN_SECONDS = 10
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    """`celery -A config worker` in a child process, with its output collected."""
+
+    def __init__(self, queue: str, artifact_dir: Path):
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PYTHONUNBUFFERED": "1",
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CLASSIFIER_ARTIFACT_DIR": str(
+                artifact_dir
+            ),  # empty: the worker loads the model from the database
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--queues",
+                queue,
+                "--hostname",
+                f"{queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self.ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip())
+            if " ready." in line:
+                self.ready.set()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+    @property
+    def log(self) -> str:
+        return "\n".join(self.lines[-60:])
+
+
+@pytest.fixture
+def worker(tmp_path, settings):
+    settings.CLASSIFIER_ARTIFACT_DIR = tmp_path / "models"
+    served_model_forget()
+    queue = f"appwatch-test-{uuid.uuid4().hex[:10]}"
+    saved = celery_app.conf.task_routes, celery_app.conf.task_always_eager
+    # Test settings run tasks in-process; here they must go through Redis to the worker.
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_routes = {"complaints.tasks.classify_complaint": {"queue": queue}}
+    process = Worker(queue, tmp_path / "worker-models")
+    try:
+        assert process.ready.wait(60), f"the worker did not start:\n{process.log}"
+        yield process
+    finally:
+        process.stop()
+        celery_app.conf.task_routes, celery_app.conf.task_always_eager = saved
+        served_model_forget()
+
+
+def test_complaint_filed_through_the_api_is_classified_by_the_worker(client, worker):
+    version = activate_small_model()
+    response = client.post(
+        "/api/v1/complaints/",
+        {"app_name": "快送外卖", "description": OBVIOUS["account_cancellation"]},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    filed_at = time.monotonic()
+    complaint = Complaint.objects.get(tracking_number=response.json()["tracking_number"])
+    while time.monotonic() - filed_at < CLASSIFY_WITHIN_SECONDS:
+        complaint.refresh_from_db()
+        if complaint.status != Complaint.Status.SUBMITTED:
+            break
+        time.sleep(0.1)
+    elapsed = time.monotonic() - filed_at
+    print(f"classified by the worker {elapsed:.2f}s after filing")
+    assert complaint.status in (Complaint.Status.CLASSIFIED, Complaint.Status.NEEDS_REVIEW), (
+        f"still {complaint.status} after {elapsed:.1f}s; worker log:\n{worker.log}"
+    )
+    classification = Classification.objects.get(complaint=complaint)
+    assert classification.model_version_id == version.pk
+    assert "account_cancellation" in classification.labels
+    assert sorted(complaint.categories.values_list("code", flat=True)) == sorted(
+        classification.labels
+    )
+    assert elapsed < CLASSIFY_WITHIN_SECONDS
+    # The worker's own log names the task it ran for this complaint.
+    deadline = time.monotonic() + 5
+    while "succeeded" not in worker.log and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "complaints.tasks.classify_complaint[" in worker.log and "succeeded" in worker.log, (
+        worker.log
+    )
