@@ -359,6 +359,8 @@ class Complaint(models.Model):
                 condition=Q(status__in=["accepted", "linked"]),
                 name="complaint_operator_clock",
             ),
+            # An app's record on the triage page: its complaints counted by status.
+            models.Index(fields=["app", "status"], name="complaint_app_status"),
         ]
 
     def __str__(self) -> str:

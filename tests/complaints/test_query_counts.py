@@ -67,7 +67,7 @@ PAGES = [
     ("rita", lambda s: f"/triage/{s['probe'].pk}/", 15),
     ("rita", lambda s: "/cases/", 8),
     ("rita", lambda s: f"/cases/{s['case'].pk}/", 14),
-    ("olivia", lambda s: "/operator/", 9),
+    ("olivia", lambda s: "/operator/", 11),
     ("olivia", lambda s: f"/operator/cases/{s['case'].pk}/", 10),
     ("olivia", lambda s: f"/operator/complaints/{s['answered'].pk}/", 8),
     ("rita", lambda s: "/api/v1/triage/", 3),
