@@ -164,12 +164,12 @@ def test_a_broker_outage_loses_nothing(app, caplog, django_capture_on_commit_cal
     conf = celery_app.conf
     saved = (conf.task_always_eager, conf.broker_url)
     conf.task_always_eager, conf.broker_url = False, "redis://127.0.0.1:1/7"
-    celery_app.pool.force_close_all()
+    celery_app._after_fork()  # drop pooled connections, so the next publish dials the new URL
     try:
         with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
             complaint, token = complaint_submit(description="闪退", app=app)
     finally:
         conf.task_always_eager, conf.broker_url = saved
-        celery_app.pool.force_close_all()
+        celery_app._after_fork()
     assert Complaint.objects.get(pk=complaint.pk).status == Complaint.Status.SUBMITTED
     assert f"Could not enqueue classification of complaint {complaint.pk}" in caplog.text
