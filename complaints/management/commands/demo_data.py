@@ -347,13 +347,16 @@ class Command(BaseCommand):
             return
         regulator = users["regulator"]
         roll = self.rng.random()
-        decided_at = submitted_at + datetime.timedelta(
-            days=min(age_days, self.rng.randint(0, 6)), hours=self.rng.randint(1, 8)
+        decided_at = self._past(
+            submitted_at
+            + datetime.timedelta(
+                days=min(age_days, self.rng.randint(0, 6)), hours=self.rng.randint(1, 8)
+            )
         )
         if age_days < 6 and roll < 0.6:
             return  # still in the triage queue
         try:
-            if roll < 0.04:
+            if roll < 0.04 and age_days < 12:
                 triage.complaint_request_info(
                     complaint=complaint,
                     actor=regulator,
@@ -407,7 +410,7 @@ class Command(BaseCommand):
             ):
                 return
             operator = self._operator_for(complaint.app)
-            answered_at = decided_at + datetime.timedelta(days=self.rng.randint(1, 20))
+            answered_at = self._past(decided_at + datetime.timedelta(days=self.rng.randint(1, 20)))
             if complaint.status not in (Complaint.Status.ACCEPTED, Complaint.Status.LINKED):
                 return
             operators.complaint_answer(
@@ -429,15 +432,28 @@ class Command(BaseCommand):
             complaint.refresh_from_db()
             if complaint.status != Complaint.Status.ANSWERED or age_days < 25:
                 return
-            reply_at = answered_at + datetime.timedelta(days=self.rng.randint(1, 5))
+            reply_at = self._past(answered_at + datetime.timedelta(days=self.rng.randint(1, 5)))
             if self.rng.random() < 0.8:
                 operators.complaint_confirm(complaint=complaint, at=reply_at)
-            else:
-                operators.complaint_dispute(
-                    complaint=complaint, reason="退款金额不对，只退了一半。", at=reply_at
+                return
+            operators.complaint_dispute(
+                complaint=complaint, reason="退款金额不对，只退了一半。", at=reply_at
+            )
+            if age_days > 45:
+                # Older disputes were settled by the regulator long ago.
+                triage.complaint_close(
+                    complaint=complaint,
+                    actor=regulator,
+                    reason="经监管人员协调，商家已补足退款。",
+                    at=reply_at + datetime.timedelta(days=self.rng.randint(2, 6)),
                 )
         except DomainError as exc:
             self.stderr.write(f"{complaint}: {exc.message}")
+
+    def _past(self, moment: datetime.datetime) -> datetime.datetime:
+        """History never runs ahead of the clock."""
+        latest = timezone.now() - datetime.timedelta(minutes=5)
+        return min(moment, latest)
 
     def _operator_for(self, app: App) -> User:
         """An operator account for the app's company (demo accounts are made on first need)."""
