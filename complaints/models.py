@@ -774,6 +774,8 @@ class Event(models.Model):
             models.Index(fields=["complaint", "created_at"], name="event_complaint_timeline"),
             models.Index(fields=["case", "created_at"], name="event_case_timeline"),
             models.Index(fields=["to_status", "created_at"], name="event_status_stats"),
+            # Regulators' alert list (triggers, recurrences, overdue, disputes), newest first.
+            models.Index(fields=["-created_at"], condition=Q(kind="alert"), name="event_alerts"),
         ]
 
     def __str__(self) -> str:

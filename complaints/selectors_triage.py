@@ -463,8 +463,18 @@ def regulators() -> list:
 def recent_alerts(*, limit: int = 10) -> list[Event]:
     return list(
         Event.objects.filter(kind=Event.Kind.ALERT)
-        .select_related("case__app", "complaint")
-        .order_by("-created_at", "-id")[:limit]
+        .select_related("case", "complaint")
+        .only(
+            "id",
+            "created_at",
+            "reason",
+            "data",
+            "case__id",
+            "case__reference",
+            "complaint__id",
+            "complaint__tracking_number",
+        )
+        .order_by("-created_at")[:limit]
     )
 
 
