@@ -58,7 +58,7 @@ def features_build() -> FeatureUnion:
     """The feature half of the pipeline (after normalisation)."""
     chars = TfidfVectorizer(
         analyzer="char_wb",
-        ngram_range=(1, 4),
+        ngram_range=(1, 3),
         min_df=2,
         sublinear_tf=True,
         max_features=200_000,

@@ -134,7 +134,7 @@ def model_version_register(
         library_versions=library_versions(),
         code_revision=code_revision(),
         params={
-            "pipeline": "normalise > char_wb 1-4 + jieba words 1-2 tf-idf > one-vs-rest calibrated (sigmoid)",
+            "pipeline": "normalise > char_wb 1-3 + jieba words 1-2 tf-idf > one-vs-rest calibrated (sigmoid)",
             "algorithm": result.best.algorithm,
             "folds": training.FOLDS,
             "labels": result.labels,

@@ -83,7 +83,9 @@ def activate_small_model(*, actor=None):
     version = model_version_register(
         result=result, corpus_sha="0" * 64, counts={"train": 0, "test": len(test)}, trained_by=actor
     )
-    model_version_activate(version=version, actor=actor, test=test, force=True)
+    model_version_activate(
+        version=version, actor=actor, test=test, force=True, candidate_model=result.model
+    )
     version.refresh_from_db()
     return version
 
