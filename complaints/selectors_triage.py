@@ -233,7 +233,9 @@ def latest_classification(complaint: Complaint) -> Classification | None:
     )
 
 
-def explanation_rows(classification: Classification | None) -> list[dict]:
+def explanation_rows(
+    classification: Classification | None, names: dict[str, str] | None = None
+) -> list[dict]:
     """The classifier's reasons per label, sorted by probability, for the detail page."""
     if classification is None:
         return []
@@ -249,6 +251,7 @@ def explanation_rows(classification: Classification | None) -> list[dict]:
         rows.append(
             {
                 "label": label,
+                "name": (names or {}).get(label, label),
                 "probability": probability,
                 "predicted": label in classification.labels,
                 "terms": [t.get("term", "") for t in terms if isinstance(t, dict)],
@@ -317,14 +320,26 @@ def app_history(app: App | None) -> dict:
     alone) and its cases (newest first)."""
     if app is None:
         return {"counts": {}, "total": 0, "cases": []}
-    counts = dict(
+    by_status = dict(
         Complaint.objects.filter(app=app)
         .values_list("status")
         .annotate(n=Count("status"))  # a column of the index, so no table rows are read
         .values_list("status", "n")
     )
     cases = list(Case.objects.filter(app=app).order_by("-opened_at")[:10])
-    return {"counts": counts, "total": sum(counts.values()), "cases": cases}
+    ordered = sorted(by_status.items(), key=lambda item: -item[1])
+    counts = {S(status).label: n for status, n in ordered}
+    return {"counts": counts, "total": sum(by_status.values()), "cases": cases}
+
+
+def _labelled(events, statuses) -> list[Event]:
+    """Events with their statuses' display names (from_label, to_label) for the templates."""
+    names = dict(statuses.choices)
+    events = list(events)
+    for event in events:
+        event.from_label = names.get(event.from_status, event.from_status)
+        event.to_label = names.get(event.to_status, event.to_status)
+    return events
 
 
 def complaint_timeline(complaint: Complaint, *, public_only: bool = False) -> list[Event]:
@@ -335,7 +350,7 @@ def complaint_timeline(complaint: Complaint, *, public_only: bool = False) -> li
     )
     if public_only:
         events = events.filter(public=True)
-    return list(events)
+    return _labelled(events, S)
 
 
 def complaint_evidence(complaint: Complaint) -> list[Evidence]:
@@ -437,8 +452,8 @@ def case_detail(case: Case, *, for_operator: bool = False) -> dict:
         return detail
     detail.update(
         complaint_total=Complaint.objects.filter(case=case).count(),
-        timeline=list(
-            Event.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
+        timeline=_labelled(
+            Event.objects.filter(case=case).select_related("actor").order_by("created_at", "id"), K
         ),
         notes=list(case.notes.select_related("author").order_by("created_at", "id")),
         evidence=list(Evidence.objects.filter(case=case).order_by("created_at", "id")),

@@ -42,6 +42,14 @@ def operator_required(view):
     return wrapper
 
 
+def _working_days_left(today, deadline):
+    """Working days until the deadline; -1 once it has passed (a deadline on Friday is not
+    "0 days left" on the Sunday after), None without a deadline."""
+    if deadline is None:
+        return None
+    return -1 if deadline < today else working_days_between(today, deadline)
+
+
 class AnswerForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea)
     closure_code = forms.ChoiceField(choices=OperatorResponse.ClosureCode.choices)
@@ -71,9 +79,7 @@ def portal(request):
     context["case_rows"] = [
         {
             "case": c,
-            "working_days_left": working_days_between(today, c.deadline_date)
-            if c.deadline_date
-            else None,
+            "working_days_left": _working_days_left(today, c.deadline_date),
         }
         for c in context["cases"]
     ]
@@ -151,9 +157,7 @@ def _case_page(request, case: Case, *, error: str = "", status: int = 200):
             "case": case,
             **detail,
             "today": today,
-            "working_days_left": working_days_between(today, case.deadline_date)
-            if case.deadline_date
-            else None,
+            "working_days_left": _working_days_left(today, case.deadline_date),
             "can_report": case_can_move(case.status, Case.Status.RESPONSE_RECEIVED),
             "error": error,
         },

@@ -180,18 +180,19 @@ def filter_delete(request, pk: int):
 
 def _detail_context(request, complaint: Complaint) -> dict:
     classification = sel.latest_classification(complaint)
+    categories = sel.filter_choices()["categories"]
     return {
         "complaint": complaint,
         "sla": triage.sla_state(complaint, timezone.localdate()),
         "classification": classification,
-        "explanation": sel.explanation_rows(classification),
+        "explanation": sel.explanation_rows(classification, {c.code: c.name for c in categories}),
         "evidence": sel.complaint_evidence(complaint),
         "similar": sel.similar_complaints(complaint),
         "history": sel.app_history(complaint.app),
         "timeline": sel.complaint_timeline(complaint),
         "responses": sel.complaint_responses(complaint),
         "open_cases": sel.open_cases_for(complaint),
-        "categories": sel.filter_choices()["categories"],
+        "categories": categories,
         "chosen_codes": {c.code for c in complaint.categories.all()}
         or ({complaint.category_hint.code} if complaint.category_hint_id else set()),
         "reject_reasons": Complaint.RejectReason.choices,

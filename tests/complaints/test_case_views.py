@@ -257,3 +257,16 @@ def test_operator_report_errors(client, olivia, rita, case):
         response.context["error"]
         == "“evil.pdf” is not a JPEG, PNG or WebP image or a PDF document."
     )
+
+
+def test_operator_sees_a_passed_deadline_as_late(client, olivia, rita, case):
+    # Issued long ago: the deadline passed, even if today is a weekend right after it.
+    case_services.notice_issue(
+        case=case, actor=rita, problems="x", at=timezone.now() - datetime.timedelta(days=40)
+    )
+    client.force_login(olivia)
+    portal = client.get(reverse("operator:portal"))
+    assert portal.context["case_rows"][0]["working_days_left"] == -1
+    assert "past the deadline" in portal.content.decode()
+    page = client.get(reverse("operator:case", args=[case.pk]))
+    assert page.context["working_days_left"] == -1

@@ -256,3 +256,40 @@ def test_actions_write_events_with_the_regulator(rita_client, rita, app):
     )
     event = Event.objects.get(complaint=c, to_status=S.REJECTED)
     assert (event.actor, event.reason) == (rita, "Need more.")
+
+
+def test_detail_shows_the_classification_and_its_reasons(rita_client, app):
+    from classifier.models import ModelVersion
+    from complaints.models import Classification
+
+    c = make_complaint(app=app)
+    version = ModelVersion.objects.create(version="test-1")
+    Classification.objects.create(
+        complaint=c,
+        model_version=version,
+        labels=["over_permission"],
+        probabilities={"over_permission": 0.91, "fraud": 0.12},
+        confidence=0.91,
+        explanation={
+            "over_permission": [{"term": "通讯录", "weight": 0.8}, {"term": "闪退", "weight": 0.5}]
+        },
+    )
+    response = rita_client.get(reverse("triage:detail", args=[c.pk]))
+    rows = response.context["explanation"]
+    assert [(r["label"], r["predicted"], r["terms"]) for r in rows] == [
+        ("over_permission", True, ["通讯录", "闪退"]),
+        ("fraud", False, []),
+    ]
+    body = response.content.decode()
+    assert "Excessive, forced or repeated permission requests" in body and "通讯录、闪退" in body
+    assert "test-1" in body
+
+
+def test_timeline_and_record_use_status_names(rita_client, rita, app):
+    c = make_complaint(app=app)
+    triage.complaint_reject(complaint=c, actor=rita, reason="spam")
+    other = make_complaint(app=app)
+    body = rita_client.get(reverse("triage:detail", args=[other.pk])).content.decode()
+    assert "rejected: 1" in body  # the app's record, by status name
+    body = rita_client.get(reverse("triage:detail", args=[c.pk])).content.decode()
+    assert "submitted → rejected" in body
