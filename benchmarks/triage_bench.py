@@ -1,16 +1,16 @@
 """Server time of the triage queue, complaint detail and case page with 100,000 complaints in
 PostgreSQL (issue 5's figure: p95 <= 150 ms, queries per page independent of the data size).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/appwatch_bench \\
-        .venv/bin/python manage.py migrate --noinput
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/appwatch_bench \\
-        .venv/bin/python -m benchmarks.triage_bench --complaints 100000 --requests 200
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/appwatch_bench_triage \
+        .venv/bin/python -m benchmarks.triage_bench --complaints 100000 --requests 300
 
-Fills the database up to --complaints (synthetic complaints via complaints.services.generation,
-a status history for each, cases with linked complaints and notices), then times each page
-through the whole Django stack (middleware, view, queries, template) in-process, so the
-figure is server time without network or WSGI server. Prints a Markdown table and writes
-var/bench/triage.json. Running it again reuses the data.
+With DATABASE_URL on PostgreSQL it fills that database up to --complaints (synthetic complaints
+via complaints.services.generation, a status history for each, cases with their complaints,
+half of them under notice) and reuses the data on the next run. Without it (as under
+`make bench`) it makes a scratch database on BENCH_POSTGRES_URL's server, migrates it, runs
+there and drops it. Each page is served by Django's own WSGI handler in-process (middleware,
+view, queries, template), so the figure is server time without network or WSGI server.
+Prints a Markdown table and writes var/bench/triage.json.
 """
 
 import argparse
@@ -219,16 +219,44 @@ def measure(client: Client, urls: list[str], requests: int, warmup: int = 10) ->
     }
 
 
+def run_in_scratch_database(argv: list[str]) -> None:
+    """Make a PostgreSQL database for this run, migrate it, run the benchmark there, drop it."""
+    import subprocess
+
+    import psycopg
+
+    server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    name = f"appwatch_bench_triage_{os.getpid()}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "DATABASE_URL": server.rsplit("/", 1)[0] + "/" + name}
+    env.pop("CELERY_BROKER_URL", None)  # notifications run eagerly, and are not timed
+    root = Path(__file__).resolve().parent.parent
+    try:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0"], cwd=root, env=env, check=True
+        )
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.triage_bench", *argv], cwd=root, env=env, check=True
+        )
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--complaints", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--complaints", type=int, default=int(os.environ.get("BENCH_TRIAGE_COMPLAINTS", 100_000))
+    )
+    parser.add_argument(
+        "--requests", type=int, default=int(os.environ.get("BENCH_TRIAGE_REQUESTS", 300))
+    )
     parser.add_argument("--output", default=str(Path(settings.VAR_DIR) / "bench" / "triage.json"))
     args = parser.parse_args()
     if connection.vendor != "postgresql":
-        raise SystemExit(
-            "Set DATABASE_URL to a PostgreSQL database (the figure is for PostgreSQL)."
-        )
+        run_in_scratch_database(sys.argv[1:])
+        return
 
     ensure_apps()
     total = ensure_complaints(args.complaints)
