@@ -4,10 +4,10 @@ thresholds and explanations, and artifacts are written and read with skops only.
 
 import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-import sklearn
 import skops.io as sio
 from scipy import sparse
 from scipy.special import expit
@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
 from .text import TextNormaliser, WordSegmenter, detect_language, normalise, segment
@@ -237,19 +238,14 @@ class LabelModel:
 
     # -- prediction ------------------------------------------------------------------------
     def features(self, texts) -> sparse.csr_matrix:
-        """The pipeline's feature matrix, without FeatureUnion's per-call overhead."""
-        union = self.pipeline.named_steps["features"]
-        chars = union.transformer_list[0][1]
-        words = union.transformer_list[1][1].named_steps["tfidf"]
-        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            normalised = [normalise(text) for text in texts]
-            return sparse.hstack(
-                [
-                    chars.transform(normalised),
-                    words.transform([segment(text) for text in normalised]),
-                ],
-                format="csr",
-            )
+        """The pipeline's feature matrix, computed directly from the fitted vocabularies and
+        idf weights (what TfidfVectorizer.transform does, without its per-n-gram exception
+        for every n-gram outside the vocabulary)."""
+        vectorizers = _vectorizers(self.pipeline)
+        normalised = [normalise(text) for text in texts]
+        chars = _tfidf_transform(vectorizers["chars"], normalised)
+        words = _tfidf_transform(vectorizers["words"], [segment(text) for text in normalised])
+        return sparse.hstack([chars, words], format="csr")
 
     def proba_from_features(self, X) -> np.ndarray:
         if self._linear is None:
@@ -394,6 +390,34 @@ class LabelModel:
                 str(term): index for index, term in enumerate(payload["vocabularies"][name])
             }
         return cls(pipeline, payload["labels"], payload["thresholds"], payload["algorithm"])
+
+
+def _tfidf_transform(vectorizer: TfidfVectorizer, documents: list[str]) -> sparse.csr_matrix:
+    """TfidfVectorizer.transform for the settings `features_build` uses (sublinear tf,
+    l2 norm); LabelModel checks on load that both agree."""
+    analyse = vectorizer.build_analyzer()
+    lookup = vectorizer.vocabulary_.get
+    indices: list[int] = []
+    counts: list[int] = []
+    indptr = [0]
+    for document in documents:
+        found = Counter(map(lookup, analyse(document)))
+        found.pop(None, None)
+        indices.extend(found.keys())
+        counts.extend(found.values())
+        indptr.append(len(indices))
+    data = np.asarray(counts, dtype=np.float64)
+    if vectorizer.sublinear_tf:
+        np.log(data, out=data)
+        data += 1
+    index_array = np.asarray(indices, dtype=np.int32)
+    data *= vectorizer.idf_[index_array]
+    X = sparse.csr_matrix(
+        (data, index_array, np.asarray(indptr, dtype=np.int32)),
+        shape=(len(documents), len(vectorizer.vocabulary_)),
+    )
+    X.sort_indices()
+    return normalize(X, norm=vectorizer.norm, copy=False).astype(vectorizer.dtype)
 
 
 def _vectorizers(pipeline: Pipeline) -> dict:
