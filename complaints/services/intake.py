@@ -305,7 +305,7 @@ class ImportLookups:
 
 def _text(raw: dict, name: str, limit: int) -> str:
     value = raw.get(name)
-    if value is None:
+    if value is None or value == "":
         return ""
     if not isinstance(value, str | int | float):
         raise ImportRowError(name, _("Must be text."))
