@@ -456,7 +456,18 @@ def supervision_run(
                     at=at,
                 )
             except DomainError:
-                break  # another acceptance opened it a moment ago
+                # Another acceptance opened it a moment ago (the database kept it to one):
+                # join that case instead.
+                existing = (
+                    CaseCategory.objects.filter(
+                        app_id=complaint.app_id, category=category, is_open=True
+                    )
+                    .select_related("case")
+                    .first()
+                )
+                if existing is not None and complaint.case_id is None:
+                    _attach(complaint=complaint, case=existing.case, actor=actor, at=at)
+                break
             notifications.alert_raise(
                 alert=notifications.Alert.TRIGGER,
                 case=case,
