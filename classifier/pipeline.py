@@ -24,7 +24,7 @@ from .text import TextNormaliser, WordSegmenter, detect_language, normalise, seg
 
 ALGORITHMS = ("linear_svm", "logistic_regression", "complement_nb")
 SEED = 20240515
-ARTIFACT_FORMAT = 1
+ARTIFACT_FORMAT = 2  # 2: vocabularies stored as term arrays
 # Every type an AppWatch artifact may contain. Anything else in a file means we did not write
 # it, and it is refused before a single object is built.
 TRUSTED_TYPES = frozenset(
@@ -384,12 +384,15 @@ class LabelModel:
         payload = sio.loads(data, trusted=untrusted)
         if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
             raise ArtifactError("not an AppWatch classifier artifact")
-        pipeline = payload["pipeline"]
-        for name, vec in _vectorizers(pipeline).items():
-            vec.vocabulary_ = {
-                str(term): index for index, term in enumerate(payload["vocabularies"][name])
-            }
-        return cls(pipeline, payload["labels"], payload["thresholds"], payload["algorithm"])
+        try:
+            pipeline = payload["pipeline"]
+            for name, vec in _vectorizers(pipeline).items():
+                vec.vocabulary_ = {
+                    str(term): index for index, term in enumerate(payload["vocabularies"][name])
+                }
+            return cls(pipeline, payload["labels"], payload["thresholds"], payload["algorithm"])
+        except (KeyError, AttributeError, IndexError, TypeError) as exc:
+            raise ArtifactError(f"damaged AppWatch classifier artifact: {exc!r}") from exc
 
 
 def _tfidf_transform(vectorizer: TfidfVectorizer, documents: list[str]) -> sparse.csr_matrix:

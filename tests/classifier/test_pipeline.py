@@ -5,6 +5,7 @@ import pytest
 import skops.io as sio
 
 from classifier.pipeline import (
+    ARTIFACT_FORMAT,
     ArtifactError,
     LabelModel,
     labels_from_proba,
@@ -103,3 +104,5 @@ def test_garbage_and_foreign_payloads_are_refused():
         LabelModel.loads(b"PK\x03\x04 certainly not a model")
     with pytest.raises(ArtifactError, match="not an AppWatch classifier artifact"):
         LabelModel.loads(sio.dumps({"format": 99}))
+    with pytest.raises(ArtifactError, match="damaged AppWatch classifier artifact"):
+        LabelModel.loads(sio.dumps({"format": ARTIFACT_FORMAT, "labels": ["fraud"]}))

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from classifier.corpus import CorpusError, examples_read
 from classifier.evaluation import scores
+from classifier.pipeline import ArtifactError
 from classifier.serving import active_model
 
 
@@ -29,7 +30,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if not examples:
             raise CommandError(f"{path}: no examples")
-        served = active_model(refresh=True)
+        try:
+            served = active_model(refresh=True)
+        except ArtifactError as exc:
+            raise CommandError(f"The active classifier version cannot be loaded: {exc}") from exc
         if served is None:
             raise CommandError(
                 "No classifier version is active; run `manage.py train_classifier` first."
