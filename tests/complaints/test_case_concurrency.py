@@ -12,7 +12,10 @@ from complaints.services import cases as case_services
 from complaints.services import triage
 from tests.factories import make_complaint
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _race(functions) -> list:
