@@ -357,6 +357,20 @@ def complaint_evidence(complaint: Complaint) -> list[Evidence]:
     return list(Evidence.objects.filter(complaint=complaint).order_by("created_at", "id"))
 
 
+def app_choices_for(complaint: Complaint) -> list[App]:
+    """Apps to pick from when the complaint's app is unknown or its operator said "not our
+    app"; otherwise none (the list is only read when a regulator must choose)."""
+    disowned = (
+        complaint.status == S.NEEDS_REVIEW
+        and complaint.responses.filter(
+            closure_code=OperatorResponse.ClosureCode.NOT_OUR_APP
+        ).exists()
+    )
+    if complaint.app_id is not None and not disowned:
+        return []
+    return list(App.objects.only("id", "name").order_by("name"))
+
+
 def open_cases_for(complaint: Complaint) -> list[Case]:
     """Cases this complaint could be linked to: active ones about the same app."""
     if complaint.app_id is None:

@@ -167,7 +167,10 @@ def complaint_accept(
         categories = list(complaint.categories.all())
         if not categories:
             raise DomainError(_("Choose at least one category."), field="categories")
-    if complaint.app.operator_id and complaint.operator_due_date is None:
+    # The operator's clock starts at acceptance, and again when a dispute sends it back.
+    if complaint.app.operator_id and (
+        complaint.operator_due_date is None or complaint.status == S.DISPUTED
+    ):
         complaint.operator_due_date = timezone.localdate(now) + datetime.timedelta(
             days=settings.OPERATOR_RESPONSE_DAYS
         )

@@ -197,6 +197,7 @@ def _detail_context(request, complaint: Complaint) -> dict:
         or ({complaint.category_hint.code} if complaint.category_hint_id else set()),
         "reject_reasons": Complaint.RejectReason.choices,
         "next_complaint": sel.queue_neighbours(complaint),
+        "app_choices": sel.app_choices_for(complaint),
         "can": {
             "accept": can_move(complaint.status, S.ACCEPTED),
             "reject": can_move(complaint.status, S.REJECTED),

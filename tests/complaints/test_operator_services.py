@@ -173,3 +173,13 @@ def test_auto_close_leaves_disputed_alone(accepted, olivia):
     )
     operators.complaint_dispute(complaint=accepted, reason="no")
     assert operators.complaints_auto_close(now=MONDAY + datetime.timedelta(days=60)) == []
+
+
+def test_a_dispute_sent_back_restarts_the_operator_clock(accepted, olivia, rita, settings):
+    settings.OPERATOR_RESPONSE_DAYS = 15
+    operators.complaint_answer(complaint=accepted, actor=olivia, text="x", closure_code="fixed")
+    operators.complaint_dispute(complaint=accepted, reason="no")
+    later = MONDAY + datetime.timedelta(days=40)
+    triage.complaint_accept(complaint=accepted, actor=rita, at=later)
+    accepted.refresh_from_db()
+    assert accepted.operator_due_date == datetime.date(2026, 4, 26)

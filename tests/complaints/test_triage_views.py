@@ -293,3 +293,30 @@ def test_timeline_and_record_use_status_names(rita_client, rita, app):
     assert "rejected: 1" in body  # the app's record, by status name
     body = rita_client.get(reverse("triage:detail", args=[c.pk])).content.decode()
     assert "submitted → rejected" in body
+
+
+def test_not_our_app_lets_the_regulator_pick_another_app(rita_client, rita, olivia, app, other_app):
+    from complaints.services import operators
+
+    c = make_complaint(app=app)
+    triage.complaint_accept(complaint=c, actor=rita, category_codes=["fraud"])
+    operators.complaint_answer(
+        complaint=c, actor=olivia, text="A clone of ours.", closure_code="not_our_app"
+    )
+    page = rita_client.get(reverse("triage:detail", args=[c.pk]))
+    assert other_app in page.context["app_choices"]
+    rita_client.post(
+        reverse("triage:action", args=[c.pk, "accept"]),
+        {"categories": ["fraud"], "app": other_app.pk},
+    )
+    c.refresh_from_db()
+    assert (c.status, c.app) == (S.ACCEPTED, other_app)
+
+
+def test_no_app_list_when_the_app_is_settled(rita_client, app):
+    c = make_complaint(app=app)
+    assert rita_client.get(reverse("triage:detail", args=[c.pk])).context["app_choices"] == []
+    unmatched = make_complaint(app_name="某个应用")
+    assert (
+        app in rita_client.get(reverse("triage:detail", args=[unmatched.pk])).context["app_choices"]
+    )
