@@ -268,3 +268,18 @@ def test_drafts_round_trip_and_reject_tampering():
     assert evidence_draft_load(draft={**draft, "sha256": "0" * 64}) is None
     evidence_drafts_discard(drafts=[draft])
     assert evidence_draft_load(draft=draft) is None
+
+
+def test_stale_drafts_are_purged_by_the_task(media):
+    import os
+    import time
+
+    from complaints.tasks import purge_evidence_drafts
+
+    old = evidence_draft_save(clean=clean(image_bytes(size=(11, 11)), "old.jpg"))
+    new = evidence_draft_save(clean=clean(image_bytes(size=(12, 12)), "new.jpg"))
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(media / "evidence-drafts" / old["key"], (two_days_ago, two_days_ago))
+    assert purge_evidence_drafts() == 1
+    assert evidence_draft_load(draft=old) is None
+    assert evidence_draft_load(draft=new) is not None
