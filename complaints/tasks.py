@@ -101,3 +101,14 @@ def refresh_statistics(full: bool = False) -> str:
 
     result = statistics_refresh(full=full)
     return "skipped: another refresh is running" if result is None else f"{result.rows} rows, {result.seconds:.2f} s"
+
+
+# --- consumers: filing ---------------------------------------------------------------------
+
+
+@shared_task(acks_late=True)
+def purge_evidence_drafts() -> int:
+    """Files uploaded in web forms that were never sent, older than a day."""
+    from .services.evidence import evidence_drafts_purge
+
+    return evidence_drafts_purge()

@@ -219,6 +219,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 CELERY_BEAT_SCHEDULE = {
+    "purge-evidence-drafts": {
+        "task": "complaints.tasks.purge_evidence_drafts",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "classify-sweep": {
         "task": "complaints.tasks.sweep_unclassified",
         "schedule": 60.0,
