@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -77,8 +77,6 @@ def _raw(data) -> dict:
 def _bound(form_class, raw: dict | None, **kwargs):
     if raw is None:
         return None
-    from django.http import QueryDict
-
     data = QueryDict(mutable=True)
     for key, values in raw.items():
         data.setlist(key, values)
