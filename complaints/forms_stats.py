@@ -4,13 +4,34 @@ app and an operator. Parses query strings only; the selectors do the counting.""
 import datetime
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import App, Category, Company
 from .selectors_stats import StatsFilter
 
 MAX_RANGE_DAYS = 3 * 366
+
+
+class QuickSelect(forms.Select):
+    """A <select> rendered in Python. Django renders each option through a template, which
+    for a list of every app and operator costs more than the statistics behind the page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        selected = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(v), mark_safe(" selected") if str(v) in selected else "", label)
+                for v, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
 
 
 class StatsFilterForm(forms.Form):
@@ -26,18 +47,21 @@ class StatsFilterForm(forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("All categories"),
+        widget=QuickSelect,
     )
     app = forms.ModelChoiceField(
         label=_("App"),
         queryset=App.objects.order_by("name"),
         required=False,
         empty_label=_("All apps"),
+        widget=QuickSelect,
     )
     operator = forms.ModelChoiceField(
         label=_("Operator"),
         queryset=Company.objects.order_by("name"),
         required=False,
         empty_label=_("All operators"),
+        widget=QuickSelect,
     )
 
     def __init__(self, data=None, *, default_days: int = 90, **kwargs):

@@ -154,11 +154,10 @@ class StatsOverviewView(PublicAPIView):
     def get(self, request):
         f = stats_filter(request, default_days=365)
         statistics_ensure_fresh()
-        platform = stats.platform_statistics(f)
         return Response(
             {
                 "filter": f.as_query(),
-                "figures": platform.figures,
+                "figures": stats.platform_figures(f),
                 "tables": list(stats.PUBLIC_TABLES),
             }
         )
@@ -187,7 +186,7 @@ class StatsTableView(PublicAPIView):
             raise exceptions.NotFound(_("No statistics table is called “%(key)s”.") % {"key": key})
         f = stats_filter(request, default_days=365)
         statistics_ensure_fresh()
-        return Response(table_payload(stats.public_table(f, key), f))
+        return Response(table_payload(stats.public_table(f, key, limit=50), f))
 
 
 class IsRegulator(permissions.BasePermission):

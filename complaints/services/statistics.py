@@ -17,9 +17,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Sum, When
+from django.db.models import Max
 from django.db.models.functions import TruncDate
-from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from ..models import (
@@ -58,150 +57,204 @@ class RefreshResult:
     seconds: float
 
 
-def _count(condition: Q) -> Sum:
-    return Sum(models.Case(When(condition, then=1), default=0, output_field=models.IntegerField()))
+def _measure_sql(*, today: datetime.date, complaint_level: bool) -> tuple[str, list]:
+    """SUM(CASE ...) for every ComplaintStat measure over the `f` (facts) rows, in
+    MEASURES order, with its parameters. Plain SQL both PostgreSQL and SQLite run."""
+    threshold = settings.CLASSIFIER_CONFIDENCE_THRESHOLD
 
+    def among(statuses) -> tuple[str, list]:
+        return f"f.status IN ({', '.join(['%s'] * len(statuses))})", [str(s) for s in statuses]
 
-def _measures(prefix: str, pk_ref: str, *, today: datetime.date, complaint_level: bool) -> dict:
-    """The aggregate for every ComplaintStat measure, over complaints (prefix "") or over
-    complaint-category pairs (prefix "complaint__")."""
-    p = prefix
-    status = p + "status"
-    ref = OuterRef(pk_ref)
-    replies = OperatorResponse.objects.filter(
-        complaint=ref, kind=OperatorResponse.Kind.COMPLAINT_REPLY
-    )
-    first_reply_date = TruncDate(
-        Subquery(replies.order_by("created_at").values("created_at")[:1]),
-        tzinfo=ZoneInfo(settings.TIME_ZONE),
-    )
-    confidence = p + "confidence"
-    measures = {
-        "received": _count(Q(pk__isnull=False)),
-        "awaiting_decision": _count(Q(**{status + "__in": OPEN_FOR_DECISION})),
-        "decision_overdue": _count(
-            Q(**{status + "__in": OPEN_FOR_DECISION, p + "decision_due_date__lt": today})
+    open_sql, open_params = among(OPEN_FOR_DECISION)
+    accepted_sql, accepted_params = among(ACCEPTED_EVER)
+    waiting_sql, waiting_params = among(AWAITING_OPERATOR)
+    conditions: dict[str, tuple[str, list]] = {
+        "received": ("1 = 1", []),
+        "unlabelled": ("f.labelled = 0", []) if complaint_level else ("1 = 0", []),
+        "awaiting_decision": (open_sql, open_params),
+        "decision_overdue": (f"{open_sql} AND f.decision_due_date < %s", [*open_params, today]),
+        "info_requested": ("f.status = %s", [S.INFO_REQUESTED.value]),
+        "accepted": (accepted_sql, accepted_params),
+        "rejected": ("f.status = %s", [S.REJECTED.value]),
+        "duplicate": ("f.status = %s", [S.DUPLICATE.value]),
+        "withdrawn": ("f.status = %s", [S.WITHDRAWN.value]),
+        "closed": ("f.status = %s", [S.CLOSED.value]),
+        "published": (
+            f"f.consent_publish = %s AND f.erased_at IS NULL AND {accepted_sql}",
+            [True, *accepted_params],
         ),
-        "info_requested": _count(Q(**{status: S.INFO_REQUESTED})),
-        "accepted": _count(Q(**{status + "__in": ACCEPTED_EVER})),
-        "rejected": _count(Q(**{status: S.REJECTED})),
-        "duplicate": _count(Q(**{status: S.DUPLICATE})),
-        "withdrawn": _count(Q(**{status: S.WITHDRAWN})),
-        "closed": _count(Q(**{status: S.CLOSED})),
-        "published": _count(
-            Q(
-                **{
-                    p + "consent_publish": True,
-                    p + "erased_at__isnull": True,
-                    status + "__in": ACCEPTED_EVER,
-                }
-            )
-        ),
-        "classified": _count(Q(**{confidence + "__isnull": False})),
-        "auto_routed": _count(
-            Q(**{confidence + "__gte": settings.CLASSIFIER_CONFIDENCE_THRESHOLD})
-        ),
-        "reviewed": _count(Q(**{p + "label_source": Complaint.LabelSource.REGULATOR})),
-        # A regulator changed labels the classifier had given (not just labelled it first).
-        "relabelled": _count(
-            Q(Exists(Event.objects.filter(complaint=ref, kind=Event.Kind.LABELS).exclude(data__from=[])))
-        ),
-        "sent_to_operator": _count(Q(**{p + "operator_due_date__isnull": False})),
-        "awaiting_operator": _count(
-            Q(**{status + "__in": AWAITING_OPERATOR, p + "operator_due_date__isnull": False})
-        ),
-        "replied": _count(Q(Exists(replies))),
-        "replied_on_time": _count(Q(LessThanOrEqual(first_reply_date, F(p + "operator_due_date")))),
-        "reply_overdue": _count(
-            Q(**{status + "__in": AWAITING_OPERATOR, p + "operator_due_date__lt": today})
-        ),
-        "confirmed": _count(
-            Q(Exists(Event.objects.filter(complaint=ref, to_status=S.CLOSED, data__confirmed=True)))
-        ),
-        "disputed": _count(Q(Exists(Event.objects.filter(complaint=ref, to_status=S.DISPUTED)))),
+        "classified": ("f.confidence IS NOT NULL", []),
+        "auto_routed": ("f.confidence >= %s", [threshold]),
+        "reviewed": ("f.label_source = %s", [Complaint.LabelSource.REGULATOR.value]),
+        "relabelled": ("f.relabelled = 1", []),
+        "sent_to_operator": ("f.operator_due_date IS NOT NULL", []),
+        "awaiting_operator": (f"{waiting_sql} AND f.operator_due_date IS NOT NULL", waiting_params),
+        "replied": ("f.first_reply_date IS NOT NULL", []),
+        "replied_on_time": ("f.first_reply_date <= f.operator_due_date", []),
+        "reply_overdue": (f"{waiting_sql} AND f.operator_due_date < %s", [*waiting_params, today]),
+        "confirmed": ("f.confirmed = 1", []),
+        "disputed": ("f.disputed = 1", []),
     }
+    bins = ComplaintStat.CONFIDENCE_BINS
     for i, name in enumerate(CONFIDENCE_FIELDS):
-        low, high = i / ComplaintStat.CONFIDENCE_BINS, (i + 1) / ComplaintStat.CONFIDENCE_BINS
-        upper = {confidence + "__lt": high} if i < ComplaintStat.CONFIDENCE_BINS - 1 else {}
-        measures[name] = _count(Q(**{confidence + "__gte": low, **upper}))
-    if complaint_level:
-        through = Complaint.categories.through.objects.filter(complaint_id=ref)
-        measures["unlabelled"] = _count(~Q(Exists(through)))
-    return measures
+        if i < bins - 1:
+            conditions[name] = (
+                "f.confidence >= %s AND f.confidence < %s",
+                [i / bins, (i + 1) / bins],
+            )
+        else:
+            conditions[name] = ("f.confidence >= %s", [i / bins])
+    parts, params = [], []
+    for name in MEASURES:
+        condition, condition_params = conditions[name]
+        parts.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS {name}")
+        params += condition_params
+    return ", ".join(parts), params
 
 
-def _day_ranges(days: Iterable[datetime.date]) -> Q:
-    """Complaints submitted on any of the days (local dates), as a few datetime ranges."""
+def _where(queryset) -> tuple[str, list]:
+    """The WHERE clause the ORM compiles for a queryset over one table (JSON lookups differ
+    between databases), for use inside hand-written SQL over the same, unaliased table."""
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return sql.split(" WHERE ", 1)[1], list(params)
+
+
+def _facts(days: list[datetime.date] | None) -> tuple[str, list]:
+    """Common table expressions ending in `f`: one row per complaint submitted on the days
+    (all when None) with everything the measures look at. Replies, relabels, confirmations,
+    disputes and labels are joined as grouped tables; for a few days they are first narrowed
+    to the complaints of those days (`w`), so the indexes on complaint_id do the work."""
+    tz = settings.TIME_ZONE
+    complaint, event = Complaint._meta.db_table, Event._meta.db_table
+    response, through = OperatorResponse._meta.db_table, Complaint.categories.through._meta.db_table
+    ctes, params = [], []
+    narrow = ""
+    if days is not None:
+        ranges = []
+        for start, end in _day_ranges(days):
+            ranges.append("(submitted_at >= %s AND submitted_at < %s)")
+            params += [
+                connection.ops.adapt_datetimefield_value(start),
+                connection.ops.adapt_datetimefield_value(end),
+            ]
+        ctes.append(f"w AS (SELECT id FROM {complaint} WHERE {' OR '.join(ranges)})")  # noqa: S608
+        narrow = "JOIN w ON w.id = {table}.complaint_id"
+    reply_where, reply_params = _where(
+        OperatorResponse.objects.filter(kind=OperatorResponse.Kind.COMPLAINT_REPLY)
+    )
+    joins = [
+        (
+            f"(SELECT {response}.complaint_id, MIN({response}.created_at) AS first_reply_at FROM {response} "  # noqa: S608
+            f"{narrow.format(table=response)} WHERE {reply_where} GROUP BY {response}.complaint_id) r",
+            reply_params,
+        )
+    ]
+    flags = {
+        "l": (
+            "relabelled",
+            event,
+            Event.objects.filter(kind=Event.Kind.LABELS).exclude(data__from=[]),
+        ),
+        "k": ("confirmed", event, Event.objects.filter(to_status=S.CLOSED, data__confirmed=True)),
+        "d": ("disputed", event, Event.objects.filter(to_status=S.DISPUTED)),
+        "g": ("labelled", through, None),
+    }
+    columns = []
+    for alias, (name, table, queryset) in flags.items():
+        where, where_params = _where(queryset) if queryset is not None else ("1 = 1", [])
+        joins.append(
+            (
+                f"(SELECT DISTINCT {table}.complaint_id FROM {table} {narrow.format(table=table)} "  # noqa: S608
+                f"WHERE {where}) {alias}",
+                where_params,
+            )
+        )
+        columns.append(f"CASE WHEN {alias}.complaint_id IS NULL THEN 0 ELSE 1 END AS {name}")
+    day_sql, day_params = connection.ops.datetime_cast_date_sql("c.submitted_at", [], tz)
+    reply_day_sql, reply_day_params = connection.ops.datetime_cast_date_sql(
+        "r.first_reply_at", [], tz
+    )
+    join_sql = " ".join(
+        f"LEFT JOIN {sql} ON {sql.rsplit(' ', 1)[1]}.complaint_id = c.id" for sql, _ in joins
+    )
+    join_params = [p for _, join_params in joins for p in join_params]
+    ctes.append(
+        f"""f AS (
+        SELECT c.id, {day_sql} AS day, c.app_id, c.status, c.decision_due_date, c.operator_due_date,
+               c.confidence, c.label_source, c.consent_publish, c.erased_at,
+               {reply_day_sql} AS first_reply_date, {", ".join(columns)}
+        FROM {complaint} c {"JOIN w ON w.id = c.id" if days is not None else ""}
+        {join_sql}
+    )"""  # noqa: S608
+    )
+    params += [*day_params, *reply_day_params, *join_params]
+    return "WITH " + ", ".join(ctes), params
+
+
+def _day_ranges(days: Iterable[datetime.date]) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """The days (local dates) as a few [start, end) datetime ranges, consecutive days merged."""
     tz = ZoneInfo(settings.TIME_ZONE)
-    q = Q()
     runs: list[list[datetime.date]] = []
     for day in sorted(set(days)):
         if runs and day - runs[-1][1] == datetime.timedelta(days=1):
             runs[-1][1] = day
         else:
             runs.append([day, day])
-    for first, last in runs:
-        start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
-        end = datetime.datetime.combine(
-            last + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+    return [
+        (
+            datetime.datetime.combine(first, datetime.time.min, tzinfo=tz),
+            datetime.datetime.combine(
+                last + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+            ),
         )
-        q |= Q(submitted_at__gte=start, submitted_at__lt=end)
-    return q
-
-
-def _prefixed(q: Q, prefix: str) -> Q:
-    """The same condition on a related complaint (for the complaint-category table)."""
-    result = Q()
-    result.connector = q.connector
-    result.negated = q.negated
-    for child in q.children:
-        if isinstance(child, Q):
-            result.children.append(_prefixed(child, prefix))
-        else:
-            key, value = child
-            result.children.append((prefix + key, value))
-    return result
+        for first, last in runs
+    ]
 
 
 def _rows(days: list[datetime.date] | None, today: datetime.date) -> list[ComplaintStat]:
     """Summary rows for the given days (all days when None), in four grains: everything, per
-    category, per app, per app and category."""
-    tz = ZoneInfo(settings.TIME_ZONE)
-    complaints = Complaint.objects.all()
-    pairs = Complaint.categories.through.objects.all()
-    if days is not None:
-        window = _day_ranges(days)
-        complaints = complaints.filter(window)
-        pairs = pairs.filter(_prefixed(window, "complaint__"))
-    by_app = (
-        complaints.order_by()
-        .values(day=TruncDate("submitted_at", tzinfo=tz), app_key=F("app_id"))
-        .annotate(**_measures("", "pk", today=today, complaint_level=True))
-    )
-    by_app_category = (
-        pairs.order_by()
-        .values(
-            day=TruncDate("complaint__submitted_at", tzinfo=tz),
-            app_key=F("complaint__app_id"),
-            category_key=F("category_id"),
-        )
-        .annotate(**_measures("complaint__", "complaint_id", today=today, complaint_level=False))
-    )
+    category, per app, per app and category. One query: the complaint facts once, grouped by
+    day and app, and joined to their categories grouped by day, app and category."""
+    ctes, facts_params = _facts(days)
+    per_complaint, per_complaint_params = _measure_sql(today=today, complaint_level=True)
+    per_label, per_label_params = _measure_sql(today=today, complaint_level=False)
+    through = Complaint.categories.through._meta.db_table
+    sql = f"""
+        {ctes}
+        SELECT f.day, f.app_id, NULL AS category_id, {per_complaint}
+        FROM f GROUP BY f.day, f.app_id
+        UNION ALL
+        SELECT f.day, f.app_id, cc.category_id, {per_label}
+        FROM f JOIN {through} cc ON cc.complaint_id = f.id GROUP BY f.day, f.app_id, cc.category_id
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*facts_params, *per_complaint_params, *per_label_params])
+        names = [column[0] for column in cursor.description]
+        fetched = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    by_app = [r for r in fetched if r["category_id"] is None]
+    by_app_category = [r for r in fetched if r["category_id"] is not None]
+    for row in fetched:
+        row["day"] = _as_date(row["day"])
     totals: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
     for row in by_app:
         _add(totals[(row["day"], None, None)], row)
         # Complaints not matched to an app count in the platform rows only.
-        if row["app_key"] is not None:
-            _add(totals[(row["day"], row["app_key"], None)], row)
+        if row["app_id"] is not None:
+            _add(totals[(row["day"], row["app_id"], None)], row)
     for row in by_app_category:
-        _add(totals[(row["day"], None, row["category_key"])], row)
-        if row["app_key"] is not None:
-            _add(totals[(row["day"], row["app_key"], row["category_key"])], row)
+        _add(totals[(row["day"], None, row["category_id"])], row)
+        if row["app_id"] is not None:
+            _add(totals[(row["day"], row["app_id"], row["category_id"])], row)
     return [
         ComplaintStat(submitted_date=day, app_id=app_id, category_id=category_id, **values)
         for (day, app_id, category_id), values in totals.items()
         if values["received"]
     ]
+
+
+def _as_date(value) -> datetime.date:
+    # SQLite hands dates back as text.
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _add(target: dict[str, int], row: dict) -> None:
@@ -273,6 +326,10 @@ def statistics_refresh(
                 # These grouped scans look expensive to the planner, which would spend a second
                 # compiling them with JIT for queries that run in milliseconds.
                 cursor.execute("SET LOCAL jit = off")
+                # Room to group a million complaints in memory instead of sorting on disk, and
+                # index look-ups priced for SSDs, so a refresh of a few days uses them.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute("SET LOCAL random_page_cost = 1.1")
         rows = _rows(None if full else days, today)
         if full:
             ComplaintStat.objects.all().delete()
@@ -288,9 +345,11 @@ def statistics_refresh(
         state.refresh_seconds = time.perf_counter() - started
         state.save()
     if full and connection.vendor == "postgresql":
+        # Reclaim the replaced rows and refresh the planner's statistics now rather than
+        # whenever autovacuum comes by (VACUUM cannot run inside a transaction).
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
         with connection.cursor() as cursor:
-            # Fresh planner statistics for the rebuilt table, so range scans keep their index.
-            cursor.execute(f"ANALYZE {ComplaintStat._meta.db_table}")
+            cursor.execute(f"{command} {ComplaintStat._meta.db_table}")
     result = RefreshResult(
         full=full,
         days=len(days)

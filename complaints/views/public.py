@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from .. import selectors_stats as stats
-from ..forms_stats import StatsFilterForm
+from ..forms_stats import QuickSelect, StatsFilterForm
 from ..models import App, Category, Company
 from ..services.statistics import statistics_ensure_fresh
 
@@ -30,12 +30,14 @@ class BoardForm(forms.Form):
         to_field_name="code",
         required=False,
         empty_label=gettext_lazy("All categories"),
+        widget=QuickSelect,
     )
     operator = forms.ModelChoiceField(
         label=gettext_lazy("Operator"),
         queryset=Company.objects.order_by("name"),
         required=False,
         empty_label=gettext_lazy("All operators"),
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, **kwargs):
@@ -127,6 +129,7 @@ class PublishedForm(forms.Form):
         queryset=App.objects.order_by("name"),
         required=False,
         empty_label=gettext_lazy("All apps"),
+        widget=QuickSelect,
     )
     category = forms.ModelChoiceField(
         label=gettext_lazy("Kind of problem"),
@@ -134,6 +137,7 @@ class PublishedForm(forms.Form):
         to_field_name="code",
         required=False,
         empty_label=gettext_lazy("All kinds"),
+        widget=QuickSelect,
     )
     before = forms.CharField(required=False, widget=forms.HiddenInput)
 

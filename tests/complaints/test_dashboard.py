@@ -88,7 +88,9 @@ def test_relabel_rate_and_category_mix_tables(client, rita, world):
 
 def test_a_filter_changes_the_numbers(client, rita, world, app, company):
     client.force_login(rita)
-    assert figure(client.get("/dashboard/", {"category": "fraud"}), "received") == "2"
+    fraud = client.get("/dashboard/", {"category": "fraud"})
+    assert figure(fraud, "received") == "2"
+    assert '<option value="fraud" selected>' in fraud.content.decode()
     assert figure(client.get("/dashboard/", {"app": app.pk}), "received") == "2"
     assert figure(client.get("/dashboard/", {"operator": company.pk}), "received") == "2"
     week = timezone.localdate(days_ago(2)).isoformat()
@@ -212,6 +214,7 @@ def test_operator_dashboard_shows_own_clocks_and_notices(client, olivia, world, 
     waiting = make_complaint(app=app, submitted_at=days_ago(4))
     model_labels(waiting, ["fraud"], 0.9)
     triage.complaint_accept(complaint=waiting, actor=rita, at=days_ago(3))
+    statistics_refresh()
     client.force_login(olivia)
     response = client.get("/operator/dashboard/")
     assert response.status_code == 200
