@@ -442,3 +442,27 @@ def test_a_new_registry_app_is_offered_after_search(en, db):
     AppFactory(name="美味外卖", aliases=["MeiWei"], package_name="com.meiwei")
     page = en.get(reverse("file_step", args=["app"]), {"q": "美味"}).content.decode()
     assert 'type="radio"' in page and "美味外卖" in page
+
+
+def test_more_than_five_files_are_refused(en, app):
+    step(en, "app", {"app": app.pk})
+    step(en, "what", {"description": "这个应用不给权限就闪退了"})
+    files = []
+    for i in range(6):
+        photo = photo_with_gps(f"{i}.jpg")
+        files.append(photo)
+    response = en.post(
+        reverse("file_step", args=["evidence"]), {"files": files, "action": "continue"}
+    )
+    assert response.status_code == 200
+    assert "Attach at most 5 files." in response.content.decode()
+    # Five now and one more later is refused too.
+    en.post(
+        reverse("file_step", args=["evidence"]),
+        {"files": [photo_with_gps(f"k{i}.jpg") for i in range(5)], "action": "upload"},
+    )
+    response = en.post(
+        reverse("file_step", args=["evidence"]),
+        {"files": [photo_with_gps("sixth.jpg")], "action": "continue"},
+    )
+    assert "A complaint can have at most 5 files." in response.content.decode()
