@@ -12,6 +12,7 @@ amount, contact_name, contact_phone, contact_email, channel, language.
 
 import csv
 import json
+import multiprocessing
 import queue
 import threading
 import time
@@ -62,6 +63,68 @@ def _rows(path: Path, kind: str) -> Iterator[tuple[int, object]]:
                 )
 
 
+def _read(
+    *,
+    path: Path,
+    kind: str,
+    channel: str,
+    lookups: ImportLookups,
+    batch_size: int,
+    language: str,
+    out,
+) -> None:
+    """Parse and check every row. Puts ("batch", rows) and ("errors", [(line, external_id,
+    field, message)]) on `out`, then ("done", row count) — or ("failed", message)."""
+    try:
+        translation.activate(language)  # the report's messages, in the command's language
+        now = timezone.now()
+        seen: dict[str, int] = {}
+        batch: list[dict] = []
+        errors: list[tuple[int, str, str, str]] = []
+        rows = 0
+        for line, raw in _rows(path, kind):
+            rows += 1
+            external_id = str(raw.get("external_id", "")) if isinstance(raw, dict) else ""
+            try:
+                if isinstance(raw, ImportRowError):
+                    raise raw
+                row = import_row_clean(raw, lookups=lookups, channel=channel, now=now)
+                if row["external_id"] in seen:
+                    message = _("Same external_id as line %(line)s.") % {
+                        "line": seen[row["external_id"]]
+                    }
+                    raise ImportRowError("external_id", message)
+            except ImportRowError as error:
+                errors.append((line, external_id, error.field, str(error.message)))
+                continue
+            seen[row["external_id"]] = line
+            batch.append(row)
+            if len(batch) >= batch_size:
+                out.put(("batch", batch))
+                batch = []
+        if batch:
+            out.put(("batch", batch))
+        out.put(("errors", errors))
+        out.put(("done", rows))
+    except Exception as error:  # noqa: BLE001 — reported by the main process
+        out.put(("failed", f"{type(error).__name__}: {error}"))
+
+
+def _start_reader(**kwargs):
+    """Checking rows is pure Python: in a forked process it runs on another core while this
+    process streams the previous batch into PostgreSQL. Where fork is missing, a thread
+    still overlaps it with the database's share of the work."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+        out = context.Queue(maxsize=4)
+        worker = context.Process(target=_read, kwargs={**kwargs, "out": out}, daemon=True)
+    else:
+        out = queue.Queue(maxsize=4)
+        worker = threading.Thread(target=_read, kwargs={**kwargs, "out": out}, daemon=True)
+    worker.start()
+    return worker, out
+
+
 class Command(BaseCommand):
     help = "Import complaints from a CSV or JSON Lines file, with a per-row error report."
 
@@ -87,21 +150,22 @@ class Command(BaseCommand):
         self,
         *args,
         path: Path,
-        source: str | None,
-        format: str | None,
+        source,
+        format,
         channel: str,
         batch_size: int,
-        report: Path | None,
+        report,
         no_classify: bool,
         **options,
     ):
         if not path.is_file():
             raise CommandError(f"No file at {path}.")
+        suffix = path.suffix.lower()
         kind = format or (
             "csv"
-            if path.suffix.lower() == ".csv"
+            if suffix == ".csv"
             else "jsonl"
-            if path.suffix.lower() in (".jsonl", ".ndjson", ".json")
+            if suffix in (".jsonl", ".ndjson", ".json")
             else ""
         )
         if not kind:
@@ -112,36 +176,28 @@ class Command(BaseCommand):
         report = report or path.with_name(path.name + ".errors.csv")
         started = time.perf_counter()
         lookups = ImportLookups()
-        counts = {"rows": 0, "imported": 0, "known": 0}
+        worker, out = _start_reader(
+            path=path, kind=kind, channel=channel, lookups=lookups, batch_size=batch_size,
+            language=translation.get_language(),
+        )  # fmt: skip
+        imported = known = rows = 0
         errors: list[tuple[int, str, str, str]] = []
-        # Reading and checking rows (pure Python) runs in a second thread while this one waits
-        # for PostgreSQL to take the previous batch: the two overlap instead of taking turns.
-        batches: queue.Queue = queue.Queue(maxsize=3)
-        reader = threading.Thread(
-            target=self._read,
-            kwargs={
-                "path": path,
-                "kind": kind,
-                "channel": channel,
-                "lookups": lookups,
-                "batch_size": batch_size,
-                "errors": errors,
-                "counts": counts,
-                "out": batches,
-                "language": translation.get_language(),
-            },
-            daemon=True,
-        )
-        reader.start()
-        while (batch := batches.get()) is not None:
-            if isinstance(batch, BaseException):
-                raise batch
-            created = self._import(source, batch, lookups)
-            counts["imported"] += len(created)
-            counts["known"] += len(batch) - len(created)
-            if not no_classify and created:
-                complaints_enqueue_classification(complaint_ids=created)
-        reader.join()
+        while True:
+            kind_of, payload = out.get()
+            if kind_of == "batch":
+                created = self._import(source, payload, lookups)
+                imported += len(created)
+                known += len(payload) - len(created)
+                if not no_classify and created:
+                    complaints_enqueue_classification(complaint_ids=created)
+            elif kind_of == "errors":
+                errors = payload
+            elif kind_of == "done":
+                rows = payload
+                break
+            else:
+                raise CommandError(f"Reading {path} failed: {payload}")
+        worker.join()
         elapsed = time.perf_counter() - started
 
         if errors:
@@ -151,59 +207,13 @@ class Command(BaseCommand):
                 writer.writerows(errors)
         elif report.exists():
             report.unlink()  # a clean re-run leaves no stale report behind
-        rate = counts["rows"] / elapsed if elapsed else 0.0
+        rate = rows / elapsed if elapsed else 0.0
         self.stdout.write(
-            f"{counts['rows']} rows from {path} (source “{source}”): {counts['imported']} imported, "
-            f"{counts['known']} already imported, {len(errors)} invalid. {elapsed:.2f} s, {rate:,.0f} rows/s."
+            f"{rows} rows from {path} (source “{source}”): {imported} imported, {known} already imported, "
+            f"{len(errors)} invalid. {elapsed:.2f} s, {rate:,.0f} rows/s."
         )
         if errors:
             self.stdout.write(f"Errors by row: {report}")
-
-    def _read(
-        self,
-        *,
-        path,
-        kind,
-        channel,
-        lookups,
-        batch_size,
-        errors,
-        counts,
-        out: queue.Queue,
-        language,
-    ) -> None:
-        """Parse and check every row; put batches of clean rows on `out`, then None."""
-        try:
-            translation.activate(language)  # the messages in the report, in the command's language
-            now = timezone.now()
-            seen: dict[str, int] = {}
-            batch: list[dict] = []
-            for line, raw in _rows(path, kind):
-                counts["rows"] += 1
-                external_id = str(raw.get("external_id", "")) if isinstance(raw, dict) else ""
-                try:
-                    if isinstance(raw, ImportRowError):
-                        raise raw
-                    row = import_row_clean(raw, lookups=lookups, channel=channel, now=now)
-                    if row["external_id"] in seen:
-                        raise ImportRowError(
-                            "external_id",
-                            _("Same external_id as line %(line)s.")
-                            % {"line": seen[row["external_id"]]},
-                        )
-                except ImportRowError as error:
-                    errors.append((line, external_id, error.field, str(error.message)))
-                    continue
-                seen[row["external_id"]] = line
-                batch.append(row)
-                if len(batch) >= batch_size:
-                    out.put(batch)
-                    batch = []
-            if batch:
-                out.put(batch)
-            out.put(None)
-        except BaseException as error:  # noqa: BLE001 — handed to the main thread, which raises it
-            out.put(error)
 
     def _import(self, source: str, rows: list[dict], lookups: ImportLookups) -> list[int]:
         try:
