@@ -448,11 +448,21 @@ def supervision_run(
             count = matching.count()
             if count < rule.threshold:
                 continue
+            # Why it opened: the case's first summary and the regulators' alert say the same.
+            why = _(
+                "%(count)s accepted complaints about %(app)s in “%(category)s” within %(days)s days."
+            ) % {
+                "count": count,
+                "app": complaint.app.name,
+                "category": category.name,
+                "days": rule.window_days,
+            }
             try:
                 case = case_open(
                     app=complaint.app,
                     categories=[category],
                     actor=None,
+                    summary=why,
                     origin=Case.Origin.TRIGGER,
                     trigger_rule=rule,
                     complaints=list(matching.filter(case__isnull=True).order_by("submitted_at")),
@@ -474,15 +484,7 @@ def supervision_run(
             notifications.alert_raise(
                 alert=notifications.Alert.TRIGGER,
                 case=case,
-                reason=_(
-                    "%(count)s accepted complaints about %(app)s in “%(category)s” within %(days)s days."
-                )
-                % {
-                    "count": count,
-                    "app": complaint.app.name,
-                    "category": category.name,
-                    "days": rule.window_days,
-                },
+                reason=why,
                 data={"rule_id": rule.pk, "count": count, "category": category.code},
                 at=at,
             )
