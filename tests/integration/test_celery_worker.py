@@ -27,7 +27,9 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.slow,
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback: the flush after a transactional test would otherwise take the
+    # seeded taxonomy and groups away from every test that runs after this one.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 CLASSIFY_WITHIN_SECONDS = 10
 
