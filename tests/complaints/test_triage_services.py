@@ -259,6 +259,11 @@ def test_trigger_rule_opens_a_case_and_alerts(
     assert all(c.status == S.LINKED for c in case.complaints.all())
     alert = case.events.get(kind=Event.Kind.ALERT)
     assert alert.data["alert"] == "trigger" and alert.data["count"] == 3
+    assert (
+        case.summary
+        == alert.reason
+        == "3 accepted complaints about 快送外卖 in “Online fraud” within 30 days."
+    )
     assert any(m.to == ["rita@example.com"] and case.reference in m.subject for m in mailoutbox)
 
 
