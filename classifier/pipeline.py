@@ -398,7 +398,15 @@ class LabelModel:
 def _tfidf_transform(vectorizer: TfidfVectorizer, documents: list[str]) -> sparse.csr_matrix:
     """TfidfVectorizer.transform for the settings `features_build` uses (sublinear tf,
     l2 norm); LabelModel checks on load that both agree."""
-    analyse = vectorizer.build_analyzer()
+    if vectorizer.analyzer == "char_wb":
+        preprocess = vectorizer.build_preprocessor()
+        low, high = vectorizer.ngram_range
+
+        def analyse(document: str) -> list[str]:
+            return _char_wb_ngrams(preprocess(document), low, high)
+
+    else:
+        analyse = vectorizer.build_analyzer()
     lookup = vectorizer.vocabulary_.get
     indices: list[int] = []
     counts: list[int] = []
@@ -421,6 +429,21 @@ def _tfidf_transform(vectorizer: TfidfVectorizer, documents: list[str]) -> spars
     )
     X.sort_indices()
     return normalize(X, norm=vectorizer.norm, copy=False).astype(vectorizer.dtype)
+
+
+def _char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """The n-grams sklearn's char_wb analyzer makes (each word padded with a space on both
+    sides; a word too short for n is taken whole, once), built with slices in bulk."""
+    grams: list[str] = []
+    for word in text.split():
+        padded = f" {word} "
+        length = len(padded)
+        for n in range(low, high + 1):
+            if n >= length:
+                grams.append(padded)
+                break
+            grams.extend([padded[i : i + n] for i in range(length - n + 1)])
+    return grams
 
 
 def _vectorizers(pipeline: Pipeline) -> dict:
