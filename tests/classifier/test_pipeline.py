@@ -106,3 +106,17 @@ def test_garbage_and_foreign_payloads_are_refused():
         LabelModel.loads(sio.dumps({"format": 99}))
     with pytest.raises(ArtifactError, match="damaged AppWatch classifier artifact"):
         LabelModel.loads(sio.dumps({"format": ARTIFACT_FORMAT, "labels": ["fraud"]}))
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 3), (1, 4), (2, 5), (3, 3)])
+def test_fast_character_ngrams_match_sklearn(ngram_range):
+    from collections import Counter
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from classifier.pipeline import _char_wb_ngrams
+
+    analyse = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range).build_analyzer()
+    train, _ = small_corpus()
+    for text in [e.text.lower() for e in train[:100]] + ["a", "ab cd", "", "  x  y ", "注销 账号"]:
+        assert Counter(_char_wb_ngrams(text, *ngram_range)) == Counter(analyse(text)), text
