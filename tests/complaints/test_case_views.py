@@ -270,3 +270,28 @@ def test_operator_sees_a_passed_deadline_as_late(client, olivia, rita, case):
     assert "past the deadline" in portal.content.decode()
     page = client.get(reverse("operator:case", args=[case.pk]))
     assert page.context["working_days_left"] == -1
+
+
+def test_case_and_operator_pages_unknown_ids_and_wrong_methods(rita_client, client, olivia, case):
+    assert rita_client.get(reverse("cases:detail", args=[999999])).status_code == 404
+    assert (
+        rita_client.post(reverse("cases:action", args=[999999, "note"]), {"text": "x"}).status_code
+        == 404
+    )
+    assert rita_client.get(reverse("cases:notice", args=[case.pk, 999999])).status_code == 404
+    assert rita_client.get(reverse("cases:action", args=[case.pk, "note"])).status_code == 405
+    assert rita_client.post(reverse("cases:detail", args=[case.pk])).status_code == 405
+    assert rita_client.put(reverse("cases:new")).status_code == 405
+    client.force_login(olivia)
+    assert client.get(reverse("operator:complaint", args=[999999])).status_code == 404
+    assert client.get(reverse("operator:case", args=[999999])).status_code == 404
+    assert client.get(reverse("operator:evidence", args=[999999])).status_code == 404
+    assert client.post(reverse("operator:portal")).status_code == 405
+    assert client.get(reverse("operator:case_report", args=[case.pk])).status_code == 405
+    assert client.get(reverse("operator:complaint_answer", args=[1])).status_code == 405
+
+
+def test_saved_filter_wrong_method_and_unknown_id(rita_client):
+    assert rita_client.get(reverse("triage:filter_save")).status_code == 405
+    assert rita_client.post(reverse("triage:filter_delete", args=[999999])).status_code == 404
+    assert rita_client.get(reverse("triage:evidence", args=[999999])).status_code == 404
