@@ -159,17 +159,30 @@ def test_rolled_back_submission_enqueues_nothing(app, django_capture_on_commit_c
     assert not Complaint.objects.exists()
 
 
+def _drop_broker_connections() -> None:
+    """Forget pooled broker connections (earlier tests may have opened some to a live Redis)."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 def test_a_broker_outage_loses_nothing(app, caplog, django_capture_on_commit_callbacks):
     """A real publish to a Redis nobody listens on: the complaint stays, the sweep follows."""
     conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url)
-    conf.task_always_eager, conf.broker_url = False, "redis://127.0.0.1:1/7"
-    celery_app._after_fork()  # drop pooled connections, so the next publish dials the new URL
+    saved = (conf.task_always_eager, conf.broker_url, conf.broker_write_url)
+    # broker_write_url too: when CELERY_BROKER_URL is set it is derived from it and wins.
+    conf.task_always_eager, conf.broker_url, conf.broker_write_url = (
+        False,
+        "redis://127.0.0.1:1/7",
+        "redis://127.0.0.1:1/7",
+    )
+    _drop_broker_connections()  # so the next publish dials the new URL
     try:
         with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
             complaint, token = complaint_submit(description="闪退", app=app)
     finally:
-        conf.task_always_eager, conf.broker_url = saved
-        celery_app._after_fork()
+        conf.task_always_eager, conf.broker_url, conf.broker_write_url = saved
+        _drop_broker_connections()
     assert Complaint.objects.get(pk=complaint.pk).status == Complaint.Status.SUBMITTED
     assert f"Could not enqueue classification of complaint {complaint.pk}" in caplog.text
