@@ -640,8 +640,9 @@ class EmailLoginForm(AuthenticationForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(request, *args, **kwargs)
 
+    # Consumers sign up with their email; staff and operator accounts may have plain usernames.
     username = forms.CharField(
-        label=_("Email"),
+        label=_("Email or username"),
         max_length=254,
         widget=forms.TextInput(
             attrs={"autofocus": True, "autocomplete": "email", "inputmode": "email"}

@@ -75,7 +75,13 @@ def test_login_with_email_in_any_case(en, db):
 
 def test_login_page_renders_with_email_label(en, db):
     page = en.get(reverse("login")).content.decode()
-    assert '<label for="id_username">Email</label>' in page and "Create one" in page
+    assert '<label for="id_username">Email or username</label>' in page and "Create one" in page
+
+
+def test_staff_log_in_with_their_username(client, rita):
+    response = client.post(reverse("login"), {"username": "rita", "password": "pw-rita"})
+    assert response.status_code == 302
+    assert client.get("/triage/").status_code == 200
 
 
 def test_brute_force_is_locked_out(en, alice, settings):
