@@ -357,14 +357,11 @@ def complaint_evidence(complaint: Complaint) -> list[Evidence]:
     return list(Evidence.objects.filter(complaint=complaint).order_by("created_at", "id"))
 
 
-def app_choices_for(complaint: Complaint) -> list[App]:
+def app_choices_for(complaint: Complaint, responses: list[OperatorResponse]) -> list[App]:
     """Apps to pick from when the complaint's app is unknown or its operator said "not our
-    app"; otherwise none (the list is only read when a regulator must choose)."""
-    disowned = (
-        complaint.status == S.NEEDS_REVIEW
-        and complaint.responses.filter(
-            closure_code=OperatorResponse.ClosureCode.NOT_OUR_APP
-        ).exists()
+    app" (read from the answers the page already loaded); otherwise none."""
+    disowned = complaint.status == S.NEEDS_REVIEW and any(
+        r.closure_code == OperatorResponse.ClosureCode.NOT_OUR_APP for r in responses
     )
     if complaint.app_id is not None and not disowned:
         return []

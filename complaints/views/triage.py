@@ -181,6 +181,7 @@ def filter_delete(request, pk: int):
 def _detail_context(request, complaint: Complaint) -> dict:
     classification = sel.latest_classification(complaint)
     categories = sel.filter_choices()["categories"]
+    responses = sel.complaint_responses(complaint)
     return {
         "complaint": complaint,
         "sla": triage.sla_state(complaint, timezone.localdate()),
@@ -190,14 +191,14 @@ def _detail_context(request, complaint: Complaint) -> dict:
         "similar": sel.similar_complaints(complaint),
         "history": sel.app_history(complaint.app),
         "timeline": sel.complaint_timeline(complaint),
-        "responses": sel.complaint_responses(complaint),
+        "responses": responses,
         "open_cases": sel.open_cases_for(complaint),
         "categories": categories,
         "chosen_codes": {c.code for c in complaint.categories.all()}
         or ({complaint.category_hint.code} if complaint.category_hint_id else set()),
         "reject_reasons": Complaint.RejectReason.choices,
         "next_complaint": sel.queue_neighbours(complaint),
-        "app_choices": sel.app_choices_for(complaint),
+        "app_choices": sel.app_choices_for(complaint, responses),
         "can": {
             "accept": can_move(complaint.status, S.ACCEPTED),
             "reject": can_move(complaint.status, S.REJECTED),
