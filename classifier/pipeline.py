@@ -4,8 +4,8 @@ thresholds and explanations, and artifacts are written and read with skops only.
 
 import re
 import zipfile
-from collections import Counter
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 import skops.io as sio
@@ -407,27 +407,27 @@ def _tfidf_transform(vectorizer: TfidfVectorizer, documents: list[str]) -> spars
 
     else:
         analyse = vectorizer.build_analyzer()
+    # Every document's n-grams become vocabulary indices (-1 when unknown) in one flat list;
+    # duplicates are summed by scipy when the matrix is built, not by a dict per document.
     lookup = vectorizer.vocabulary_.get
-    indices: list[int] = []
-    counts: list[int] = []
-    indptr = [0]
+    columns: list[int] = []
+    lengths: list[int] = []
     for document in documents:
-        found = Counter(map(lookup, analyse(document)))
-        found.pop(None, None)
-        indices.extend(found.keys())
-        counts.extend(found.values())
-        indptr.append(len(indices))
-    data = np.asarray(counts, dtype=np.float64)
-    if vectorizer.sublinear_tf:
-        np.log(data, out=data)
-        data += 1
-    index_array = np.asarray(indices, dtype=np.int32)
-    data *= vectorizer.idf_[index_array]
+        before = len(columns)
+        columns.extend(map(lookup, analyse(document), repeat(-1)))
+        lengths.append(len(columns) - before)
+    cols = np.fromiter(columns, dtype=np.int64, count=len(columns))
+    rows = np.repeat(np.arange(len(documents)), lengths)
+    known = cols >= 0
     X = sparse.csr_matrix(
-        (data, index_array, np.asarray(indptr, dtype=np.int32)),
+        (np.ones(int(known.sum())), (rows[known], cols[known])),
         shape=(len(documents), len(vectorizer.vocabulary_)),
     )
-    X.sort_indices()
+    X.sum_duplicates()
+    if vectorizer.sublinear_tf:
+        np.log(X.data, out=X.data)
+        X.data += 1
+    X.data *= vectorizer.idf_[X.indices]
     return normalize(X, norm=vectorizer.norm, copy=False).astype(vectorizer.dtype)
 
 

@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 # A candidate may be this much worse (macro-F1 on the test split) than the active version
 # and still replace it: re-training on a grown corpus moves scores by noise of about this size.
 PROMOTION_TOLERANCE = 0.01
-_LIBRARIES = ("scikit-learn", "numpy", "scipy", "skops", "jieba", "opencc-python-reimplemented")
+_LIBRARIES = ("scikit-learn", "numpy", "scipy", "skops", "rjieba", "opencc-python-reimplemented")
 
 
 class RegistryError(Exception):
@@ -134,7 +134,7 @@ def model_version_register(
         library_versions=library_versions(),
         code_revision=code_revision(),
         params={
-            "pipeline": "normalise > char_wb 1-3 + jieba words 1-2 tf-idf > one-vs-rest calibrated (sigmoid)",
+            "pipeline": "normalise > char_wb 1-3 + jieba (rjieba) words 1-2 tf-idf > one-vs-rest calibrated (sigmoid)",
             "algorithm": result.best.algorithm,
             "folds": training.FOLDS,
             "labels": result.labels,

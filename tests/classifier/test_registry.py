@@ -74,7 +74,7 @@ def test_register_keeps_the_artifact_in_the_database_and_on_disk():
     assert version.artifact_size == len(data)
     assert version.status == V.CANDIDATE
     assert version.metrics["test"]["macro_f1"] == small_training().best.test["macro_f1"]
-    assert {"scikit-learn", "skops", "jieba", "python"} <= set(version.library_versions)
+    assert {"scikit-learn", "skops", "rjieba", "python"} <= set(version.library_versions)
     assert version.params["labels"] == list(LABELS)
 
 

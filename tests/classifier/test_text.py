@@ -45,3 +45,15 @@ def test_segment_uses_words_for_chinese_and_keeps_placeholders():
     assert "注销" in words and "账号" in words
     assert "phonetok" in words and "refund" in words
     assert "," not in words
+
+
+def test_rjieba_segments_exactly_like_jieba():
+    """The corpus segmented by jieba itself and by its Rust port: the same words."""
+    import jieba
+    import rjieba
+
+    from classifier.corpus import corpus_load
+
+    jieba.setLogLevel(60)
+    texts = [normalise(e.text) for e in corpus_load()[::7]]
+    assert [jieba.lcut(t, HMM=False) for t in texts] == [rjieba.cut(t, hmm=False) for t in texts]
