@@ -27,7 +27,7 @@ from .models import (
     OperatorResponse,
     SavedFilter,
 )
-from .services.triage import OPEN_STATUSES, sla_state
+from .services.triage import OPEN_STATUSES
 
 S = Complaint.Status
 K = Case.Status
@@ -153,17 +153,6 @@ def _has_category(codes: list[str]) -> Exists:
     return Exists(
         through.objects.filter(complaint_id=OuterRef("pk"), category_id__in=_category_ids(codes))
     )
-
-
-@dataclass
-class QueueRow:
-    complaint: Complaint
-    sla: dict
-
-
-def queue_rows(complaints, *, today: datetime.date | None = None) -> list[QueueRow]:
-    today = today or timezone.localdate()
-    return [QueueRow(complaint=c, sla=sla_state(c, today)) for c in complaints]
 
 
 def queue_counts(*, today: datetime.date | None = None) -> dict:
