@@ -373,17 +373,16 @@ def statistics_age_seconds(now: datetime.datetime | None = None) -> float | None
 
 
 def statistics_ensure_fresh() -> None:
-    """Pages call this before reading the summary. With a worker and beat running the task
-    keeps it fresh and this does nothing; otherwise (the embedded default, tests) a stale
-    summary is refreshed through the task, which then runs in-process. An enqueue is made at
-    most once per half a freshness period."""
+    """Pages call this before reading the summary. With a worker and beat running, the task
+    keeps it fresh and this does nothing; if beat has stopped, a worker is asked (at most
+    once per half a freshness period) and the page shows the last figures meanwhile. Without
+    a broker (the embedded default, tests) a stale summary is refreshed in-process."""
     from ..tasks import refresh_statistics
 
     age = statistics_age_seconds()
     if age is not None and age < settings.STATISTICS_MAX_AGE_SECONDS:
         return
-    if not settings.CELERY_TASK_ALWAYS_EAGER and age is not None:
-        # A worker will do it; make sure one is asked, but only once per period.
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
         if cache.add(_ENQUEUED_KEY, True, timeout=max(1, settings.STATISTICS_MAX_AGE_SECONDS // 2)):
             refresh_statistics.delay()
         return

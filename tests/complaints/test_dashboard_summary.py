@@ -232,3 +232,21 @@ def test_ensure_fresh_builds_once_then_waits_for_the_period(world, settings):
     statistics_ensure_fresh()
     assert StatisticsState.objects.get().refreshed_at > refreshed_at
     assert row(days_ago(1)).received == 1
+
+
+def test_with_a_broker_pages_ask_a_worker_instead_of_refreshing(world, settings):
+    """When workers exist, a page finding the summary stale enqueues the task (once per half
+    a freshness period) and shows the last figures; it never refreshes in-process."""
+    from django.core.cache import cache
+
+    from complaints.services.statistics import _ENQUEUED_KEY
+
+    cache.delete(_ENQUEUED_KEY)
+    statistics_refresh()
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # published to the test broker; no worker runs it
+    settings.STATISTICS_MAX_AGE_SECONDS = 0
+    before = StatisticsState.objects.get().refreshed_at
+    statistics_ensure_fresh()
+    assert cache.get(_ENQUEUED_KEY) is True
+    assert StatisticsState.objects.get().refreshed_at == before
+    cache.delete(_ENQUEUED_KEY)
