@@ -57,6 +57,7 @@ def machine() -> dict:
         "cpu": cpu,
         "cores": os.cpu_count(),
         "python": platform.python_version(),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
     }
 
 
@@ -102,6 +103,7 @@ print(json.dumps({{"without_model_mib": round(before, 1), "with_model_mib": roun
 
 
 def measure() -> dict:
+    load_before = machine()["load_average"]
     train, test = corpus.corpus_split(settings.CLASSIFIER_CORPUS_DIR)
     started = time.perf_counter()
     result = training.train(train, test)
@@ -142,7 +144,7 @@ def measure() -> dict:
 
     return {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="minutes"),
-        "machine": machine(),
+        "machine": machine() | {"load_average": load_before},
         "corpus": {
             "examples": len(train) + len(test),
             "train": len(train),
