@@ -100,7 +100,11 @@ def refresh_statistics(full: bool = False) -> str:
     from .services.statistics import statistics_refresh
 
     result = statistics_refresh(full=full)
-    return "skipped: another refresh is running" if result is None else f"{result.rows} rows, {result.seconds:.2f} s"
+    return (
+        "skipped: another refresh is running"
+        if result is None
+        else f"{result.rows} rows, {result.seconds:.2f} s"
+    )
 
 
 # --- consumers: filing ---------------------------------------------------------------------
