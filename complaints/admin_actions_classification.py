@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from classifier.serving import active_model
+from classifier.selectors import model_version_active
 
 from .services.classification import complaints_reclassify
 
@@ -16,17 +16,17 @@ def reclassify_selected(modeladmin, request, queryset) -> None:
     Complaints the active version has already classified are skipped (they would get the
     same verdict); labels a regulator confirmed are kept either way.
     """
-    served = active_model(refresh=True)
-    if served is None:
+    active = model_version_active()
+    if active is None:
         modeladmin.message_user(
             request,
             _("No classifier version is active; activate one under Model versions first."),
             messages.ERROR,
         )
         return
-    selected = queryset.exclude(classifications__model_version_id=served.version_id)
+    selected = queryset.exclude(classifications__model_version_id=active.pk)
     skipped = queryset.count() - selected.count()
-    count = complaints_reclassify(queryset=selected, model_version_id=served.version_id)
+    count = complaints_reclassify(queryset=selected, model_version_id=active.pk)
     modeladmin.message_user(
         request,
         ngettext(
@@ -34,7 +34,7 @@ def reclassify_selected(modeladmin, request, queryset) -> None:
             "%(count)d complaints queued for classification by %(version)s.",
             count,
         )
-        % {"count": count, "version": served.version},
+        % {"count": count, "version": active.version},
         messages.SUCCESS,
     )
     if skipped:

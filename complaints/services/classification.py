@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from classifier.corpus import Example
 from classifier.pipeline import Prediction
+from classifier.selectors import model_version_active
 from classifier.serving import active_model
 
 from ..models import Category, Classification, Complaint, Event
@@ -196,7 +197,7 @@ def complaints_awaiting_classification(*, now=None) -> QuerySet[Complaint]:
 def classification_sweep(*, now=None, limit: int = 500) -> int:
     """Enqueue classification for complaints the worker missed (stored while Redis was down,
     or lost with a crashed worker). Nothing to do while no model version is active."""
-    if active_model() is None:
+    if model_version_active() is None:
         return 0
     ids = list(complaints_awaiting_classification(now=now).values_list("pk", flat=True)[:limit])
     if ids:

@@ -284,3 +284,19 @@ def test_retraining_includes_confirmed_labels(settings, tmp_path, model_dirs, ap
     assert summary == f"{version.version} active"
     assert version.example_counts["confirmed"] == 1
     assert version.example_counts["train"] == len(train) + 1
+
+
+def test_reclassify_filters_by_date_status_and_category(active_version, app):
+    old = make_complaint(app=app, description=OBVIOUS["over_permission"])
+    Complaint.objects.filter(pk=old.pk).update(
+        submitted_at=timezone.now() - datetime.timedelta(days=10)
+    )
+    recent = make_complaint(
+        app=app, description=OBVIOUS["account_cancellation"], category_hint=category("fraud")
+    )
+    today = timezone.localdate().isoformat()
+    assert _reclassify("--since", today, "--dry-run").startswith("1 complaint(s)")
+    assert _reclassify("--status", "needs_review", "--dry-run").startswith("0 complaint(s)")
+    assert _reclassify("--category", "fraud", "--inline").startswith("1 complaint(s) classified")
+    assert Classification.objects.filter(complaint=recent).exists()
+    assert not Classification.objects.filter(complaint=old).exists()

@@ -3,8 +3,9 @@
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from classifier.serving import active_model
+from classifier.selectors import model_version_active
 from complaints.models import Complaint
 from complaints.services.classification import complaints_reclassify, complaints_to_reclassify
 
@@ -45,8 +46,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Count, change nothing.")
 
     def handle(self, *args, **options):
-        served = active_model(refresh=True)
-        if served is None:
+        active = model_version_active()
+        if active is None:
             raise CommandError(
                 "No classifier version is active; run `manage.py train_classifier` first."
             )
@@ -56,23 +57,23 @@ class Command(BaseCommand):
             raise CommandError("--ids takes comma-separated numbers, e.g. --ids 12,15") from exc
         since = options["since"]
         queryset = complaints_to_reclassify(
-            model_version_id=served.version_id,
+            model_version_id=active.pk,
             include_decided=options["all"],
             statuses=options["status"],
             app_id=options["app"],
             category_code=options["category"],
-            submitted_since=datetime.datetime.combine(since, datetime.time.min, tzinfo=datetime.UTC)
+            submitted_since=timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
             if since
             else None,
             complaint_ids=ids,
         )
         if options["dry_run"]:
             self.stdout.write(
-                f"{queryset.count()} complaint(s) would be classified by {served.version}."
+                f"{queryset.count()} complaint(s) would be classified by {active.version}."
             )
             return
         count = complaints_reclassify(
-            queryset=queryset, model_version_id=served.version_id, inline=options["inline"]
+            queryset=queryset, model_version_id=active.pk, inline=options["inline"]
         )
         verb = "classified" if options["inline"] else "queued for classification"
-        self.stdout.write(f"{count} complaint(s) {verb} by {served.version}.")
+        self.stdout.write(f"{count} complaint(s) {verb} by {active.version}.")
