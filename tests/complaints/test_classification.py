@@ -300,3 +300,20 @@ def test_reclassify_filters_by_date_status_and_category(active_version, app):
     assert _reclassify("--category", "fraud", "--inline").startswith("1 complaint(s) classified")
     assert Classification.objects.filter(complaint=recent).exists()
     assert not Classification.objects.filter(complaint=old).exists()
+
+
+def test_beat_runs_the_sweep_every_minute_and_retraining_weekly(settings):
+    from config.celery import app as celery_app
+
+    schedule = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    assert schedule["complaints.tasks.sweep_unclassified"] == 60.0
+    assert "complaints.tasks.retrain_classifier" in schedule
+    for name in (
+        "complaints.tasks.sweep_unclassified",
+        "complaints.tasks.retrain_classifier",
+        "complaints.tasks.classify_complaint",
+    ):
+        assert name in celery_app.tasks
+    assert settings.CLASSIFIER_RETRAIN_TASK == retrain_classifier.name
