@@ -104,6 +104,13 @@ print(json.dumps({{"without_model_mib": round(before, 1), "with_model_mib": roun
 
 def measure() -> dict:
     load_before = machine()["load_average"]
+    # The benchmark shares its two cores with whatever else runs; a higher priority (root
+    # only) keeps neighbours' jobs from being timed as ours. CPU time is reported as well.
+    try:
+        os.nice(-10)
+        priority_raised = True
+    except OSError:
+        priority_raised = False
     train, test = corpus.corpus_split(settings.CLASSIFIER_CORPUS_DIR)
     started = time.perf_counter()
     result = training.train(train, test)
@@ -122,16 +129,18 @@ def measure() -> dict:
     batch = distinct_texts(texts, BATCH)
     loaded.predict("warm up: 加载词典")
     segment.cache_clear()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     loaded.predict_proba(batch)
     batch_seconds = time.perf_counter() - started
+    batch_cpu_seconds = time.process_time() - cpu_started
 
     singles = distinct_texts(list(reversed(texts)), SINGLE)
     segment.cache_clear()
-    latencies = []
+    latencies, cpu_latencies = [], []
     for text in singles:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         loaded.predict(text)
+        cpu_latencies.append((time.thread_time() - c0) * 1000)
         latencies.append((time.perf_counter() - t0) * 1000)
 
     # How the confidence threshold splits the test split, and how right each side is.
@@ -144,7 +153,7 @@ def measure() -> dict:
 
     return {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="minutes"),
-        "machine": machine() | {"load_average": load_before},
+        "machine": machine() | {"load_average": load_before, "priority_raised": priority_raised},
         "corpus": {
             "examples": len(train) + len(test),
             "train": len(train),
@@ -160,12 +169,16 @@ def measure() -> dict:
             "docs": BATCH,
             "seconds": round(batch_seconds, 2),
             "docs_per_second": round(BATCH / batch_seconds),
+            "cpu_seconds": round(batch_cpu_seconds, 2),
+            "docs_per_cpu_second": round(BATCH / batch_cpu_seconds),
         },
         "single_ms": {
             "n": SINGLE,
             "p50": round(statistics.median(latencies), 2),
             "p95": round(float(np.percentile(latencies, 95)), 2),
             "p99": round(float(np.percentile(latencies, 99)), 2),
+            "cpu_p50": round(statistics.median(cpu_latencies), 2),
+            "cpu_p95": round(float(np.percentile(cpu_latencies, 95)), 2),
         },
         "worker_rss": rss,
         "threshold": {
@@ -226,9 +239,11 @@ def markdown(r: dict) -> str:
         "| figure | value | target |",
         "|---|---|---|",
         f"| test macro-F1 ({r['chosen']}) | {_f(best['test']['macro_f1'])} | ≥ {TARGET_MACRO_F1} ({ok(best['test']['macro_f1'] >= TARGET_MACRO_F1)}) |",
-        f"| batch of {r['batch']['docs']:,} in one process | {r['batch']['docs_per_second']:,} docs/s ({r['batch']['seconds']} s) "
+        f"| batch of {r['batch']['docs']:,} in one process | {r['batch']['docs_per_second']:,} docs/s ({r['batch']['seconds']} s); "
+        f"{r['batch']['docs_per_cpu_second']:,} docs per CPU-second "
         f"| ≥ {TARGET_DOCS_PER_SECOND:,} docs/s ({ok(r['batch']['docs_per_second'] >= TARGET_DOCS_PER_SECOND)}) |",
         f"| single prediction with explanation, p50 / p95 / p99 | {r['single_ms']['p50']} / {r['single_ms']['p95']} / {r['single_ms']['p99']} ms "
+        f"(CPU time p50 / p95: {r['single_ms']['cpu_p50']} / {r['single_ms']['cpu_p95']} ms) "
         f"| p95 ≤ {TARGET_P95_MS} ms ({ok(r['single_ms']['p95'] <= TARGET_P95_MS)}) |",
         f"| training (3 candidates × 5-fold CV + final fits + baseline) | {r['training_seconds']} s | make setup budget ~120 s |",
         f"| artifact (skops, deflated) | {r['artifact_bytes'] / 1e6:.1f} MB, loads in {r['load_seconds']} s | |",
@@ -237,7 +252,13 @@ def markdown(r: dict) -> str:
         f"| auto-classified at confidence ≥ {t['confidence_threshold']} | {t['auto_classified_share']:.1%} of test complaints, "
         f"exact label set right for {t['exact_match_when_auto']:.1%} of those | |",
         "",
-        "Throughput and latency use distinct texts (corpus texts with a unique tag), so no cache answers.",
+        "Throughput and latency use distinct texts (corpus texts with a unique tag), so no cache answers; "
+        "targets are judged on wall-clock time"
+        + (
+            ", measured at raised process priority (nice -10) because the VM's two cores are shared."
+            if m.get("priority_raised")
+            else "."
+        ),
         "CV scores use thresholds chosen on the other folds' out-of-fold predictions.",
         END,
     ]

@@ -3,6 +3,7 @@ thresholds and explanations, and artifacts are written and read with skops only.
 """
 
 import re
+import weakref
 import zipfile
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -398,17 +399,27 @@ class LabelModel:
 def _tfidf_transform(vectorizer: TfidfVectorizer, documents: list[str]) -> sparse.csr_matrix:
     """TfidfVectorizer.transform for the settings `features_build` uses (sublinear tf,
     l2 norm); LabelModel checks on load that both agree."""
-    if vectorizer.analyzer == "char_wb":
-        preprocess = vectorizer.build_preprocessor()
-        low, high = vectorizer.ngram_range
-
-        def analyse(document: str) -> list[str]:
-            return _char_wb_ngrams(preprocess(document), low, high)
-
+    if vectorizer.analyzer == "char_wb" and vectorizer.ngram_range[1] <= 3:
+        rows, cols = _CharGramIndex.of(vectorizer).rows_and_columns(documents)
     else:
-        analyse = vectorizer.build_analyzer()
-    # Every document's n-grams become vocabulary indices (-1 when unknown) in one flat list;
-    # duplicates are summed by scipy when the matrix is built, not by a dict per document.
+        rows, cols = _rows_and_columns(vectorizer, documents)
+    X = sparse.csr_matrix(
+        (np.ones(len(cols)), (rows, cols)),
+        shape=(len(documents), len(vectorizer.vocabulary_)),
+    )
+    X.sum_duplicates()
+    if vectorizer.sublinear_tf:
+        np.log(X.data, out=X.data)
+        X.data += 1
+    X.data *= vectorizer.idf_[X.indices]
+    return normalize(X, norm=vectorizer.norm, copy=False).astype(vectorizer.dtype)
+
+
+def _rows_and_columns(
+    vectorizer: TfidfVectorizer, documents: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(document, vocabulary index) for every known n-gram occurrence, via the analyzer."""
+    analyse = vectorizer.build_analyzer()
     lookup = vectorizer.vocabulary_.get
     columns: list[int] = []
     lengths: list[int] = []
@@ -419,16 +430,75 @@ def _tfidf_transform(vectorizer: TfidfVectorizer, documents: list[str]) -> spars
     cols = np.fromiter(columns, dtype=np.int64, count=len(columns))
     rows = np.repeat(np.arange(len(documents)), lengths)
     known = cols >= 0
-    X = sparse.csr_matrix(
-        (np.ones(int(known.sum())), (rows[known], cols[known])),
-        shape=(len(documents), len(vectorizer.vocabulary_)),
+    return rows[known], cols[known]
+
+
+class _CharGramIndex:
+    """sklearn's char_wb n-grams (up to 3 characters), counted with numpy.
+
+    A code point fits in 21 bits, so an n-gram of up to three characters is one int64
+    (c1 << 42 | c2 << 21 | c3). Each document's words are laid out padded with spaces and
+    separated by NUL, which no n-gram may contain; all n-gram keys of a batch are then
+    looked up at once in the sorted keys of the vocabulary.
+    """
+
+    _built: "weakref.WeakKeyDictionary[TfidfVectorizer, _CharGramIndex]" = (
+        weakref.WeakKeyDictionary()
     )
-    X.sum_duplicates()
-    if vectorizer.sublinear_tf:
-        np.log(X.data, out=X.data)
-        X.data += 1
-    X.data *= vectorizer.idf_[X.indices]
-    return normalize(X, norm=vectorizer.norm, copy=False).astype(vectorizer.dtype)
+
+    def __init__(self, vectorizer: TfidfVectorizer):
+        self.low, self.high = vectorizer.ngram_range
+        self.preprocess = vectorizer.build_preprocessor()
+        self.vocabulary = vectorizer.vocabulary_
+        terms = list(vectorizer.vocabulary_)
+        keys = np.array([self._key(term) for term in terms], dtype=np.int64)
+        order = np.argsort(keys)
+        self.keys = keys[order]
+        self.columns = np.array([vectorizer.vocabulary_[terms[i]] for i in order], dtype=np.int64)
+
+    @classmethod
+    def of(cls, vectorizer: TfidfVectorizer) -> "_CharGramIndex":
+        """Built once per fitted vectorizer (again if it is refitted)."""
+        index = cls._built.get(vectorizer)
+        if index is None or index.vocabulary is not vectorizer.vocabulary_:
+            index = cls._built[vectorizer] = cls(vectorizer)
+        return index
+
+    @staticmethod
+    def _key(term: str) -> int:
+        key = 0
+        for char in term:
+            key = (key << 21) | ord(char)
+        return key
+
+    def rows_and_columns(self, documents: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        laid_out = [
+            "\0" + "".join(f" {word} \0" for word in self.preprocess(doc).split())
+            for doc in documents
+        ]
+        points = np.frombuffer("".join(laid_out).encode("utf-32-le"), dtype=np.uint32).astype(
+            np.int64
+        )
+        doc_of = np.repeat(np.arange(len(documents)), [len(text) for text in laid_out])
+        all_rows, all_keys = [], []
+        for n in range(self.low, self.high + 1):
+            count = len(points) - n + 1
+            if count <= 0:
+                continue
+            key = points[:count].copy()
+            valid = key != 0
+            for offset in range(1, n):
+                following = points[offset : offset + count]
+                key = (key << 21) | following
+                valid &= following != 0
+            all_keys.append(key[valid])
+            all_rows.append(doc_of[:count][valid])
+        keys = np.concatenate(all_keys) if all_keys else np.zeros(0, dtype=np.int64)
+        rows = np.concatenate(all_rows) if all_rows else np.zeros(0, dtype=np.int64)
+        at = np.searchsorted(self.keys, keys)
+        at[at == len(self.keys)] = 0
+        known = self.keys[at] == keys if len(self.keys) else np.zeros(len(keys), dtype=bool)
+        return rows[known], self.columns[at[known]]
 
 
 def _char_wb_ngrams(text: str, low: int, high: int) -> list[str]:

@@ -13,9 +13,6 @@ import opencc
 import rjieba
 from sklearn.base import BaseEstimator, TransformerMixin
 
-# Full-width ASCII (U+FF01..U+FF5E) and the ideographic space map to their half-width forms.
-_FULL_TO_HALF = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
-
 _T2S = opencc.OpenCC("t2s")
 
 
@@ -67,7 +64,8 @@ def normalise(text: str) -> str:
     URLs, phone numbers and sums of money become fixed tokens; other numbers collapse to
     "0", so "paid 38 yuan" and "paid 1,299 yuan" look alike to the model.
     """
-    text = unicodedata.normalize("NFKC", text.translate(_FULL_TO_HALF))
+    # NFKC also turns full-width forms (U+FF01..U+FF5E, the ideographic space) half-width.
+    text = unicodedata.normalize("NFKC", text)
     if not TRADITIONAL_CHARS.isdisjoint(text):
         text = _T2S.convert(text)
     text = text.lower()

@@ -120,3 +120,23 @@ def test_fast_character_ngrams_match_sklearn(ngram_range):
     train, _ = small_corpus()
     for text in [e.text.lower() for e in train[:100]] + ["a", "ab cd", "", "  x  y ", "注销 账号"]:
         assert Counter(_char_wb_ngrams(text, *ngram_range)) == Counter(analyse(text)), text
+
+
+def test_fast_tfidf_equals_sklearn_on_the_corpus(model):
+    from classifier.pipeline import _tfidf_transform, _vectorizers
+    from classifier.text import normalise, segment
+
+    train, test = small_corpus()
+    documents = [normalise(e.text) for e in [*train, *test]] + [
+        "",
+        "a",
+        "x\x00y",
+        "  多  空格  ",
+        "😀 emoji",
+    ]
+    vectorizers = _vectorizers(model.pipeline)
+    chars = _tfidf_transform(vectorizers["chars"], documents)
+    assert abs(chars - vectorizers["chars"].transform(documents)).max() < 1e-6
+    words_in = [segment(d) for d in documents]
+    words = _tfidf_transform(vectorizers["words"], words_in)
+    assert abs(words - vectorizers["words"].transform(words_in)).max() < 1e-6

@@ -57,3 +57,9 @@ def test_rjieba_segments_exactly_like_jieba():
     jieba.setLogLevel(60)
     texts = [normalise(e.text) for e in corpus_load()[::7]]
     assert [jieba.lcut(t, HMM=False) for t in texts] == [rjieba.cut(t, hmm=False) for t in texts]
+
+
+def test_every_full_width_ascii_form_becomes_half_width():
+    full = "".join(chr(0xFF01 + i) for i in range(0x5E))
+    half = "".join(chr(0x21 + i) for i in range(0x5E))
+    assert normalise(full + "\u3000x") == normalise(half + " x")
