@@ -29,11 +29,20 @@ def main() -> None:
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
         subprocess.run(
-            [*manage, "demo_data", "--complaints", "0"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+            [*manage, "demo_data", "--complaints", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         started = time.perf_counter()
         out = subprocess.run(
-            [*manage, "generate_complaints", str(rows)], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+            [*manage, "generate_complaints", str(rows)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         wall = time.perf_counter() - started
         inner = re.search(r"([\d,]+) rows/s", out)

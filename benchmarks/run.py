@@ -49,8 +49,13 @@ def main() -> int:
     for name in modules(prefixes):
         print(f"## {name}", flush=True)
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-c", f"import benchmarks.{name} as m; m.main()"], cwd=HERE.parent)
-        print(f"({name}: {time.perf_counter() - started:.0f} s, exit {result.returncode})\n", flush=True)
+        result = subprocess.run(
+            [sys.executable, "-c", f"import benchmarks.{name} as m; m.main()"], cwd=HERE.parent
+        )
+        print(
+            f"({name}: {time.perf_counter() - started:.0f} s, exit {result.returncode})\n",
+            flush=True,
+        )
         if result.returncode:
             failed.append(name)
     if failed:

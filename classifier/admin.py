@@ -8,7 +8,6 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from .models import ModelVersion
-from .services import RegistryError, model_version_activate, model_version_deactivate
 
 
 def _f1(value) -> str:
@@ -234,6 +233,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 request, _("Select exactly one version to activate."), messages.WARNING
             )
             return
+        # Imported here: the training stack (scikit-learn, skops) costs seconds to import, and
+        # every process that loads the admin (web, worker, manage.py) would pay it at start-up.
+        from .services import RegistryError, model_version_activate
+
         version = queryset.get()
         try:
             decision = model_version_activate(version=version, actor=request.user, force=force)
@@ -267,6 +270,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
         permissions=["change"],
     )
     def deactivate(self, request, queryset):
+        from .services import model_version_deactivate
+
         active = list(queryset.filter(status=ModelVersion.Status.ACTIVE))
         if not active:
             self.message_user(

@@ -335,8 +335,13 @@ class Complaint(models.Model):
             # chosen) read only the index (key columns rather than INCLUDE, which SQLite lacks).
             models.Index(
                 fields=[
-                    "-priority", "submitted_at", "id",
-                    "decision_due_date", "amount", "confidence", "category_hint",
+                    "-priority",
+                    "submitted_at",
+                    "id",
+                    "decision_due_date",
+                    "amount",
+                    "confidence",
+                    "category_hint",
                 ],
                 condition=Q(status__in=["submitted", "classified", "needs_review", "disputed"]),
                 name="complaint_open_queue",

@@ -11,8 +11,12 @@ def home_figures() -> dict:
         accepted=Count("id", filter=Q(status__in=["accepted", "linked", "answered", "closed"])),
     )
     cases = Case.objects.aggregate(
-        under_notice=Count("id", filter=Q(status__in=["notice_issued", "response_received", "not_rectified"])),
+        under_notice=Count(
+            "id", filter=Q(status__in=["notice_issued", "response_received", "not_rectified"])
+        ),
         overdue=Count("id", filter=Q(status__in=["overdue", "escalated"])),
-        rectified=Count("id", filter=Q(status="rectified") | Q(status="closed", rectified_at__isnull=False)),
+        rectified=Count(
+            "id", filter=Q(status="rectified") | Q(status="closed", rectified_at__isnull=False)
+        ),
     )
     return {**complaints, **cases}

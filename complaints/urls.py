@@ -46,10 +46,14 @@ operator_patterns = (
     [
         path("", operator_views.portal, name="portal"),
         path("complaints/<int:pk>/", operator_views.complaint_detail, name="complaint"),
-        path("complaints/<int:pk>/answer/", operator_views.complaint_answer, name="complaint_answer"),
+        path(
+            "complaints/<int:pk>/answer/", operator_views.complaint_answer, name="complaint_answer"
+        ),
         path("cases/<int:pk>/", operator_views.case_detail, name="case"),
         path("cases/<int:pk>/report/", operator_views.case_report, name="case_report"),
-        path("cases/<int:pk>/notices/<int:notice_pk>/", operator_views.notice_document, name="notice"),
+        path(
+            "cases/<int:pk>/notices/<int:notice_pk>/", operator_views.notice_document, name="notice"
+        ),
         path("evidence/<int:pk>/", operator_views.evidence_file, name="evidence"),
     ],
     "operator",
@@ -66,7 +70,9 @@ from .views import public as public_views  # noqa: E402
 
 urlpatterns += [
     path("dashboard/", dashboard_views.regulator_dashboard, name="dashboard"),
-    path("dashboard/csv/<slug:key>/", dashboard_views.regulator_dashboard_csv, name="dashboard-csv"),
+    path(
+        "dashboard/csv/<slug:key>/", dashboard_views.regulator_dashboard_csv, name="dashboard-csv"
+    ),
     path("operator/dashboard/", dashboard_views.operator_dashboard, name="operator-dashboard"),
     path("board/", public_views.board, name="board"),
     path("apps/<int:pk>/", public_views.app_scorecard, name="app-scorecard"),
@@ -87,9 +93,17 @@ urlpatterns += [
     path("track/", tracking_views.track_lookup, name="track"),
     path("track/<str:tracking_number>/", tracking_views.track_detail, name="track_detail"),
     path("track/<str:tracking_number>/info/", tracking_views.track_info, name="track_info"),
-    path("track/<str:tracking_number>/withdraw/", tracking_views.track_withdraw, name="track_withdraw"),
-    path("track/<str:tracking_number>/confirm/", tracking_views.track_confirm, name="track_confirm"),
-    path("track/<str:tracking_number>/dispute/", tracking_views.track_dispute, name="track_dispute"),
+    path(
+        "track/<str:tracking_number>/withdraw/",
+        tracking_views.track_withdraw,
+        name="track_withdraw",
+    ),
+    path(
+        "track/<str:tracking_number>/confirm/", tracking_views.track_confirm, name="track_confirm"
+    ),
+    path(
+        "track/<str:tracking_number>/dispute/", tracking_views.track_dispute, name="track_dispute"
+    ),
     path("track/<str:tracking_number>/rate/", tracking_views.track_rate, name="track_rate"),
     path("track/<str:tracking_number>/erase/", tracking_views.track_erase, name="track_erase"),
     path("accounts/signup/", account_views.signup, name="signup"),

@@ -295,7 +295,9 @@ CLASSIFIER_MAX_ATTEMPTS = envint("CLASSIFIER_MAX_ATTEMPTS", 3)
 CLASSIFY_SWEEP_AFTER_SECONDS = envint("CLASSIFY_SWEEP_AFTER_SECONDS", 120)
 CLASSIFIER_ARTIFACT_DIR = Path(os.environ.get("CLASSIFIER_ARTIFACT_DIR", VAR_DIR / "models"))
 # The labelled corpus (JSON Lines) and its recorded test split, test_split.txt.
-CLASSIFIER_CORPUS_DIR = Path(os.environ.get("CLASSIFIER_CORPUS_DIR", BASE_DIR / "classifier" / "corpus"))
+CLASSIFIER_CORPUS_DIR = Path(
+    os.environ.get("CLASSIFIER_CORPUS_DIR", BASE_DIR / "classifier" / "corpus")
+)
 # How long a process trusts its loaded model before checking which version is active.
 CLASSIFIER_ACTIVE_CHECK_SECONDS = envfloat("CLASSIFIER_ACTIVE_CHECK_SECONDS", 5.0)
 # Retraining adds regulator-confirmed complaints; the classifier app reaches them (and the

@@ -50,5 +50,7 @@ def exception_handler(exc, context):
         message = " ".join(_flatten(exc.detail))
     else:
         message = str(exc.detail)
-    response.data = {"error": {"code": getattr(exc.detail, "code", code) or code, "message": message}}
+    response.data = {
+        "error": {"code": getattr(exc.detail, "code", code) or code, "message": message}
+    }
     return response

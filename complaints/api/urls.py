@@ -11,12 +11,22 @@ from . import stats as stats_api  # noqa: E402
 urlpatterns += [
     path("stats/", stats_api.StatsOverviewView.as_view(), name="stats-overview"),
     path("stats/dashboard/", stats_api.DashboardView.as_view(), name="stats-dashboard"),
-    path("stats/dashboard/<slug:key>/", stats_api.DashboardTableView.as_view(), name="stats-dashboard-table"),
+    path(
+        "stats/dashboard/<slug:key>/",
+        stats_api.DashboardTableView.as_view(),
+        name="stats-dashboard-table",
+    ),
     path("stats/<slug:key>/", stats_api.StatsTableView.as_view(), name="stats-table"),
     path("public/board/", public_api.BoardView.as_view(), name="public-board"),
     path("public/apps/<int:pk>/", public_api.AppScorecardView.as_view(), name="public-app"),
-    path("public/operators/<int:pk>/", public_api.OperatorScorecardView.as_view(), name="public-operator"),
-    path("public/complaints/", public_api.PublishedComplaintsView.as_view(), name="public-complaints"),
+    path(
+        "public/operators/<int:pk>/",
+        public_api.OperatorScorecardView.as_view(),
+        name="public-operator",
+    ),
+    path(
+        "public/complaints/", public_api.PublishedComplaintsView.as_view(), name="public-complaints"
+    ),
 ]
 
 # --- rectification loop: triage, cases, operators, consumer replies ---------------------------
@@ -31,7 +41,11 @@ urlpatterns += [
     path("triage/<int:pk>/accept/", triage_api.AcceptView.as_view(), name="triage-accept"),
     path("triage/<int:pk>/reject/", triage_api.RejectView.as_view(), name="triage-reject"),
     path("triage/<int:pk>/duplicate/", triage_api.DuplicateView.as_view(), name="triage-duplicate"),
-    path("triage/<int:pk>/request-info/", triage_api.RequestInfoView.as_view(), name="triage-request-info"),
+    path(
+        "triage/<int:pk>/request-info/",
+        triage_api.RequestInfoView.as_view(),
+        name="triage-request-info",
+    ),
     path("triage/<int:pk>/link/", triage_api.LinkView.as_view(), name="triage-link"),
     path("triage/<int:pk>/close/", triage_api.CloseView.as_view(), name="triage-close"),
     path("cases/", cases_api.CaseListView.as_view(), name="cases"),
@@ -43,14 +57,38 @@ urlpatterns += [
     path("cases/<int:pk>/verify/", cases_api.VerifyView.as_view(), name="case-verify"),
     path("cases/<int:pk>/escalate/", cases_api.EscalateView.as_view(), name="case-escalate"),
     path("cases/<int:pk>/close/", cases_api.CloseView.as_view(), name="case-close"),
-    path("operator/complaints/", operator_api.OperatorComplaintListView.as_view(), name="operator-complaints"),
-    path("operator/complaints/<int:pk>/", operator_api.OperatorComplaintView.as_view(), name="operator-complaint"),
-    path("operator/complaints/<int:pk>/answer/", operator_api.OperatorAnswerView.as_view(), name="operator-answer"),
+    path(
+        "operator/complaints/",
+        operator_api.OperatorComplaintListView.as_view(),
+        name="operator-complaints",
+    ),
+    path(
+        "operator/complaints/<int:pk>/",
+        operator_api.OperatorComplaintView.as_view(),
+        name="operator-complaint",
+    ),
+    path(
+        "operator/complaints/<int:pk>/answer/",
+        operator_api.OperatorAnswerView.as_view(),
+        name="operator-answer",
+    ),
     path("operator/cases/", operator_api.OperatorCaseListView.as_view(), name="operator-cases"),
     path("operator/cases/<int:pk>/", operator_api.OperatorCaseView.as_view(), name="operator-case"),
-    path("operator/cases/<int:pk>/report/", operator_api.OperatorReportView.as_view(), name="operator-report"),
-    path("track/<str:tracking_number>/confirm/", operator_api.ConsumerConfirmView.as_view(), name="track-confirm"),
-    path("track/<str:tracking_number>/dispute/", operator_api.ConsumerDisputeView.as_view(), name="track-dispute"),
+    path(
+        "operator/cases/<int:pk>/report/",
+        operator_api.OperatorReportView.as_view(),
+        name="operator-report",
+    ),
+    path(
+        "track/<str:tracking_number>/confirm/",
+        operator_api.ConsumerConfirmView.as_view(),
+        name="track-confirm",
+    ),
+    path(
+        "track/<str:tracking_number>/dispute/",
+        operator_api.ConsumerDisputeView.as_view(),
+        name="track-dispute",
+    ),
 ]
 
 # --- consumers: filing and tracking ----------------------------------------------------------

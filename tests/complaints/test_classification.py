@@ -316,4 +316,4 @@ def test_beat_runs_the_sweep_every_minute_and_retraining_weekly(settings):
         "complaints.tasks.classify_complaint",
     ):
         assert name in celery_app.tasks
-    assert settings.CLASSIFIER_RETRAIN_TASK == retrain_classifier.name
+    assert retrain_classifier.name == settings.CLASSIFIER_RETRAIN_TASK
