@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .. import privacy
 from .. import selectors_triage as sel
 from ..errors import PermissionDenied
 from ..models import Case, Complaint, Event, OperatorResponse
@@ -32,9 +33,15 @@ TAGS = ["operator"]
 class PublicEventSerializer(serializers.ModelSerializer):
     """What an operator or consumer may read of a history: public events, without who did it."""
 
+    # Consumers write some reasons (answers, disputes): personal data in them is masked.
+    reason = serializers.SerializerMethodField()
+
     class Meta:
         model = Event
         fields = ["created_at", "kind", "from_status", "to_status", "actor_role", "reason"]
+
+    def get_reason(self, event: Event) -> str:
+        return privacy.mask_text(event.reason)
 
 
 class OperatorComplaintSerializer(serializers.ModelSerializer):

@@ -484,3 +484,20 @@ def test_schema_lists_the_loop(client):
 def test_auto_close_is_backdatable(answered):
     closed = operators.complaints_auto_close(now=timezone.now() + datetime.timedelta(days=30))
     assert [c.pk for c in closed] == [answered.pk]
+
+
+def test_operator_history_masks_personal_data_the_consumer_wrote(client, app, olivia, rita):
+    from complaints.services.events import event_record
+    from tests.factories import make_complaint
+
+    complaint = make_complaint(app=app, consent_share_with_operator=True)
+    event_record(
+        actor_role="consumer", complaint=complaint, kind="message", reason="打我电话 13812345678"
+    )
+    from complaints.api.operator import PublicEventSerializer
+
+    reasons = [
+        row["reason"] for row in PublicEventSerializer(complaint.events.all(), many=True).data
+    ]
+    assert any("138****5678" in r for r in reasons)
+    assert not any("13812345678" in r for r in reasons)
