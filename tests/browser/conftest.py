@@ -31,8 +31,11 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 README_SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
-@pytest.fixture(scope="session")
-def chromium():
+# Per test, not per session: Playwright's sync API keeps an event loop running while it is
+# open, and Django then gives the test a fresh connection for its set-up, one that never saw
+# the serialized seed data (groups, taxonomy) that transactional tests restore between tests.
+@pytest.fixture
+def chromium(transactional_db):
     if not Path(CHROMIUM).exists():
         message = f"Chromium not found at {CHROMIUM}: `make test-setup` installs Debian's chromium package."
         if IN_CI:

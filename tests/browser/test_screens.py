@@ -118,6 +118,8 @@ def test_public_board_search(screen, world):
 
 
 def test_app_scorecard_warns_and_draws(screen, world, other_app):
+    complaints_generate(count=1500, days=330, seed=5)  # a year of history to chart
+    statistics_refresh()
     page = screen.go(f"/apps/{other_app.pk}/")
     assert page.locator("#warning").is_visible()
     assert wait_for_charts(page) == 2
