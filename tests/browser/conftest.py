@@ -90,7 +90,10 @@ class Screen:
 
 @pytest.fixture
 def screen(chromium, live_server):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    # Reduced motion: charts draw without animation, so screenshots show them finished.
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-US", reduced_motion="reduce"
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield Screen(page, live_server.url)
