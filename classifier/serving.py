@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 
 from .models import ModelVersion
-from .pipeline import ArtifactError, LabelModel, Prediction
+from .pipeline import ArtifactError, LabelModel
 
 logger = logging.getLogger(__name__)
 
@@ -100,16 +100,6 @@ def active_model(
             )
         _checked_at = time.monotonic()
         return _served
-
-
-def predict(
-    text: str, *, expected_version_id: int | None = None
-) -> tuple[ServedModel, Prediction] | None:
-    """Classify one text with the active model; None when no version is active."""
-    served = active_model(expected_version_id=expected_version_id)
-    if served is None:
-        return None
-    return served, served.model.predict(text)
 
 
 def served_model_forget() -> None:
