@@ -501,21 +501,6 @@ class _CharGramIndex:
         return rows[known], self.columns[at[known]]
 
 
-def _char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
-    """The n-grams sklearn's char_wb analyzer makes (each word padded with a space on both
-    sides; a word too short for n is taken whole, once), built with slices in bulk."""
-    grams: list[str] = []
-    for word in text.split():
-        padded = f" {word} "
-        length = len(padded)
-        for n in range(low, high + 1):
-            if n >= length:
-                grams.append(padded)
-                break
-            grams.extend([padded[i : i + n] for i in range(length - n + 1)])
-    return grams
-
-
 def _vectorizers(pipeline: Pipeline) -> dict:
     union = pipeline.named_steps["features"]
     return {
