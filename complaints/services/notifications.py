@@ -49,7 +49,9 @@ def _enqueue(kind: str, event_id: int) -> None:
     try:
         send_notification.delay(kind, event_id)
     except Exception:  # noqa: BLE001 — a broker outage must not fail the change that caused it
-        logger.warning("Could not enqueue %s notification for event %s.", kind, event_id)
+        logger.warning(
+            "Could not enqueue %s notification for event %s.", kind, event_id, exc_info=True
+        )
 
 
 def notification_enqueue(*, kind: str, event: Event) -> None:
