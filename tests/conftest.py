@@ -6,9 +6,11 @@ CELERY_BROKER_URL pointing at Redis. Outside CI they skip with the reason; in CI
 a missing service fails them.
 """
 
+import importlib
 import os
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 
 from complaints.models import CompanyMembership
@@ -113,3 +115,21 @@ def rita(db) -> User:
 @pytest.fixture
 def ada(db) -> User:
     return _user("ada", "admin", is_staff=True, is_superuser=True)
+
+
+_SEED = importlib.import_module("complaints.migrations.0002_seed_taxonomy_and_roles")
+
+
+@pytest.fixture(autouse=True)
+def _seeded_after_flush(request):
+    """Transactional tests (live server, real worker, concurrency) end with a flush that takes
+    the migration-seeded taxonomy and role groups with it; put them back before each one."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    if not Group.objects.filter(name="regulator").exists():
+        _SEED.seed(django_apps, None)

@@ -160,9 +160,8 @@ def test_rolled_back_submission_enqueues_nothing(app, django_capture_on_commit_c
 
 
 def _drop_broker_connections() -> None:
-    """Forget pooled broker connections (earlier tests may have opened some to a live Redis)."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Forget (without closing: other pools may share them) the broker connections earlier
+    tests opened, so the next publish dials the current URL."""
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
