@@ -110,6 +110,8 @@ def worker(tmp_path, settings):
     # Test settings run tasks in-process; here they must go through Redis to the worker.
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_routes = {"complaints.tasks.classify_complaint": {"queue": queue}}
+    # The routing table is computed once per app; earlier publishes may have built it already.
+    celery_app.amqp.flush_routes()
     process = Worker(queue, tmp_path / "worker-models")
     try:
         assert process.ready.wait(60), f"the worker did not start:\n{process.log}"
@@ -117,6 +119,7 @@ def worker(tmp_path, settings):
     finally:
         process.stop()
         celery_app.conf.task_routes, celery_app.conf.task_always_eager = saved
+        celery_app.amqp.flush_routes()
         served_model_forget()
 
 
