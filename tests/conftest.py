@@ -37,6 +37,12 @@ def _service_missing(item) -> str | None:
     return None
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that break the broker connection on purpose run last: after a real publish to a
+    dead Redis, kombu keeps transport state in the process that later publishes trip over."""
+    items.sort(key=lambda item: item.get_closest_marker("breaks_broker") is not None)
+
+
 def pytest_runtest_setup(item):
     reason = _service_missing(item)
     if reason:

@@ -166,6 +166,7 @@ def _drop_broker_connections() -> None:
     celery_app.amqp._producer_pool = None
 
 
+@pytest.mark.breaks_broker
 def test_a_broker_outage_loses_nothing(app, caplog, django_capture_on_commit_callbacks):
     """A real publish to a Redis nobody listens on: the complaint stays, the sweep follows."""
     conf = celery_app.conf

@@ -112,6 +112,10 @@ def worker(tmp_path, settings):
     celery_app.conf.task_routes = {"complaints.tasks.classify_complaint": {"queue": queue}}
     # The routing table is computed once per app; earlier publishes may have built it already.
     celery_app.amqp.flush_routes()
+    # Publish over fresh connections to the configured broker, whatever earlier tests did.
+    celery_app.conf.broker_url = celery_app.conf.broker_write_url = settings.CELERY_BROKER_URL
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
     process = Worker(queue, tmp_path / "worker-models")
     try:
         assert process.ready.wait(60), f"the worker did not start:\n{process.log}"
