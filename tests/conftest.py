@@ -51,6 +51,18 @@ def pytest_runtest_setup(item):
         pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Every test starts with tasks run in-process (config.settings_test), whatever the test
+    before it did to the shared Celery app; tests that need a real worker switch it off."""
+    from config.celery import app as celery_app
+
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
+
+
 def _user(username: str, group: str | None, **extra) -> User:
     user = User.objects.create_user(
         username=username, email=f"{username}@example.com", password="pw-" + username, **extra

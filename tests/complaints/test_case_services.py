@@ -22,18 +22,6 @@ MONDAY = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
 
 
 @pytest.fixture(autouse=True)
-def eager_celery():
-    """Notifications are Celery tasks: run them in-process here whatever earlier tests did to
-    the current Celery app (one left it non-eager with a closed connection pool)."""
-    from celery import current_app as celery_app
-
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = saved
-
-
-@pytest.fixture(autouse=True)
 def english():
     """Messages are asserted in English (the site's default language is zh-Hans)."""
     with translation.override("en"):

@@ -2,7 +2,6 @@
 
 import datetime
 
-import pytest
 from django.utils import timezone
 
 from complaints import tasks
@@ -10,18 +9,6 @@ from complaints.models import Case, Complaint
 from complaints.services import cases as case_services
 from complaints.services import operators, triage
 from tests.factories import make_complaint
-
-
-@pytest.fixture(autouse=True)
-def eager_celery():
-    """Notifications are Celery tasks: run them in-process here whatever earlier tests did to
-    the current Celery app (one left it non-eager with a closed connection pool)."""
-    from celery import current_app as celery_app
-
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = saved
 
 
 def test_mark_overdue_cases_task(app, rita):
