@@ -7,15 +7,15 @@ the data looks like real filings; everything else is drawn with a fixed seed.
 
 import datetime
 import hashlib
-import io
 import json
 import random
+import secrets
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import privacy
@@ -46,6 +46,10 @@ _DECIDED = {
     Complaint.Status.CLOSED,
 }
 _FINAL = {Complaint.Status.CLOSED, Complaint.Status.WITHDRAWN}
+
+
+# Loads at least this large (and at least as large as the table) rebuild indexes afterwards.
+REBUILD_MIN_ROWS = 100_000
 
 
 def _corpus() -> list[tuple[str, str, list[str], str]]:
@@ -90,31 +94,34 @@ def complaints_generate(
         hashlib.sha256(f"{seed}-{timezone.now().isoformat()}".encode()).hexdigest()[:4].upper()
     )
     now = timezone.now()
+    # Nobody holds a token for a generated complaint: they share the hash of a discarded secret.
+    token_hash = hashlib.sha256(secrets.token_bytes(32)).hexdigest()
 
-    fields = [f for f in Complaint._meta.concrete_fields if not f.primary_key]
-    written = 0
     # A large load into PostgreSQL rebuilds the secondary indexes once at the end instead of
     # maintaining them row by row (PostgreSQL's own advice for populating a database).
-    rebuild = connection.vendor == "postgresql" and count >= max(100_000, Complaint.objects.count())
+    rebuild = connection.vendor == "postgresql" and count >= max(
+        REBUILD_MIN_ROWS, Complaint.objects.count()
+    )
     if connection.vendor == "postgresql":
         with transaction.atomic(), _indexes_suspended(rebuild):
-            for start in range(0, count, batch_size * 10):
-                written += _generate_in_database(
-                    count=min(batch_size * 10, count - start),
-                    offset=start,
-                    seed=seed + start,
-                    corpus=corpus,
-                    categories=categories,
-                    apps=apps,
-                    weights=weights,
-                    batch_tag=batch_tag,
-                    days=days,
-                    fields=fields,
-                )
+            written = _generate_in_database(
+                count=count,
+                corpus=corpus,
+                categories=categories,
+                apps=apps,
+                weights=weights,
+                token_hash=token_hash,
+                batch_tag=batch_tag,
+                days=days,
+                fields=[f for f in Complaint._meta.concrete_fields if not f.primary_key],
+                seed=seed,
+                batch=batch_size * 10,
+            )
         return written
     with transaction.atomic():
         written = _generate_batches(
             count=count,
+            token_hash=token_hash,
             batch_size=batch_size,
             rng=rng,
             corpus=corpus,
@@ -126,7 +133,6 @@ def complaints_generate(
             batch_tag=batch_tag,
             now=now,
             days=days,
-            fields=fields,
         )
     return written
 
@@ -141,25 +147,79 @@ def _weighted_array(values: list, weights: list[float], size: int = 1000) -> lis
 
 
 def _generate_in_database(
-    *, count, offset, seed, corpus, categories, apps, weights, batch_tag, days, fields
+    *, count, corpus, categories, apps, weights, token_hash, batch_tag, days, fields, seed, batch
 ) -> int:
     """PostgreSQL draws the rows itself (generate_series, random()): nothing crosses the wire
-    per row, which is what makes a million rows take seconds."""
+    per row. Each batch is one statement, so the draws never leave memory: a CTE feeds both the
+    complaint rows and their categories."""
     table = Complaint._meta.db_table
     through = Complaint.categories.through._meta.db_table
-    app_ids = _weighted_array([a[0] for a in apps], weights)
-    app_names = {a[0]: a[1] for a in apps}
-    status_values = _weighted_array(
-        [s for s, _ in _STATUS_WEIGHTS], [w for _, w in _STATUS_WEIGHTS], 200
-    )
-    decided = [str(s) for s in _DECIDED]
-    final = [str(s) for s in _FINAL]
+    statuses = [str(s) for s, _ in _STATUS_WEIGHTS]
     money_codes = {"fraud", "unauthorized_charges", "price_discrimination"}
+    # Weighted picks are uniform picks from integer arrays (fixed width, so PostgreSQL indexes
+    # them directly); the status's own facts are looked up by the same index.
+    expressions = {
+        "id": "x.id",
+        "tracking_number": "'AW-' || to_char(x.submitted_at, 'YYMMDD') || %(tag)s || lpad(x.g::text, 7, '0')",
+        # Nobody holds a token for a generated complaint: one hash of a discarded secret.
+        "access_token_hash": "%(token_hash)s",
+        "app_id": "a.id",
+        "app_name": "a.name",
+        "description": "c.body",
+        "description_masked": "c.masked",
+        "occurred_date": "x.submitted_at::date - floor(x.r1 * 10)::int",
+        "amount": "CASE WHEN c.money THEN (ARRAY[9, 19, 30, 68, 128, 299, 520, 1500, 8800])[1 + floor(x.r2 * 9)::int] END",
+        "label_source": "'model'",
+        "confidence": "round((0.3 + x.r3 * 0.69) * 1000) / 1000",
+        "classification_attempts": "1",
+        "classified_at": "x.submitted_at + interval '5 seconds'",
+        "channel": "(ARRAY['web', 'web', 'web', 'api', 'hotline', 'import'])[1 + floor(x.r1 * 6)::int]",
+        "language": "c.lang",
+        "status": "(%(statuses)s::text[])[x.si]",
+        "priority": "floor(x.r2 * 100)::int",
+        "consent_share_with_operator": "x.r1 < 0.8",
+        "consent_publish": "x.r2 < 0.5",
+        "submitted_at": "x.submitted_at",
+        "updated_at": "x.submitted_at",
+        "decided_at": "CASE WHEN (%(decided)s::boolean[])[x.si] THEN x.submitted_at + (2 + x.r3 * 198) * interval '1 hour' END",
+        "closed_at": "CASE WHEN (%(final)s::boolean[])[x.si] THEN x.submitted_at + (1 + x.r3 * 30) * interval '1 day' END",
+        "decision_due_date": "x.submitted_at::date + 9",
+        "source": "'generated'",
+    }
+    params = {
+        "tag": f"-G{batch_tag}",
+        "token_hash": token_hash,
+        "statuses": statuses,
+        "decided": [status in _DECIDED for status in statuses],
+        "final": [status in _FINAL for status in statuses],
+        "ncorpus": len(corpus),
+        "app_picks": _weighted_array(list(range(1, len(apps) + 1)), weights),
+        "status_picks": _weighted_array(
+            list(range(1, len(statuses) + 1)), [w for _, w in _STATUS_WEIGHTS], 200
+        ),
+        "days": days,
+        "count": count,
+    }
+    params["napps"] = len(params["app_picks"])
+    params["nstatuses"] = len(params["status_picks"])
+    columns, selects = ["id"], [expressions["id"]]
+    for field in fields:
+        columns.append(connection.ops.quote_name(field.column))
+        if field.attname in expressions:
+            selects.append(expressions[field.attname])
+        else:
+            name = f"default_{field.attname}"
+            params[name] = _adapt(field.get_default())
+            selects.append(f"%({name})s")
     with connection.cursor() as cursor:
+        # Enough memory for a batch's draws (about 100 bytes a row) to stay off the disk.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        params["sequence"] = cursor.fetchone()[0]
         cursor.execute("SELECT setseed(%s)", [(seed % 1000) / 1000.0])
         cursor.execute(
-            "CREATE TEMP TABLE aw_gen_corpus (idx int PRIMARY KEY, body text, masked text, lang text, "
-            "money boolean, labels int[]) ON COMMIT DROP"
+            "CREATE TEMP TABLE aw_gen_corpus (idx int PRIMARY KEY, body text, masked text, "
+            "lang text, money boolean, labels int[]) ON COMMIT DROP"
         )
         cursor.executemany(
             "INSERT INTO aw_gen_corpus VALUES (%s, %s, %s, %s, %s, %s)",
@@ -176,90 +236,56 @@ def _generate_in_database(
             ],
         )
         cursor.execute(
-            "CREATE TEMP TABLE aw_gen_app (id bigint PRIMARY KEY, name text) ON COMMIT DROP"
+            "CREATE TEMP TABLE aw_gen_app (idx int PRIMARY KEY, id bigint, name text) ON COMMIT DROP"
         )
-        cursor.executemany("INSERT INTO aw_gen_app VALUES (%s, %s)", list(app_names.items()))
-        cursor.execute(
-            f"""
-            CREATE TEMP TABLE aw_gen ON COMMIT DROP AS
-            SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id, g,
-                   1 + floor(random() * %(ncorpus)s)::int AS ci,
-                   (%(apps)s::bigint[])[1 + floor(random() * %(napps)s)::int] AS app_id,
-                   (%(statuses)s::text[])[1 + floor(random() * %(nstatuses)s)::int] AS status,
-                   now() - power(random(), 1.2) * %(days)s * interval '1 day' AS submitted_at,
-                   random() AS r1, random() AS r2, random() AS r3
-            FROM generate_series(%(first)s, %(last)s) AS g
-            """,
-            {
-                "ncorpus": len(corpus),
-                "apps": app_ids,
-                "napps": len(app_ids),
-                "statuses": status_values,
-                "nstatuses": len(status_values),
-                "days": days,
-                "first": offset + 1,
-                "last": offset + count,
-            },
+        cursor.executemany(
+            "INSERT INTO aw_gen_app VALUES (%s, %s, %s)",
+            [(i, pk, name) for i, (pk, name, _operator) in enumerate(apps, start=1)],
         )
-        expressions = {
-            "id": "x.id",
-            "tracking_number": f"'AW-' || to_char(x.submitted_at, 'YYMMDD') || '-G{batch_tag}' || lpad(x.g::text, 7, '0')",
-            "access_token_hash": f"md5('{batch_tag}' || x.g) || md5(x.g || '{batch_tag}')",
-            "app_id": "x.app_id",
-            "app_name": "a.name",
-            "description": "c.body",
-            "description_masked": "c.masked",
-            "occurred_date": "(x.submitted_at - floor(x.r1 * 10) * interval '1 day')::date",
-            "amount": "CASE WHEN c.money THEN (ARRAY[9, 19, 30, 68, 128, 299, 520, 1500, 8800])[1 + floor(x.r2 * 9)::int] END",
-            "label_source": "'model'",
-            "confidence": "round((0.3 + x.r3 * 0.69)::numeric, 3)",
-            "classification_attempts": "1",
-            "classified_at": "x.submitted_at + interval '5 seconds'",
-            "channel": "(ARRAY['web', 'web', 'web', 'api', 'hotline', 'import'])[1 + floor(x.r1 * 6)::int]",
-            "language": "c.lang",
-            "status": "x.status",
-            "priority": "floor(x.r2 * 100)::int",
-            "consent_share_with_operator": "x.r1 < 0.8",
-            "consent_publish": "x.r2 < 0.5",
-            "submitted_at": "x.submitted_at",
-            "updated_at": "x.submitted_at",
-            "decided_at": f"CASE WHEN x.status = ANY(ARRAY{decided!r}) THEN x.submitted_at + (2 + x.r3 * 198) * interval '1 hour' END",
-            "closed_at": f"CASE WHEN x.status = ANY(ARRAY{final!r}) THEN x.submitted_at + (1 + x.r3 * 30) * interval '1 day' END",
-            "decision_due_date": "(x.submitted_at + interval '9 days')::date",
-            "source": "'generated'",
-        }
-        columns, selects, params = ["id"], [expressions["id"]], []
-        for field in fields:
-            columns.append(connection.ops.quote_name(field.column))
-            if field.attname in expressions:
-                selects.append(expressions[field.attname])
-            else:
-                selects.append("%s")
-                params.append(_adapt(field.get_default()))
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(selects)} "
-            "FROM aw_gen x JOIN aw_gen_corpus c ON c.idx = x.ci JOIN aw_gen_app a ON a.id = x.app_id",
-            params,
-        )
-        cursor.execute(
-            f"INSERT INTO {through} (complaint_id, category_id) "
-            "SELECT x.id, unnest(c.labels) FROM aw_gen x JOIN aw_gen_corpus c ON c.idx = x.ci"
-        )
-        cursor.execute("DROP TABLE aw_gen, aw_gen_corpus, aw_gen_app")
+        for first in range(1, count + 1, batch):
+            last = min(first + batch - 1, count)
+            # Filing times rise with g, so ids and dates grow together as on a live platform;
+            # 1 - u is uniform, so the ages follow the same curve as random draws would.
+            cursor.execute(
+                f"""
+                WITH x AS MATERIALIZED (
+                    SELECT nextval(%(sequence)s::regclass) AS id, g,
+                           1 + floor(random() * %(ncorpus)s)::int AS ci,
+                           (%(app_picks)s::int[])[1 + floor(random() * %(napps)s)::int] AS ai,
+                           (%(status_picks)s::int[])[1 + floor(random() * %(nstatuses)s)::int] AS si,
+                           now() - power(1 - (g - random()) / %(count)s, 1.2)
+                                   * %(days)s * interval '1 day' AS submitted_at,
+                           random() AS r1, random() AS r2, random() AS r3
+                    FROM generate_series(%(first)s, %(last)s) AS g
+                ), complaint_rows AS (
+                    INSERT INTO {table} ({", ".join(columns)})
+                    SELECT {", ".join(selects)}
+                    FROM x JOIN aw_gen_corpus c ON c.idx = x.ci JOIN aw_gen_app a ON a.idx = x.ai
+                )
+                INSERT INTO {through} (complaint_id, category_id)
+                SELECT x.id, unnest(c.labels) FROM x JOIN aw_gen_corpus c ON c.idx = x.ci
+                """,  # noqa: S608 — table and column names come from the models
+                {**params, "first": first, "last": last},
+            )
+        cursor.execute("DROP TABLE aw_gen_corpus, aw_gen_app")
     return count
 
 
 @contextmanager
 def _indexes_suspended(active: bool):
-    """Drop the complaint tables' secondary indexes, unique and foreign-key constraints, and put
-    them back when the block ends: one index build and one validating join each, instead of
-    per-row upkeep and per-row deferred trigger checks. Runs inside the caller's transaction, so
-    other sessions never see the tables without them."""
+    """Drop the complaint tables' full secondary indexes, unique and foreign-key constraints, and
+    put them back when the block ends: one index build and one validating join each, instead of
+    per-row upkeep and per-row deferred trigger checks. Partial indexes stay: they hold few
+    rows, so keeping them up costs less than a rebuild's pass over the whole table. Runs inside
+    the caller's transaction, so other sessions never see the tables without them."""
     if not active:
         yield
         return
     tables = [Complaint._meta.db_table, Complaint.categories.through._meta.db_table]
     with connection.cursor() as cursor:
+        # Checks still pending from earlier in the caller's transaction run first: PostgreSQL
+        # alters no table that has pending trigger events.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(
             """
@@ -275,6 +301,7 @@ def _indexes_suspended(active: bool):
             SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
             FROM pg_index i
             WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary
+              AND i.indpred IS NULL
               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
             """,
             [tables],
@@ -286,13 +313,19 @@ def _indexes_suspended(active: bool):
             cursor.execute(f"DROP INDEX {name}")
     yield
     with connection.cursor() as cursor:
-        # Any other deferred checks run now: PostgreSQL builds no index over pending ones.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in indexes:
             cursor.execute(definition)
+        # Statistics on the keys the load leaves empty let each foreign-key check below read
+        # that key's small partial index instead of scanning the whole table.
+        cursor.execute(
+            f"ANALYZE {tables[0]} (case_id, duplicate_of_id, submitter_id, category_hint_id)"
+        )
         for table, name, definition in constraints:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        # Django's foreign keys are INITIALLY DEFERRED: so they are again for the rest of the
+        # caller's transaction.
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _generate_batches(
@@ -307,9 +340,9 @@ def _generate_batches(
     statuses,
     status_weights,
     batch_tag,
+    token_hash,
     now,
     days,
-    fields,
 ) -> int:
     written = 0
     for start in range(0, count, batch_size):
@@ -322,7 +355,9 @@ def _generate_batches(
             text, masked, codes, lang = corpus[rng.randrange(len(corpus))]
             app_id, app_name, _operator = app_picks[i]
             status = status_picks[i]
-            submitted_at = now - datetime.timedelta(seconds=int(days * 86400 * rng.random() ** 1.2))
+            # Rising with n, as in the PostgreSQL path: ids and filing dates grow together.
+            age = (1 - (n + 1 - rng.random()) / count) ** 1.2
+            submitted_at = now - datetime.timedelta(seconds=int(days * 86400 * age))
             decided_at = (
                 submitted_at + datetime.timedelta(hours=rng.randint(2, 200))
                 if status in _DECIDED
@@ -331,15 +366,13 @@ def _generate_batches(
             confidence = round(rng.uniform(0.3, 0.99), 3)
             money = bool({"fraud", "unauthorized_charges", "price_discrimination"} & set(codes))
             values = {
-                "tracking_number": _tracking_number(batch_tag, n, submitted_at),
-                "access_token_hash": hashlib.sha256(f"{batch_tag}{n}".encode()).hexdigest(),
+                "tracking_number": _tracking_number(batch_tag, n + 1, submitted_at),
+                "access_token_hash": token_hash,
                 "app_id": app_id,
                 "app_name": app_name,
                 "description": text,
                 "description_masked": masked,
-                "occurred_date": (
-                    submitted_at - datetime.timedelta(days=rng.randint(0, 10))
-                ).date(),
+                "occurred_date": (submitted_at - datetime.timedelta(days=rng.randint(0, 9))).date(),
                 "amount": Decimal(rng.choice([9, 19, 30, 68, 128, 299, 520, 1500, 8800]))
                 if money
                 else None,
@@ -365,66 +398,24 @@ def _generate_batches(
             }
             rows.append(values)
             labels.append([categories[c] for c in codes if c in categories])
-        written += _write_batch(fields, rows, labels)
+        written += _write_batch(rows, labels)
     return written
 
 
-def _row_builder(fields: list[models.Field]):
-    """A function turning a values dict into a tuple in column order; defaults computed once."""
-    defaults = [_adapt(field.get_default()) for field in fields]
-    names = [field.attname for field in fields]
-
-    def build(values: dict) -> list:
-        row = list(defaults)
-        for index, name in enumerate(names):
-            if name in values:
-                row[index] = values[name]
-        return row
-
-    return build
-
-
 @transaction.atomic
-def _write_batch(fields: list[models.Field], rows: list[dict], labels: list[list[int]]) -> int:
-    table = Complaint._meta.db_table
+def _write_batch(rows: list[dict], labels: list[list[int]]) -> int:
     through = Complaint.categories.through
-    if connection.vendor == "postgresql":
-        column_names = ["id", *(f.column for f in fields)]
-        columns = ", ".join(connection.ops.quote_name(name) for name in column_names)
-        build = _row_builder(fields)
-        with connection.cursor() as cursor:
-            raw = cursor.cursor
-            # Ids come from the table's own sequence, so the rows need no look-up afterwards.
-            raw.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, len(rows)],
-            )
-            ids = [row[0] for row in raw.fetchall()]
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for pk, values in zip(ids, rows, strict=True):
-                    copy.write_row([pk, *build(values)])
-            buffer = io.StringIO()
-            for pk, label_ids in zip(ids, labels, strict=True):
-                for category_id in label_ids:
-                    buffer.write(f"{pk}\t{category_id}\n")
-            buffer.seek(0)
-            with raw.copy(
-                f"COPY {through._meta.db_table} (complaint_id, category_id) FROM STDIN"
-            ) as copy:
-                while chunk := buffer.read(1 << 20):
-                    copy.write(chunk)
-    else:
-        objects = Complaint.objects.bulk_create(
-            [Complaint(**values) for values in rows], batch_size=2000
-        )
-        through.objects.bulk_create(
-            [
-                through(complaint_id=obj.pk, category_id=cid)
-                for obj, ids in zip(objects, labels, strict=True)
-                for cid in ids
-            ],
-            batch_size=5000,
-        )
+    objects = Complaint.objects.bulk_create(
+        [Complaint(**values) for values in rows], batch_size=2000
+    )
+    through.objects.bulk_create(
+        [
+            through(complaint_id=obj.pk, category_id=cid)
+            for obj, ids in zip(objects, labels, strict=True)
+            for cid in ids
+        ],
+        batch_size=5000,
+    )
     return len(rows)
 
 
