@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -31,7 +31,9 @@ from ...services.intake import (
     ImportRowError,
     complaints_enqueue_classification,
     complaints_import_batch,
+    complaints_import_prepared,
     import_row_clean,
+    import_rows_prepare,
 )
 
 
@@ -67,6 +69,7 @@ def _read(
     *,
     path: Path,
     kind: str,
+    source: str,
     channel: str,
     lookups: ImportLookups,
     batch_size: int,
@@ -74,7 +77,14 @@ def _read(
     out,
 ) -> None:
     """Parse and check every row. Puts ("batch", rows) and ("errors", [(line, external_id,
-    field, message)]) on `out`, then ("done", row count) — or ("failed", message)."""
+    field, message)]) on `out`, then ("done", row count) — or ("failed", message). On
+    PostgreSQL the rows go as COPY text (PreparedRow), ready to write."""
+
+    def batch_of(rows: list[dict]) -> list:
+        if connection.vendor == "postgresql":
+            return import_rows_prepare(rows, source=source, lookups=lookups)
+        return rows
+
     try:
         translation.activate(language)  # the report's messages, in the command's language
         now = timezone.now()
@@ -100,10 +110,10 @@ def _read(
             seen[row["external_id"]] = line
             batch.append(row)
             if len(batch) >= batch_size:
-                out.put(("batch", batch))
+                out.put(("batch", batch_of(batch)))
                 batch = []
         if batch:
-            out.put(("batch", batch))
+            out.put(("batch", batch_of(batch)))
         out.put(("errors", errors))
         out.put(("done", rows))
     except Exception as error:  # noqa: BLE001 — reported by the main process
@@ -177,8 +187,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         lookups = ImportLookups()
         worker, out = _start_reader(
-            path=path, kind=kind, channel=channel, lookups=lookups, batch_size=batch_size,
-            language=translation.get_language(),
+            path=path, kind=kind, source=source, channel=str(channel), lookups=lookups,
+            batch_size=batch_size, language=translation.get_language(),
         )  # fmt: skip
         imported = known = rows = 0
         errors: list[tuple[int, str, str, str]] = []
@@ -215,11 +225,16 @@ class Command(BaseCommand):
         if errors:
             self.stdout.write(f"Errors by row: {report}")
 
-    def _import(self, source: str, rows: list[dict], lookups: ImportLookups) -> list[int]:
-        try:
+    def _import(self, source: str, rows: list, lookups: ImportLookups) -> list[int]:
+        def write() -> list[int]:
+            if connection.vendor == "postgresql":
+                return complaints_import_prepared(source=source, rows=rows)
             return complaints_import_batch(source=source, rows=rows, lookups=lookups)
+
+        try:
+            return write()
         except IntegrityError:
             # Another import of the same file ran at the same time and won some rows: the
             # batch rolled back whole; once more, skipping what is now known.
             with transaction.atomic():
-                return complaints_import_batch(source=source, rows=rows, lookups=lookups)
+                return write()
