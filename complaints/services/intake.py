@@ -15,7 +15,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 import phonenumbers
 from django.conf import settings
@@ -85,10 +85,7 @@ def contact_phone_normalise(value: str) -> str:
     value = (value or "").strip()
     if not value:
         return ""
-    try:
-        number = phonenumbers.parse(value, "CN")
-    except phonenumbers.NumberParseException:
-        number = None
+    number = privacy.phone_parse_cn(value)
     if number is None or not phonenumbers.is_valid_number(number):
         raise DomainError(
             _("Enter a valid phone number, for example 138 1234 5678."), field="contact_phone"
@@ -411,15 +408,12 @@ def import_row_clean(
     }
 
 
-class PreparedRow(NamedTuple):
-    """A checked row in PostgreSQL's COPY text format, all but the values only the writer can
-    draw: the ids and the tracking number. Made where rows are checked (the reader process
-    during imports), so the writer only joins strings."""
-
-    external_id: str
-    day: str  # the filing date as the tracking number shows it, YYMMDD
-    complaint: str  # the complaint's columns after id and tracking_number
-    event: str  # its "created" event's columns after id and complaint_id
+# A checked row in PostgreSQL's COPY text format, all but the values only the writer can draw
+# (the ids and the tracking number): (external_id, filing day as YYMMDD, the complaint's
+# columns after id and tracking_number, its "created" event's columns after id and
+# complaint_id). Made where rows are checked (the reader process during imports), so the writer
+# only joins strings; a plain tuple, because it crosses processes by pickle.
+PreparedRow = tuple[str, str, str, str]
 
 
 def _copy_str(value: str) -> str:
@@ -490,17 +484,23 @@ def import_rows_prepare(
     # What every row shares is turned into text once.
     complaint_base = complaint_layout.row({"source": source, "updated_at": timezone.now()})
     event_bases: dict[str, list[str]] = {}
+    days: dict[datetime.date, tuple[str, str]] = {}  # day: (YYMMDD, decision due)
+    token_at = complaint_layout.positions["access_token_hash"]
+    due_at = complaint_layout.positions["decision_due_date"]
+    submitted_at = complaint_layout.positions["submitted_at"]
     created_at = event_layout.positions["created_at"]
-    prepared = []
-    for row in rows:
+    # Nobody holds a token for an imported complaint; the hotline tells the caller the tracking
+    # number, and a regulator can issue a status link later. One draw for the whole batch.
+    tokens = secrets.token_hex(32 * len(rows))
+    prepared: list[PreparedRow] = []
+    for index, row in enumerate(rows):
         day = row["submitted_at"].astimezone(zone).date()
+        if day not in days:
+            days[day] = (f"{day:%y%m%d}", lookups.decision_due(day).isoformat())
+        code, due = days[day]
         complaint = complaint_layout.row(row, complaint_base)
-        # Nobody holds a token for an imported complaint; the hotline tells the caller the
-        # tracking number, and a regulator can issue a status link later.
-        complaint[complaint_layout.positions["access_token_hash"]] = secrets.token_hex(32)
-        complaint[complaint_layout.positions["decision_due_date"]] = lookups.decision_due(
-            day
-        ).isoformat()
+        complaint[token_at] = tokens[64 * index : 64 * index + 64]
+        complaint[due_at] = due
         channel = str(row["channel"])
         event = event_bases.get(channel)
         if event is None:
@@ -513,10 +513,8 @@ def import_rows_prepare(
                 }
             )
         event = event.copy()
-        event[created_at] = complaint[complaint_layout.positions["submitted_at"]]
-        prepared.append(
-            PreparedRow(row["external_id"], f"{day:%y%m%d}", "\t".join(complaint), "\t".join(event))
-        )
+        event[created_at] = complaint[submitted_at]
+        prepared.append((row["external_id"], code, "\t".join(complaint), "\t".join(event)))
     return prepared
 
 
@@ -575,12 +573,12 @@ def complaints_import_prepared(*, source: str, rows: Sequence[PreparedRow]) -> l
     """PostgreSQL: COPY prepared rows not imported before, each complaint with its "created"
     event, and return the new complaints' ids. Ids are drawn from the sequences first so the
     events can point at their complaints: an order of magnitude faster than INSERT."""
-    wanted = {row.external_id: row for row in rows}
+    wanted = {row[0]: row for row in rows}
     known = _existing_values("external_id", list(wanted), source=source)
     fresh = [row for external_id, row in wanted.items() if external_id not in known]
     if not fresh:
         return []
-    numbers = _tracking_numbers_free([row.day for row in fresh])
+    numbers = _tracking_numbers_free([day for _external_id, day, _complaint, _event in fresh])
     ids = {}
     with connection.cursor() as cursor:
         for layout in _layouts():
@@ -595,14 +593,14 @@ def complaints_import_prepared(*, source: str, rows: Sequence[PreparedRow]) -> l
             (
                 complaint_layout,
                 (
-                    f"{pk}\t{number}\t{row.complaint}\n"
+                    f"{pk}\t{number}\t{row[2]}\n"
                     for pk, number, row in zip(complaint_ids, numbers, fresh, strict=True)
                 ),
             ),
             (
                 event_layout,
                 (
-                    f"{pk}\t{complaint_id}\t{row.event}\n"
+                    f"{pk}\t{complaint_id}\t{row[3]}\n"
                     for pk, complaint_id, row in zip(event_ids, complaint_ids, fresh, strict=True)
                 ),
             ),

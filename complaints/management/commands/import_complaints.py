@@ -16,7 +16,7 @@ import multiprocessing
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -135,6 +135,52 @@ def _start_reader(**kwargs):
     return worker, out
 
 
+class _Writers:
+    """Writes batches in `count` threads with a database connection each, so that one batch's
+    COPY and commit overlap the next's; with a count of 1 (or SQLite, which writes one
+    transaction at a time) in the calling thread. The first failure stops the writing and is
+    raised in the calling thread."""
+
+    def __init__(self, count: int, write: Callable[[list], None]):
+        self.write = write
+        self.failures: list[BaseException] = []
+        parallel = count > 1 and connection.vendor == "postgresql"
+        self.jobs: queue.Queue = queue.Queue(maxsize=count)
+        self.threads = [
+            threading.Thread(target=self._run, daemon=True) for _ in range(count if parallel else 0)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (batch := self.jobs.get()) is not None:
+                if self.failures:
+                    continue  # keep taking batches, so the caller never waits on a full queue
+                try:
+                    self.write(batch)
+                except BaseException as error:  # noqa: BLE001 — raised in the calling thread
+                    self.failures.append(error)
+        finally:
+            connection.close()
+
+    def submit(self, batch: list) -> None:
+        if self.failures:
+            raise self.failures[0]
+        if self.threads:
+            self.jobs.put(batch)
+        else:
+            self.write(batch)
+
+    def finish(self) -> None:
+        for _thread in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join()
+        if self.failures:
+            raise self.failures[0]
+
+
 class Command(BaseCommand):
     help = "Import complaints from a CSV or JSON Lines file, with a per-row error report."
 
@@ -150,6 +196,12 @@ class Command(BaseCommand):
         parser.add_argument("--channel", default=Complaint.Channel.IMPORT, choices=IMPORT_CHANNELS)
         parser.add_argument("--batch-size", type=int, default=2000)
         parser.add_argument(
+            "--writers",
+            type=int,
+            default=2,
+            help="Batches written at once on PostgreSQL, each on its own connection (default 2).",
+        )
+        parser.add_argument(
             "--report", type=Path, help="Error report path (default: PATH.errors.csv)."
         )
         parser.add_argument(
@@ -164,6 +216,7 @@ class Command(BaseCommand):
         format,
         channel: str,
         batch_size: int,
+        writers: int,
         report,
         no_classify: bool,
         **options,
@@ -190,23 +243,36 @@ class Command(BaseCommand):
             path=path, kind=kind, source=source, channel=str(channel), lookups=lookups,
             batch_size=batch_size, language=translation.get_language(),
         )  # fmt: skip
-        imported = known = rows = 0
         errors: list[tuple[int, str, str, str]] = []
-        while True:
-            kind_of, payload = out.get()
-            if kind_of == "batch":
-                created = self._import(source, payload, lookups)
-                imported += len(created)
-                known += len(payload) - len(created)
-                if not no_classify and created:
-                    complaints_enqueue_classification(complaint_ids=created)
-            elif kind_of == "errors":
-                errors = payload
-            elif kind_of == "done":
-                rows = payload
-                break
-            else:
-                raise CommandError(f"Reading {path} failed: {payload}")
+        counts = {"imported": 0, "known": 0}
+        counted = threading.Lock()
+
+        def write(batch: list) -> None:
+            created = self._import(source, batch, lookups)
+            with counted:
+                counts["imported"] += len(created)
+                counts["known"] += len(batch) - len(created)
+            if not no_classify and created:
+                complaints_enqueue_classification(complaint_ids=created)
+
+        # Parallel writers commit on their own connections: not inside a caller's transaction,
+        # whose rows they could not see and whose rollback they would escape.
+        writers = _Writers(1 if transaction.get_connection().in_atomic_block else writers, write)
+        try:
+            while True:
+                kind_of, payload = out.get()
+                if kind_of == "batch":
+                    writers.submit(payload)
+                elif kind_of == "errors":
+                    errors = payload
+                elif kind_of == "done":
+                    rows = payload
+                    break
+                else:
+                    raise CommandError(f"Reading {path} failed: {payload}")
+        finally:
+            writers.finish()
+        imported, known = counts["imported"], counts["known"]
         worker.join()
         elapsed = time.perf_counter() - started
 
