@@ -12,6 +12,7 @@ import hmac
 import itertools
 import json
 import logging
+import re
 import secrets
 from collections.abc import Sequence
 from decimal import Decimal
@@ -303,6 +304,11 @@ class ImportLookups:
         return self._due_dates[day]
 
 
+# PostgreSQL text holds neither NUL nor lone surrogates (which stand for bytes of a file that
+# were not UTF-8, or come from a JSON "\\ud800" escape).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _text(raw: dict, name: str, limit: int) -> str:
     value = raw.get(name)
     if value is None or value == "":
@@ -312,6 +318,11 @@ def _text(raw: dict, name: str, limit: int) -> str:
     value = str(value).strip()
     if len(value) > limit:
         raise ImportRowError(name, _("At most %(limit)s characters.") % {"limit": limit})
+    if _UNSTORABLE.search(value):
+        raise ImportRowError(
+            name,
+            _("Holds a NUL character or bytes that are not UTF-8 text, which cannot be stored."),
+        )
     return value
 
 

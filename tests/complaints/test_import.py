@@ -246,3 +246,87 @@ def test_queries_per_batch_do_not_grow_with_rows(tmp_path):
         run(path, "--no-classify", "--batch-size", "300")
     # Lookups, known ids, tracking numbers, the inserts (in chunks) and the events: not 300.
     assert len(queries) < 25
+
+
+def test_text_that_cannot_be_stored_is_a_row_error_not_a_crash(tmp_path):
+    """A NUL, a lone surrogate from a JSON escape, or bytes that are not UTF-8: PostgreSQL
+    stores none of them. The row is reported; the rest of the file imports."""
+    jsonl = tmp_path / "hostile.jsonl"
+    jsonl.write_text(
+        '{"external_id": "H-1", "app_name": "A", "description": "nul \\u0000 inside"}\n'
+        '{"external_id": "H-2", "app_name": "A", "description": "lone \\ud800 half"}\n'
+        '{"external_id": "H-3", "app_name": "A\\u0000", "description": "fine"}\n'
+        '{"external_id": "H-4", "app_name": "A", "description": "多行\\n文本\\t和\\\\反斜杠"}\n',
+        encoding="utf-8",
+    )
+    output = run(jsonl, "--no-classify")
+    assert "1 imported, 0 already imported, 3 invalid" in output
+    rows = report_rows(tmp_path / "hostile.jsonl.errors.csv")
+    assert [(r["external_id"], r["field"]) for r in rows] == [
+        ("H-1", "description"),
+        ("H-2", "description"),
+        ("H-3", "app_name"),
+    ]
+    assert all("cannot be stored" in r["error"] for r in rows)
+    # Tabs, newlines and backslashes are ordinary text and arrive intact.
+    assert Complaint.objects.get(external_id="H-4").description == "多行\n文本\t和\\反斜杠"
+
+    csv_path = tmp_path / "bytes.csv"
+    csv_path.write_bytes(
+        b"external_id,app_name,description\nB-\xff,A,bad \xfe\xff bytes\nB-2,A,good\n"
+    )
+    output = run(csv_path, "--no-classify")
+    assert "1 imported, 0 already imported, 1 invalid" in output
+    (bad,) = report_rows(tmp_path / "bytes.csv.errors.csv")
+    assert bad["external_id"] == "B-\\udcff" and bad["field"] == "external_id"
+    assert Complaint.objects.filter(external_id="B-2").exists()
+
+
+@pytest.mark.postgres
+def test_known_rows_are_found_through_the_unique_index():
+    """The re-run check must not read the whole complaint table for every batch."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN SELECT external_id FROM complaints_complaint "
+            "WHERE source = %s AND external_id <> '' AND external_id = ANY(%s)",
+            ["hotline", ["A-1", "A-2"]],
+        )
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "unique_import_source_id" in plan, plan
+    with CaptureQueriesContext(connection) as queries:
+        complaints_import_batch(
+            source="hotline",
+            rows=[
+                {
+                    "external_id": "A-1",
+                    "description": "x",
+                    "app_name": "A",
+                    "channel": "hotline",
+                    "submitted_at": timezone.now(),
+                }
+            ],
+            lookups=ImportLookups(),
+        )
+    lookup = next(q["sql"] for q in queries if "external_id" in q["sql"].split("WHERE")[-1])
+    assert "<> ''" in lookup
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_writers_import_every_row_once(tmp_path):
+    path = write_jsonl(
+        tmp_path / "many.jsonl",
+        [
+            {"external_id": f"P-{i}", "app_name": "A", "description": f"第 {i} 条投诉"}
+            for i in range(1, 1001)
+        ],
+    )
+    output = run(path, "--no-classify", "--batch-size", "90", "--writers", "3")
+    assert "1000 imported, 0 already imported, 0 invalid" in output
+    assert Complaint.objects.count() == 1000
+    assert Event.objects.filter(kind=Event.Kind.CREATED).count() == 1000
+    assert not Complaint.objects.filter(events__isnull=True).exists()
+    assert len(set(Complaint.objects.values_list("tracking_number", flat=True))) == 1000
+    output = run(path, "--no-classify", "--batch-size", "90", "--writers", "3")
+    assert "0 imported, 1000 already imported" in output
+    assert Complaint.objects.count() == 1000

@@ -40,7 +40,9 @@ from ...services.intake import (
 def _rows(path: Path, kind: str) -> Iterator[tuple[int, object]]:
     """(line number, raw row) for every data row; a row that cannot be parsed is an
     ImportRowError in place of the row."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    # Bytes that are not UTF-8 become lone surrogates, which the row check refuses: one bad
+    # row is reported, the rest of the file still imports.
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         if kind == "csv":
             reader = csv.DictReader(handle)
             if not reader.fieldnames:
@@ -277,7 +279,10 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
 
         if errors:
-            with report.open("w", encoding="utf-8", newline="") as handle:
+            # backslashreplace: an external id that was not UTF-8 is shown escaped.
+            with report.open(
+                "w", encoding="utf-8", errors="backslashreplace", newline=""
+            ) as handle:
                 writer = csv.writer(handle)
                 writer.writerow(["line", "external_id", "field", "error"])
                 writer.writerows(errors)
