@@ -939,7 +939,8 @@ class ComplaintStat(models.Model):
 
 class StatisticsState(models.Model):
     """The one row saying how far the summary tables have read: ids already counted, when the
-    last refresh and the last full rebuild ran (figures like "overdue" change at midnight)."""
+    last refresh and the last full rebuild ran, and the date the "overdue" figures were counted
+    for (they change at midnight)."""
 
     last_complaint_id = models.BigIntegerField(default=0)
     last_event_id = models.BigIntegerField(default=0)

@@ -3,7 +3,9 @@ submission day, app and category, rebuilt for the days whose complaints changed.
 
 What changed is read from two watermarks: complaint ids (new rows, including bulk loads that
 write no events) and event ids (every status, label or erasure change writes one). Figures
-that depend on the date itself (decision or answer overdue) are rebuilt in full once a day.
+that depend on the date itself (decision or answer overdue) change when the date does: the
+first refresh of a day also re-counts the days of the complaints whose deadlines passed since
+the last one.
 """
 
 import datetime
@@ -17,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -300,12 +302,28 @@ def _changed_days(state: StatisticsState) -> set[datetime.date]:
     return set(new) | set(changed)
 
 
+def _deadline_days(counted_for: datetime.date, today: datetime.date) -> set[datetime.date]:
+    """Submission days of the complaints whose "overdue" standing changed between the date the
+    figures were counted for and today: a decision or answer deadline in between, on a
+    complaint still waiting for it."""
+    low, high = sorted((counted_for, today))
+    tz = ZoneInfo(settings.TIME_ZONE)
+    passed = Complaint.objects.filter(
+        Q(status__in=OPEN_FOR_DECISION, decision_due_date__gte=low, decision_due_date__lt=high)
+        | Q(status__in=AWAITING_OPERATOR, operator_due_date__gte=low, operator_due_date__lt=high)
+    )
+    return set(
+        passed.order_by().values_list(TruncDate("submitted_at", tzinfo=tz), flat=True).distinct()
+    )
+
+
 def statistics_refresh(
     *, full: bool = False, now: datetime.datetime | None = None
 ) -> RefreshResult | None:
-    """Bring ComplaintStat up to date: the changed days, or everything when asked, when the
-    date has moved on since the last full rebuild, or when most days changed. Returns None
-    when another refresh holds the state row (that one will count the same changes)."""
+    """Bring ComplaintStat up to date: the changed days (and, on a new date, the days whose
+    deadlines passed), or everything when asked, the first time, or when most days changed.
+    Returns None when another refresh holds the state row (that one will count the same
+    changes)."""
     started = time.perf_counter()
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -317,9 +335,12 @@ def statistics_refresh(
         last_complaint_id = Complaint.objects.aggregate(top=Max("pk"))["top"] or 0
         last_event_id = Event.objects.aggregate(top=Max("pk"))["top"] or 0
         days: list[datetime.date] | None = None
-        full = full or state.rebuilt_for_date != today
+        full = full or state.rebuilt_for_date is None
         if not full:
-            days = sorted(_changed_days(state))
+            changed = _changed_days(state)
+            if state.rebuilt_for_date != today:
+                changed |= _deadline_days(state.rebuilt_for_date, today)
+            days = sorted(changed)
             full = len(days) > FULL_REBUILD_AFTER_DAYS
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -339,9 +360,9 @@ def statistics_refresh(
         state.last_complaint_id = last_complaint_id
         state.last_event_id = last_event_id
         state.refreshed_at = now
+        state.rebuilt_for_date = today  # the date the overdue figures are now counted for
         if full:
             state.rebuilt_at = now
-            state.rebuilt_for_date = today
         state.refresh_seconds = time.perf_counter() - started
         state.save()
     if full and connection.vendor == "postgresql":

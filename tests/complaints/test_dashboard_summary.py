@@ -1,5 +1,5 @@
 """The statistics summary table: what each measure counts, incremental refresh from the id
-watermarks, the daily full rebuild, and the freshness guard pages call."""
+watermarks, the day change, and the freshness guard pages call."""
 
 import datetime
 from types import SimpleNamespace
@@ -14,6 +14,8 @@ from complaints.services import cases as case_services
 from complaints.services import operators, triage
 from complaints.services.statistics import (
     MEASURES,
+    WATERMARK_OVERLAP,
+    _deadline_days,
     statistics_age_seconds,
     statistics_ensure_fresh,
     statistics_refresh,
@@ -200,12 +202,35 @@ def test_day_by_day_and_full_rebuild_agree(world):
     )
 
 
-def test_a_new_day_rebuilds_everything(world):
+def test_a_new_day_recounts_the_days_whose_deadlines_passed(world, app, rita):
+    """At midnight "overdue" changes for complaints whose deadline was the day before: the
+    first refresh of the new day re-counts their days (not the whole year) and ends where a
+    full rebuild would."""
+    today = timezone.localdate()
+    due_today = make_complaint(app=app, submitted_at=days_ago(5))
+    Complaint.objects.filter(pk=due_today.pk).update(decision_due_date=today)
+    answer_due = model_labels(
+        make_complaint(app=app, submitted_at=days_ago(6)), ["unauthorized_charges"], 0.9
+    )
+    triage.complaint_accept(complaint=answer_due, actor=rita)
+    Complaint.objects.filter(pk=answer_due.pk).update(operator_due_date=today)
+    # Later filings, so the refresh's re-read of the newest ids does not reach the two above.
+    for _ in range(WATERMARK_OVERLAP + 5):
+        make_complaint(app=app, submitted_at=days_ago(1))
     statistics_refresh()
+    assert row(days_ago(5)).decision_overdue == 0 and row(days_ago(6)).reply_overdue == 0
+
     tomorrow = timezone.now() + datetime.timedelta(days=1)
+    assert {timezone.localdate(days_ago(5)), timezone.localdate(days_ago(6))} <= _deadline_days(
+        today, timezone.localdate(tomorrow)
+    )
     result = statistics_refresh(now=tomorrow)
-    assert result.full
+    assert not result.full
+    assert row(days_ago(5)).decision_overdue == 1 and row(days_ago(6)).reply_overdue == 1
     assert StatisticsState.objects.get().rebuilt_for_date == timezone.localdate(tomorrow)
+    incremental = snapshot()
+    statistics_refresh(full=True, now=tomorrow)
+    assert snapshot() == incremental
 
 
 def test_task_refreshes_and_is_in_the_beat_schedule(world):
