@@ -326,20 +326,29 @@ def _category_mix(f: StatsFilter, *, measure: str, key: str, title: str) -> Tabl
     )
 
 
-def _top_apps(f: StatsFilter, *, measure: str, key: str, title: str, limit: int = 10) -> Table:
-    ranked = (
-        _stats(f, by_app=True)
-        .values("app_id")
-        .annotate(n=Sum(measure))
-        .filter(n__gt=0)
-        .order_by("-n", "app_id")[:limit]
-    )
-    ranked = list(ranked)
-    apps = App.objects.select_related("operator").in_bulk([r["app_id"] for r in ranked])
+def _app_totals(f: StatsFilter, measure: str) -> dict[int, int]:
+    """The measure summed per app (apps with none left out): one pass over the per-app
+    summary rows, which both app and operator rankings read."""
+    sums = _stats(f, by_app=True).values_list("app_id").annotate(n=Sum(measure))
+    return {app_id: int(n) for app_id, n in sums if n}
+
+
+def _top_apps(
+    f: StatsFilter,
+    *,
+    measure: str,
+    key: str,
+    title: str,
+    limit: int = 10,
+    totals: dict[int, int] | None = None,
+) -> Table:
+    totals = _app_totals(f, measure) if totals is None else totals
+    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    apps = App.objects.select_related("operator").in_bulk([app_id for app_id, _n in ranked])
     rows = []
-    for r in ranked:
-        app = apps[r["app_id"]]
-        rows.append([app.pk, app.name, app.operator.name if app.operator else "", r["n"]])
+    for app_id, n in ranked:
+        app = apps[app_id]
+        rows.append([app.pk, app.name, app.operator.name if app.operator else "", n])
     return Table(
         key=key,
         title=title,
@@ -355,17 +364,25 @@ def _top_apps(f: StatsFilter, *, measure: str, key: str, title: str, limit: int 
     )
 
 
-def _top_operators(f: StatsFilter, *, measure: str, key: str, title: str, limit: int = 10) -> Table:
-    ranked = list(
-        _stats(f, by_app=True)
-        .filter(app__operator__isnull=False)
-        .values(operator_id=F("app__operator_id"))
-        .annotate(n=Sum(measure))
-        .filter(n__gt=0)
-        .order_by("-n", "operator_id")[:limit]
+def _top_operators(
+    f: StatsFilter,
+    *,
+    measure: str,
+    key: str,
+    title: str,
+    limit: int = 10,
+    totals: dict[int, int] | None = None,
+) -> Table:
+    totals = _app_totals(f, measure) if totals is None else totals
+    operators = App.objects.filter(pk__in=list(totals), operator__isnull=False).values_list(
+        "pk", "operator_id"
     )
-    companies = Company.objects.in_bulk([r["operator_id"] for r in ranked])
-    rows = [[r["operator_id"], companies[r["operator_id"]].name, r["n"]] for r in ranked]
+    by_operator: dict[int, int] = {}
+    for app_id, operator_id in operators:
+        by_operator[operator_id] = by_operator.get(operator_id, 0) + totals[app_id]
+    ranked = sorted(by_operator.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    companies = Company.objects.in_bulk([operator_id for operator_id, _n in ranked])
+    rows = [[operator_id, companies[operator_id].name, n] for operator_id, n in ranked]
     return Table(
         key=key,
         title=title,
@@ -663,7 +680,7 @@ class _DashboardParts:
 
     def __init__(self, f: StatsFilter):
         self.f = f
-        self._totals = self._cases = None
+        self._totals = self._cases = self._app_totals = None
         self._model: dict | None | bool = False
 
     @property
@@ -671,6 +688,12 @@ class _DashboardParts:
         if self._totals is None:
             self._totals = _sums(_stats(self.f))
         return self._totals
+
+    @property
+    def app_totals(self) -> dict[int, int]:
+        if self._app_totals is None:
+            self._app_totals = _app_totals(self.f, "received")
+        return self._app_totals
 
     @property
     def cases(self) -> dict:
@@ -701,11 +724,19 @@ class _DashboardParts:
             return _category_mix(f, measure="received", key=key, title=_("Category mix"))
         if key == "top_apps":
             return _top_apps(
-                f, measure="received", key=key, title=_("Apps with the most complaints")
+                f,
+                measure="received",
+                key=key,
+                title=_("Apps with the most complaints"),
+                totals=self.app_totals,
             )
         if key == "top_operators":
             return _top_operators(
-                f, measure="received", key=key, title=_("Operators with the most complaints")
+                f,
+                measure="received",
+                key=key,
+                title=_("Operators with the most complaints"),
+                totals=self.app_totals,
             )
         if key == "funnel":
             return _funnel(f, self.totals, self.cases)
