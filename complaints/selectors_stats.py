@@ -8,7 +8,7 @@ renders as an HTML table, a CSV file, an API payload and (in static/js/charts.js
 import datetime
 import functools
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -333,6 +333,11 @@ def _app_totals(f: StatsFilter, measure: str) -> dict[int, int]:
     return {app_id: int(n) for app_id, n in sums if n}
 
 
+def _ranked(totals: dict[int, int], limit: int) -> list[tuple[int, int]]:
+    """(id, total), largest first; ties by id, so the order is stable."""
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
 def _top_apps(
     f: StatsFilter,
     *,
@@ -343,7 +348,7 @@ def _top_apps(
     totals: dict[int, int] | None = None,
 ) -> Table:
     totals = _app_totals(f, measure) if totals is None else totals
-    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    ranked = _ranked(totals, limit)
     apps = App.objects.select_related("operator").in_bulk([app_id for app_id, _n in ranked])
     rows = []
     for app_id, n in ranked:
@@ -377,10 +382,10 @@ def _top_operators(
     operators = App.objects.filter(pk__in=list(totals), operator__isnull=False).values_list(
         "pk", "operator_id"
     )
-    by_operator: dict[int, int] = {}
+    by_operator: Counter[int] = Counter()
     for app_id, operator_id in operators:
-        by_operator[operator_id] = by_operator.get(operator_id, 0) + totals[app_id]
-    ranked = sorted(by_operator.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        by_operator[operator_id] += totals[app_id]
+    ranked = _ranked(by_operator, limit)
     companies = Company.objects.in_bulk([operator_id for operator_id, _n in ranked])
     rows = [[operator_id, companies[operator_id].name, n] for operator_id, n in ranked]
     return Table(
