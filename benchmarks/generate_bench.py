@@ -9,42 +9,34 @@ BENCH_GENERATE_RUNS runs (default 3) give the median.
 
 import os
 import re
-import statistics
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-import psycopg
+from benchmarks.scratch import (
+    MANAGE,
+    ROOT,
+    create_database,
+    drop_databases,
+    env_for,
+    migrate_with_registry,
+    report_median,
+    server_quiet,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TARGET = 50_000
 
 
-def _run(rows: int, run: int) -> float:
+def _run(rows: int, run: int) -> int:
     name = f"appwatch_bench_generate_{os.getpid()}_{run}"
-    with psycopg.connect(SERVER, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "DATABASE_URL": SERVER.rsplit("/", 1)[0] + "/" + name}
-    env.pop("CELERY_BROKER_URL", None)
+    create_database(name)
+    env = env_for(name)
     try:
-        manage = [sys.executable, "manage.py"]
-        subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [*manage, "demo_data", "--complaints", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        with psycopg.connect(SERVER, autocommit=True) as conn:
-            conn.execute("CHECKPOINT")
-        os.sync()
+        migrate_with_registry(env)
+        server_quiet()
         load = os.getloadavg()[0]
         started = time.perf_counter()
         out = subprocess.run(
-            [*manage, "generate_complaints", str(rows)],
+            [*MANAGE, "generate_complaints", str(rows)],
             cwd=ROOT,
             env=env,
             check=True,
@@ -61,20 +53,14 @@ def _run(rows: int, run: int) -> float:
         )
         return rate
     finally:
-        with psycopg.connect(SERVER, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_databases(name)
 
 
 def main() -> None:
     rows = int(os.environ.get("BENCH_GENERATE_ROWS", 1_000_000))
     runs = int(os.environ.get("BENCH_GENERATE_RUNS", 3))
     rates = [_run(rows, run) for run in range(1, runs + 1)]
-    median = statistics.median(rates)
-    print(
-        f"generate_complaints {rows:,} rows: median {median:,.0f} rows/s over {runs} runs "
-        f"(min {min(rates):,}, max {max(rates):,}) — target {TARGET:,}: "
-        f"{'met' if median >= TARGET else 'NOT met'}"
-    )
+    report_median("generate_complaints", rows, rates, TARGET)
 
 
 if __name__ == "__main__":

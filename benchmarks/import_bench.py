@@ -18,17 +18,23 @@ import json
 import os
 import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import psycopg
+from benchmarks.scratch import (
+    MANAGE,
+    ROOT,
+    create_database,
+    drop_databases,
+    env_for,
+    migrate_with_registry,
+    report_median,
+    server_quiet,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TARGET = 10_000
 
 # Runs the command in a process that can also read the CPU time spent by its reader process
@@ -138,38 +144,20 @@ def _timed_import(env: dict, path: Path, rows: int, label: str) -> int:
     return int(rate.group(1).replace(",", "")) if rate else 0
 
 
-def _server_quiet() -> None:
-    """Let PostgreSQL and the kernel write out what the set-up left dirty."""
-    with psycopg.connect(SERVER, autocommit=True) as conn:
-        conn.execute("CHECKPOINT")
-    os.sync()
-
-
 def main() -> None:
     rows = int(os.environ.get("BENCH_IMPORT_ROWS", 100_000))
     runs = int(os.environ.get("BENCH_IMPORT_RUNS", 3))
     keep = os.environ.get("BENCH_IMPORT_DATABASE")
     base = keep or f"appwatch_bench_import_{os.getpid()}"
-    url = SERVER.rsplit("/", 1)[0] + "/"
     if not keep:
-        with psycopg.connect(SERVER, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{base}"')
-    env = {**os.environ, "DATABASE_URL": url + base}
-    env.pop("CELERY_BROKER_URL", None)
-    manage = [sys.executable, "manage.py"]
+        create_database(base)
+    env = env_for(base)
     created: list[str] = []
     try:
-        subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [*manage, "demo_data", "--complaints", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        migrate_with_registry(env)
         packages = subprocess.run(
             [
-                *manage,
+                *MANAGE,
                 "shell",
                 "-c",
                 "from complaints.models import App; print('\\n'.join(App.objects.exclude(package_name='').values_list('package_name', flat=True)))",
@@ -191,23 +179,15 @@ def main() -> None:
                 else:
                     # Each run imports into a fresh copy of the migrated registry.
                     name = f"{base}_{run}"
-                    with psycopg.connect(SERVER, autocommit=True) as conn:
-                        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{base}"')
+                    create_database(name, template=base)
                     created.append(name)
-                    run_env = {**env, "DATABASE_URL": url + name}
-                _server_quiet()
+                    run_env = env_for(name)
+                server_quiet()
                 rates.append(_timed_import(run_env, path, rows, f"run {run}, first import"))
                 _timed_import(run_env, path, rows, f"run {run}, re-run (nothing new)")
-        median = statistics.median(rates)
-        print(
-            f"import_complaints {rows:,} rows: median {median:,.0f} rows/s over {len(rates)} "
-            f"runs (min {min(rates):,}, max {max(rates):,}) — target {TARGET:,}: "
-            f"{'met' if median >= TARGET else 'NOT met'}"
-        )
+        report_median("import_complaints", rows, rates, TARGET)
     finally:
-        with psycopg.connect(SERVER, autocommit=True) as conn:
-            for name in created + ([] if keep else [base]):
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_databases(*created, *([] if keep else [base]))
 
 
 if __name__ == "__main__":
