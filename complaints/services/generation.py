@@ -289,13 +289,20 @@ def _indexes_suspended(active: bool):
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(
             """
-            SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+            SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid),
+                   CASE WHEN c.contype = 'f' THEN ARRAY(
+                       SELECT a.attname::text FROM pg_attribute a
+                       WHERE a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
+                   ) ELSE '{}' END
             FROM pg_constraint c WHERE c.contype IN ('u', 'f') AND c.conrelid::regclass::text = ANY(%s)
             ORDER BY c.contype DESC
             """,
             [tables],
         )
         constraints = cursor.fetchall()
+        foreign_keys: dict[str, set[str]] = {}
+        for table, _name, _definition, columns in constraints:
+            foreign_keys.setdefault(table, set()).update(columns)
         cursor.execute(
             """
             SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
@@ -307,7 +314,7 @@ def _indexes_suspended(active: bool):
             [tables],
         )
         indexes = cursor.fetchall()
-        for table, name, _definition in constraints:
+        for table, name, _definition, _columns in constraints:
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
@@ -316,12 +323,14 @@ def _indexes_suspended(active: bool):
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in indexes:
             cursor.execute(definition)
-        # Statistics on the keys the load leaves empty let each foreign-key check below read
-        # that key's small partial index instead of scanning the whole table.
-        cursor.execute(
-            f"ANALYZE {tables[0]} (case_id, duplicate_of_id, submitter_id, category_hint_id)"
-        )
-        for table, name, definition in constraints:
+        # Statistics on the foreign keys let each check below plan for what the load wrote: a
+        # key it left empty is checked through that key's small partial index instead of a pass
+        # over the whole table.
+        for table, columns in foreign_keys.items():
+            if columns:
+                quoted = ", ".join(connection.ops.quote_name(column) for column in sorted(columns))
+                cursor.execute(f"ANALYZE {table} ({quoted})")
+        for table, name, definition, _columns in constraints:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         # Django's foreign keys are INITIALLY DEFERRED: so they are again for the rest of the
         # caller's transaction.
