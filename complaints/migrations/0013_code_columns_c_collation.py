@@ -16,13 +16,18 @@ COLUMNS = [("status", 16), ("tracking_number", 24)]
 LINKS = "complaints_complaint_categories"
 
 
+def _collate(schema_editor, collation: str) -> None:
+    for column, length in COLUMNS:
+        schema_editor.execute(
+            f'ALTER TABLE complaints_complaint ALTER COLUMN "{column}" '
+            f'TYPE varchar({length}) COLLATE "{collation}"'
+        )
+
+
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for column, length in COLUMNS:
-        schema_editor.execute(
-            f'ALTER TABLE complaints_complaint ALTER COLUMN "{column}" TYPE varchar({length}) COLLATE "C"'
-        )
+    _collate(schema_editor, "C")
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname FROM pg_indexes WHERE tablename = %s "
@@ -36,10 +41,7 @@ def forward(apps, schema_editor):
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for column, length in COLUMNS:
-        schema_editor.execute(
-            f'ALTER TABLE complaints_complaint ALTER COLUMN "{column}" TYPE varchar({length}) COLLATE "default"'
-        )
+    _collate(schema_editor, "default")
     schema_editor.execute(f"CREATE INDEX {LINKS}_complaint_id ON {LINKS} (complaint_id)")
 
 
