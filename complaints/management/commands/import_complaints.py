@@ -30,10 +30,9 @@ from ...services.intake import (
     ImportLookups,
     ImportRowError,
     complaints_enqueue_classification,
-    complaints_import_batch,
-    complaints_import_prepared,
+    complaints_import_write,
+    import_batch_prepare,
     import_row_clean,
-    import_rows_prepare,
 )
 
 
@@ -79,13 +78,11 @@ def _read(
     out,
 ) -> None:
     """Parse and check every row. Puts ("batch", rows) and ("errors", [(line, external_id,
-    field, message)]) on `out`, then ("done", row count) — or ("failed", message). On
-    PostgreSQL the rows go as COPY text (PreparedRow), ready to write."""
+    field, message)]) on `out`, then ("done", row count) — or ("failed", message). Batches
+    go ready to write (import_batch_prepare)."""
 
     def batch_of(rows: list[dict]) -> list:
-        if connection.vendor == "postgresql":
-            return import_rows_prepare(rows, source=source, lookups=lookups)
-        return rows
+        return import_batch_prepare(rows, source=source, lookups=lookups)
 
     try:
         translation.activate(language)  # the report's messages, in the command's language
@@ -296,16 +293,11 @@ class Command(BaseCommand):
         if errors:
             self.stdout.write(f"Errors by row: {report}")
 
-    def _import(self, source: str, rows: list, lookups: ImportLookups) -> list[int]:
-        def write() -> list[int]:
-            if connection.vendor == "postgresql":
-                return complaints_import_prepared(source=source, rows=rows)
-            return complaints_import_batch(source=source, rows=rows, lookups=lookups)
-
+    def _import(self, source: str, batch: list, lookups: ImportLookups) -> list[int]:
         try:
-            return write()
+            return complaints_import_write(source=source, batch=batch, lookups=lookups)
         except IntegrityError:
             # Another import of the same file ran at the same time and won some rows: the
             # batch rolled back whole; once more, skipping what is now known.
             with transaction.atomic():
-                return write()
+                return complaints_import_write(source=source, batch=batch, lookups=lookups)
