@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import privacy
 from .errors import DomainError
 from .models import (
     App,
@@ -218,7 +219,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     readonly_fields = [
         "tracking_number",
         "status",
-        "description_masked",
+        "masked_text_display",
         "label_source",
         "confidence",
         "classification_attempts",
@@ -250,7 +251,7 @@ class ComplaintAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "description",
-                    "description_masked",
+                    "masked_text_display",
                     "occurred_date",
                     "amount",
                     "currency",
@@ -328,6 +329,18 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("categories")
+
+    def save_model(self, request, obj, form, change):
+        # An edited text is masked again: operators and the public never see what an edit added.
+        if "description" in form.changed_data:
+            obj.description_masked = privacy.masked_copy(obj.description)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("what happened (personal data masked)"))
+    def masked_text_display(self, obj):
+        if obj.pk and obj.description_masked is None:
+            return _("The same: the text holds no personal data.")
+        return obj.masked_text if obj.pk else "-"
 
     @admin.display(description=_("app"), ordering="app_name")
     def app_display(self, obj):

@@ -211,7 +211,10 @@ class Complaint(models.Model):
     app_version = models.CharField(_("app version"), max_length=40, blank=True)
     app_store = models.CharField(_("app store"), max_length=60, blank=True)
     description = models.TextField(_("what happened"))
-    description_masked = models.TextField(_("what happened (personal data masked)"), blank=True)
+    # NULL when masking found no personal data: the text is then stored once (masked_text).
+    description_masked = models.TextField(
+        _("what happened (personal data masked)"), null=True, blank=True
+    )
     occurred_date = models.DateField(_("date it happened"), null=True, blank=True)
     amount = models.DecimalField(
         _("amount involved"), max_digits=14, decimal_places=2, null=True, blank=True
@@ -379,6 +382,11 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.tracking_number
+
+    @property
+    def masked_text(self) -> str:
+        """The text as operators and the public see it: personal data masked."""
+        return self.description if self.description_masked is None else self.description_masked
 
     @property
     def is_erased(self) -> bool:

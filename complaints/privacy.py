@@ -277,6 +277,13 @@ def mask_text(text: str) -> str:
     return "".join(pieces)
 
 
+def masked_copy(text: str) -> str | None:
+    """What a complaint stores as its masked text: mask_text(text), or None when masking changes
+    nothing (most complaints hold no personal data, and the text is then stored once)."""
+    masked = mask_text(text)
+    return None if masked == text else masked
+
+
 def contains_pii(text: str) -> bool:
     return bool(pii_find(text))
 

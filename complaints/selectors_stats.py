@@ -1118,6 +1118,7 @@ def published_complaints(
             "pk",
             "submitted_at",
             "status",
+            "description",
             "description_masked",
             "app_name",
             "app__name",

@@ -521,7 +521,7 @@ OPERATOR_WAITING_STATUSES = (S.ACCEPTED, S.LINKED)
 OPERATOR_RECENT_SHOWN = 20
 _PORTAL_FIELDS = (
     "id", "tracking_number", "app__name", "app_id", "status", "submitted_at", "operator_due_date",
-    "description_masked", "decided_at",
+    "description", "description_masked", "decided_at",
 )  # fmt: skip
 
 

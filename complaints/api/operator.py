@@ -47,9 +47,7 @@ class PublicEventSerializer(serializers.ModelSerializer):
 class OperatorComplaintSerializer(serializers.ModelSerializer):
     app = AppRefSerializer()
     categories = serializers.SerializerMethodField()
-    description = serializers.CharField(
-        source="description_masked", help_text="Personal data masked."
-    )
+    description = serializers.CharField(source="masked_text", help_text="Personal data masked.")
 
     class Meta:
         model = Complaint

@@ -297,7 +297,7 @@ def complaint_record(complaint: Complaint) -> dict:
         "app": {"id": complaint.app.id, "name": complaint.app.name} if complaint.app_id else None,
         "app_name": complaint.app.name if complaint.app_id else complaint.app_name,
         "categories": [c.code for c in complaint.categories.all()],
-        "text": complaint.description_masked,
+        "text": complaint.masked_text,
     }
 
 

@@ -93,6 +93,9 @@ class ComplaintRegulatorSerializer(QueueItemSerializer):
     case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     duplicate_of = serializers.SlugRelatedField(slug_field="tracking_number", read_only=True)
     history = serializers.SerializerMethodField()
+    description_masked = serializers.CharField(
+        source="masked_text", read_only=True, help_text="As the operator and the public see it."
+    )
 
     class Meta(QueueItemSerializer.Meta):
         fields = [

@@ -119,7 +119,7 @@ def complaint_erase(*, complaint: Complaint, actor=None, actor_role: str = "cons
         )
     files = evidence_files_delete(complaint=complaint)
     complaint.description = TOMBSTONE
-    complaint.description_masked = TOMBSTONE
+    complaint.description_masked = None
     complaint.contact_name = ""
     complaint.contact_phone = ""
     complaint.contact_email = ""

@@ -53,7 +53,8 @@ REBUILD_MIN_ROWS = 100_000
 
 
 def _corpus() -> list[tuple[str, str, list[str], str]]:
-    """(text, masked text, labels, language) for every corpus line."""
+    """(text, masked text or None when it holds no personal data, labels, language) for every
+    corpus line."""
     rows = []
     for path in sorted((Path(settings.BASE_DIR) / "classifier" / "corpus").glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -65,11 +66,11 @@ def _corpus() -> list[tuple[str, str, list[str], str]]:
             if isinstance(text, str) and text:
                 lang = "en" if item.get("lang") == "en" else "zh-hans"
                 rows.append(
-                    (text, privacy.mask_text(text), list(item.get("labels") or ["other"]), lang)
+                    (text, privacy.masked_copy(text), list(item.get("labels") or ["other"]), lang)
                 )
     if not rows:
         text = "这个应用不给通讯录权限就不能用。"
-        rows.append((text, text, ["over_permission"], "zh-hans"))
+        rows.append((text, None, ["over_permission"], "zh-hans"))
     return rows
 
 

@@ -208,7 +208,7 @@ def complaint_submit(
         app_version=app_version,
         app_store=app_store,
         description=description,
-        description_masked=privacy.mask_text(description),
+        description_masked=privacy.masked_copy(description),
         occurred_date=occurred_date,
         amount=amount,
         currency=currency or "CNY",
@@ -403,7 +403,7 @@ def import_row_clean(
     return {
         "external_id": external_id,
         "description": description,
-        "description_masked": privacy.mask_text(description),
+        "description_masked": privacy.masked_copy(description),
         "app_id": app_id,
         "app_name": app_name,
         "app_version": _text(raw, "app_version", 40),

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from stdnum import luhn
 from stdnum.cn import ric
 
-from complaints.privacy import PiiKind, mask_phone, mask_text, mask_value, pii_find
+from complaints.privacy import PiiKind, mask_phone, mask_text, mask_value, masked_copy, pii_find
 from tests.factories import credit_code
 
 # --- examples --------------------------------------------------------------------------------
@@ -53,6 +53,11 @@ def test_personal_data_is_masked(text, masked):
 )
 def test_ordinary_numbers_are_left_alone(text):
     assert mask_text(text) == text
+
+
+def test_masked_copy_is_none_when_nothing_was_masked():
+    assert masked_copy("不给通讯录权限就闪退") is None
+    assert masked_copy("回拨 13812345678") == "回拨 138****5678"
 
 
 def test_pii_find_names_each_kind():

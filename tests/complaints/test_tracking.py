@@ -306,7 +306,7 @@ def test_erasure_keeps_statistics_and_removes_personal_data(en, app, alice, rita
     response = post(en, complaint, "erase", {"confirm": "on"})
     assert response.status_code == 302
     complaint.refresh_from_db()
-    assert complaint.description == TOMBSTONE and complaint.description_masked == TOMBSTONE
+    assert complaint.description == TOMBSTONE and complaint.masked_text == TOMBSTONE
     assert (
         complaint.contact_name,
         complaint.contact_phone,
