@@ -12,6 +12,7 @@ import os
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 
 from complaints.models import CompanyMembership
 from tests.factories import AppFactory, CompanyFactory
@@ -151,3 +152,11 @@ def _seeded_after_flush(request):
     request.getfixturevalue("transactional_db")
     if not Group.objects.filter(name="regulator").exists():
         _SEED.seed(django_apps, None)
+
+
+@pytest.fixture
+def english():
+    """Messages asserted in English (the site's default language is zh-Hans): modules that
+    assert them say `pytestmark = pytest.mark.usefixtures("english")`."""
+    with translation.override("en"):
+        yield

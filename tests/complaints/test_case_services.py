@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 from PIL import Image
 
 from complaints.errors import Conflict, DomainError, PermissionDenied, TransitionNotAllowed
@@ -16,16 +15,11 @@ from complaints.services import cases as case_services
 from complaints.services import triage
 from tests.factories import make_complaint
 
+pytestmark = pytest.mark.usefixtures("english")
+
 K = Case.Status
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English (the site's default language is zh-Hans)."""
-    with translation.override("en"):
-        yield
 
 
 def png(name: str = "shot.png") -> SimpleUploadedFile:

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from PIL import Image
 
 from complaints.calendar import add_working_days
@@ -16,14 +16,9 @@ from complaints.services import cases as case_services
 from complaints.services import operators, triage
 from tests.factories import make_complaint
 
+pytestmark = pytest.mark.usefixtures("english")
+
 K = Case.Status
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English (the site's default language is zh-Hans)."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import struct
 import zlib
 
 import pytest
-from django.utils import translation
 from PIL import ExifTags, Image
 
 from complaints.errors import DomainError
@@ -22,17 +21,13 @@ from complaints.services.evidence import (
 )
 from tests.factories import make_complaint
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def image_bytes(fmt: str = "JPEG", size=(64, 48), mode="RGB", **save) -> bytes:

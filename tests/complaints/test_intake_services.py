@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.utils import translation
 from PIL import Image
 
 from complaints.errors import Conflict, DomainError
@@ -18,16 +17,12 @@ from complaints.services.intake import access_token_hash, complaint_submit
 from config.celery import app as celery_app
 from tests.factories import category
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def png(size=(20, 20)):

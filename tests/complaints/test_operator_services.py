@@ -4,23 +4,17 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
 
 from complaints.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from complaints.models import Complaint, Event, OperatorResponse
 from complaints.services import operators, triage
 from tests.factories import make_complaint
 
+pytestmark = pytest.mark.usefixtures("english")
+
 S = Complaint.Status
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English (the site's default language is zh-Hans)."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

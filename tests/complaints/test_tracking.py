@@ -6,7 +6,6 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 from PIL import Image
 
 from complaints.errors import Conflict, DomainError
@@ -17,6 +16,8 @@ from complaints.services.consumers import TOMBSTONE
 from complaints.services.evidence import evidence_clean
 from tests.factories import category, make_complaint
 
+pytestmark = pytest.mark.usefixtures("english")
+
 S = Complaint.Status
 
 
@@ -24,12 +25,6 @@ S = Complaint.Status
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
 from stdnum.cn import ric
 
 from complaints.errors import DomainError, PermissionDenied, TransitionNotAllowed
@@ -15,16 +14,11 @@ from complaints.services import cases as case_services
 from complaints.services import triage
 from tests.factories import AppFactory, category, make_complaint
 
+pytestmark = pytest.mark.usefixtures("english")
+
 S = Complaint.Status
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English (the site's default language is zh-Hans)."""
-    with translation.override("en"):
-        yield
 
 
 def resident_id() -> str:

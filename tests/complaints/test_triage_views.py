@@ -6,21 +6,15 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from complaints.models import Complaint, Event, SavedFilter
 from complaints.services import cases as case_services
 from complaints.services import triage
 from tests.factories import make_complaint
 
+pytestmark = pytest.mark.usefixtures("english")
+
 S = Complaint.Status
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English (the site's default language is zh-Hans)."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
