@@ -1,5 +1,7 @@
 """demo_data loads a believable platform and is idempotent."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -36,6 +38,13 @@ def test_demo_data_covers_statuses_cases_and_roles():
     assert statuses & {"classified", "needs_review"}
     case_statuses = set(Case.objects.values_list("status", flat=True))
     assert {"open", "notice_issued", "rectified", "closed", "overdue", "escalated"} <= case_statuses
+    # Some texts carry a phone number; nobody but the regulator sees it.
+    with_contact = Complaint.objects.exclude(description_masked=None)
+    assert 0.08 < with_contact.count() / Complaint.objects.count() < 0.3
+    for complaint in with_contact:
+        number = re.search(r"1[3-9]\d{9}", complaint.description).group()
+        assert number not in complaint.masked_text
+        assert f"{number[:3]}****{number[-4:]}" in complaint.masked_text
     # Every case and complaint has its history on record.
     assert not Complaint.objects.filter(events__isnull=True).exists()
     assert not Case.objects.filter(events__isnull=True).exists()

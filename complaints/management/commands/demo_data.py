@@ -33,6 +33,8 @@ from complaints.models import (
 )
 
 SEED = 20261121
+# Mainland mobile number blocks (fictional numbers are drawn inside them).
+_MOBILE_PREFIXES = ["135", "136", "137", "138", "139", "150", "158", "186", "187", "188"]
 DEMO_USERS = [
     # username, password, group, staff
     ("consumer", "demo-consumer-2026", "consumer", False),
@@ -259,6 +261,8 @@ class Command(BaseCommand):
         from complaints.services.intake import complaint_submit
 
         corpus = self._corpus()
+        # Its own generator, so adding contacts leaves every other draw as it was.
+        contacts = random.Random(SEED + 1)
         # A few apps draw most complaints, as in real life.
         weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(apps))]
         now = timezone.now()
@@ -281,7 +285,7 @@ class Command(BaseCommand):
                 )
             submitter = users["consumer"] if i % 97 == 0 else None
             complaint, _token = complaint_submit(
-                description=row["text"],
+                description=self._with_contact(row["text"], row.get("lang"), contacts),
                 app=app,
                 app_name=app.name,
                 occurred_date=(
@@ -302,6 +306,17 @@ class Command(BaseCommand):
             self._advance(complaint, labels, age_days, submitted_at, users)
             if (i + 1) % 500 == 0:
                 self.stdout.write(f"  {i + 1} filed")
+
+    @staticmethod
+    def _with_contact(text: str, lang: str | None, rng: random.Random) -> str:
+        """About one complaint in six leaves a (fictional) phone number in its text, as
+        consumers do: the demo then shows masking on the operator and public pages."""
+        if rng.random() >= 1 / 6:
+            return text
+        number = f"{rng.choice(_MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
+        if lang == "en":
+            return f"{text} You can call me back on {number}."
+        return f"{text}我的电话{number}，可以回访。"
 
     def _ensure_labelled(self, complaint: Complaint, labels: list[str], submitted_at) -> None:
         """Without an active model the worker leaves complaints unlabelled; the demo then uses
