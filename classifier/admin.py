@@ -289,6 +289,15 @@ class ModelVersionAdmin(admin.ModelAdmin):
         description=_("Retrain on the corpus and confirmed complaints"), permissions=["change"]
     )
     def retrain(self, request, queryset):
+        from .services import training_running
+
+        if training_running():
+            self.message_user(
+                request,
+                _("A training is already running; its version appears here when it is done."),
+                messages.WARNING,
+            )
+            return
         task = import_string(settings.CLASSIFIER_RETRAIN_TASK)
         try:
             task.delay(actor_id=request.user.pk)

@@ -92,6 +92,8 @@ def corpus_load(directory: Path = CORPUS_DIR) -> list[Example]:
             if example.split_key not in seen:
                 seen.add(example.split_key)
                 examples.append(example)
+    if not examples:
+        raise CorpusError(f"{directory}: no labelled examples (*.jsonl files) to learn from")
     return examples
 
 

@@ -7,12 +7,13 @@ import importlib.metadata
 import logging
 import platform
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -46,6 +47,48 @@ class GateRefused(RegistryError):
     def __init__(self, message: str, decision: "GateDecision"):
         super().__init__(message)
         self.decision = decision
+
+
+class TrainingBusy(RegistryError):
+    """Another training holds the training lock; this one was not started."""
+
+
+# PostgreSQL advisory lock key of "a training is running" (any number unique to the platform).
+TRAINING_LOCK_KEY = 0x4157_7472  # "AWtr"
+
+
+@contextmanager
+def _training_lock() -> Iterator[None]:
+    """One training at a time across workers, the command and the admin: trainings take
+    minutes of CPU, and two at once would both register a version. The lock belongs to this
+    database session (PostgreSQL frees it if the process dies); on other databases, which run
+    in one process here, there is nothing to take."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [TRAINING_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            raise TrainingBusy(_("Another training is running; try again when it has finished."))
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [TRAINING_LOCK_KEY])
+
+
+def training_running() -> bool:
+    """Whether any session holds the training lock (always False off PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND classid = 0 AND objid = %s AND objsubid = 1)",
+            [TRAINING_LOCK_KEY],
+        )
+        return cursor.fetchone()[0]
 
 
 @dataclass(frozen=True)
@@ -301,7 +344,22 @@ def model_train(
     side; one whose text is in the test split is dropped.
 
     A candidate the gate refuses is kept as `rejected` with its figures, for the record.
+    Raises TrainingBusy when another training is running.
     """
+    with _training_lock():
+        return _model_train(
+            extra_examples=extra_examples,
+            algorithms=algorithms,
+            force=force,
+            activate=activate,
+            trained_by=trained_by,
+            corpus_dir=corpus_dir,
+        )
+
+
+def _model_train(
+    *, extra_examples, algorithms, force, activate, trained_by, corpus_dir
+) -> TrainingOutcome:
     train, test = corpus.corpus_split(corpus_dir or settings.CLASSIFIER_CORPUS_DIR)
     test_keys = {e.split_key for e in test}
     corpus_keys = {e.split_key: i for i, e in enumerate(train)}

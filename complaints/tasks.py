@@ -47,9 +47,13 @@ def sweep_unclassified() -> int:
 # never redelivered into a loop of minute-long trainings.
 @shared_task(acks_late=False, time_limit=3600, soft_time_limit=3300)
 def retrain_classifier(actor_id: int | None = None, force: bool = False) -> str:
-    from classifier.services import model_train_with_confirmed
+    from classifier.services import TrainingBusy, model_train_with_confirmed
 
-    version = model_train_with_confirmed(actor_id=actor_id, force=force)
+    try:
+        version = model_train_with_confirmed(actor_id=actor_id, force=force)
+    except TrainingBusy:
+        logger.warning("Retraining skipped: another training is running.")
+        return "skipped: another training is running"
     return f"{version.version} {version.status}"
 
 

@@ -160,3 +160,22 @@ def english():
     assert them say `pytestmark = pytest.mark.usefixtures("english")`."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def other_session(db):
+    """A second PostgreSQL session on the test database, as another worker would have
+    (autocommit; closed after the test)."""
+    import psycopg
+    from django.db import connection
+
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+        autocommit=True,
+    ) as session:
+        yield session

@@ -4,6 +4,7 @@ import json
 from collections import Counter
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from classifier import corpus
 from classifier.corpus import CorpusError, Example
@@ -58,6 +59,13 @@ def test_reading_reports_the_file_and_line(tmp_path):
     path.write_text('{"text": "", "labels": []}\n', encoding="utf-8")
     with pytest.raises(CorpusError, match=r"bad.jsonl:1: `text` must be a non-empty string"):
         corpus.examples_read(path)
+
+
+def test_a_directory_without_examples_is_an_error_not_an_empty_corpus(tmp_path, db):
+    with pytest.raises(CorpusError, match="no labelled examples"):
+        corpus.corpus_load(tmp_path)
+    with pytest.raises(CommandError, match="no labelled examples"):
+        call_command("train_classifier", "--corpus", str(tmp_path))
 
 
 def test_other_fields_are_ignored_and_labels_deduplicated(tmp_path):

@@ -10,7 +10,6 @@ import re
 from collections import Counter
 from io import StringIO
 
-import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
@@ -163,7 +162,7 @@ def test_bulk_load_puts_back_every_index_and_constraint(registry, monkeypatch):
 
 
 @pytest.mark.postgres
-def test_failed_bulk_load_leaves_tables_as_they_were(registry):
+def test_failed_bulk_load_leaves_tables_as_they_were(registry, other_session):
     generation.complaints_generate(count=50, seed=2)
     before = schema()
     with pytest.raises(RuntimeError), transaction.atomic(), generation._indexes_suspended(True):
@@ -171,20 +170,12 @@ def test_failed_bulk_load_leaves_tables_as_they_were(registry):
         assert len(dropped["indexes"]) < len(before["indexes"])
         assert not any(row[1].startswith("FOREIGN KEY") for row in dropped["constraints"])
         # Other sessions still see every index while the load runs.
-        settings = connection.settings_dict
-        with psycopg.connect(
-            host=settings["HOST"] or "127.0.0.1",
-            port=settings["PORT"] or 5432,
-            user=settings["USER"],
-            password=settings["PASSWORD"] or None,
-            dbname=settings["NAME"],
-        ) as other:
-            names = {
-                name
-                for (name,) in other.execute(
-                    "SELECT indexname FROM pg_indexes WHERE tablename = ANY(%s)", [TABLES]
-                )
-            }
+        names = {
+            name
+            for (name,) in other_session.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = ANY(%s)", [TABLES]
+            )
+        }
         assert names == {name for name, _definition in before["indexes"]}
         raise RuntimeError("the load failed")
     assert schema() == before

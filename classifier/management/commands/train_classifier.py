@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from classifier import corpus
 from classifier.models import ModelVersion
 from classifier.pipeline import ALGORITHMS
-from classifier.services import confirmed_examples, model_train
+from classifier.services import TrainingBusy, confirmed_examples, model_train
 
 
 class Command(BaseCommand):
@@ -85,6 +85,8 @@ class Command(BaseCommand):
             )
         except corpus.CorpusError as exc:
             raise CommandError(str(exc)) from exc
+        except TrainingBusy as exc:
+            raise CommandError(exc.message) from exc
         version, result, decision = outcome.version, outcome.result, outcome.decision
         if options["json"]:
             self.stdout.write(
