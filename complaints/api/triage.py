@@ -14,7 +14,7 @@ from .. import roles
 from .. import selectors_triage as sel
 from ..errors import DomainError
 from ..models import App, Case, Complaint, Event
-from ..services import triage
+from ..services import consumers, triage
 
 TAGS = ["triage"]
 
@@ -153,6 +153,19 @@ class LinkInput(serializers.Serializer):
 
 class CloseInput(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, max_length=2000)
+
+
+class StatusLinkInput(serializers.Serializer):
+    email = serializers.BooleanField(
+        default=False, help_text="Also e-mail the link to the consumer's address."
+    )
+
+
+class StatusLinkSerializer(serializers.Serializer):
+    tracking_number = serializers.CharField()
+    access_token = serializers.CharField(help_text="Shown once: only its hash is kept.")
+    status_url = serializers.URLField(help_text="The consumer's private status page.")
+    emailed = serializers.BooleanField()
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -345,3 +358,38 @@ class CloseView(_DecisionView):
 
     def decide(self, request, complaint, data):
         triage.complaint_close(complaint=complaint, actor=request.user, reason=data["reason"])
+
+
+class StatusLinkView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsRegulator]
+
+    @extend_schema(
+        operation_id="triage_status_link",
+        summary="Issue a new status link for the consumer (earlier links stop working)",
+        request=StatusLinkInput,
+        responses={201: StatusLinkSerializer},
+        tags=TAGS,
+    )
+    def post(self, request, pk: int):
+        """For a consumer who lost their link or filed through a hotline: a new access token,
+        returned once (and e-mailed to the consumer if asked)."""
+        complaint = _complaint(pk)
+        serializer = StatusLinkInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        emailed = serializer.validated_data["email"]
+        token = consumers.complaint_status_link_issue(
+            complaint=complaint, actor=request.user, email=emailed
+        )
+        response = Response(
+            {
+                "tracking_number": complaint.tracking_number,
+                "access_token": token,
+                "status_url": request.build_absolute_uri(
+                    consumers.status_link_path(complaint, token)
+                ),
+                "emailed": emailed,
+            },
+            status=201,
+        )
+        response["Cache-Control"] = "no-store"
+        return response

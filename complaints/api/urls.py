@@ -48,6 +48,11 @@ urlpatterns += [
     ),
     path("triage/<int:pk>/link/", triage_api.LinkView.as_view(), name="triage-link"),
     path("triage/<int:pk>/close/", triage_api.CloseView.as_view(), name="triage-close"),
+    path(
+        "triage/<int:pk>/status-link/",
+        triage_api.StatusLinkView.as_view(),
+        name="triage-status-link",
+    ),
     path("cases/", cases_api.CaseListView.as_view(), name="cases"),
     path("cases/<int:pk>/", cases_api.CaseDetailView.as_view(), name="case"),
     path("cases/<int:pk>/history/", cases_api.CaseHistoryView.as_view(), name="case-history"),

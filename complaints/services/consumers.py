@@ -1,5 +1,6 @@
 """What a consumer does with a complaint after filing it: withdraw it, answer a request for
-information, rate the outcome, and have their personal data erased.
+information, rate the outcome, and have their personal data erased; and the status link a
+regulator issues anew when a consumer lost theirs or never had one (hotline imports).
 
 Access (status-link token or the signed-in owner) is checked by the caller; these functions
 enforce the workflow and write the Event.
@@ -7,9 +8,13 @@ enforce the workflow and write the Event.
 
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .. import workflow
@@ -17,6 +22,8 @@ from ..errors import Conflict, DomainError
 from ..models import Classification, Complaint, Event
 from .events import complaint_move, event_record
 from .evidence import CleanFile, evidence_attach, evidence_files_delete
+from .intake import access_token_new
+from .notifications import template_language
 from .triage import complaint_info_provide
 
 S = Complaint.Status
@@ -161,3 +168,53 @@ def complaint_erase(*, complaint: Complaint, actor=None, actor_role: str = "cons
         at=now,
     )
     return complaint
+
+
+def status_link_path(complaint: Complaint, token: str) -> str:
+    """The consumer's private status page: tracking number plus token."""
+    return reverse("track_detail", args=[complaint.tracking_number]) + f"?t={token}"
+
+
+@transaction.atomic
+def complaint_status_link_issue(*, complaint: Complaint, actor, email: bool = False) -> str:
+    """A new status-link token for the complaint (the old link stops working), for a regulator
+    to give to a consumer who lost theirs or filed through a hotline. Returns the token, which
+    is shown once and kept only as a hash. With `email`, it also goes to the consumer's
+    address once the change commits, straight from this process: a token never sits in the
+    task queue."""
+    complaint = _locked(complaint)
+    if complaint.is_erased:
+        raise Conflict(_("This complaint's personal data was erased; it has no status link."))
+    address = complaint.contact_email or (
+        complaint.submitter.email if complaint.submitter_id else ""
+    )
+    if email and not address:
+        raise DomainError(
+            _("There is no e-mail address on this complaint: give the link another way."),
+            field="email",
+        )
+    token, token_hash = access_token_new()
+    complaint.access_token_hash = token_hash
+    complaint.save(update_fields=["access_token_hash", "updated_at"])
+    event_record(
+        actor=actor,
+        kind=Event.Kind.NOTE,
+        complaint=complaint,
+        reason=_("A new status link was issued; earlier links no longer work."),
+        data={"status_link": "emailed" if email else "issued"},
+    )
+    if email:
+        url = settings.SITE_URL.rstrip("/") + status_link_path(complaint, token)
+        language = template_language(complaint.language)
+        with translation.override(language):
+            text = render_to_string(
+                f"complaints/email/status_link.{language}.txt",
+                {"complaint": complaint, "status_url": url},
+            )
+        subject, _blank, body = text.strip().partition("\n")
+        transaction.on_commit(
+            lambda: send_mail(
+                subject.strip(), body.strip() + "\n", settings.DEFAULT_FROM_EMAIL, [address]
+            )
+        )
+    return token

@@ -370,7 +370,7 @@ def _submit(request: HttpRequest, draft: dict, forms: dict) -> HttpResponse:
         return redirect("file_step", step=FIELD_STEPS.get(error.field or "", "review"))
     evidence_service.evidence_drafts_discard(drafts=draft.get("evidence", []))
     request.session.pop(SESSION_KEY, None)
-    grant_access(request, complaint.tracking_number)
+    grant_access(request, complaint)
     filed = request.session.get(FILED_KEY, {})
     # The token is shown on the next page, and again if the consumer reloads it.
     filed = {

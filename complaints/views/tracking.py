@@ -31,12 +31,17 @@ ACCESS_KEY = "tracked_complaints"
 S = Complaint.Status
 
 
-def grant_access(request: HttpRequest, tracking_number: str) -> None:
+def _grant(complaint: Complaint) -> str:
+    # Bound to the token's hash: a new status link (a regulator's, after a leak) ends the
+    # access every earlier link gave, in every browser.
+    return f"{complaint.tracking_number}:{complaint.access_token_hash[:16]}"
+
+
+def grant_access(request: HttpRequest, complaint: Complaint) -> None:
     """Remember in the session that this visitor proved they hold the complaint's token."""
-    granted = [
-        tracking_number,
-        *(n for n in request.session.get(ACCESS_KEY, []) if n != tracking_number),
-    ]
+    grant = _grant(complaint)
+    prefix = complaint.tracking_number + ":"
+    granted = [grant, *(g for g in request.session.get(ACCESS_KEY, []) if not g.startswith(prefix))]
     request.session[ACCESS_KEY] = granted[:50]
 
 
@@ -50,7 +55,7 @@ def _complaint_for(request: HttpRequest, tracking_number: str) -> Complaint:
     if complaint is None:
         raise Http404
     own = request.user.is_authenticated and complaint.submitter_id == request.user.pk
-    if own or complaint.tracking_number in request.session.get(ACCESS_KEY, []):
+    if own or _grant(complaint) in request.session.get(ACCESS_KEY, []):
         return complaint
     raise Http404
 
@@ -63,7 +68,7 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
             tracking_number=form.cleaned_data["tracking_number"], token=form.cleaned_data["token"]
         )
         if complaint is not None:
-            grant_access(request, complaint.tracking_number)
+            grant_access(request, complaint)
             return redirect("track_detail", tracking_number=complaint.tracking_number)
         form.add_error(None, _("We found no complaint with this tracking number and access code."))
     return render(
@@ -84,7 +89,7 @@ def track_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
         )
         if complaint is None:
             raise Http404
-        grant_access(request, complaint.tracking_number)
+        grant_access(request, complaint)
         return redirect("track_detail", tracking_number=complaint.tracking_number)
     complaint = _complaint_for(request, tracking_number)
     return _render_detail(request, complaint)
@@ -240,7 +245,7 @@ def track_rate(request: HttpRequest, tracking_number: str) -> HttpResponse:
 def track_erase(request: HttpRequest, tracking_number: str) -> HttpResponse:
     def erase(complaint: Complaint, data: dict) -> None:
         # Erasure unlinks the account, so keep this visitor's access through the session.
-        grant_access(request, complaint.tracking_number)
+        grant_access(request, complaint)
         consumers.complaint_erase(complaint=complaint, actor=_actor(request))
 
     return _act(

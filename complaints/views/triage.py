@@ -20,7 +20,7 @@ from .. import roles
 from .. import selectors_triage as sel
 from ..errors import DomainError
 from ..models import Case, Complaint, Evidence, SavedFilter
-from ..services import triage
+from ..services import consumers, triage
 from ..workflow import complaint_can_move as can_move
 
 QUEUE_PAGE_SIZE = 50
@@ -244,7 +244,10 @@ def _detail_context(request, complaint: Complaint) -> dict:
             "request_info": can_move(complaint.status, S.INFO_REQUESTED),
             "link": complaint.status in (S.ACCEPTED, S.DISPUTED, S.LINKED, S.ANSWERED),
             "close": complaint.status in (S.ACCEPTED, S.DISPUTED, S.LINKED),
+            "status_link": not complaint.is_erased,
         },
+        "consumer_email": complaint.contact_email
+        or (complaint.submitter.email if complaint.submitter_id else ""),
     }
 
 
@@ -354,6 +357,19 @@ def action(request, pk: int, name: str):
             return _after(
                 request, complaint, _("Linked to %(reference)s.") % {"reference": case.reference}
             )
+        if name == "status-link":
+            token = consumers.complaint_status_link_issue(
+                complaint=complaint, actor=user, email=request.POST.get("email") == "1"
+            )
+            # Shown once, on this answer only: never in a redirect, the session or a cache.
+            context = _detail_context(request, _load(complaint.pk))
+            context["new_status_url"] = request.build_absolute_uri(
+                consumers.status_link_path(complaint, token)
+            )
+            context["status_link_emailed"] = request.POST.get("email") == "1"
+            response = render(request, "complaints/triage/detail.html", context)
+            response["Cache-Control"] = "no-store"
+            return response
         if name == "close":
             triage.complaint_close(
                 complaint=complaint, actor=user, reason=request.POST.get("reason", "")
