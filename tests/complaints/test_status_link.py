@@ -79,6 +79,7 @@ def test_no_email_address_and_erased_complaints_are_refused_and_change_nothing(a
 
 def test_regulator_page_shows_the_link_once(client, complaint, rita, mailoutbox):
     client.force_login(rita)
+    client.cookies["django_language"] = "en"
     detail = reverse("triage:detail", args=[complaint.pk])
     page = client.get(detail).content.decode()
     assert "Issue a new status link" in page and "E-mail it to alice@example.com" in page
@@ -98,6 +99,7 @@ def test_regulator_page_emails_it_or_says_why_not(
     client, app, complaint, rita, mailoutbox, django_capture_on_commit_callbacks
 ):
     client.force_login(rita)
+    client.cookies["django_language"] = "en"
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("triage:action", args=[complaint.pk, "status-link"]), {"email": "1"}
