@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.conftest import IN_CI
 
@@ -47,6 +48,9 @@ def chromium(transactional_db):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # The test's own ORM calls ran while Playwright's loop was running, on a connection of
+        # that context; close it here, or it outlives the test and holds the test database.
+        connections.close_all()
 
 
 class Screen:
