@@ -21,31 +21,21 @@ from django.utils import timezone
 from .. import privacy
 from ..models import App, Category, Complaint
 
-# Status mix of a mature platform: most complaints decided, a working backlog.
-_STATUS_WEIGHTS = [
-    (Complaint.Status.SUBMITTED, 1),
-    (Complaint.Status.CLASSIFIED, 6),
-    (Complaint.Status.NEEDS_REVIEW, 5),
-    (Complaint.Status.INFO_REQUESTED, 2),
-    (Complaint.Status.ACCEPTED, 22),
-    (Complaint.Status.REJECTED, 10),
-    (Complaint.Status.DUPLICATE, 4),
-    (Complaint.Status.LINKED, 12),
-    (Complaint.Status.ANSWERED, 8),
-    (Complaint.Status.DISPUTED, 2),
-    (Complaint.Status.CLOSED, 25),
-    (Complaint.Status.WITHDRAWN, 3),
+S = Complaint.Status
+# Status mix of a mature platform by a complaint's age: the last week is a working backlog,
+# the last month mostly decided and waiting for operators, anything older mostly over.
+_STATUSES = [
+    S.SUBMITTED, S.CLASSIFIED, S.NEEDS_REVIEW, S.INFO_REQUESTED, S.ACCEPTED, S.REJECTED,
+    S.DUPLICATE, S.LINKED, S.ANSWERED, S.DISPUTED, S.CLOSED, S.WITHDRAWN,
+]  # fmt: skip
+_STATUS_WEIGHTS_BY_AGE = [
+    # (younger than this many days, weights in _STATUSES order)
+    (7, [3, 20, 15, 6, 25, 8, 3, 5, 6, 1, 5, 3]),
+    (30, [0.2, 2, 2, 2, 25, 12, 4, 15, 15, 3, 17, 3]),
+    (None, [0, 0.3, 0.3, 0.2, 12, 11, 4, 12, 6, 2, 49, 3]),
 ]
-_DECIDED = {
-    Complaint.Status.ACCEPTED,
-    Complaint.Status.REJECTED,
-    Complaint.Status.DUPLICATE,
-    Complaint.Status.LINKED,
-    Complaint.Status.ANSWERED,
-    Complaint.Status.DISPUTED,
-    Complaint.Status.CLOSED,
-}
-_FINAL = {Complaint.Status.CLOSED, Complaint.Status.WITHDRAWN}
+_DECIDED = {S.ACCEPTED, S.REJECTED, S.DUPLICATE, S.LINKED, S.ANSWERED, S.DISPUTED, S.CLOSED}
+_FINAL = {S.CLOSED, S.WITHDRAWN}
 
 
 # Loads at least this large (and at least as large as the table) rebuild indexes afterwards.
@@ -90,7 +80,6 @@ def complaints_generate(
     corpus = _corpus()
     categories = dict(Category.objects.values_list("code", "id"))
     weights = [1.0 / (rank + 1) ** 0.9 for rank in range(len(apps))]
-    statuses, status_weights = zip(*_STATUS_WEIGHTS, strict=True)
     batch_tag = (
         hashlib.sha256(f"{seed}-{timezone.now().isoformat()}".encode()).hexdigest()[:4].upper()
     )
@@ -129,8 +118,6 @@ def complaints_generate(
             categories=categories,
             apps=apps,
             weights=weights,
-            statuses=statuses,
-            status_weights=status_weights,
             batch_tag=batch_tag,
             now=now,
             days=days,
@@ -138,12 +125,18 @@ def complaints_generate(
     return written
 
 
+def _status_weights(age_days: float) -> list[float]:
+    return next(w for younger, w in _STATUS_WEIGHTS_BY_AGE if younger is None or age_days < younger)
+
+
 def _weighted_array(values: list, weights: list[float], size: int = 1000) -> list:
-    """Values repeated in proportion to their weights: a uniform pick from it is a weighted pick."""
+    """Values repeated in proportion to their weights: a uniform pick from it is a weighted pick.
+    A value of weight 0 never comes up; any other at least once."""
     total = sum(weights)
     out = []
     for value, weight in zip(values, weights, strict=True):
-        out.extend([value] * max(1, round(size * weight / total)))
+        if weight > 0:
+            out.extend([value] * max(1, round(size * weight / total)))
     return out
 
 
@@ -155,7 +148,7 @@ def _generate_in_database(
     complaint rows and their categories."""
     table = Complaint._meta.db_table
     through = Complaint.categories.through._meta.db_table
-    statuses = [str(s) for s, _ in _STATUS_WEIGHTS]
+    statuses = [str(s) for s in _STATUSES]
     money_codes = {"fraud", "unauthorized_charges", "price_discrimination"}
     # Weighted picks are uniform picks from integer arrays (fixed width, so PostgreSQL indexes
     # them directly); the status's own facts are looked up by the same index.
@@ -195,14 +188,22 @@ def _generate_in_database(
         "final": [status in _FINAL for status in statuses],
         "ncorpus": len(corpus),
         "app_picks": _weighted_array(list(range(1, len(apps) + 1)), weights),
-        "status_picks": _weighted_array(
-            list(range(1, len(statuses) + 1)), [w for _, w in _STATUS_WEIGHTS], 200
-        ),
         "days": days,
         "count": count,
     }
     params["napps"] = len(params["app_picks"])
-    params["nstatuses"] = len(params["status_picks"])
+    # The status is a weighted pick from its age tier's array: a CASE over the tiers.
+    tiers = []
+    for index, (younger_than, tier_weights) in enumerate(_STATUS_WEIGHTS_BY_AGE):
+        params[f"status_picks_{index}"] = _weighted_array(
+            list(range(1, len(statuses) + 1)), tier_weights
+        )
+        pick = (
+            f"(%(status_picks_{index})s::int[])"
+            f"[1 + floor(random() * {len(params[f'status_picks_{index}'])})::int]"
+        )
+        tiers.append(f"WHEN d.age < {younger_than} THEN {pick}" if younger_than else f"ELSE {pick}")
+    status_pick = "CASE " + " ".join(tiers) + " END"
     columns, selects = ["id"], [expressions["id"]]
     for field in fields:
         columns.append(connection.ops.quote_name(field.column))
@@ -253,11 +254,13 @@ def _generate_in_database(
                     SELECT nextval(%(sequence)s::regclass) AS id, g,
                            1 + floor(random() * %(ncorpus)s)::int AS ci,
                            (%(app_picks)s::int[])[1 + floor(random() * %(napps)s)::int] AS ai,
-                           (%(status_picks)s::int[])[1 + floor(random() * %(nstatuses)s)::int] AS si,
-                           now() - power(1 - (g - random()) / %(count)s, 1.2)
-                                   * %(days)s * interval '1 day' AS submitted_at,
+                           {status_pick} AS si,
+                           now() - d.age * interval '1 day' AS submitted_at,
                            random() AS r1, random() AS r2, random() AS r3
-                    FROM generate_series(%(first)s, %(last)s) AS g
+                    FROM (
+                        SELECT g, power(1 - (g - random()) / %(count)s, 1.2) * %(days)s AS age
+                        FROM generate_series(%(first)s, %(last)s) AS g
+                    ) AS d
                 ), complaint_rows AS (
                     INSERT INTO {table} ({", ".join(columns)})
                     SELECT {", ".join(selects)}
@@ -347,8 +350,6 @@ def _generate_batches(
     categories,
     apps,
     weights,
-    statuses,
-    status_weights,
     batch_tag,
     token_hash,
     now,
@@ -359,15 +360,14 @@ def _generate_batches(
         size = min(batch_size, count - start)
         rows, labels = [], []
         app_picks = rng.choices(apps, weights=weights, k=size)
-        status_picks = rng.choices(statuses, weights=status_weights, k=size)
         for i in range(size):
             n = start + i
             text, masked, codes, lang = corpus[rng.randrange(len(corpus))]
             app_id, app_name, _operator = app_picks[i]
-            status = status_picks[i]
             # Rising with n, as in the PostgreSQL path: ids and filing dates grow together.
-            age = (1 - (n + 1 - rng.random()) / count) ** 1.2
-            submitted_at = now - datetime.timedelta(seconds=int(days * 86400 * age))
+            age = (1 - (n + 1 - rng.random()) / count) ** 1.2 * days
+            submitted_at = now - datetime.timedelta(seconds=int(86400 * age))
+            status = rng.choices(_STATUSES, weights=_status_weights(age))[0]
             decided_at = (
                 submitted_at + datetime.timedelta(hours=rng.randint(2, 200))
                 if status in _DECIDED

@@ -85,11 +85,29 @@ def test_generated_complaints_look_like_filings(registry):
 
 def test_status_and_app_mix_follow_the_weights(registry):
     generation.complaints_generate(count=5000, seed=3)
-    statuses = Counter(Complaint.objects.values_list("status", flat=True))
-    total_weight = sum(weight for _, weight in generation._STATUS_WEIGHTS)
-    for status, weight in generation._STATUS_WEIGHTS:
-        expected = weight / total_weight
-        assert abs(statuses[status] / 5000 - expected) < 0.03, status
+    now = timezone.now()
+    by_tier: dict[int, Counter] = {}
+    for status, submitted_at in Complaint.objects.values_list("status", "submitted_at"):
+        age = (now - submitted_at).total_seconds() / 86400
+        tier = next(
+            index
+            for index, (younger, _weights) in enumerate(generation._STATUS_WEIGHTS_BY_AGE)
+            if younger is None or age < younger
+        )
+        by_tier.setdefault(tier, Counter())[status] += 1
+    # Most complaints are older than a month: their mix follows that tier's weights.
+    oldest = by_tier[len(generation._STATUS_WEIGHTS_BY_AGE) - 1]
+    weights = generation._STATUS_WEIGHTS_BY_AGE[-1][1]
+    for status, weight in zip(generation._STATUSES, weights, strict=True):
+        share = oldest[status] / oldest.total()
+        assert abs(share - weight / sum(weights)) < 0.03, status
+        if weight == 0:
+            assert share == 0, status
+    # The backlog is recent: the last week waits for regulators far more than older filings.
+    waiting = {"submitted", "classified", "needs_review", "info_requested"}
+    recent = by_tier[0]
+    assert sum(recent[s] for s in waiting) / recent.total() > 0.3
+    assert sum(oldest[s] for s in waiting) / oldest.total() < 0.03
     apps = Counter(Complaint.objects.values_list("app_id", flat=True))
     # The first app in the registry is the most complained about, the last the least.
     ordered = list(App.objects.order_by("id").values_list("id", flat=True))
