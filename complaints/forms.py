@@ -494,7 +494,7 @@ class ContactStepForm(ConsumerForm):
 # --- tracking and the status page --------------------------------------------------------------
 
 
-class TrackForm(ConsumerForm):
+class _TrackingNumberForm(ConsumerForm):
     tracking_number = forms.CharField(
         label=_("Tracking number"),
         max_length=24,
@@ -502,14 +502,27 @@ class TrackForm(ConsumerForm):
             attrs={"autocapitalize": "characters", "placeholder": "AW-240501-XXXXXX"}
         ),
     )
+
+    def clean_tracking_number(self):
+        return self.cleaned_data["tracking_number"].strip().upper()
+
+
+class TrackForm(_TrackingNumberForm):
     token = forms.CharField(
         label=_("Access code"),
         max_length=64,
         help_text=_("From the page you saw after filing, or the private link."),
     )
 
-    def clean_tracking_number(self):
-        return self.cleaned_data["tracking_number"].strip().upper()
+
+class LostLinkForm(_TrackingNumberForm):
+    """A new status link by e-mail, for a consumer who lost theirs."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_("The address you gave when you filed."),
+    )
 
 
 class WithdrawForm(ConsumerForm):

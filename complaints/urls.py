@@ -91,6 +91,7 @@ urlpatterns += [
     path("file/done/<str:tracking_number>/", intake_views.file_done, name="file_done"),
     path("file/<slug:step>/", intake_views.file_step, name="file_step"),
     path("track/", tracking_views.track_lookup, name="track"),
+    path("track/lost-link/", tracking_views.track_lost_link, name="track_lost_link"),
     path("track/<str:tracking_number>/", tracking_views.track_detail, name="track_detail"),
     path("track/<str:tracking_number>/info/", tracking_views.track_info, name="track_info"),
     path(

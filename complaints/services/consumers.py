@@ -6,6 +6,7 @@ Access (status-link token or the signed-in owner) is checked by the caller; thes
 enforce the workflow and write the Event.
 """
 
+import datetime
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -176,7 +177,9 @@ def status_link_path(complaint: Complaint, token: str) -> str:
 
 
 @transaction.atomic
-def complaint_status_link_issue(*, complaint: Complaint, actor, email: bool = False) -> str:
+def complaint_status_link_issue(
+    *, complaint: Complaint, actor, email: bool = False, actor_role: str | None = None
+) -> str:
     """A new status-link token for the complaint (the old link stops working), for a regulator
     to give to a consumer who lost theirs or filed through a hotline. Returns the token, which
     is shown once and kept only as a hash. With `email`, it also goes to the consumer's
@@ -198,6 +201,7 @@ def complaint_status_link_issue(*, complaint: Complaint, actor, email: bool = Fa
     complaint.save(update_fields=["access_token_hash", "updated_at"])
     event_record(
         actor=actor,
+        actor_role=actor_role,
         kind=Event.Kind.NOTE,
         complaint=complaint,
         reason=_("A new status link was issued; earlier links no longer work."),
@@ -218,3 +222,37 @@ def complaint_status_link_issue(*, complaint: Complaint, actor, email: bool = Fa
             )
         )
     return token
+
+
+# A consumer may have their link sent again this many times a day: enough for a lost e-mail,
+# too few to flood the address of someone whose tracking number is known.
+LINK_RESENDS_PER_DAY = 3
+
+
+def complaint_status_link_resend(*, tracking_number: str, email: str) -> bool:
+    """Self-service for a consumer who lost their link: when `email` is the complaint's contact
+    address, a new link goes to that address (the old one stops working). Returns whether one
+    was sent; callers answer the same either way, so nobody learns which complaints exist or
+    whose address is on them."""
+    complaint = (
+        Complaint.objects.select_related("submitter")
+        .filter(tracking_number=tracking_number.strip().upper(), erased_at__isnull=True)
+        .first()
+    )
+    if complaint is None:
+        return False
+    address = complaint.contact_email or (
+        complaint.submitter.email if complaint.submitter_id else ""
+    )
+    if not address or address.strip().lower() != email.strip().lower():
+        return False
+    sent_today = Event.objects.filter(
+        complaint=complaint,
+        kind=Event.Kind.NOTE,
+        data__status_link="emailed",
+        created_at__gte=timezone.now() - datetime.timedelta(days=1),
+    ).count()
+    if sent_today >= LINK_RESENDS_PER_DAY:
+        return False
+    complaint_status_link_issue(complaint=complaint, actor=None, email=True, actor_role="consumer")
+    return True

@@ -20,6 +20,7 @@ from ..forms import (
     DisputeForm,
     EraseForm,
     InfoForm,
+    LostLinkForm,
     RatingForm,
     TrackForm,
     WithdrawForm,
@@ -76,6 +77,25 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
         "complaints/track/lookup.html",
         {"form": form},
         status=404 if form.non_field_errors() else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def track_lost_link(request: HttpRequest) -> HttpResponse:
+    """A new status link by e-mail, to the address on the complaint. The answer is the same
+    whether or not the number and address match."""
+    form = LostLinkForm(data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        consumers.complaint_status_link_resend(
+            tracking_number=form.cleaned_data["tracking_number"],
+            email=form.cleaned_data["email"],
+        )
+        return render(request, "complaints/track/lost_link.html", {"form": None, "sent": True})
+    return render(
+        request,
+        "complaints/track/lost_link.html",
+        {"form": form, "sent": False},
+        status=400 if form.errors else 200,
     )
 
 

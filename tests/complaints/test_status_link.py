@@ -155,3 +155,70 @@ def test_a_hotline_caller_gets_a_link_for_an_imported_complaint(tmp_path, rita, 
     token = consumers.complaint_status_link_issue(complaint=imported, actor=rita)
     page = track(Client(), imported, token).content.decode()
     assert imported.tracking_number in page and "哪天注册的？" in page
+
+
+# --- the consumer's own "lost your link?" ---------------------------------------------------
+
+SENT = "a new private link is on its way to that address"
+
+
+def lost_link(client: Client, number: str, email: str):
+    return client.post(reverse("track_lost_link"), {"tracking_number": number, "email": email})
+
+
+def test_lost_link_sends_a_new_one_to_the_address_on_the_complaint(
+    client, complaint, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.cookies["django_language"] = "en"
+    assert "Lost your link or access code?" in client.get(reverse("track")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = lost_link(client, complaint.tracking_number.lower(), " Alice@Example.com ")
+    assert response.status_code == 200 and SENT in response.content.decode()
+    (mail,) = mailoutbox
+    assert mail.to == ["alice@example.com"]
+    token = mail.body.split("?t=", 1)[1].split()[0]
+    assert track(Client(), complaint, token).status_code == 200
+    assert track(Client(), complaint, complaint.test_token).status_code == 404
+    event = Event.objects.filter(complaint=complaint, kind=Event.Kind.NOTE).latest("pk")
+    assert event.actor is None and event.actor_role == "consumer"
+
+
+@pytest.mark.parametrize("case", ["wrong address", "unknown number", "no address", "erased"])
+def test_lost_link_answers_the_same_and_sends_nothing_otherwise(
+    client, app, complaint, mailoutbox, django_capture_on_commit_callbacks, case
+):
+    client.cookies["django_language"] = "en"
+    number, email = complaint.tracking_number, "alice@example.com"
+    if case == "wrong address":
+        email = "mallory@example.com"
+    elif case == "unknown number":
+        number = "AW-260101-ZZZZZZ"
+    elif case == "no address":
+        number = make_complaint(app=app).tracking_number
+    else:
+        consumers.complaint_erase(complaint=complaint, actor=None)
+    before = Complaint.objects.get(pk=complaint.pk).access_token_hash
+    with django_capture_on_commit_callbacks(execute=True):
+        response = lost_link(client, number, email)
+    assert response.status_code == 200 and SENT in response.content.decode()
+    assert not mailoutbox
+    assert Complaint.objects.get(pk=complaint.pk).access_token_hash == before
+
+
+def test_lost_link_is_sent_at_most_three_times_a_day(
+    client, complaint, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _attempt in range(consumers.LINK_RESENDS_PER_DAY + 2):
+            lost_link(client, complaint.tracking_number, "alice@example.com")
+    assert len(mailoutbox) == consumers.LINK_RESENDS_PER_DAY
+
+
+def test_lost_link_form_errors_are_shown(client):
+    client.cookies["django_language"] = "en"
+    response = lost_link(client, "", "not an address")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Enter a valid email address." in page and "This field is required." in page
+    response = lost_link(client, "AW-1" * 30, "a@example.com")
+    assert response.status_code == 400
