@@ -857,6 +857,24 @@ class SavedFilter(models.Model):
         return f"{self.user}: {self.name}"
 
 
+class Preference(models.Model):
+    """What a signed-in person chose for themselves: the language of their pages (set again at
+    each login) and of the e-mails the platform sends them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"
+
+
 class ComplaintStat(models.Model):
     """Complaint figures for one submission day, summed: the summary table dashboards and open
     data read instead of scanning complaints. Kept current by services.statistics.

@@ -1,5 +1,6 @@
 """Email notifications: every one starts from an Event, is enqueued after commit, and is
-rendered in the recipient's language from complaints/templates/complaints/email/.
+rendered from complaints/templates/complaints/email/ in each recipient's language: the one a
+signed-in person chose (Preference), else the complaint's or the case's, else the site's.
 
 Who hears what: the consumer on status changes and operator replies; the operator on new
 complaints, notices and approaching deadlines; regulators on alerts (triggers, recurrences,
@@ -17,6 +18,7 @@ from django.utils import translation
 
 from .. import roles
 from ..models import Event
+from .preferences import languages_by_email
 
 logger = logging.getLogger(__name__)
 
@@ -68,47 +70,53 @@ def template_language(code: str | None) -> str:
     return "en" if code.startswith("en") else "zh-hans"
 
 
-def _consumer_recipients(complaint) -> list[str]:
+def _consumer_recipients(complaint) -> tuple[list[str], list]:
     if complaint.is_erased:
-        return []
-    email = complaint.contact_email or (complaint.submitter.email if complaint.submitter else "")
-    return [email] if email else []
+        return [], []
+    submitter = complaint.submitter
+    email = complaint.contact_email or (submitter.email if submitter else "")
+    return ([email] if email else []), ([submitter] if submitter else [])
 
 
-def _operator_recipients(app) -> list[str]:
+def _operator_recipients(app) -> tuple[list[str], list]:
     company = app.operator if app else None
     if company is None:
-        return []
-    emails = {company.contact_email} if company.contact_email else set()
-    emails |= set(
+        return [], []
+    members = list(
         get_user_model()
         .objects.filter(memberships__company=company, is_active=True)
         .exclude(email="")
-        .values_list("email", flat=True)
     )
-    return sorted(emails)
+    emails = {company.contact_email} if company.contact_email else set()
+    emails |= {member.email for member in members}
+    return sorted(emails), members
 
 
-def _regulator_recipients() -> list[str]:
-    return sorted(
-        set(
-            get_user_model()
-            .objects.filter(groups__name=roles.REGULATOR, is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
+def _regulator_recipients() -> tuple[list[str], list]:
+    regulators = list(
+        get_user_model()
+        .objects.filter(groups__name=roles.REGULATOR, is_active=True)
+        .exclude(email="")
     )
+    return sorted({user.email for user in regulators}), regulators
 
 
-def _recipients_and_language(kind: str, event: Event) -> tuple[list[str], str]:
+def _recipients(kind: str, event: Event) -> list[tuple[str, str]]:
+    """(address, template language) for everyone who hears of `event`: the language a person
+    chose for themselves, else the complaint's or case's, else the site's."""
     complaint, case = event.complaint, event.case
     if kind in (Kind.COMPLAINT_STATUS, Kind.OPERATOR_REPLY):
-        return _consumer_recipients(complaint), template_language(complaint.language)
-    if kind == Kind.COMPLAINT_FOR_OPERATOR:
-        return _operator_recipients(complaint.app), template_language(None)
-    if kind in (Kind.NOTICE_ISSUED, Kind.DEADLINE_REMINDER):
-        return _operator_recipients(case.app), template_language(case.language)
-    return _regulator_recipients(), template_language(None)
+        (addresses, users), fallback = _consumer_recipients(complaint), complaint.language
+    elif kind == Kind.COMPLAINT_FOR_OPERATOR:
+        (addresses, users), fallback = _operator_recipients(complaint.app), None
+    elif kind in (Kind.NOTICE_ISSUED, Kind.DEADLINE_REMINDER):
+        (addresses, users), fallback = _operator_recipients(case.app), case.language
+    else:
+        (addresses, users), fallback = _regulator_recipients(), None
+    chosen = languages_by_email(users)
+    return [
+        (address, template_language(chosen.get(address.lower(), fallback))) for address in addresses
+    ]
 
 
 def notification_render(*, kind: str, event: Event, language: str) -> tuple[str, str]:
@@ -143,12 +151,13 @@ def notification_send(*, kind: str, event_id: int) -> int:
     )
     if event is None:
         return 0
-    recipients, language = _recipients_and_language(kind, event)
-    if not recipients:
-        return 0
-    subject, body = notification_render(kind=kind, event=event, language=language)
+    recipients = _recipients(kind, event)
+    rendered: dict[str, tuple[str, str]] = {}
     # One message per recipient: operators and consumers must not see each other's addresses.
-    for address in recipients:
+    for address, language in recipients:
+        if language not in rendered:
+            rendered[language] = notification_render(kind=kind, event=event, language=language)
+        subject, body = rendered[language]
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
     return len(recipients)
 

@@ -1,6 +1,7 @@
 """Consumer accounts: sign up with an email address, log in (django-axes locks out brute
 force), and "my complaints"."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -9,17 +10,45 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import selectors_intake
 from ..errors import DomainError
 from ..forms import EmailLoginForm, SignupForm
 from ..services.consumers import consumer_signup
+from ..services.preferences import language_of, language_remember
 
 
 class EmailLoginView(auth_views.LoginView):
     form_class = EmailLoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The language this person chose before, on any device, is theirs again.
+        language = language_of(form.get_user())
+        if language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also keeps a signed-in person's choice for their next
+    login and their e-mails."""
+    response = i18n_views.set_language(request)
+    language_remember(user=request.user, language=request.POST.get("language", ""))
+    return response
 
 
 @require_http_methods(["GET", "POST"])
