@@ -389,6 +389,11 @@ class Complaint(models.Model):
         return self.description if self.description_masked is None else self.description_masked
 
     @property
+    def consumer_email(self) -> str:
+        """Where the consumer hears from us: the address they gave, else their account's."""
+        return self.contact_email or (self.submitter.email if self.submitter_id else "")
+
+    @property
     def is_erased(self) -> bool:
         return self.erased_at is not None
 

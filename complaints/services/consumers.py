@@ -13,9 +13,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import workflow
@@ -24,7 +23,7 @@ from ..models import Classification, Complaint, Event
 from .events import complaint_move, event_record
 from .evidence import CleanFile, evidence_attach, evidence_files_delete
 from .intake import access_token_new
-from .notifications import template_language
+from .notifications import email_render, template_language
 from .triage import complaint_info_provide
 
 S = Complaint.Status
@@ -188,9 +187,7 @@ def complaint_status_link_issue(
     complaint = _locked(complaint)
     if complaint.is_erased:
         raise Conflict(_("This complaint's personal data was erased; it has no status link."))
-    address = complaint.contact_email or (
-        complaint.submitter.email if complaint.submitter_id else ""
-    )
+    address = complaint.consumer_email
     if email and not address:
         raise DomainError(
             _("There is no e-mail address on this complaint: give the link another way."),
@@ -209,17 +206,13 @@ def complaint_status_link_issue(
     )
     if email:
         url = settings.SITE_URL.rstrip("/") + status_link_path(complaint, token)
-        language = template_language(complaint.language)
-        with translation.override(language):
-            text = render_to_string(
-                f"complaints/email/status_link.{language}.txt",
-                {"complaint": complaint, "status_url": url},
-            )
-        subject, _blank, body = text.strip().partition("\n")
+        subject, body = email_render(
+            "status_link",
+            template_language(complaint.language),
+            {"complaint": complaint, "status_url": url},
+        )
         transaction.on_commit(
-            lambda: send_mail(
-                subject.strip(), body.strip() + "\n", settings.DEFAULT_FROM_EMAIL, [address]
-            )
+            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
         )
     return token
 
@@ -241,9 +234,7 @@ def complaint_status_link_resend(*, tracking_number: str, email: str) -> bool:
     )
     if complaint is None:
         return False
-    address = complaint.contact_email or (
-        complaint.submitter.email if complaint.submitter_id else ""
-    )
+    address = complaint.consumer_email
     if not address or address.strip().lower() != email.strip().lower():
         return False
     sent_today = Event.objects.filter(

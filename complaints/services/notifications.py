@@ -73,9 +73,8 @@ def template_language(code: str | None) -> str:
 def _consumer_recipients(complaint) -> tuple[list[str], list]:
     if complaint.is_erased:
         return [], []
-    submitter = complaint.submitter
-    email = complaint.contact_email or (submitter.email if submitter else "")
-    return ([email] if email else []), ([submitter] if submitter else [])
+    email = complaint.consumer_email
+    return ([email] if email else []), ([complaint.submitter] if complaint.submitter_id else [])
 
 
 def _operator_recipients(app) -> tuple[list[str], list]:
@@ -134,8 +133,14 @@ def notification_render(*, kind: str, event: Event, language: str) -> tuple[str,
         context["notice"] = Notice.objects.filter(pk=event.data["notice_id"]).first()
     if event.data.get("response_id"):
         context["response"] = OperatorResponse.objects.filter(pk=event.data["response_id"]).first()
+    return email_render(kind, language, context)
+
+
+def email_render(name: str, language: str, context: dict) -> tuple[str, str]:
+    """Subject and body of complaints/email/<name>.<language>.txt: its first line is the
+    subject, the rest the body."""
     with translation.override(language):
-        text = render_to_string(f"complaints/email/{kind}.{language}.txt", context)
+        text = render_to_string(f"complaints/email/{name}.{language}.txt", context)
     subject, _, body = text.strip().partition("\n")
     return subject.strip(), body.strip() + "\n"
 

@@ -246,8 +246,7 @@ def _detail_context(request, complaint: Complaint) -> dict:
             "close": complaint.status in (S.ACCEPTED, S.DISPUTED, S.LINKED),
             "status_link": not complaint.is_erased,
         },
-        "consumer_email": complaint.contact_email
-        or (complaint.submitter.email if complaint.submitter_id else ""),
+        "consumer_email": complaint.consumer_email,
     }
 
 
@@ -358,15 +357,16 @@ def action(request, pk: int, name: str):
                 request, complaint, _("Linked to %(reference)s.") % {"reference": case.reference}
             )
         if name == "status-link":
+            emailed = request.POST.get("email") == "1"
             token = consumers.complaint_status_link_issue(
-                complaint=complaint, actor=user, email=request.POST.get("email") == "1"
+                complaint=complaint, actor=user, email=emailed
             )
             # Shown once, on this answer only: never in a redirect, the session or a cache.
             context = _detail_context(request, _load(complaint.pk))
             context["new_status_url"] = request.build_absolute_uri(
                 consumers.status_link_path(complaint, token)
             )
-            context["status_link_emailed"] = request.POST.get("email") == "1"
+            context["status_link_emailed"] = emailed
             response = render(request, "complaints/triage/detail.html", context)
             response["Cache-Control"] = "no-store"
             return response
