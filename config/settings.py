@@ -178,6 +178,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Full Referer within the site, nothing to other sites. Status links carry their token only
+# in the first request, which redirects to an address without it, so no page a visitor sees
+# has the token in its URL. Stricter policies ("no-referrer") make Chromium send
+# `Origin: null` with same-site forms, which Django's CSRF check rightly refuses.
+SECURE_REFERRER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "complaints.views.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

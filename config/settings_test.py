@@ -19,3 +19,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 # Tasks run in-process in tests even when CELERY_BROKER_URL is set; the integration tests
 # that need a real worker switch this off for themselves.
 CELERY_TASK_ALWAYS_EAGER = True
+# The suite runs at a fixed date (tests/clock.py) while Chromium keeps the real one: cookies
+# set in the browser tests must not have expired by the browser's clock.
+SESSION_COOKIE_AGE = 10 * 366 * 24 * 3600
+CSRF_COOKIE_AGE = SESSION_COOKIE_AGE

@@ -19,3 +19,9 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Error pages in the site's design and the visitor's language (complaints/views/errors.py).
+handler400 = "complaints.views.errors.bad_request"
+handler403 = "complaints.views.errors.permission_denied"
+handler404 = "complaints.views.errors.page_not_found"
+handler500 = "complaints.views.errors.server_error"

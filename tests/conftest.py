@@ -10,11 +10,13 @@ import importlib
 import os
 
 import pytest
+import time_machine
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 from django.utils import translation
 
 from complaints.models import CompanyMembership
+from tests import clock
 from tests.factories import AppFactory, CompanyFactory
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -42,6 +44,26 @@ def pytest_collection_modifyitems(config, items):
     """Tests that break the broker connection on purpose run last: after a real publish to a
     dead Redis, kombu keeps transport state in the process that later publishes trip over."""
     items.sort(key=lambda item: item.get_closest_marker("breaks_broker") is not None)
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("every_date"):
+        metafunc.parametrize(
+            "test_now", list(clock.DATES.values()), ids=list(clock.DATES), indirect=True
+        )
+
+
+@pytest.fixture(autouse=True)
+def test_now(request):
+    """Every test at a fixed instant (tests/clock.py), or at each of clock.DATES where the
+    module is marked `every_date`. Tests marked `real_clock` (a Celery worker in another
+    process keeps the real time) are left alone."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    base = getattr(request, "param", clock.DEFAULT_NOW)
+    with time_machine.travel(clock.start_of_test(base), tick=True):
+        yield base
 
 
 def pytest_runtest_setup(item):

@@ -106,6 +106,7 @@ def complaints_generate(
                 fields=[f for f in Complaint._meta.concrete_fields if not f.primary_key],
                 seed=seed,
                 batch=batch_size * 10,
+                now=now,
             )
         return written
     with transaction.atomic():
@@ -141,7 +142,19 @@ def _weighted_array(values: list, weights: list[float], size: int = 1000) -> lis
 
 
 def _generate_in_database(
-    *, count, corpus, categories, apps, weights, token_hash, batch_tag, days, fields, seed, batch
+    *,
+    count,
+    corpus,
+    categories,
+    apps,
+    weights,
+    token_hash,
+    batch_tag,
+    days,
+    fields,
+    seed,
+    batch,
+    now,
 ) -> int:
     """PostgreSQL draws the rows itself (generate_series, random()): nothing crosses the wire
     per row. Each batch is one statement, so the draws never leave memory: a CTE feeds both the
@@ -190,6 +203,8 @@ def _generate_in_database(
         "app_picks": _weighted_array(list(range(1, len(apps) + 1)), weights),
         "days": days,
         "count": count,
+        # The application's clock, not the database server's: tests run at a fixed date.
+        "now": now,
     }
     params["napps"] = len(params["app_picks"])
     # The status is a weighted pick from its age tier's array: a CASE over the tiers.
@@ -255,7 +270,7 @@ def _generate_in_database(
                            1 + floor(random() * %(ncorpus)s)::int AS ci,
                            (%(app_picks)s::int[])[1 + floor(random() * %(napps)s)::int] AS ai,
                            {status_pick} AS si,
-                           now() - d.age * interval '1 day' AS submitted_at,
+                           %(now)s::timestamptz - d.age * interval '1 day' AS submitted_at,
                            random() AS r1, random() AS r2, random() AS r3
                     FROM (
                         SELECT g, power(1 - (g - random()) / %(count)s, 1.2) * %(days)s AS age

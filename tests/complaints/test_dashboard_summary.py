@@ -83,7 +83,8 @@ def stats_world(*, app, other_app, rita, olivia):
     w.rejected = make_complaint(app=other_app, submitted_at=days_ago(10))
     triage.complaint_reject(complaint=w.rejected, actor=rita, reason="spam", at=days_ago(9))
 
-    w.unmatched = make_complaint(app_name="不存在的应用", submitted_at=days_ago(10))
+    # Filed three days ago: within its decision deadline on every date (seven working days).
+    w.unmatched = make_complaint(app_name="不存在的应用", submitted_at=days_ago(3))
 
     w.case = case_services.case_open(
         app=app, categories=["unauthorized_charges"], actor=rita, at=days_ago(6)
@@ -108,10 +109,13 @@ def row(day: datetime.datetime, app=None, category: str | None = None) -> Compla
 def test_platform_row_counts_each_complaint_once(world):
     statistics_refresh()
     day = row(days_ago(10))
-    assert day.received == 4  # confirmed, relabelled, rejected, unmatched
+    assert day.received == 3  # confirmed, relabelled, rejected
     assert day.accepted == 2 and day.rejected == 1 and day.closed == 1
-    assert day.awaiting_decision == 1  # the unmatched one, still submitted
-    assert day.unlabelled == 2  # rejected and unmatched never got labels
+    assert day.awaiting_decision == 0
+    assert day.unlabelled == 1  # the rejected one never got labels
+    recent = row(days_ago(3))
+    assert recent.received == 1 and recent.awaiting_decision == 1  # the unmatched one
+    assert recent.unlabelled == 1 and recent.decision_overdue == 0
     assert day.reviewed == 1 and day.relabelled == 1
     assert day.sent_to_operator == 2 and day.replied == 1 and day.replied_on_time == 1
     assert day.confirmed == 1 and day.published == 1
@@ -130,7 +134,11 @@ def test_unmatched_complaints_count_on_the_platform_only(world, app, other_app):
     per_app = ComplaintStat.objects.filter(
         submitted_date=timezone.localdate(days_ago(10)), category=None
     )
-    assert {r.app_id: r.received for r in per_app} == {None: 4, app.pk: 2, other_app.pk: 1}
+    assert {r.app_id: r.received for r in per_app} == {None: 3, app.pk: 2, other_app.pk: 1}
+    recent = ComplaintStat.objects.filter(
+        submitted_date=timezone.localdate(days_ago(3)), category=None
+    )
+    assert {r.app_id: r.received for r in recent} == {None: 1}
 
 
 def test_decision_overdue_and_confidence_bins(world, other_app):

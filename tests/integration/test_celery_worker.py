@@ -27,6 +27,9 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.slow,
+    # The worker is another process on the real clock; this one keeps it too, so times the
+    # two write compare as they would in production.
+    pytest.mark.real_clock,
     # serialized_rollback: the flush after a transactional test would otherwise take the
     # seeded taxonomy and groups away from every test that runs after this one.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
