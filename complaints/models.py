@@ -880,6 +880,24 @@ class Preference(models.Model):
         return f"{self.user}: {self.language}"
 
 
+class VerifiedEmail(models.Model):
+    """An e-mail address a consumer proved they read, by opening the link sent to it. Complaints
+    filed earlier without an account but with this address then join the account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verified_email"
+    )
+    email = models.EmailField(_("e-mail address"), max_length=254)
+    verified_at = models.DateTimeField(_("verified at"))
+
+    class Meta:
+        verbose_name = _("verified e-mail address")
+        verbose_name_plural = _("verified e-mail addresses")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.email}"
+
+
 class ComplaintStat(models.Model):
     """Complaint figures for one submission day, summed: the summary table dashboards and open
     data read instead of scanning complaints. Kept current by services.statistics.

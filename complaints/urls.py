@@ -108,5 +108,8 @@ urlpatterns += [
     path("track/<str:tracking_number>/rate/", tracking_views.track_rate, name="track_rate"),
     path("track/<str:tracking_number>/erase/", tracking_views.track_erase, name="track_erase"),
     path("accounts/signup/", account_views.signup, name="signup"),
+    path("accounts/verify/send/", account_views.email_verification_resend, name="email_resend"),
+    path("accounts/verify/<str:token>/", account_views.email_verify, name="email_verify"),
     path("my/", account_views.my_complaints, name="my_complaints"),
+    path("my/claim/", account_views.complaints_claim, name="complaints_claim"),
 ]

@@ -6,16 +6,20 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import selectors_intake
 from ..errors import DomainError
 from ..forms import EmailLoginForm, SignupForm
+from ..services import accounts
 from ..services.consumers import consumer_signup
 from ..services.preferences import language_of, language_remember
 
@@ -64,10 +68,15 @@ def signup(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error("email", error.message)
         else:
+            accounts.email_verification_send(user=user, language=translation.get_language())
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
                 request,
-                _("Welcome. Complaints you file while logged in appear under “My complaints”."),
+                _(
+                    "Welcome. We sent a link to %(email)s: open it to confirm your address, and "
+                    "complaints you filed earlier with it will appear here too."
+                )
+                % {"email": user.email},
             )
             return redirect("my_complaints")
     return render(request, "complaints/accounts/signup.html", {"form": form})
@@ -79,4 +88,79 @@ def my_complaints(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors_intake.complaints_of_consumer(request.user), 20).get_page(
         request.GET.get("page")
     )
-    return render(request, "complaints/accounts/my_complaints.html", {"page": page})
+    return render(
+        request,
+        "complaints/accounts/my_complaints.html",
+        {"page": page, "email_verified": accounts.email_verified(request.user)},
+    )
+
+
+# A verification link can be asked for again this many times a day.
+VERIFICATION_SENDS_PER_DAY = 3
+
+
+@require_POST
+@login_required
+def email_verification_resend(request: HttpRequest) -> HttpResponse:
+    key = f"verification-sends:{request.user.pk}"
+    cache.add(key, 0, timeout=24 * 3600)
+    if cache.incr(key) > VERIFICATION_SENDS_PER_DAY:
+        messages.error(request, _("We already sent several links today. Try again tomorrow."))
+    else:
+        accounts.email_verification_send(user=request.user, language=translation.get_language())
+        messages.success(
+            request, _("We sent a new link to %(email)s.") % {"email": request.user.email}
+        )
+    return redirect("my_complaints")
+
+
+@require_http_methods(["GET", "POST"])
+def email_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the verification e-mail. Opening it only asks; the button confirms, so a
+    mail scanner that follows links confirms nothing."""
+    try:
+        if request.method == "POST":
+            user, claimed = accounts.email_verify(token=token)
+        else:
+            user, claimed = accounts.email_verification_check(token=token), None
+    except DomainError as error:
+        return render(
+            request, "complaints/accounts/verify_email.html", {"error": error.message}, status=400
+        )
+    if claimed is None:
+        return render(request, "complaints/accounts/verify_email.html", {"email": user.email})
+    messages.success(
+        request,
+        _("Your e-mail address is confirmed.")
+        + " "
+        + ngettext(
+            "%(count)d complaint filed earlier with it was added to your account.",
+            "%(count)d complaints filed earlier with it were added to your account.",
+            claimed,
+        )
+        % {"count": claimed},
+    )
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return redirect("my_complaints")
+    return redirect("login")
+
+
+@require_POST
+@login_required
+def complaints_claim(request: HttpRequest) -> HttpResponse:
+    """A consumer with a confirmed address adds complaints filed with it since."""
+    try:
+        claimed = accounts.complaints_claim(user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d complaint was added to your account.",
+                "%(count)d complaints were added to your account.",
+                claimed,
+            )
+            % {"count": claimed},
+        )
+    return redirect("my_complaints")

@@ -1,9 +1,11 @@
 """Headless Chromium from Debian's `chromium` package, driven by Playwright against
 pytest-django's live server. Playwright never downloads a browser here: it is pointed at
-/usr/bin/chromium (CHROMIUM_PATH overrides). Screenshots go to test-artifacts/screenshots/.
+/usr/bin/chromium (CHROMIUM_PATH overrides). Screenshots go to test-artifacts/screenshots/;
+the journeys' steps to docs/screenshots/journeys/<journey>/.
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -30,6 +32,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 # The main screens are also kept in the repository for the README.
 README_SCREENSHOTS = ROOT / "docs" / "screenshots"
+JOURNEY_SCREENSHOTS = README_SCREENSHOTS / "journeys"
+VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 390, "height": 844},
+}
 
 
 # Per test, not per session: Playwright's sync API keeps an event loop running while it is
@@ -56,9 +63,11 @@ def chromium(transactional_db):
 class Screen:
     """A browser tab that records console errors and failed requests, and takes screenshots."""
 
-    def __init__(self, page, base_url: str):
+    def __init__(self, page, base_url: str, journey: str = ""):
         self.page = page
         self.base_url = base_url
+        self.journey = journey
+        self.steps = 0
         self.errors: list[str] = []
         page.on(
             "console", lambda message: message.type == "error" and self.errors.append(message.text)
@@ -91,6 +100,21 @@ class Screen:
             shutil.copyfile(path, README_SCREENSHOTS / f"{name}.png")
         return path
 
+    def step(self, name: str) -> Path:
+        """A numbered screenshot of one step of a journey, kept in docs/screenshots/journeys/."""
+        self.steps += 1
+        folder = JOURNEY_SCREENSHOTS / self.journey
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.steps:02d}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def submit(self, button_name: str, *, within=None) -> None:
+        """Click a form's submit button and wait for the page it leads to."""
+        scope = within if within is not None else self.page
+        with self.page.expect_navigation():
+            scope.get_by_role("button", name=button_name).click()
+
 
 @pytest.fixture
 def screen(chromium, live_server):
@@ -102,3 +126,29 @@ def screen(chromium, live_server):
     page.set_default_timeout(15_000)
     yield Screen(page, live_server.url)
     context.close()
+
+
+@pytest.fixture
+def open_screen(chromium, live_server, request):
+    """Opens a browser of its own for each person in a journey:
+    `open_screen("rita", viewport="phone")`. Each has its own cookies, like separate devices."""
+    contexts = []
+    test_name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name.removeprefix("test_")).strip("-")
+
+    def open_(person: str, *, viewport: str = "desktop", locale: str = "en-US") -> Screen:
+        phone = viewport == "phone"
+        context = chromium.new_context(
+            viewport=VIEWPORTS[viewport],
+            locale=locale,
+            reduced_motion="reduce",
+            is_mobile=phone,
+            has_touch=phone,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return Screen(page, live_server.url, journey=f"{test_name}/{person}")
+
+    yield open_
+    for context in contexts:
+        context.close()

@@ -1,0 +1,103 @@
+"""Consumer accounts and their e-mail address: the verification link sent at sign-up, and the
+complaints filed earlier with a proven address joining the account.
+
+Only a proven address claims complaints: anyone can type any address into a sign-up form, but
+only its owner can open the link sent to it.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..errors import DomainError
+from ..models import Complaint, Event, VerifiedEmail
+from .events import event_record
+from .notifications import email_render, template_language
+
+SALT = "appwatch.accounts.email-verification"
+# How long a verification link works.
+VERIFICATION_MAX_AGE_SECONDS = 3 * 24 * 3600
+
+
+def email_verification_token(*, user: User) -> str:
+    """A signed, expiring token for the user's current address; it stops working when the
+    address changes."""
+    return signing.dumps({"user": user.pk, "email": user.email.lower()}, salt=SALT)
+
+
+def email_verification_send(*, user: User, language: str | None = None) -> None:
+    """E-mail the user a link that proves they read their address (sent after commit)."""
+    if not user.email:
+        raise DomainError(_("This account has no e-mail address."))
+    path = reverse("email_verify", args=[email_verification_token(user=user)])
+    subject, body = email_render(
+        "verify_email",
+        template_language(language),
+        {"user": user, "verify_url": settings.SITE_URL.rstrip("/") + path},
+    )
+    address = user.email
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address]))
+
+
+def email_verification_check(*, token: str) -> User:
+    """The user a verification token belongs to, or a DomainError that says why not."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=VERIFICATION_MAX_AGE_SECONDS)
+    except signing.SignatureExpired as error:
+        raise DomainError(
+            _("This link has expired. Log in and ask for a new one under “My complaints”.")
+        ) from error
+    except signing.BadSignature as error:
+        raise DomainError(_("This link is not valid. Check that it was copied whole.")) from error
+    user = User.objects.filter(pk=data.get("user"), is_active=True).first()
+    if user is None or user.email.lower() != data.get("email"):
+        raise DomainError(_("This link is not valid. Check that it was copied whole."))
+    return user
+
+
+def email_verified(user) -> bool:
+    if not user.is_authenticated or not user.email:
+        return False
+    return VerifiedEmail.objects.filter(user=user, email__iexact=user.email).exists()
+
+
+@transaction.atomic
+def email_verify(*, token: str, at=None) -> tuple[User, int]:
+    """Record that the token's user proved their address, and claim the complaints filed with
+    it. Returns the user and how many complaints joined the account."""
+    user = email_verification_check(token=token)
+    VerifiedEmail.objects.update_or_create(
+        user=user, defaults={"email": user.email.lower(), "verified_at": at or timezone.now()}
+    )
+    return user, complaints_claim(user=user, at=at)
+
+
+@transaction.atomic
+def complaints_claim(*, user: User, at=None) -> int:
+    """Complaints filed without an account but with the user's proven address join the
+    account; each records it in its timeline. Returns how many joined."""
+    if not email_verified(user):
+        raise DomainError(_("Confirm your e-mail address first."))
+    claimed = list(
+        Complaint.objects.select_for_update()
+        .filter(submitter__isnull=True, contact_email__iexact=user.email, erased_at__isnull=True)
+        .order_by("id")
+    )
+    for complaint in claimed:
+        complaint.submitter = user
+        complaint.save(update_fields=["submitter", "updated_at"])
+        event_record(
+            actor=user,
+            actor_role="consumer",
+            kind=Event.Kind.NOTE,
+            complaint=complaint,
+            reason=_("Added to the consumer's account after they confirmed their e-mail address."),
+            data={"claimed_by": user.pk},
+            at=at,
+        )
+    return len(claimed)
