@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from complaints.models import Complaint, Event, SavedFilter
 from complaints.services import cases as case_services
-from complaints.services import triage
+from complaints.services import consumers, triage
 from tests.factories import make_complaint
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -317,3 +317,12 @@ def test_no_app_list_when_the_app_is_settled(rita_client, app):
     assert (
         app in rita_client.get(reverse("triage:detail", args=[unmatched.pk])).context["app_choices"]
     )
+
+
+def test_detail_shows_the_consumers_rating_and_comment(rita_client, app, rita):
+    complaint = make_complaint(app=app)
+    triage.complaint_reject(complaint=complaint, actor=rita, reason="out_of_remit")
+
+    consumers.complaint_rate(complaint=complaint, rating=2, comment="没有说明理由")
+    html = rita_client.get(reverse("triage:detail", args=[complaint.pk])).content.decode()
+    assert 'data-rating="2"' in html and "2 out of 5" in html and "没有说明理由" in html
