@@ -155,7 +155,8 @@ def code_revision() -> str:
 
 
 def _version_name(corpus_sha: str) -> str:
-    return f"{timezone.now():%Y%m%d-%H%M%S}-{corpus_sha[:8]}"
+    # Local time (settings.TIME_ZONE), as every other date the admin shows.
+    return f"{timezone.localtime():%Y%m%d-%H%M%S}-{corpus_sha[:8]}"
 
 
 def model_version_register(

@@ -189,8 +189,17 @@ class TriggerRuleAdmin(admin.ModelAdmin):
 # --- Complaints --------------------------------------------------------------------------
 
 
+class KeepsItsHistory:
+    """Complaints and cases are never deleted from the admin: deleting one would take its audit
+    events with it (they cascade). Consumers' personal data is erased through the erasure
+    service, which keeps the record and its history."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(KeepsItsHistory, admin.ModelAdmin):
     list_display = [
         "tracking_number",
         "app_display",
@@ -476,7 +485,7 @@ class CaseResponseInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(KeepsItsHistory, admin.ModelAdmin):
     list_display = [
         "reference",
         "app",

@@ -137,6 +137,25 @@ def test_audit_log_cannot_be_edited_or_deleted(client, ada, data):
     assert Event.objects.filter(pk=event.pk).exists()
 
 
+def test_complaints_and_cases_cannot_be_deleted_with_their_history(client, ada, data):
+    """Deleting either would cascade to its audit events; erasure has its own service."""
+    complaint, _ = data
+    case = Case.objects.get(reference="RC-ADM-1")
+    client.force_login(ada)
+    for name, obj in (("complaint", complaint), ("case", case)):
+        page = reverse(f"admin:complaints_{name}_delete", args=[obj.pk])
+        assert client.post(page, {"post": "yes"}).status_code == 403
+        listing = client.get(reverse(f"admin:complaints_{name}_changelist")).content.decode()
+        assert 'value="delete_selected"' not in listing
+        bulk = client.post(
+            reverse(f"admin:complaints_{name}_changelist"),
+            {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
+        )
+        assert bulk.status_code in (200, 302)
+        assert type(obj).objects.filter(pk=obj.pk).exists()
+    assert Event.objects.filter(complaint=complaint).exists()
+
+
 def test_regulator_admin_can_view_but_consumer_cannot_enter(client, alice, rita, data):
     client.force_login(alice)
     assert client.get(reverse("admin:complaints_complaint_changelist")).status_code == 302
