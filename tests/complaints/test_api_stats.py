@@ -9,7 +9,8 @@ import pytest
 from complaints.services.statistics import statistics_refresh
 from tests.complaints.test_public import public_world
 
-pytestmark = pytest.mark.django_db
+# Deadlines, clocks and day counts: run at each of the dates in tests/clock.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.every_date]
 
 
 @pytest.fixture

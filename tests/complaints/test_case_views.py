@@ -16,7 +16,8 @@ from complaints.services import cases as case_services
 from complaints.services import operators, triage
 from tests.factories import make_complaint
 
-pytestmark = pytest.mark.usefixtures("english")
+# Deadlines, clocks and day counts: run at each of the dates in tests/clock.py.
+pytestmark = [pytest.mark.usefixtures("english"), pytest.mark.every_date]
 
 K = Case.Status
 

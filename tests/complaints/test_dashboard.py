@@ -15,7 +15,8 @@ from complaints.services.statistics import statistics_refresh
 from tests.complaints.test_dashboard_summary import days_ago, model_labels, stats_world
 from tests.factories import AppFactory, make_complaint
 
-pytestmark = pytest.mark.django_db
+# Deadlines, clocks and day counts: run at each of the dates in tests/clock.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.every_date]
 
 
 @pytest.fixture

@@ -26,7 +26,8 @@ from complaints.services.statistics import (
 from complaints.tasks import refresh_statistics
 from tests.factories import make_complaint
 
-pytestmark = pytest.mark.django_db
+# Deadlines, clocks and day counts: run at each of the dates in tests/clock.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.every_date]
 
 
 def days_ago(days: int, hour: int = 10) -> datetime.datetime:

@@ -10,7 +10,8 @@ from complaints.models import Complaint, Event, OperatorResponse
 from complaints.services import operators, triage
 from tests.factories import make_complaint
 
-pytestmark = pytest.mark.usefixtures("english")
+# Deadlines, clocks and day counts: run at each of the dates in tests/clock.py.
+pytestmark = [pytest.mark.usefixtures("english"), pytest.mark.every_date]
 
 S = Complaint.Status
 TZ = ZoneInfo("Asia/Shanghai")

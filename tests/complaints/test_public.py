@@ -10,7 +10,8 @@ from complaints.services.statistics import statistics_refresh
 from tests.complaints.test_dashboard_summary import days_ago, stats_world
 from tests.factories import AppFactory
 
-pytestmark = pytest.mark.django_db
+# Deadlines, clocks and day counts: run at each of the dates in tests/clock.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.every_date]
 
 
 def public_world(*, app, other_app, rita, olivia):

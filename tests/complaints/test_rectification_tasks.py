@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from complaints import tasks
@@ -9,6 +10,9 @@ from complaints.models import Case, Complaint
 from complaints.services import cases as case_services
 from complaints.services import operators, triage
 from tests.factories import make_complaint
+
+# Deadlines, clocks and day counts: run at each of the dates in tests/clock.py.
+pytestmark = pytest.mark.every_date
 
 
 def test_mark_overdue_cases_task(app, rita):
