@@ -25,6 +25,7 @@ from .models import (
     Notice,
     OperatorResponse,
     TriggerRule,
+    VerifiedEmail,
 )
 
 admin.site.site_header = _("AppWatch administration")
@@ -693,3 +694,18 @@ class EventAdmin(admin.ModelAdmin):
     @admin.display(description=_("object"))
     def target(self, obj):
         return obj.complaint or obj.case or "-"
+
+
+@admin.register(VerifiedEmail)
+class VerifiedEmailAdmin(admin.ModelAdmin):
+    """Addresses consumers proved by opening the link sent to them: a record, not a form."""
+
+    list_display = ["user", "email", "verified_at"]
+    search_fields = ["user__username", "email"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -6,6 +6,7 @@ import pytest
 from django.contrib import admin
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from classifier.models import ModelVersion
 from complaints.models import (
@@ -17,6 +18,7 @@ from complaints.models import (
     Evidence,
     Notice,
     OperatorResponse,
+    VerifiedEmail,
 )
 from tests.factories import category, make_complaint
 
@@ -63,6 +65,7 @@ def data(app, company, olivia, rita):
     Classification.objects.create(
         complaint=complaint, model_version=version, labels=["over_permission"], confidence=0.9
     )
+    VerifiedEmail.objects.create(user=olivia, email=olivia.email, verified_at=timezone.now())
     return complaint, case
 
 
