@@ -1,5 +1,6 @@
 """A real Celery worker process, against Redis and PostgreSQL: a complaint filed through the
-API is classified by the worker within 10 seconds.
+API is classified by the worker. How fast is a benchmark's question; the wait here is only
+long enough that a busy machine does not fail the test.
 
 The worker reads the same (test) database as this process, so the test commits for real
 (transaction=True), and it listens on a queue of its own so no other worker on the same
@@ -34,7 +35,7 @@ pytestmark = [
     # seeded taxonomy and groups away from every test that runs after this one.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-CLASSIFY_WITHIN_SECONDS = 10
+CLASSIFY_WITHIN_SECONDS = 90
 
 
 def _database_url() -> str:
