@@ -1,4 +1,6 @@
-"""Every model's admin pages open for an admin, with data in them; the audit log stays read-only."""
+# ruff: noqa: F811 — pytest fixtures imported from tests.classifier.helpers are used as arguments
+"""Every model's admin pages open for an admin, with data in them; the audit log stays read-only;
+the actions go through the services."""
 
 import datetime
 
@@ -19,6 +21,13 @@ from complaints.models import (
     Notice,
     OperatorResponse,
     VerifiedEmail,
+)
+from complaints.services.classification import complaint_classify
+from tests.classifier.helpers import (  # noqa: F401 — fixtures
+    OBVIOUS,
+    active_version,
+    eager_tasks,
+    model_dirs,
 )
 from tests.factories import category, make_complaint
 
@@ -181,3 +190,40 @@ def test_reject_action_goes_through_the_service(client, ada, data):
     assert complaint.reject_reason == "spam"
     event = Event.objects.filter(complaint=complaint).latest("id")
     assert (event.to_status, event.actor) == ("rejected", ada)
+
+
+def _admin_reclassify(client, complaints):
+    return client.post(
+        reverse("admin:complaints_complaint_changelist"),
+        {"action": "reclassify", "_selected_action": [c.pk for c in complaints]},
+        follow=True,
+        headers={"accept-language": "en"},
+    )
+
+
+def test_admin_action_reclassifies_selected(
+    client, ada, active_version, app, eager_tasks, django_capture_on_commit_callbacks
+):
+    done = make_complaint(app=app, description=OBVIOUS["over_permission"])
+    complaint_classify(complaint_id=done.pk)
+    waiting = make_complaint(app=app, description=OBVIOUS["account_cancellation"])
+    client.force_login(ada)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = _admin_reclassify(client, [done, waiting]).content.decode()
+    assert f"1 complaint queued for classification by {active_version.version}." in page
+    assert "1 complaint already has a verdict from this version." in page
+    assert Classification.objects.filter(complaint=waiting, model_version=active_version).exists()
+    assert Classification.objects.filter(complaint=done).count() == 1
+
+
+def test_admin_action_without_a_model_and_for_non_staff(client, ada, alice, model_dirs, app):
+    complaint = make_complaint(app=app)
+    client.force_login(ada)
+    page = _admin_reclassify(client, [complaint]).content.decode()
+    assert "No classifier version is active" in page
+    client.force_login(alice)
+    response = client.post(
+        reverse("admin:complaints_complaint_changelist"),
+        {"action": "reclassify", "_selected_action": [complaint.pk]},
+    )
+    assert response.status_code == 302 and "/login/" in response["Location"]

@@ -7,7 +7,6 @@ import datetime
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from classifier import corpus
@@ -213,43 +212,6 @@ def test_reclassify_refuses_bad_input_and_no_model(model_dirs, db):
     activate_small_model()
     with pytest.raises(CommandError, match="--ids takes comma-separated numbers"):
         call_command("reclassify", "--ids", "1,x")
-
-
-def _admin_reclassify(client, complaints):
-    return client.post(
-        reverse("admin:complaints_complaint_changelist"),
-        {"action": "reclassify", "_selected_action": [c.pk for c in complaints]},
-        follow=True,
-        headers={"accept-language": "en"},
-    )
-
-
-def test_admin_action_reclassifies_selected(
-    client, ada, active_version, app, eager_tasks, django_capture_on_commit_callbacks
-):
-    done = make_complaint(app=app, description=OBVIOUS["over_permission"])
-    complaint_classify(complaint_id=done.pk)
-    waiting = make_complaint(app=app, description=OBVIOUS["account_cancellation"])
-    client.force_login(ada)
-    with django_capture_on_commit_callbacks(execute=True):
-        page = _admin_reclassify(client, [done, waiting]).content.decode()
-    assert f"1 complaint queued for classification by {active_version.version}." in page
-    assert "1 complaint already has a verdict from this version." in page
-    assert Classification.objects.filter(complaint=waiting, model_version=active_version).exists()
-    assert Classification.objects.filter(complaint=done).count() == 1
-
-
-def test_admin_action_without_a_model_and_for_non_staff(client, ada, alice, model_dirs, app):
-    complaint = make_complaint(app=app)
-    client.force_login(ada)
-    page = _admin_reclassify(client, [complaint]).content.decode()
-    assert "No classifier version is active" in page
-    client.force_login(alice)
-    response = client.post(
-        reverse("admin:complaints_complaint_changelist"),
-        {"action": "reclassify", "_selected_action": [complaint.pk]},
-    )
-    assert response.status_code == 302 and "/login/" in response["Location"]
 
 
 def test_confirmed_examples_are_regulator_labels_only(app):

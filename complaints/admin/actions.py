@@ -1,13 +1,25 @@
-"""The complaint admin's "classify again" action, kept apart from complaints/admin.py so the
-classification code owns it; complaints/admin.py wires it in."""
+"""Admin actions shared across the complaint app's model admins: applying a service to each
+selected row, and the complaint admin's "classify again" action."""
 
 from django.contrib import messages
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from classifier.selectors import model_version_active
+from ..errors import DomainError
 
-from .services.classification import complaints_reclassify
+
+def run_each(modeladmin, request, queryset, action, success_message: str) -> None:
+    """Apply a service to each selected row; report successes and each refusal by name."""
+    done = 0
+    for obj in queryset:
+        try:
+            action(obj)
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.WARNING)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, success_message % {"count": done}, messages.SUCCESS)
 
 
 def reclassify_selected(modeladmin, request, queryset) -> None:
@@ -16,6 +28,12 @@ def reclassify_selected(modeladmin, request, queryset) -> None:
     Complaints the active version has already classified are skipped (they would get the
     same verdict); labels a regulator confirmed are kept either way.
     """
+    # Imported here: the classification service pulls in the training stack (scikit-learn,
+    # skops), and every process that loads the admin would pay for it at start-up.
+    from classifier.selectors import model_version_active
+
+    from ..services.classification import complaints_reclassify
+
     active = model_version_active()
     if active is None:
         modeladmin.message_user(
