@@ -2,13 +2,50 @@
 written by the services in the same transaction as the change it records."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .cases import Case
 from .complaints import Complaint
+
+# PostgreSQL's trigger (migration 0017) refuses UPDATE on the events table unless this
+# transaction-local setting is on; only EventQuerySet.redact sets it, and only for its UPDATE.
+REDACTION_SETTING = "appwatch.redaction"
+
+
+class EventQuerySet(models.QuerySet):
+    """Events are append-only: `update()` and `bulk_update()` refuse, and `redact()` is the one
+    way to rewrite rows, for the erasure of a consumer's personal data (PIPL art. 47)."""
+
+    REDACTABLE_FIELDS = frozenset({"reason", "actor"})
+
+    def update(self, **kwargs):
+        raise ValueError("Events are append-only; personal data is removed with redact().")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ValueError("Events are append-only; personal data is removed with redact().")
+
+    def redact(self, **fields) -> int:
+        """Overwrite personal data (`reason`, `actor`) on these events; returns the row count.
+
+        The law outranks the audit trail's wording; every other column keeps its value.
+        """
+        if not fields or not set(fields) <= self.REDACTABLE_FIELDS:
+            raise ValueError(f"Only {sorted(self.REDACTABLE_FIELDS)} can be redacted.")
+        connection = transaction.get_connection(self.db)
+        with transaction.atomic(using=self.db):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config(%s, 'on', true)", [REDACTION_SETTING])
+            count = super().update(**fields)
+            if connection.vendor == "postgresql":
+                # Off again at once: the rest of the transaction is not redaction. (On an error
+                # the savepoint's rollback undoes the setting too.)
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config(%s, 'off', true)", [REDACTION_SETTING])
+        return count
 
 
 class Event(models.Model):
@@ -62,6 +99,8 @@ class Event(models.Model):
     public = models.BooleanField(_("shown to the consumer"), default=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
+    objects = EventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
@@ -84,8 +123,7 @@ class Event(models.Model):
         return f"{target}: {self.from_status or '-'} → {self.to_status or self.kind}"
 
     def save(self, *args, **kwargs):
-        allow_update = kwargs.pop("allow_update", False)
-        if self.pk is not None and not allow_update:
+        if self.pk is not None:
             raise ValueError("Events are append-only.")
         super().save(*args, **kwargs)
 
