@@ -153,10 +153,10 @@ def complaint_erase(*, complaint: Complaint, actor=None, actor_role: str = "cons
         ]
     )
     # Events are append-only, except for this: the law outranks the audit trail's wording.
-    Event.objects.filter(complaint=complaint, actor_role="consumer").exclude(reason="").update(
+    Event.objects.filter(complaint=complaint, actor_role="consumer").exclude(reason="").redact(
         reason=TOMBSTONE
     )
-    Event.objects.filter(complaint=complaint, actor_role="consumer").update(actor=None)
+    Event.objects.filter(complaint=complaint, actor_role="consumer").redact(actor=None)
     Classification.objects.filter(complaint=complaint).update(explanation={})
     event_record(
         # Naming the consumer's account here would re-create the link just erased.

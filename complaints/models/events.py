@@ -1,0 +1,131 @@
+"""The append-only audit log: one Event row per status change, note, message or alert,
+written by the services in the same transaction as the change it records."""
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .cases import Case
+from .complaints import Complaint
+
+# PostgreSQL's trigger (migration 0017) refuses UPDATE on the events table unless this
+# transaction-local setting is on; only EventQuerySet.redact sets it, and only for its UPDATE.
+REDACTION_SETTING = "appwatch.redaction"
+
+
+class EventQuerySet(models.QuerySet):
+    """Events are append-only: `update()` and `bulk_update()` refuse, and `redact()` is the one
+    way to rewrite rows, for the erasure of a consumer's personal data (PIPL art. 47)."""
+
+    REDACTABLE_FIELDS = frozenset({"reason", "actor"})
+
+    def update(self, **kwargs):
+        raise ValueError("Events are append-only; personal data is removed with redact().")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ValueError("Events are append-only; personal data is removed with redact().")
+
+    def redact(self, **fields) -> int:
+        """Overwrite personal data (`reason`, `actor`) on these events; returns the row count.
+
+        The law outranks the audit trail's wording; every other column keeps its value.
+        """
+        if not fields or not set(fields) <= self.REDACTABLE_FIELDS:
+            raise ValueError(f"Only {sorted(self.REDACTABLE_FIELDS)} can be redacted.")
+        connection = transaction.get_connection(self.db)
+        with transaction.atomic(using=self.db):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config(%s, 'on', true)", [REDACTION_SETTING])
+            count = super().update(**fields)
+            if connection.vendor == "postgresql":
+                # Off again at once: the rest of the transaction is not redaction. (On an error
+                # the savepoint's rollback undoes the setting too.)
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config(%s, 'off', true)", [REDACTION_SETTING])
+        return count
+
+
+class Event(models.Model):
+    """Append-only audit row: who changed what, when, from which state to which, and why."""
+
+    class Kind(models.TextChoices):
+        TRANSITION = "transition", _("status change")
+        CREATED = "created", _("created")
+        LABELS = "labels", _("labels changed")
+        NOTE = "note", _("note")
+        MESSAGE = "message", _("message")
+        EVIDENCE = "evidence", _("evidence added")
+        ERASURE = "erasure", _("personal data erased")
+        ASSIGNMENT = "assignment", _("assignment")
+        ALERT = "alert", _("alert")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.TRANSITION)
+    # The three keys are indexed in Meta: the timelines lead with complaint and case, and
+    # partial indexes leave out the many rows without a case or an actor (every filing and
+    # import writes one), which keeps bulk intake cheap.
+    complaint = models.ForeignKey(
+        Complaint,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
+    )
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+        db_index=False,
+    )
+    actor_role = models.CharField(
+        _("actor role"),
+        max_length=16,
+        blank=True,
+        help_text=_("consumer, operator, regulator, admin or system"),
+    )
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    public = models.BooleanField(_("shown to the consumer"), default=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["complaint", "created_at"], name="event_complaint_timeline"),
+            models.Index(
+                fields=["case", "created_at"],
+                condition=Q(case__isnull=False),
+                name="event_case_timeline",
+            ),
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="event_actors"),
+            models.Index(fields=["to_status", "created_at"], name="event_status_stats"),
+            # Regulators' alert list (triggers, recurrences, overdue, disputes), newest first.
+            models.Index(fields=["-created_at"], condition=Q(kind="alert"), name="event_alerts"),
+        ]
+
+    def __str__(self) -> str:
+        target = self.complaint or self.case
+        return f"{target}: {self.from_status or '-'} → {self.to_status or self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Events are append-only.")

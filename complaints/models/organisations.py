@@ -1,0 +1,183 @@
+"""Who is complained about: operating companies, their operator accounts and apps, and the
+taxonomy of problems with the trigger rules that open cases per category."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from stdnum.cn import uscc
+
+
+def validate_credit_code(value: str) -> None:
+    """Unified social credit code (统一社会信用代码), checksum verified by python-stdnum."""
+    if not uscc.is_valid(value):
+        raise ValidationError(
+            _("%(value)s is not a valid unified social credit code."), params={"value": value}
+        )
+
+
+class Company(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+    )
+    contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.credit_code = uscc.compact(self.credit_code)
+        super().save(*args, **kwargs)
+
+
+class CompanyMembership(models.Model):
+    """Links an operator user account to the company whose apps it answers for."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("operator account")
+        verbose_name_plural = _("operator accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.company}"
+
+
+class App(models.Model):
+    class Platform(models.TextChoices):
+        ANDROID = "android", _("Android")
+        IOS = "ios", _("iOS")
+        HARMONY = "harmony", _("HarmonyOS")
+        MINI_PROGRAM = "mini_program", _("mini program")
+        WEB = "web", _("website")
+        MULTI = "multi", _("several platforms")
+
+    name = models.CharField(_("name"), max_length=120)
+    aliases = models.JSONField(
+        _("aliases"), default=list, blank=True, help_text=_("Other names consumers use.")
+    )
+    package_name = models.CharField(_("package name"), max_length=200, blank=True)
+    platform = models.CharField(
+        _("platform"), max_length=16, choices=Platform.choices, default=Platform.MULTI
+    )
+    stores = models.JSONField(_("app stores"), default=list, blank=True)
+    filing_number = models.CharField(_("filing number (备案号)"), max_length=64, blank=True)
+    operator = models.ForeignKey(
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="apps",
+        verbose_name=_("operator"),
+    )
+    versions_seen = models.JSONField(_("versions seen"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("app")
+        verbose_name_plural = _("apps")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["package_name"],
+                condition=~Q(package_name=""),
+                name="unique_app_package_name",
+            ),
+        ]
+        indexes = [models.Index(fields=["name"], name="app_name_lookup")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """One kind of problem in the taxonomy (seeded by migration, edited in admin)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (zh-Hans)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    description_zh = models.TextField(_("description (zh-Hans)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    legal_basis_zh = models.TextField(_("legal basis (zh-Hans)"), blank=True)
+    legal_basis_en = models.TextField(_("legal basis (English)"), blank=True)
+    default_deadline_working_days = models.PositiveSmallIntegerField(
+        _("default rectification deadline (working days)"), default=15
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+    @property
+    def description(self) -> str:
+        return (
+            self.description_en if (get_language() or "").startswith("en") else self.description_zh
+        )
+
+    @property
+    def legal_basis(self) -> str:
+        return (
+            self.legal_basis_en if (get_language() or "").startswith("en") else self.legal_basis_zh
+        )
+
+
+class TriggerRule(models.Model):
+    """Opens a case when confirmed complaints about one app in one category cross a threshold."""
+
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="trigger_rules", verbose_name=_("category")
+    )
+    threshold = models.PositiveIntegerField(_("threshold"), default=5)
+    window_days = models.PositiveIntegerField(_("window (days)"), default=30)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("trigger rule")
+        verbose_name_plural = _("trigger rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__gte=1), name="trigger_threshold_positive"
+            ),
+            models.CheckConstraint(condition=Q(window_days__gte=1), name="trigger_window_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(category)s: %(threshold)s in %(days)s days") % {
+            "category": self.category,
+            "threshold": self.threshold,
+            "days": self.window_days,
+        }
