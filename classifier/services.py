@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from . import corpus, training
-from .corpus import Example
+from . import dataset, training
+from .dataset import Example
 from .evaluation import scores
 from .models import ModelVersion
 from .pipeline import ALGORITHMS, ArtifactError, LabelModel
@@ -214,7 +214,7 @@ def gate_evaluate(
     Comparing stored numbers would compare different test sets once the corpus grows.
     """
     if test is None:
-        _, test = corpus.corpus_split(settings.CLASSIFIER_CORPUS_DIR)
+        _, test = dataset.corpus_split(settings.CLASSIFIER_CORPUS_DIR)
     active = (
         ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE)
         .exclude(pk=candidate.pk)
@@ -361,7 +361,7 @@ def model_train(
 def _model_train(
     *, extra_examples, algorithms, force, activate, trained_by, corpus_dir
 ) -> TrainingOutcome:
-    train, test = corpus.corpus_split(corpus_dir or settings.CLASSIFIER_CORPUS_DIR)
+    train, test = dataset.corpus_split(corpus_dir or settings.CLASSIFIER_CORPUS_DIR)
     test_keys = {e.split_key for e in test}
     corpus_keys = {e.split_key: i for i, e in enumerate(train)}
     confirmed = 0
@@ -375,10 +375,10 @@ def _model_train(
             train.append(example)
         confirmed += 1
     result = training.train(train, test, algorithms=algorithms)
-    counts = corpus.example_counts(train, test, extra=confirmed)
+    counts = dataset.example_counts(train, test, extra=confirmed)
     version = model_version_register(
         result=result,
-        corpus_sha=corpus.corpus_hash([*train, *test]),
+        corpus_sha=dataset.corpus_hash([*train, *test]),
         counts=counts,
         trained_by=trained_by,
     )

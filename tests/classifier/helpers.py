@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from classifier import corpus, training
-from classifier.corpus import Example
+from classifier import dataset, training
+from classifier.dataset import Example
 from classifier.serving import served_model_forget
 
 LABELS = (
@@ -50,7 +50,7 @@ def _slice(examples: list[Example], per_label: int) -> list[Example]:
 def small_corpus(
     per_label: int = 30, test_per_label: int = 6
 ) -> tuple[list[Example], list[Example]]:
-    train, test = corpus.corpus_split()
+    train, test = dataset.corpus_split()
     return _slice(train, per_label), _slice(test, test_per_label)
 
 

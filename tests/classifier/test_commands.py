@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from classifier import corpus
+from classifier import dataset
 from classifier.models import ModelVersion
 
 from .helpers import LABELS, small_corpus, write_corpus
@@ -19,7 +19,7 @@ def corpus_dir(tmp_path, model_dirs):
     directory = tmp_path / "corpus"
     write_corpus(directory, train, "train.jsonl")
     write_corpus(directory, test, "test.jsonl")
-    corpus.split_record_write(test, corpus.split_record_path(directory))
+    dataset.split_record_write(test, dataset.split_record_path(directory))
     return directory
 
 
@@ -76,7 +76,7 @@ def test_train_classifier_records_the_split(tmp_path, model_dirs):
     train, test = small_corpus()
     write_corpus(tmp_path, [*train, *test])
     out = _run("train_classifier", "--corpus", str(tmp_path), "--record-split")
-    recorded = corpus.split_record_read(tmp_path / "test_split.txt")
+    recorded = dataset.split_record_read(tmp_path / "test_split.txt")
     assert f"Recorded {len(recorded)} test examples" in out
     assert recorded == {e.split_key for e in test}
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from classifier import corpus, serving, training
+from classifier import dataset, serving, training
 from classifier.models import ModelVersion
 from classifier.pipeline import ArtifactError
 from classifier.services import (
@@ -43,7 +43,7 @@ def _scrambled(examples):
     """The same texts with every label swapped for the next one: a model that learns nothing useful."""
     shift = {label: LABELS[(i + 1) % len(LABELS)] for i, label in enumerate(LABELS)}
     return [
-        corpus.Example(text=e.text, labels=tuple(sorted(shift[x] for x in e.labels)), lang=e.lang)
+        dataset.Example(text=e.text, labels=tuple(sorted(shift[x] for x in e.labels)), lang=e.lang)
         for e in examples
     ]
 
@@ -151,7 +151,7 @@ def _corpus_dir(tmp_path, train, test):
     directory = tmp_path / "corpus"
     write_corpus(directory, train, "train.jsonl")
     write_corpus(directory, test, "test.jsonl")
-    corpus.split_record_write(test, corpus.split_record_path(directory))
+    dataset.split_record_write(test, dataset.split_record_path(directory))
     return directory
 
 
@@ -180,11 +180,11 @@ def test_train_registers_and_promotes_then_rejects_a_worse_run(tmp_path):
 
 def test_confirmed_examples_join_training_but_never_from_the_test_split(tmp_path):
     train, test = small_corpus()
-    fresh = corpus.Example(
+    fresh = dataset.Example(
         text="这个借贷app冒充银行客服让我转账到安全账户", labels=("fraud",), lang="zh"
     )
-    overriding = corpus.Example(text=train[0].text, labels=("other",), lang=train[0].lang)
-    leaked = corpus.Example(text=test[0].text, labels=("fraud",), lang=test[0].lang)
+    overriding = dataset.Example(text=train[0].text, labels=("other",), lang=train[0].lang)
+    leaked = dataset.Example(text=test[0].text, labels=("fraud",), lang=test[0].lang)
     outcome = model_train(
         corpus_dir=_corpus_dir(tmp_path, train, test),
         algorithms=("linear_svm",),
