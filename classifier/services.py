@@ -42,7 +42,8 @@ class RegistryError(Exception):
 
 
 class GateRefused(RegistryError):
-    """The candidate scores too far below the active version; the message says by how much."""
+    """The candidate scores below the minimum or too far below the active version; the
+    message says by how much."""
 
     def __init__(self, message: str, decision: "GateDecision"):
         super().__init__(message)
@@ -97,10 +98,16 @@ class GateDecision:
     active_version: str | None
     active_macro_f1: float | None
     test_size: int
+    # settings.CLASSIFIER_MIN_MACRO_F1 when the gate ran: the floor even with nothing active.
+    minimum_macro_f1: float = 0.0
+
+    @property
+    def reaches_minimum(self) -> bool:
+        return self.candidate_macro_f1 >= self.minimum_macro_f1
 
     @property
     def passed(self) -> bool:
-        return (
+        return self.reaches_minimum and (
             self.active_macro_f1 is None
             or self.candidate_macro_f1 >= self.active_macro_f1 - PROMOTION_TOLERANCE
         )
@@ -112,6 +119,7 @@ class GateDecision:
             "active_macro_f1": self.active_macro_f1,
             "test_size": self.test_size,
             "tolerance": PROMOTION_TOLERANCE,
+            "minimum_macro_f1": self.minimum_macro_f1,
             "passed": self.passed,
         }
 
@@ -233,6 +241,7 @@ def gate_evaluate(
         active_version=active.version if active else None,
         active_macro_f1=macro_f1(artifact_load(active)) if active else None,
         test_size=len(test),
+        minimum_macro_f1=settings.CLASSIFIER_MIN_MACRO_F1,
     )
 
 
@@ -273,6 +282,19 @@ def model_version_activate(
     )
     version = ModelVersion.objects.select_for_update().get(pk=version.pk)
     who = getattr(actor, "username", "") or "system"
+    if not decision.reaches_minimum and not force:
+        raise GateRefused(
+            _(
+                "Version %(version)s scores macro-F1 %(candidate).4f on the test split, below the "
+                "minimum of %(minimum).2f (CLASSIFIER_MIN_MACRO_F1)."
+            )
+            % {
+                "version": version.version,
+                "candidate": decision.candidate_macro_f1,
+                "minimum": decision.minimum_macro_f1,
+            },
+            decision,
+        )
     if not decision.passed and not force:
         raise GateRefused(
             _(

@@ -51,6 +51,17 @@ def test_train_classifier_if_none_active_does_nothing_when_one_is(corpus_dir, ac
     assert ModelVersion.objects.count() == 1
 
 
+@pytest.mark.slow
+def test_train_classifier_if_none_active_activates_the_real_model(model_dirs, settings):
+    """The shipped recipe on the shipped corpus scores about 0.92, above the default minimum."""
+    settings.CLASSIFIER_MIN_MACRO_F1 = 0.80
+    out = _run("train_classifier", "--if-none-active", "--algorithms", "linear_svm")
+    version = ModelVersion.objects.get(status=ModelVersion.Status.ACTIVE)
+    assert f"Version {version.version}" in out and "-> activated" in out
+    assert version.metrics["gate"]["minimum_macro_f1"] == 0.80
+    assert version.metrics["gate"]["candidate_macro_f1"] >= 0.90
+
+
 def test_train_classifier_json_and_no_activate(corpus_dir):
     out = _run(
         "train_classifier",

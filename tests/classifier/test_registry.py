@@ -130,6 +130,45 @@ def test_gate_lets_a_better_candidate_through():
     assert ModelVersion.objects.get(status=V.ACTIVE) == better
 
 
+def test_with_nothing_active_a_candidate_below_the_minimum_is_refused(settings):
+    settings.CLASSIFIER_MIN_MACRO_F1 = 0.80
+    worse = _register(scrambled_training())  # about 0.04
+    with (
+        translation.override("en"),
+        pytest.raises(
+            GateRefused,
+            match=r"scores macro-F1 0\.0\d{3} on the test split, below the minimum of 0\.80 ",
+        ) as refused,
+    ):
+        model_version_activate(version=worse, test=small_corpus()[1])
+    assert refused.value.decision.active_version is None
+    assert refused.value.decision.minimum_macro_f1 == 0.80
+    worse.refresh_from_db()
+    assert worse.status == V.CANDIDATE
+    assert not ModelVersion.objects.filter(status=V.ACTIVE).exists()
+
+
+def test_train_with_nothing_active_rejects_below_the_minimum_and_activates_above(
+    tmp_path, settings
+):
+    train, test = small_corpus()  # the small model scores 0.80 on this slice
+    settings.CLASSIFIER_MIN_MACRO_F1 = 0.85
+    below = model_train(
+        corpus_dir=_corpus_dir(tmp_path / "a", train, test), algorithms=("linear_svm",)
+    )
+    assert not below.activated and below.version.status == V.REJECTED
+    assert below.version.metrics["gate"]["minimum_macro_f1"] == 0.85
+    assert below.version.metrics["gate"]["active_version"] is None
+    assert below.version.metrics["gate"]["passed"] is False
+    assert not ModelVersion.objects.filter(status=V.ACTIVE).exists()
+    settings.CLASSIFIER_MIN_MACRO_F1 = 0.75
+    above = model_train(
+        corpus_dir=_corpus_dir(tmp_path / "b", train, test), algorithms=("linear_svm",)
+    )
+    assert above.activated and above.version.status == V.ACTIVE
+    assert above.version.metrics["gate"]["minimum_macro_f1"] == 0.75
+
+
 def test_activating_what_cannot_be_loaded_or_is_active_is_refused():
     empty = ModelVersion.objects.create(version="no-artifact", status=V.RETIRED)
     with translation.override("en"), pytest.raises(RegistryError, match="cannot be loaded"):
