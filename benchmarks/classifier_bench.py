@@ -32,7 +32,7 @@ django.setup()
 import numpy as np  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from classifier import corpus, training  # noqa: E402
+from classifier import dataset, training  # noqa: E402
 from classifier.pipeline import LabelModel  # noqa: E402
 from classifier.text import segment  # noqa: E402
 
@@ -116,7 +116,7 @@ def measure() -> dict:
         priority_raised = True
     except OSError:
         priority_raised = False
-    train, test = corpus.corpus_split(settings.CLASSIFIER_CORPUS_DIR)
+    train, test = dataset.corpus_split(settings.CLASSIFIER_CORPUS_DIR)
     started = time.perf_counter()
     result = training.train(train, test)
     training_seconds = time.perf_counter() - started
@@ -163,7 +163,7 @@ def measure() -> dict:
             "examples": len(train) + len(test),
             "train": len(train),
             "test": len(test),
-            "test_by_lang": corpus.example_counts(train, test)["test_by_lang"],
+            "test_by_lang": dataset.example_counts(train, test)["test_by_lang"],
         },
         "chosen": result.best.algorithm,
         "candidates": [c.as_dict() for c in result.candidates],

@@ -1,3 +1,5 @@
+"""The classifier app: model versions, training and serving for complaint categories."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

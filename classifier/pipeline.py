@@ -3,25 +3,22 @@ thresholds and explanations, and artifacts are written and read with skops only.
 """
 
 import re
-import weakref
 import zipfile
 from dataclasses import dataclass, field
-from itertools import repeat
 
 import numpy as np
 import skops.io as sio
 from scipy import sparse
-from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-from .text import TextNormaliser, WordSegmenter, detect_language, normalise, segment
+from .fast_path import FastPath, pipeline_vectorizers
+from .text import TextNormaliser, WordSegmenter, detect_language
 
 ALGORITHMS = ("linear_svm", "logistic_regression", "complement_nb")
 SEED = 20240515
@@ -216,10 +213,8 @@ _NOT_SHOWN = frozenset(
 class LabelModel:
     """A fitted pipeline with its label order, per-label thresholds and explanation weights.
 
-    Prediction takes a fast path that computes exactly what the pipeline computes (the
-    fitted vectorisers called directly, then one sparse product for all labels and the
-    sigmoid calibration), checked against the pipeline when the model is loaded; anything
-    the fast path cannot reproduce falls back to the pipeline itself.
+    Prediction takes the fast path (classifier.fast_path) when it reproduces the pipeline,
+    which is checked when the model is built or loaded; otherwise the pipeline itself.
     """
 
     def __init__(self, pipeline: Pipeline, labels: list[str], thresholds, algorithm: str):
@@ -229,38 +224,29 @@ class LabelModel:
         self.algorithm = algorithm
         self._terms: list[str | None] | None = None
         self._explain_weights: np.ndarray | None = None
-        self._linear = _compile(pipeline[-1], len(self.labels))
-        if self._linear is not None and not self._fast_path_agrees():
-            self._linear = None
+        self._fast = FastPath.compile(pipeline, len(self.labels))
 
     @property
     def uses_fast_path(self) -> bool:
-        return self._linear is not None
+        return self._fast is not None
 
     # -- prediction ------------------------------------------------------------------------
     def features(self, texts) -> sparse.csr_matrix:
-        """The pipeline's feature matrix, computed directly from the fitted vocabularies and
-        idf weights (what TfidfVectorizer.transform does, without its per-n-gram exception
-        for every n-gram outside the vocabulary)."""
-        vectorizers = _vectorizers(self.pipeline)
-        normalised = [normalise(text) for text in texts]
-        chars = _tfidf_transform(vectorizers["chars"], normalised)
-        words = _tfidf_transform(vectorizers["words"], [segment(text) for text in normalised])
-        return sparse.hstack([chars, words], format="csr")
+        """The classifier's input for `texts` (the pipeline's feature matrix)."""
+        if self._fast is None:
+            return self.pipeline[:-1].transform(list(texts))
+        return self._fast.features(texts)
 
     def proba_from_features(self, X) -> np.ndarray:
-        if self._linear is None:
+        if self._fast is None:
             return self.pipeline[-1].predict_proba(X)
-        weights, intercepts, through_sigmoid, a, b = self._linear
-        response = np.asarray(X @ weights) + intercepts
-        response = np.where(through_sigmoid, expit(response), response)
-        return expit(-(a * response + b))
+        return self._fast.proba(X)
 
     def predict_proba(self, texts) -> np.ndarray:
         texts = list(texts)
-        if self._linear is None:
+        if self._fast is None:
             return self.pipeline.predict_proba(texts)
-        return self.proba_from_features(self.features(texts))
+        return self._fast.proba(self._fast.features(texts))
 
     def predict_labels(self, texts) -> list[list[str]]:
         return labels_from_proba(self.predict_proba(texts), self.labels, self.thresholds)
@@ -271,11 +257,7 @@ class LabelModel:
         Confidence is the probability of the least certain chosen label: a complaint the
         model is sure is about fraud but unsure is also a data leak is not a sure call.
         """
-        X = (
-            self.features([text])
-            if self._linear is not None
-            else self.pipeline[:-1].transform([text])
-        )
+        X = self.features([text])
         P = self.proba_from_features(X)[0]
         labels = labels_from_proba(P[None, :], self.labels, self.thresholds)[0]
         probabilities = {label: round(float(p), 4) for label, p in zip(self.labels, P, strict=True)}
@@ -291,18 +273,6 @@ class LabelModel:
             confidence=min(max(confidence, 0.0), 1.0),
             explanation=explanation,
             language=detect_language(text),
-        )
-
-    def _fast_path_agrees(self) -> bool:
-        probe = [
-            "这个APP不给通讯录权限就闪退，还偷偷读取剪贴板",
-            "I was charged 68 yuan for a subscription I never agreed to, call 13812345678",
-            "同一個酒店，老用戶的價格比新用戶貴了200元 https://example.cn/x",
-            "",
-        ]
-        expected = self.pipeline.predict_proba(probe)
-        return bool(
-            np.allclose(self.proba_from_features(self.features(probe)), expected, atol=1e-6)
         )
 
     # -- explanation -----------------------------------------------------------------------
@@ -347,7 +317,7 @@ class LabelModel:
     def dumps(self) -> bytes:
         """The skops artifact. Vocabularies travel as one array of terms each instead of a
         dict, which skops would store entry by entry (minutes to write, seconds to read)."""
-        vectorizers = _vectorizers(self.pipeline)
+        vectorizers = pipeline_vectorizers(self.pipeline)
         vocabularies = {name: vec.vocabulary_ for name, vec in vectorizers.items()}
         try:
             for vec in vectorizers.values():
@@ -387,126 +357,13 @@ class LabelModel:
             raise ArtifactError("not an AppWatch classifier artifact")
         try:
             pipeline = payload["pipeline"]
-            for name, vec in _vectorizers(pipeline).items():
+            for name, vec in pipeline_vectorizers(pipeline).items():
                 vec.vocabulary_ = {
                     str(term): index for index, term in enumerate(payload["vocabularies"][name])
                 }
             return cls(pipeline, payload["labels"], payload["thresholds"], payload["algorithm"])
         except (KeyError, AttributeError, IndexError, TypeError) as exc:
             raise ArtifactError(f"damaged AppWatch classifier artifact: {exc!r}") from exc
-
-
-def _tfidf_transform(vectorizer: TfidfVectorizer, documents: list[str]) -> sparse.csr_matrix:
-    """TfidfVectorizer.transform for the settings `features_build` uses (sublinear tf,
-    l2 norm); LabelModel checks on load that both agree."""
-    if vectorizer.analyzer == "char_wb" and vectorizer.ngram_range[1] <= 3:
-        rows, cols = _CharGramIndex.of(vectorizer).rows_and_columns(documents)
-    else:
-        rows, cols = _rows_and_columns(vectorizer, documents)
-    X = sparse.csr_matrix(
-        (np.ones(len(cols)), (rows, cols)),
-        shape=(len(documents), len(vectorizer.vocabulary_)),
-    )
-    X.sum_duplicates()
-    if vectorizer.sublinear_tf:
-        np.log(X.data, out=X.data)
-        X.data += 1
-    X.data *= vectorizer.idf_[X.indices]
-    return normalize(X, norm=vectorizer.norm, copy=False).astype(vectorizer.dtype)
-
-
-def _rows_and_columns(
-    vectorizer: TfidfVectorizer, documents: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(document, vocabulary index) for every known n-gram occurrence, via the analyzer."""
-    analyse = vectorizer.build_analyzer()
-    lookup = vectorizer.vocabulary_.get
-    columns: list[int] = []
-    lengths: list[int] = []
-    for document in documents:
-        before = len(columns)
-        columns.extend(map(lookup, analyse(document), repeat(-1)))
-        lengths.append(len(columns) - before)
-    cols = np.fromiter(columns, dtype=np.int64, count=len(columns))
-    rows = np.repeat(np.arange(len(documents)), lengths)
-    known = cols >= 0
-    return rows[known], cols[known]
-
-
-class _CharGramIndex:
-    """sklearn's char_wb n-grams (up to 3 characters), counted with numpy.
-
-    A code point fits in 21 bits, so an n-gram of up to three characters is one int64
-    (c1 << 42 | c2 << 21 | c3). Each document's words are laid out padded with spaces and
-    separated by NUL, which no n-gram may contain; all n-gram keys of a batch are then
-    looked up at once in the sorted keys of the vocabulary.
-    """
-
-    _built: "weakref.WeakKeyDictionary[TfidfVectorizer, _CharGramIndex]" = (
-        weakref.WeakKeyDictionary()
-    )
-
-    def __init__(self, vectorizer: TfidfVectorizer):
-        self.low, self.high = vectorizer.ngram_range
-        self.preprocess = vectorizer.build_preprocessor()
-        self.vocabulary = vectorizer.vocabulary_
-        terms = list(vectorizer.vocabulary_)
-        keys = np.array([self._key(term) for term in terms], dtype=np.int64)
-        order = np.argsort(keys)
-        self.keys = keys[order]
-        self.columns = np.array([vectorizer.vocabulary_[terms[i]] for i in order], dtype=np.int64)
-
-    @classmethod
-    def of(cls, vectorizer: TfidfVectorizer) -> "_CharGramIndex":
-        """Built once per fitted vectorizer (again if it is refitted)."""
-        index = cls._built.get(vectorizer)
-        if index is None or index.vocabulary is not vectorizer.vocabulary_:
-            index = cls._built[vectorizer] = cls(vectorizer)
-        return index
-
-    @staticmethod
-    def _key(term: str) -> int:
-        key = 0
-        for char in term:
-            key = (key << 21) | ord(char)
-        return key
-
-    def rows_and_columns(self, documents: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        laid_out = [
-            "\0" + "".join(f" {word} \0" for word in self.preprocess(doc).split())
-            for doc in documents
-        ]
-        points = np.frombuffer("".join(laid_out).encode("utf-32-le"), dtype=np.uint32).astype(
-            np.int64
-        )
-        doc_of = np.repeat(np.arange(len(documents)), [len(text) for text in laid_out])
-        all_rows, all_keys = [], []
-        for n in range(self.low, self.high + 1):
-            count = len(points) - n + 1
-            if count <= 0:
-                continue
-            key = points[:count].copy()
-            valid = key != 0
-            for offset in range(1, n):
-                following = points[offset : offset + count]
-                key = (key << 21) | following
-                valid &= following != 0
-            all_keys.append(key[valid])
-            all_rows.append(doc_of[:count][valid])
-        keys = np.concatenate(all_keys) if all_keys else np.zeros(0, dtype=np.int64)
-        rows = np.concatenate(all_rows) if all_rows else np.zeros(0, dtype=np.int64)
-        at = np.searchsorted(self.keys, keys)
-        at[at == len(self.keys)] = 0
-        known = self.keys[at] == keys if len(self.keys) else np.zeros(len(keys), dtype=bool)
-        return rows[known], self.columns[at[known]]
-
-
-def _vectorizers(pipeline: Pipeline) -> dict:
-    union = pipeline.named_steps["features"]
-    return {
-        "chars": union.transformer_list[0][1],
-        "words": union.transformer_list[1][1].named_steps["tfidf"],
-    }
 
 
 class ArtifactError(ValueError):
@@ -530,50 +387,6 @@ def _linear_weights(estimator, n_features: int) -> np.ndarray:
         return np.asarray(estimator.feature_log_prob_[1] - estimator.feature_log_prob_[0]).ravel()
     # A constant predictor (a label with no positive example) leans on no term.
     return np.zeros(n_features)
-
-
-def _compile(classifier, n_labels: int):
-    """Stack each label's linear score and sigmoid calibration into arrays, or None.
-
-    Works for one-vs-rest over CalibratedClassifierCV(ensemble=False) of a linear model or
-    ComplementNB, which is what `pipeline_build` makes.
-    """
-    estimators = getattr(classifier, "estimators_", [])
-    if len(estimators) != n_labels:
-        return None
-    columns, intercepts, through_sigmoid, a, b = [], [], [], [], []
-    for estimator in estimators:
-        if (
-            not isinstance(estimator, CalibratedClassifierCV)
-            or len(estimator.calibrated_classifiers_) != 1
-        ):
-            return None
-        calibrated = estimator.calibrated_classifiers_[0]
-        base, calibrator = calibrated.estimator, calibrated.calibrators[0]
-        if not hasattr(calibrator, "a_") or len(getattr(base, "classes_", [])) != 2:
-            return None
-        if hasattr(base, "coef_"):
-            columns.append(np.asarray(base.coef_, dtype=np.float64).ravel())
-            intercepts.append(float(np.ravel(base.intercept_)[0]))
-            through_sigmoid.append(False)
-        elif isinstance(base, ComplementNB):
-            # Two-class ComplementNB: P(positive) = sigmoid(X @ (w1 - w0)).
-            columns.append(
-                np.asarray(base.feature_log_prob_[1] - base.feature_log_prob_[0], dtype=np.float64)
-            )
-            intercepts.append(0.0)
-            through_sigmoid.append(True)
-        else:
-            return None
-        a.append(float(calibrator.a_))
-        b.append(float(calibrator.b_))
-    return (
-        np.column_stack(columns),
-        np.asarray(intercepts),
-        np.asarray(through_sigmoid),
-        np.asarray(a),
-        np.asarray(b),
-    )
 
 
 def _feature_terms(features: FeatureUnion) -> list[str | None]:

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from . import corpus, training
-from .corpus import Example
+from . import dataset, training
+from .dataset import Example
 from .evaluation import scores
 from .models import ModelVersion
 from .pipeline import ALGORITHMS, ArtifactError, LabelModel
@@ -42,7 +42,8 @@ class RegistryError(Exception):
 
 
 class GateRefused(RegistryError):
-    """The candidate scores too far below the active version; the message says by how much."""
+    """The candidate scores below the minimum or too far below the active version; the
+    message says by how much."""
 
     def __init__(self, message: str, decision: "GateDecision"):
         super().__init__(message)
@@ -97,10 +98,16 @@ class GateDecision:
     active_version: str | None
     active_macro_f1: float | None
     test_size: int
+    # settings.CLASSIFIER_MIN_MACRO_F1 when the gate ran: the floor even with nothing active.
+    minimum_macro_f1: float = 0.0
+
+    @property
+    def reaches_minimum(self) -> bool:
+        return self.candidate_macro_f1 >= self.minimum_macro_f1
 
     @property
     def passed(self) -> bool:
-        return (
+        return self.reaches_minimum and (
             self.active_macro_f1 is None
             or self.candidate_macro_f1 >= self.active_macro_f1 - PROMOTION_TOLERANCE
         )
@@ -112,6 +119,7 @@ class GateDecision:
             "active_macro_f1": self.active_macro_f1,
             "test_size": self.test_size,
             "tolerance": PROMOTION_TOLERANCE,
+            "minimum_macro_f1": self.minimum_macro_f1,
             "passed": self.passed,
         }
 
@@ -214,7 +222,7 @@ def gate_evaluate(
     Comparing stored numbers would compare different test sets once the corpus grows.
     """
     if test is None:
-        _, test = corpus.corpus_split(settings.CLASSIFIER_CORPUS_DIR)
+        _, test = dataset.corpus_split(settings.CLASSIFIER_CORPUS_DIR)
     active = (
         ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE)
         .exclude(pk=candidate.pk)
@@ -233,6 +241,7 @@ def gate_evaluate(
         active_version=active.version if active else None,
         active_macro_f1=macro_f1(artifact_load(active)) if active else None,
         test_size=len(test),
+        minimum_macro_f1=settings.CLASSIFIER_MIN_MACRO_F1,
     )
 
 
@@ -273,6 +282,19 @@ def model_version_activate(
     )
     version = ModelVersion.objects.select_for_update().get(pk=version.pk)
     who = getattr(actor, "username", "") or "system"
+    if not decision.reaches_minimum and not force:
+        raise GateRefused(
+            _(
+                "Version %(version)s scores macro-F1 %(candidate).4f on the test split, below the "
+                "minimum of %(minimum).2f (CLASSIFIER_MIN_MACRO_F1)."
+            )
+            % {
+                "version": version.version,
+                "candidate": decision.candidate_macro_f1,
+                "minimum": decision.minimum_macro_f1,
+            },
+            decision,
+        )
     if not decision.passed and not force:
         raise GateRefused(
             _(
@@ -361,7 +383,7 @@ def model_train(
 def _model_train(
     *, extra_examples, algorithms, force, activate, trained_by, corpus_dir
 ) -> TrainingOutcome:
-    train, test = corpus.corpus_split(corpus_dir or settings.CLASSIFIER_CORPUS_DIR)
+    train, test = dataset.corpus_split(corpus_dir or settings.CLASSIFIER_CORPUS_DIR)
     test_keys = {e.split_key for e in test}
     corpus_keys = {e.split_key: i for i, e in enumerate(train)}
     confirmed = 0
@@ -375,10 +397,10 @@ def _model_train(
             train.append(example)
         confirmed += 1
     result = training.train(train, test, algorithms=algorithms)
-    counts = corpus.example_counts(train, test, extra=confirmed)
+    counts = dataset.example_counts(train, test, extra=confirmed)
     version = model_version_register(
         result=result,
-        corpus_sha=corpus.corpus_hash([*train, *test]),
+        corpus_sha=dataset.corpus_hash([*train, *test]),
         counts=counts,
         trained_by=trained_by,
     )

@@ -13,18 +13,16 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from .baseline import KeywordBaseline
-from .corpus import Example
+from .dataset import Example
 from .evaluation import binarise, scores
 from .pipeline import (
     ALGORITHMS,
     SEED,
     LabelModel,
-    classifier_build,
-    features_build,
     labels_from_proba,
+    pipeline_build,
     thresholds_choose,
 )
-from .text import TextNormaliser
 
 FOLDS = 5
 
@@ -101,7 +99,8 @@ def _by_lang(examples: list[Example], predicted: list[list[str]], labels: list[s
 
 
 def _features_fit(texts: list[str]) -> tuple[Pipeline, sparse.csr_matrix]:
-    features = Pipeline([("normalise", TextNormaliser()), ("features", features_build())])
+    """The feature steps of `pipeline_build`, which are the same for every candidate."""
+    features = pipeline_build()[:-1]
     return features, features.fit_transform(texts)
 
 
@@ -116,7 +115,8 @@ def candidates_train(
 
     The features do not depend on the candidate, so each fold's are fitted once and shared
     by all candidates. A fold's CV score uses thresholds chosen on the other folds'
-    out-of-fold predictions, so no fold is scored with cuts tuned on itself.
+    out-of-fold predictions, so no fold is scored with cuts tuned on itself. The final
+    model of every candidate is `pipeline_build(algorithm)` fitted on all of `train`.
     """
     texts = [e.text for e in train]
     Y = binarise([e.labels for e in train], labels)
@@ -127,11 +127,9 @@ def candidates_train(
         X_held = features.transform([texts[i] for i in held_idx])
         for algorithm in algorithms:
             started = time.perf_counter()
-            classifier = classifier_build(algorithm).fit(X_fit, Y[fit_idx])
+            classifier = pipeline_build(algorithm)[-1].fit(X_fit, Y[fit_idx])
             oof[algorithm][held_idx] = classifier.predict_proba(X_held)
             seconds[algorithm] += time.perf_counter() - started
-    features, X_all = _features_fit(texts)
-    X_test = features.transform([e.text for e in test]) if test else None
     results = []
     for algorithm in algorithms:
         started = time.perf_counter()
@@ -146,17 +144,14 @@ def candidates_train(
                 )
             )
         thresholds = thresholds_choose(Y, oof[algorithm])
-        classifier = classifier_build(algorithm).fit(X_all, Y)
-        pipeline = Pipeline(
-            [
-                ("normalise", features.named_steps["normalise"]),
-                ("features", features.named_steps["features"]),
-                ("classify", classifier),
-            ]
-        )
+        pipeline = pipeline_build(algorithm).fit(texts, Y)
         model = LabelModel(pipeline, labels, thresholds, algorithm)
         predicted = (
-            labels_from_proba(model.proba_from_features(X_test), labels, model.thresholds)
+            labels_from_proba(
+                model.proba_from_features(pipeline[:-1].transform([e.text for e in test])),
+                labels,
+                model.thresholds,
+            )
             if test
             else []
         )

@@ -12,7 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from classifier.corpus import Example
+from classifier.dataset import Example
 from classifier.pipeline import Prediction
 from classifier.selectors import model_version_active
 from classifier.serving import active_model

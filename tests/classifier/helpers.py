@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from classifier import corpus, training
-from classifier.corpus import Example
+from classifier import dataset, training
+from classifier.dataset import Example
 from classifier.serving import served_model_forget
 
 LABELS = (
@@ -50,7 +50,7 @@ def _slice(examples: list[Example], per_label: int) -> list[Example]:
 def small_corpus(
     per_label: int = 30, test_per_label: int = 6
 ) -> tuple[list[Example], list[Example]]:
-    train, test = corpus.corpus_split()
+    train, test = dataset.corpus_split()
     return _slice(train, per_label), _slice(test, test_per_label)
 
 
@@ -92,8 +92,13 @@ def activate_small_model(*, actor=None):
 
 @pytest.fixture
 def model_dirs(settings, tmp_path):
-    """Artifacts in a temporary directory, and no model left loaded from another test."""
+    """Artifacts in a temporary directory, and no model left loaded from another test.
+
+    The small model scores about 0.80 macro-F1 on its slice, right at the gate's default
+    minimum, so the minimum is off here; tests of the minimum set it themselves.
+    """
     settings.CLASSIFIER_ARTIFACT_DIR = tmp_path / "models"
+    settings.CLASSIFIER_MIN_MACRO_F1 = 0.0
     settings.CLASSIFIER_ACTIVE_CHECK_SECONDS = 0
     served_model_forget()
     yield tmp_path

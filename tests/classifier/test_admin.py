@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
-from classifier import corpus
+from classifier import dataset
 from classifier.models import ModelVersion
 from classifier.services import model_version_register
 
@@ -22,7 +22,7 @@ def corpus_dir(settings, tmp_path, model_dirs):
     directory = tmp_path / "corpus"
     write_corpus(directory, train, "train.jsonl")
     write_corpus(directory, test, "test.jsonl")
-    corpus.split_record_write(test, corpus.split_record_path(directory))
+    dataset.split_record_write(test, dataset.split_record_path(directory))
     settings.CLASSIFIER_CORPUS_DIR = directory
     return directory
 

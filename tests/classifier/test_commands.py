@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from classifier import corpus
+from classifier import dataset
 from classifier.models import ModelVersion
 
 from .helpers import LABELS, small_corpus, write_corpus
@@ -19,7 +19,7 @@ def corpus_dir(tmp_path, model_dirs):
     directory = tmp_path / "corpus"
     write_corpus(directory, train, "train.jsonl")
     write_corpus(directory, test, "test.jsonl")
-    corpus.split_record_write(test, corpus.split_record_path(directory))
+    dataset.split_record_write(test, dataset.split_record_path(directory))
     return directory
 
 
@@ -51,6 +51,17 @@ def test_train_classifier_if_none_active_does_nothing_when_one_is(corpus_dir, ac
     assert ModelVersion.objects.count() == 1
 
 
+@pytest.mark.slow
+def test_train_classifier_if_none_active_activates_the_real_model(model_dirs, settings):
+    """The shipped recipe on the shipped corpus scores about 0.92, above the default minimum."""
+    settings.CLASSIFIER_MIN_MACRO_F1 = 0.80
+    out = _run("train_classifier", "--if-none-active", "--algorithms", "linear_svm")
+    version = ModelVersion.objects.get(status=ModelVersion.Status.ACTIVE)
+    assert f"Version {version.version}" in out and "-> activated" in out
+    assert version.metrics["gate"]["minimum_macro_f1"] == 0.80
+    assert version.metrics["gate"]["candidate_macro_f1"] >= 0.90
+
+
 def test_train_classifier_json_and_no_activate(corpus_dir):
     out = _run(
         "train_classifier",
@@ -76,7 +87,7 @@ def test_train_classifier_records_the_split(tmp_path, model_dirs):
     train, test = small_corpus()
     write_corpus(tmp_path, [*train, *test])
     out = _run("train_classifier", "--corpus", str(tmp_path), "--record-split")
-    recorded = corpus.split_record_read(tmp_path / "test_split.txt")
+    recorded = dataset.split_record_read(tmp_path / "test_split.txt")
     assert f"Recorded {len(recorded)} test examples" in out
     assert recorded == {e.split_key for e in test}
 

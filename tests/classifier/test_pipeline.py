@@ -52,13 +52,6 @@ def test_detected_language_comes_with_the_prediction(model):
     assert model.predict(OBVIOUS["over_permission"]).language == "zh-hans"
 
 
-def test_fast_path_computes_what_the_pipeline_computes(model):
-    _, test = small_corpus()
-    texts = [e.text for e in test]
-    assert model.uses_fast_path
-    assert np.allclose(model.predict_proba(texts), model.pipeline.predict_proba(texts), atol=1e-9)
-
-
 def test_every_candidate_builds_and_unknown_ones_are_refused():
     for algorithm in ("linear_svm", "logistic_regression", "complement_nb"):
         assert pipeline_build(algorithm).steps[-1][0] == "classify"
@@ -106,39 +99,3 @@ def test_garbage_and_foreign_payloads_are_refused():
         LabelModel.loads(sio.dumps({"format": 99}))
     with pytest.raises(ArtifactError, match="damaged AppWatch classifier artifact"):
         LabelModel.loads(sio.dumps({"format": ARTIFACT_FORMAT, "labels": ["fraud"]}))
-
-
-@pytest.mark.parametrize("ngram_range", [(1, 3), (1, 2), (2, 3), (3, 3), (1, 4)])
-def test_fast_character_ngrams_match_sklearn(ngram_range):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from classifier.pipeline import _tfidf_transform
-    from classifier.text import normalise
-
-    train, test = small_corpus()
-    fitted = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=ngram_range, min_df=2, sublinear_tf=True
-    )
-    fitted.fit([normalise(e.text) for e in train])
-    documents = [normalise(e.text) for e in test] + ["a", "ab cd", "", "  x  y ", "注销 账号"]
-    assert abs(_tfidf_transform(fitted, documents) - fitted.transform(documents)).max() < 1e-6
-
-
-def test_fast_tfidf_equals_sklearn_on_the_corpus(model):
-    from classifier.pipeline import _tfidf_transform, _vectorizers
-    from classifier.text import normalise, segment
-
-    train, test = small_corpus()
-    documents = [normalise(e.text) for e in [*train, *test]] + [
-        "",
-        "a",
-        "x\x00y",
-        "  多  空格  ",
-        "😀 emoji",
-    ]
-    vectorizers = _vectorizers(model.pipeline)
-    chars = _tfidf_transform(vectorizers["chars"], documents)
-    assert abs(chars - vectorizers["chars"].transform(documents)).max() < 1e-6
-    words_in = [segment(d) for d in documents]
-    words = _tfidf_transform(vectorizers["words"], words_in)
-    assert abs(words - vectorizers["words"].transform(words_in)).max() < 1e-6

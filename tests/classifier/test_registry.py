@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from classifier import corpus, serving, training
+from classifier import dataset, serving, training
 from classifier.models import ModelVersion
 from classifier.pipeline import ArtifactError
 from classifier.services import (
@@ -43,7 +43,7 @@ def _scrambled(examples):
     """The same texts with every label swapped for the next one: a model that learns nothing useful."""
     shift = {label: LABELS[(i + 1) % len(LABELS)] for i, label in enumerate(LABELS)}
     return [
-        corpus.Example(text=e.text, labels=tuple(sorted(shift[x] for x in e.labels)), lang=e.lang)
+        dataset.Example(text=e.text, labels=tuple(sorted(shift[x] for x in e.labels)), lang=e.lang)
         for e in examples
     ]
 
@@ -130,6 +130,45 @@ def test_gate_lets_a_better_candidate_through():
     assert ModelVersion.objects.get(status=V.ACTIVE) == better
 
 
+def test_with_nothing_active_a_candidate_below_the_minimum_is_refused(settings):
+    settings.CLASSIFIER_MIN_MACRO_F1 = 0.80
+    worse = _register(scrambled_training())  # about 0.04
+    with (
+        translation.override("en"),
+        pytest.raises(
+            GateRefused,
+            match=r"scores macro-F1 0\.0\d{3} on the test split, below the minimum of 0\.80 ",
+        ) as refused,
+    ):
+        model_version_activate(version=worse, test=small_corpus()[1])
+    assert refused.value.decision.active_version is None
+    assert refused.value.decision.minimum_macro_f1 == 0.80
+    worse.refresh_from_db()
+    assert worse.status == V.CANDIDATE
+    assert not ModelVersion.objects.filter(status=V.ACTIVE).exists()
+
+
+def test_train_with_nothing_active_rejects_below_the_minimum_and_activates_above(
+    tmp_path, settings
+):
+    train, test = small_corpus()  # the small model scores 0.80 on this slice
+    settings.CLASSIFIER_MIN_MACRO_F1 = 0.85
+    below = model_train(
+        corpus_dir=_corpus_dir(tmp_path / "a", train, test), algorithms=("linear_svm",)
+    )
+    assert not below.activated and below.version.status == V.REJECTED
+    assert below.version.metrics["gate"]["minimum_macro_f1"] == 0.85
+    assert below.version.metrics["gate"]["active_version"] is None
+    assert below.version.metrics["gate"]["passed"] is False
+    assert not ModelVersion.objects.filter(status=V.ACTIVE).exists()
+    settings.CLASSIFIER_MIN_MACRO_F1 = 0.75
+    above = model_train(
+        corpus_dir=_corpus_dir(tmp_path / "b", train, test), algorithms=("linear_svm",)
+    )
+    assert above.activated and above.version.status == V.ACTIVE
+    assert above.version.metrics["gate"]["minimum_macro_f1"] == 0.75
+
+
 def test_activating_what_cannot_be_loaded_or_is_active_is_refused():
     empty = ModelVersion.objects.create(version="no-artifact", status=V.RETIRED)
     with translation.override("en"), pytest.raises(RegistryError, match="cannot be loaded"):
@@ -151,7 +190,7 @@ def _corpus_dir(tmp_path, train, test):
     directory = tmp_path / "corpus"
     write_corpus(directory, train, "train.jsonl")
     write_corpus(directory, test, "test.jsonl")
-    corpus.split_record_write(test, corpus.split_record_path(directory))
+    dataset.split_record_write(test, dataset.split_record_path(directory))
     return directory
 
 
@@ -180,11 +219,11 @@ def test_train_registers_and_promotes_then_rejects_a_worse_run(tmp_path):
 
 def test_confirmed_examples_join_training_but_never_from_the_test_split(tmp_path):
     train, test = small_corpus()
-    fresh = corpus.Example(
+    fresh = dataset.Example(
         text="这个借贷app冒充银行客服让我转账到安全账户", labels=("fraud",), lang="zh"
     )
-    overriding = corpus.Example(text=train[0].text, labels=("other",), lang=train[0].lang)
-    leaked = corpus.Example(text=test[0].text, labels=("fraud",), lang=test[0].lang)
+    overriding = dataset.Example(text=train[0].text, labels=("other",), lang=train[0].lang)
+    leaked = dataset.Example(text=test[0].text, labels=("fraud",), lang=test[0].lang)
     outcome = model_train(
         corpus_dir=_corpus_dir(tmp_path, train, test),
         algorithms=("linear_svm",),

@@ -52,7 +52,7 @@ def test_rjieba_segments_exactly_like_jieba():
     import jieba
     import rjieba
 
-    from classifier.corpus import corpus_load
+    from classifier.dataset import corpus_load
 
     jieba.setLogLevel(60)
     texts = [normalise(e.text) for e in corpus_load()[::7]]

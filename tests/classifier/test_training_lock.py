@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from classifier import corpus
+from classifier import dataset
 from classifier.models import ModelVersion
 from classifier.services import (
     TRAINING_LOCK_KEY,
@@ -51,7 +51,7 @@ def test_admin_says_a_training_is_running_and_starts_none(client, ada, busy, act
 
 def test_the_lock_is_let_go_when_a_training_fails(settings, tmp_path, other_session):
     settings.CLASSIFIER_CORPUS_DIR = tmp_path  # no corpus files: the training cannot start
-    with pytest.raises(corpus.CorpusError):
+    with pytest.raises(dataset.CorpusError):
         model_train()
     assert not training_running()
     taken = other_session.execute("SELECT pg_try_advisory_lock(%s)", [TRAINING_LOCK_KEY])

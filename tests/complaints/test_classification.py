@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError
 from django.utils import timezone, translation
 
-from classifier import corpus
+from classifier import dataset
 from classifier.models import ModelVersion
 from classifier.pipeline import LabelModel
 from complaints.models import Classification, Complaint, Event
@@ -236,7 +236,7 @@ def test_confirmed_examples_are_regulator_labels_only(app):
 def test_retraining_includes_confirmed_labels(settings, tmp_path, model_dirs, app):
     train, test = small_corpus()
     write_corpus(tmp_path / "corpus", [*train, *test])
-    corpus.split_record_write(test, corpus.split_record_path(tmp_path / "corpus"))
+    dataset.split_record_write(test, dataset.split_record_path(tmp_path / "corpus"))
     settings.CLASSIFIER_CORPUS_DIR = tmp_path / "corpus"
     confirmed = make_complaint(app=app, description="客服冒充平台让我开屏幕共享，卡里的钱被转走了")
     confirmed.categories.set([category("fraud")])

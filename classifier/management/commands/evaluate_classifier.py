@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from classifier.corpus import CorpusError, examples_read
+from classifier.dataset import CorpusError, examples_read
 from classifier.evaluation import scores
 from classifier.pipeline import ArtifactError
 from classifier.serving import active_model

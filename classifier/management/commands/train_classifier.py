@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from classifier import corpus
+from classifier import dataset
 from classifier.models import ModelVersion
 from classifier.pipeline import ALGORITHMS
 from classifier.services import TrainingBusy, confirmed_examples, model_train
@@ -16,7 +16,7 @@ class Command(BaseCommand):
     help = (
         "Train candidates on the corpus (plus regulator-confirmed complaints with --with-confirmed), "
         "register the best, and activate it if its macro-F1 on the test split is at least the "
-        "active version's minus 0.01."
+        "active version's minus 0.01 and at least CLASSIFIER_MIN_MACRO_F1."
     )
 
     def add_arguments(self, parser):
@@ -56,10 +56,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         directory = options["corpus"] or settings.CLASSIFIER_CORPUS_DIR
         if options["record_split"]:
-            path = corpus.split_record_path(directory)
+            path = dataset.split_record_path(directory)
             try:
-                count = corpus.split_record_write(corpus.corpus_load(directory), path)
-            except corpus.CorpusError as exc:
+                count = dataset.split_record_write(dataset.corpus_load(directory), path)
+            except dataset.CorpusError as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(f"Recorded {count} test examples in {path}")
             return
@@ -83,7 +83,7 @@ class Command(BaseCommand):
                 activate=not options["no_activate"],
                 corpus_dir=directory,
             )
-        except corpus.CorpusError as exc:
+        except dataset.CorpusError as exc:
             raise CommandError(str(exc)) from exc
         except TrainingBusy as exc:
             raise CommandError(exc.message) from exc

@@ -6,8 +6,8 @@ from collections import Counter
 import pytest
 from django.core.management import CommandError, call_command
 
-from classifier import corpus
-from classifier.corpus import CorpusError, Example
+from classifier import dataset
+from classifier.dataset import CorpusError, Example
 
 from .helpers import LABELS
 
@@ -18,29 +18,29 @@ def _example(text: str, *labels: str) -> Example:
 
 def test_split_is_decided_by_the_text_alone():
     examples = [_example(f"第{i}条投诉：这个应用一直弹窗") for i in range(500)]
-    train, test = corpus.split(examples, record=frozenset())
-    again_train, again_test = corpus.split(list(reversed(examples)), record=frozenset())
+    train, test = dataset.split(examples, record=frozenset())
+    again_train, again_test = dataset.split(list(reversed(examples)), record=frozenset())
     assert {e.text for e in test} == {e.text for e in again_test}
     assert 0.15 < len(test) / len(examples) < 0.25
     # Width and case do not change which side a text is on.
-    assert corpus.split_key("ＡＰＰ 乱扣费") == corpus.split_key("app   乱扣费")
+    assert dataset.split_key("ＡＰＰ 乱扣费") == dataset.split_key("app   乱扣费")
 
 
 def test_a_recorded_key_stays_in_test_even_if_the_rule_would_train_on_it():
     examples = [_example(f"投诉{i}") for i in range(50)]
-    trained = next(e for e in examples if not corpus.in_test_by_rule(e.split_key))
-    train, test = corpus.split(examples, record=frozenset({trained.split_key}))
+    trained = next(e for e in examples if not dataset.in_test_by_rule(e.split_key))
+    train, test = dataset.split(examples, record=frozenset({trained.split_key}))
     assert trained in test and trained not in train
 
 
 def test_split_record_round_trip_keeps_keys_of_texts_that_left(tmp_path):
     path = tmp_path / "test_split.txt"
     examples = [_example(f"投诉{i}") for i in range(200)]
-    written = corpus.split_record_write(examples, path)
-    assert written == len(corpus.split(examples, record=frozenset())[1])
-    first = corpus.split_record_read(path)
-    corpus.split_record_write(examples[:10], path)
-    assert corpus.split_record_read(path) == first
+    written = dataset.split_record_write(examples, path)
+    assert written == len(dataset.split(examples, record=frozenset())[1])
+    first = dataset.split_record_read(path)
+    dataset.split_record_write(examples[:10], path)
+    assert dataset.split_record_read(path) == first
 
 
 def test_reading_reports_the_file_and_line(tmp_path):
@@ -52,18 +52,18 @@ def test_reading_reports_the_file_and_line(tmp_path):
     with pytest.raises(
         CorpusError, match=r"bad.jsonl:3: `labels` must be a list of taxonomy codes"
     ):
-        corpus.examples_read(path)
+        dataset.examples_read(path)
     path.write_text("not json\n", encoding="utf-8")
     with pytest.raises(CorpusError, match=r"bad.jsonl:1: not valid JSON"):
-        corpus.examples_read(path)
+        dataset.examples_read(path)
     path.write_text('{"text": "", "labels": []}\n', encoding="utf-8")
     with pytest.raises(CorpusError, match=r"bad.jsonl:1: `text` must be a non-empty string"):
-        corpus.examples_read(path)
+        dataset.examples_read(path)
 
 
 def test_a_directory_without_examples_is_an_error_not_an_empty_corpus(tmp_path, db):
     with pytest.raises(CorpusError, match="no labelled examples"):
-        corpus.corpus_load(tmp_path)
+        dataset.corpus_load(tmp_path)
     with pytest.raises(CommandError, match="no labelled examples"):
         call_command("train_classifier", "--corpus", str(tmp_path))
 
@@ -74,12 +74,12 @@ def test_other_fields_are_ignored_and_labels_deduplicated(tmp_path):
         json.dumps({"text": "骗子", "labels": ["fraud", "fraud"], "id": 7, "source": "x"}) + "\n",
         encoding="utf-8",
     )
-    (example,) = corpus.examples_read(path)
+    (example,) = dataset.examples_read(path)
     assert example.labels == ("fraud",) and example.lang == ""
 
 
 def test_the_real_corpus_meets_the_brief():
-    examples = corpus.corpus_load()
+    examples = dataset.corpus_load()
     counts = Counter(label for e in examples for label in e.labels)
     assert len(examples) >= 2500
     assert set(counts) == set(LABELS)
@@ -91,12 +91,12 @@ def test_the_real_corpus_meets_the_brief():
 
 
 def test_the_recorded_split_holds_and_every_label_is_tested():
-    examples = corpus.corpus_load()
-    record = corpus.split_record_read()
-    train, test = corpus.split(examples, record=record)
+    examples = dataset.corpus_load()
+    record = dataset.split_record_read()
+    train, test = dataset.split(examples, record=record)
     assert record, (
         "classifier/corpus/test_split.txt is missing: run train_classifier --record-split"
     )
     assert not {e.split_key for e in train} & record
-    assert set(corpus.label_counts(test)) == set(LABELS)
-    assert min(corpus.label_counts(test).values()) >= 15
+    assert set(dataset.label_counts(test)) == set(LABELS)
+    assert min(dataset.label_counts(test).values()) >= 15

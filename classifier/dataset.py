@@ -130,7 +130,7 @@ def split_record_write(examples: Iterable[Example], path: Path = SPLIT_RECORD) -
     test = sorted((e.split_key, e.source) for e in examples if is_test(e, known))
     current = {key for key, _ in test}
     header = (
-        "# The fixed test split: one example per line, by split key (classifier.corpus.split_key).\n"
+        "# The fixed test split: one example per line, by split key (classifier.dataset.split_key).\n"
         "# Written by `manage.py train_classifier --record-split`; keys are never removed.\n"
     )
     body = "".join(f"{key} {source}\n" for key, source in test)
