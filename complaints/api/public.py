@@ -11,9 +11,9 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from .. import selectors_stats as stats
+from ..forms.public import BoardForm, PublishedForm, cursor_format
 from ..models import App, Case, Company, Complaint
 from ..services.statistics import statistics_ensure_fresh
-from ..views.public import BoardForm, PublishedForm, cursor_format
 from .stats import FORMAT_PARAMETER, PublicAPIView, table_payload
 
 BOARD_PAGE_SIZE = 100

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from .. import roles
 from .. import selectors_stats as stats
-from ..forms_stats import StatsFilterForm
+from ..forms.stats import StatsFilterForm
 from ..services.statistics import statistics_ensure_fresh
 
 

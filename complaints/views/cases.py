@@ -1,19 +1,19 @@
 """Rectification cases for regulators: the list with alerts, opening a case, the case page and
 its actions (assign, note, notice, verification, escalation, closing), and the printable notice."""
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import selectors_triage as sel
 from ..errors import DomainError
-from ..models import App, Case, Category, Complaint, Notice
+from ..forms.base import first_error
+from ..forms.cases import CaseOpenForm, NoticeForm, VerifyForm
+from ..models import Case, Category, Complaint, Notice
 from ..services import cases as case_services
 from ..services.cases import notice_default_deadline
 from ..workflow import case_can_move
@@ -21,96 +21,6 @@ from .triage import regulator_required
 
 K = Case.Status
 CASE_PAGE_SIZE = 50
-
-
-def _first_error(form: forms.Form) -> str:
-    for errors in form.errors.values():
-        return errors[0]
-    return _("Invalid input.")
-
-
-class CaseOpenForm(forms.Form):
-    app = forms.ModelChoiceField(queryset=App.objects.all(), label=gettext_lazy("App"))
-    categories = forms.ModelMultipleChoiceField(
-        queryset=Category.objects.filter(is_active=True),
-        to_field_name="code",
-        label=gettext_lazy("Categories"),
-        widget=forms.CheckboxSelectMultiple,
-    )
-    title = forms.CharField(label=gettext_lazy("Title"), required=False, max_length=200)
-    summary = forms.CharField(
-        label=gettext_lazy("Problems found"), required=False, widget=forms.Textarea
-    )
-    language = forms.ChoiceField(
-        label=gettext_lazy("Language of notices"),
-        choices=[("zh-hans", "简体中文"), ("en", "English")],
-    )
-    complaints = forms.CharField(
-        label=gettext_lazy("Complaints to link (tracking numbers)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["app"].error_messages["required"] = _("Choose the app.")
-        self.fields["categories"].error_messages["required"] = _("Choose at least one category.")
-
-    def complaint_list(self) -> list[Complaint]:
-        numbers = [
-            n for n in self.cleaned_data.get("complaints", "").replace(",", " ").split() if n
-        ]
-        found = list(Complaint.objects.filter(tracking_number__in=numbers))
-        missing = set(numbers) - {c.tracking_number for c in found}
-        if missing:
-            raise DomainError(
-                _("No complaint with tracking number “%(number)s”.")
-                % {"number": sorted(missing)[0]},
-                field="complaints",
-            )
-        return found
-
-
-class NoticeForm(forms.Form):
-    problems = forms.CharField(label=gettext_lazy("Problems found"), widget=forms.Textarea)
-    deadline_date = forms.DateField(
-        label=gettext_lazy("Deadline"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    legal_basis = forms.CharField(
-        label=gettext_lazy("Legal basis"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["problems"].error_messages["required"] = _("Describe the problems found.")
-        self.fields["deadline_date"].error_messages["invalid"] = _(
-            "Enter the deadline as a date (YYYY-MM-DD)."
-        )
-
-
-class VerifyForm(forms.Form):
-    rectified = forms.TypedChoiceField(
-        choices=[("yes", gettext_lazy("rectified")), ("no", gettext_lazy("not rectified"))],
-        coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
-    )
-    notes = forms.CharField(widget=forms.Textarea)
-    new_deadline_date = forms.DateField(required=False)
-    escalate_measure = forms.ChoiceField(
-        choices=[("", "—"), *Case.Escalation.choices], required=False
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["rectified"].error_messages["required"] = _(
-            "Say whether the case is rectified."
-        )
-        self.fields["notes"].error_messages["required"] = _("Write the verification notes.")
-        self.fields["escalate_measure"].error_messages["invalid_choice"] = _(
-            "Choose an escalation measure."
-        )
 
 
 @regulator_required
@@ -244,7 +154,7 @@ def case_action(request, pk: int, name: str):
         elif name == "notice":
             form = NoticeForm(request.POST)
             if not form.is_valid():
-                return _failed(request, case, _first_error(form))
+                return _failed(request, case, first_error(form))
             notice = case_services.notice_issue(
                 case=case,
                 actor=user,
@@ -258,7 +168,7 @@ def case_action(request, pk: int, name: str):
         elif name == "verify":
             form = VerifyForm(request.POST)
             if not form.is_valid():
-                return _failed(request, case, _first_error(form))
+                return _failed(request, case, first_error(form))
             case_services.rectification_verify(
                 case=case,
                 actor=user,

@@ -3,7 +3,6 @@ one POST endpoint per decision. Rules live in services.triage; these views parse
 
 from functools import wraps
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as HttpForbidden
@@ -13,12 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import roles
 from .. import selectors_triage as sel
 from ..errors import DomainError
+from ..forms.base import first_error
+from ..forms.triage import AcceptForm, RejectForm
 from ..models import Case, Complaint, Evidence, SavedFilter
 from ..services import consumers, triage
 from ..workflow import complaint_can_move as can_move
@@ -43,42 +44,6 @@ def regulator_required(view):
 
 def _error_text(error: DomainError) -> str:
     return error.message
-
-
-# --- forms: parse input only ----------------------------------------------------------------
-
-
-class AcceptForm(forms.Form):
-    categories = forms.MultipleChoiceField(label=gettext_lazy("Categories"), required=True)
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000)
-    app = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from ..models import Category
-
-        self.fields["categories"].choices = [
-            (c.code, c.name) for c in Category.objects.filter(is_active=True)
-        ]
-        self.fields["categories"].error_messages["required"] = _("Choose at least one category.")
-
-
-class RejectForm(forms.Form):
-    reason = forms.ChoiceField(choices=Complaint.RejectReason.choices, label=gettext_lazy("Reason"))
-    note = forms.CharField(required=False, max_length=2000)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].error_messages["required"] = _("Choose a reason for the rejection.")
-        self.fields["reason"].error_messages["invalid_choice"] = _(
-            "Choose a reason for the rejection."
-        )
-
-
-def _first_error(form: forms.Form) -> str:
-    for errors in form.errors.values():
-        return errors[0]
-    return _("Invalid input.")
 
 
 # --- queue ------------------------------------------------------------------------------------
@@ -291,7 +256,7 @@ def action(request, pk: int, name: str):
         if name == "accept":
             form = AcceptForm(request.POST)
             if not form.is_valid():
-                return _failed(request, complaint, _first_error(form))
+                return _failed(request, complaint, first_error(form))
             app = None
             if form.cleaned_data.get("app"):
                 from ..models import App
@@ -308,7 +273,7 @@ def action(request, pk: int, name: str):
         if name == "reject":
             form = RejectForm(request.POST)
             if not form.is_valid():
-                return _failed(request, complaint, _first_error(form))
+                return _failed(request, complaint, first_error(form))
             triage.complaint_reject(
                 complaint=complaint,
                 actor=user,
