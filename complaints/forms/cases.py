@@ -4,8 +4,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..errors import DomainError
-from ..models import App, Case, Category, Complaint
+from ..models import App, Case, Category
 
 
 class CaseOpenForm(forms.Form):
@@ -35,19 +34,9 @@ class CaseOpenForm(forms.Form):
         self.fields["app"].error_messages["required"] = _("Choose the app.")
         self.fields["categories"].error_messages["required"] = _("Choose at least one category.")
 
-    def complaint_list(self) -> list[Complaint]:
-        numbers = [
-            n for n in self.cleaned_data.get("complaints", "").replace(",", " ").split() if n
-        ]
-        found = list(Complaint.objects.filter(tracking_number__in=numbers))
-        missing = set(numbers) - {c.tracking_number for c in found}
-        if missing:
-            raise DomainError(
-                _("No complaint with tracking number “%(number)s”.")
-                % {"number": sorted(missing)[0]},
-                field="complaints",
-            )
-        return found
+    def tracking_numbers(self) -> list[str]:
+        """The tracking numbers typed, split on commas, spaces and new lines."""
+        return [n for n in self.cleaned_data.get("complaints", "").replace(",", " ").split() if n]
 
 
 class NoticeForm(forms.Form):

@@ -1,9 +1,12 @@
 """Rectification cases for regulators: the list with alerts, opening a case, the case page and
 its actions (assign, note, notice, verification, escalation, closing), and the printable notice."""
 
+from functools import wraps
+
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +16,7 @@ from .. import selectors_triage as sel
 from ..errors import DomainError
 from ..forms.base import first_error
 from ..forms.cases import CaseOpenForm, NoticeForm, VerifyForm
+from ..lookups import complaints_by_tracking_numbers
 from ..models import Case, Category, Complaint, Notice
 from ..services import cases as case_services
 from ..services.cases import notice_default_deadline
@@ -57,7 +61,9 @@ def case_new(request):
                     title=form.cleaned_data["title"],
                     summary=form.cleaned_data["summary"],
                     language=form.cleaned_data["language"],
-                    complaints=form.complaint_list(),
+                    complaints=complaints_by_tracking_numbers(
+                        form.tracking_numbers(), field="complaints"
+                    ),
                 )
             except DomainError as error:
                 form.add_error(None, error.message)
@@ -127,75 +133,116 @@ def _failed(request, case: Case, message: str):
     return render(request, "complaints/cases/detail.html", context, status=400)
 
 
+def _case_post(view):
+    """A POST from the case page: load the case, run the action, and redirect back with its
+    message; a domain error re-renders the page with the error (400)."""
+
+    @regulator_required
+    @require_POST
+    @wraps(view)
+    def wrapper(request, pk: int):
+        case = _load(pk)
+        try:
+            outcome = view(request, case)
+        except DomainError as error:
+            return _failed(request, case, error.message)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        messages.success(request, outcome)
+        return redirect("cases:detail", pk=case.pk)
+
+    return wrapper
+
+
+@_case_post
+def assign(request, case: Case):
+    assignee_id = request.POST.get("assignee", "")
+    assignee = None
+    if assignee_id:
+        assignee = (
+            get_user_model().objects.filter(pk=assignee_id if assignee_id.isdigit() else 0).first()
+        )
+        if assignee is None:
+            return _failed(request, case, _("Choose a regulator."))
+    case_services.case_assign(case=case, assignee=assignee, actor=request.user)
+    return _("Assignment saved.")
+
+
+@_case_post
+def note(request, case: Case):
+    case_services.case_note_add(case=case, actor=request.user, text=request.POST.get("text", ""))
+    return _("Note added.")
+
+
+@_case_post
+def notice(request, case: Case):
+    form = NoticeForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, case, first_error(form))
+    issued = case_services.notice_issue(
+        case=case,
+        actor=request.user,
+        problems=form.cleaned_data["problems"],
+        deadline_date=form.cleaned_data["deadline_date"],
+        legal_basis=form.cleaned_data["legal_basis"] or None,
+    )
+    return _("Notice %(number)s issued; the operator has been told.") % {"number": issued.number}
+
+
+@_case_post
+def verify(request, case: Case):
+    form = VerifyForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, case, first_error(form))
+    case_services.rectification_verify(
+        case=case,
+        actor=request.user,
+        rectified=form.cleaned_data["rectified"],
+        notes=form.cleaned_data["notes"],
+        new_deadline_date=form.cleaned_data["new_deadline_date"],
+        escalate_measure=form.cleaned_data["escalate_measure"],
+        files=request.FILES.getlist("files"),
+    )
+    return _("Verification recorded.")
+
+
+@_case_post
+def escalate(request, case: Case):
+    case_services.case_escalate(
+        case=case,
+        actor=request.user,
+        measure=request.POST.get("measure", ""),
+        reason=request.POST.get("reason", ""),
+    )
+    return _("Escalation recorded.")
+
+
+@_case_post
+def close(request, case: Case):
+    case_services.case_close(case=case, actor=request.user, reason=request.POST.get("reason", ""))
+    return _("Case closed.")
+
+
+# The last segment of cases/<pk>/<name>/ (url name "cases:action") -> the action's view.
+ACTIONS = {
+    "assign": assign,
+    "note": note,
+    "notice": notice,
+    "verify": verify,
+    "escalate": escalate,
+    "close": close,
+}
+
+
 @regulator_required
 @require_POST
 def case_action(request, pk: int, name: str):
-    case = _load(pk)
-    user = request.user
-    try:
-        if name == "assign":
-            assignee_id = request.POST.get("assignee", "")
-            assignee = None
-            if assignee_id:
-                from django.contrib.auth import get_user_model
-
-                assignee = (
-                    get_user_model()
-                    .objects.filter(pk=assignee_id if assignee_id.isdigit() else 0)
-                    .first()
-                )
-                if assignee is None:
-                    return _failed(request, case, _("Choose a regulator."))
-            case_services.case_assign(case=case, assignee=assignee, actor=user)
-            message = _("Assignment saved.")
-        elif name == "note":
-            case_services.case_note_add(case=case, actor=user, text=request.POST.get("text", ""))
-            message = _("Note added.")
-        elif name == "notice":
-            form = NoticeForm(request.POST)
-            if not form.is_valid():
-                return _failed(request, case, first_error(form))
-            notice = case_services.notice_issue(
-                case=case,
-                actor=user,
-                problems=form.cleaned_data["problems"],
-                deadline_date=form.cleaned_data["deadline_date"],
-                legal_basis=form.cleaned_data["legal_basis"] or None,
-            )
-            message = _("Notice %(number)s issued; the operator has been told.") % {
-                "number": notice.number
-            }
-        elif name == "verify":
-            form = VerifyForm(request.POST)
-            if not form.is_valid():
-                return _failed(request, case, first_error(form))
-            case_services.rectification_verify(
-                case=case,
-                actor=user,
-                rectified=form.cleaned_data["rectified"],
-                notes=form.cleaned_data["notes"],
-                new_deadline_date=form.cleaned_data["new_deadline_date"],
-                escalate_measure=form.cleaned_data["escalate_measure"],
-                files=request.FILES.getlist("files"),
-            )
-            message = _("Verification recorded.")
-        elif name == "escalate":
-            case_services.case_escalate(
-                case=case,
-                actor=user,
-                measure=request.POST.get("measure", ""),
-                reason=request.POST.get("reason", ""),
-            )
-            message = _("Escalation recorded.")
-        elif name == "close":
-            case_services.case_close(case=case, actor=user, reason=request.POST.get("reason", ""))
-            message = _("Case closed.")
-        else:
-            raise Http404
-    except DomainError as error:
-        return _failed(request, case, error.message)
-    messages.success(request, message)
-    return redirect("cases:detail", pk=case.pk)
+    """Routes cases/<pk>/<name>/ to the action's own view; unknown names are 404."""
+    view = ACTIONS.get(name)
+    if view is None:
+        _load(pk)  # an unknown case is 404 too, as before any name is read
+        raise Http404
+    return view(request, pk=pk)
 
 
 @regulator_required

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import roles
 from .. import selectors_triage as sel
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
 from ..forms.base import first_error
 from ..forms.triage import AcceptForm, RejectForm
-from ..models import Case, Complaint, Evidence, SavedFilter
+from ..lookups import case_by_reference, complaint_by_tracking_number
+from ..models import App, Complaint, Evidence, SavedFilter
 from ..services import consumers, triage
 from ..workflow import complaint_can_move as can_move
 
@@ -129,14 +130,11 @@ def _bulk(request):
     elif action == "request_info":
         params = {"question": request.POST.get("question", "")}
     elif action == "link_case":
-        reference = request.POST.get("case", "").strip()
-        case = Case.objects.filter(reference__iexact=reference).first()
-        if case is None:
-            messages.error(
-                request, _("No case with reference “%(reference)s”.") % {"reference": reference}
-            )
+        try:
+            params = {"case": case_by_reference(request.POST.get("case", ""))}
+        except NotFound as error:
+            messages.error(request, _error_text(error))
             return redirect(back)
-        params = {"case": case}
     complaints = list(Complaint.objects.filter(pk__in=ids).order_by("-priority", "submitted_at"))
     try:
         done, failed = triage.complaints_bulk(
@@ -247,102 +245,132 @@ def _failed(request, complaint: Complaint, message: str):
     return render(request, "complaints/triage/detail.html", context, status=400)
 
 
+def _decision(view):
+    """A POST from the complaint page: load the complaint, run the decision, and show a domain
+    error on the page (400) instead of the redirect."""
+
+    @regulator_required
+    @require_POST
+    @wraps(view)
+    def wrapper(request, pk: int):
+        complaint = _load(pk)
+        try:
+            return view(request, complaint)
+        except DomainError as error:
+            return _failed(request, complaint, _error_text(error))
+
+    return wrapper
+
+
+@_decision
+def accept(request, complaint: Complaint):
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, complaint, first_error(form))
+    app = None
+    if form.cleaned_data.get("app"):
+        app = App.objects.filter(pk=form.cleaned_data["app"]).first()
+    triage.complaint_accept(
+        complaint=complaint,
+        actor=request.user,
+        category_codes=form.cleaned_data["categories"],
+        note=form.cleaned_data["note"],
+        app=app,
+    )
+    return _after(request, complaint, _("Accepted."))
+
+
+@_decision
+def reject(request, complaint: Complaint):
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, complaint, first_error(form))
+    triage.complaint_reject(
+        complaint=complaint,
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+        note=form.cleaned_data["note"],
+    )
+    return _after(request, complaint, _("Rejected."))
+
+
+@_decision
+def duplicate(request, complaint: Complaint):
+    original = complaint_by_tracking_number(request.POST.get("original", ""))
+    triage.complaint_mark_duplicate(
+        complaint=complaint,
+        original=original,
+        actor=request.user,
+        note=request.POST.get("note", ""),
+    )
+    return _after(
+        request,
+        complaint,
+        _("Marked as a duplicate of %(number)s.") % {"number": original.tracking_number},
+    )
+
+
+@_decision
+def request_info(request, complaint: Complaint):
+    triage.complaint_request_info(
+        complaint=complaint, actor=request.user, question=request.POST.get("question", "")
+    )
+    return _after(request, complaint, _("Question sent to the consumer; the clock is paused."))
+
+
+@_decision
+def link(request, complaint: Complaint):
+    case = case_by_reference(request.POST.get("case", ""))
+    triage.complaint_link_case(complaint=complaint, case=case, actor=request.user)
+    return _after(request, complaint, _("Linked to %(reference)s.") % {"reference": case.reference})
+
+
+@_decision
+def status_link(request, complaint: Complaint):
+    emailed = request.POST.get("email") == "1"
+    token = consumers.complaint_status_link_issue(
+        complaint=complaint, actor=request.user, email=emailed
+    )
+    # Shown once, on this answer only: never in a redirect, the session or a cache.
+    context = _detail_context(request, _load(complaint.pk))
+    context["new_status_url"] = request.build_absolute_uri(
+        consumers.status_link_path(complaint, token)
+    )
+    context["status_link_emailed"] = emailed
+    response = render(request, "complaints/triage/detail.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@_decision
+def close(request, complaint: Complaint):
+    triage.complaint_close(
+        complaint=complaint, actor=request.user, reason=request.POST.get("reason", "")
+    )
+    return _after(request, complaint, _("Closed."))
+
+
+# The last segment of triage/<pk>/<name>/ (url name "triage:action") -> the decision's view.
+ACTIONS = {
+    "accept": accept,
+    "reject": reject,
+    "duplicate": duplicate,
+    "request-info": request_info,
+    "link": link,
+    "status-link": status_link,
+    "close": close,
+}
+
+
 @regulator_required
 @require_POST
 def action(request, pk: int, name: str):
-    complaint = _load(pk)
-    user = request.user
-    try:
-        if name == "accept":
-            form = AcceptForm(request.POST)
-            if not form.is_valid():
-                return _failed(request, complaint, first_error(form))
-            app = None
-            if form.cleaned_data.get("app"):
-                from ..models import App
-
-                app = App.objects.filter(pk=form.cleaned_data["app"]).first()
-            triage.complaint_accept(
-                complaint=complaint,
-                actor=user,
-                category_codes=form.cleaned_data["categories"],
-                note=form.cleaned_data["note"],
-                app=app,
-            )
-            return _after(request, complaint, _("Accepted."))
-        if name == "reject":
-            form = RejectForm(request.POST)
-            if not form.is_valid():
-                return _failed(request, complaint, first_error(form))
-            triage.complaint_reject(
-                complaint=complaint,
-                actor=user,
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-            return _after(request, complaint, _("Rejected."))
-        if name == "duplicate":
-            number = request.POST.get("original", "").strip()
-            original = Complaint.objects.filter(tracking_number__iexact=number).first()
-            if original is None:
-                return _failed(
-                    request,
-                    complaint,
-                    _("No complaint with tracking number “%(number)s”.") % {"number": number},
-                )
-            triage.complaint_mark_duplicate(
-                complaint=complaint,
-                original=original,
-                actor=user,
-                note=request.POST.get("note", ""),
-            )
-            return _after(
-                request,
-                complaint,
-                _("Marked as a duplicate of %(number)s.") % {"number": original.tracking_number},
-            )
-        if name == "request-info":
-            triage.complaint_request_info(
-                complaint=complaint, actor=user, question=request.POST.get("question", "")
-            )
-            return _after(
-                request, complaint, _("Question sent to the consumer; the clock is paused.")
-            )
-        if name == "link":
-            reference = request.POST.get("case", "").strip()
-            case = Case.objects.filter(reference__iexact=reference).first()
-            if case is None:
-                return _failed(
-                    request,
-                    complaint,
-                    _("No case with reference “%(reference)s”.") % {"reference": reference},
-                )
-            triage.complaint_link_case(complaint=complaint, case=case, actor=user)
-            return _after(
-                request, complaint, _("Linked to %(reference)s.") % {"reference": case.reference}
-            )
-        if name == "status-link":
-            emailed = request.POST.get("email") == "1"
-            token = consumers.complaint_status_link_issue(
-                complaint=complaint, actor=user, email=emailed
-            )
-            # Shown once, on this answer only: never in a redirect, the session or a cache.
-            context = _detail_context(request, _load(complaint.pk))
-            context["new_status_url"] = request.build_absolute_uri(
-                consumers.status_link_path(complaint, token)
-            )
-            context["status_link_emailed"] = emailed
-            response = render(request, "complaints/triage/detail.html", context)
-            response["Cache-Control"] = "no-store"
-            return response
-        if name == "close":
-            triage.complaint_close(
-                complaint=complaint, actor=user, reason=request.POST.get("reason", "")
-            )
-            return _after(request, complaint, _("Closed."))
-    except DomainError as error:
-        return _failed(request, complaint, _error_text(error))
-    raise Http404
+    """Routes triage/<pk>/<name>/ to the decision's own view; unknown names are 404."""
+    view = ACTIONS.get(name)
+    if view is None:
+        _load(pk)  # an unknown complaint is 404 too, as before any name is read
+        raise Http404
+    return view(request, pk=pk)
 
 
 @regulator_required
