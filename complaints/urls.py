@@ -1,7 +1,17 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path
+"""The web pages: consumers, regulators (triage, cases, dashboards), operators and the public."""
 
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from .views import accounts as account_views
+from .views import cases as case_views
+from .views import dashboard as dashboard_views
 from .views import home
+from .views import intake as intake_views
+from .views import operator as operator_views
+from .views import public as public_views
+from .views import tracking as tracking_views
+from .views import triage as triage_views
 from .views.accounts import EmailLoginView
 
 urlpatterns = [
@@ -11,11 +21,7 @@ urlpatterns = [
 ]
 
 # --- rectification loop: regulator triage, cases, operator portal ---------------------------
-from django.urls import include  # noqa: E402
 
-from .views import cases as case_views  # noqa: E402
-from .views import operator as operator_views  # noqa: E402
-from .views import triage as triage_views  # noqa: E402
 
 triage_patterns = (
     [
@@ -65,8 +71,6 @@ urlpatterns += [
 ]
 
 # --- dashboards, public pages ---------------------------------------------------------------
-from .views import dashboard as dashboard_views  # noqa: E402
-from .views import public as public_views  # noqa: E402
 
 urlpatterns += [
     path("dashboard/", dashboard_views.regulator_dashboard, name="dashboard"),
@@ -82,9 +86,6 @@ urlpatterns += [
 ]
 
 # --- consumers: filing, tracking, accounts ---------------------------------------------------
-from .views import accounts as account_views  # noqa: E402
-from .views import intake as intake_views  # noqa: E402
-from .views import tracking as tracking_views  # noqa: E402
 
 urlpatterns += [
     path("file/", intake_views.file_start, name="file"),

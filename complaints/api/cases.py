@@ -3,6 +3,7 @@ complaints and status history, and the case actions."""
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
+from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,144 +13,24 @@ from rest_framework.views import APIView
 
 from .. import selectors_triage as sel
 from ..errors import DomainError
-from ..models import App, Case, Complaint, Notice, OperatorResponse
+from ..models import Case
 from ..services import cases as case_services
-from .triage import AppRefSerializer, EventSerializer, IsRegulator
+from .case_serializers import (
+    AssignInput,
+    CaseDetailSerializer,
+    CaseOpenInput,
+    CaseSerializer,
+    EscalateInput,
+    NoteInput,
+    NoticeInput,
+    ReasonInput,
+    VerifyInput,
+    case_payload,
+)
+from .triage import IsRegulator
+from .triage_serializers import EventSerializer
 
 TAGS = ["cases"]
-
-
-# --- output ---------------------------------------------------------------------------------
-
-
-class NoticeSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Notice
-        fields = [
-            "id",
-            "number",
-            "issued_at",
-            "deadline_date",
-            "legal_basis",
-            "text",
-            "acknowledged_at",
-        ]
-
-
-class ReportSerializer(serializers.ModelSerializer):
-    notice = serializers.SlugRelatedField(slug_field="number", read_only=True)
-    evidence = serializers.SerializerMethodField()
-
-    class Meta:
-        model = OperatorResponse
-        fields = ["id", "kind", "text", "closure_code", "notice", "created_at", "evidence"]
-
-    def get_evidence(self, response) -> list[str]:
-        return [item.sha256 for item in response.evidence.all()]
-
-
-class CaseSerializer(serializers.ModelSerializer):
-    app = AppRefSerializer()
-    categories = serializers.SerializerMethodField()
-    assignee = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Case
-        fields = [
-            "id", "reference", "app", "categories", "status", "origin", "title", "summary", "assignee",
-            "deadline_date", "escalation", "recurrence_count", "language", "opened_at", "rectified_at", "closed_at",
-        ]  # fmt: skip
-
-    def get_categories(self, case) -> list[str]:
-        return [c.code for c in case.categories.all()]
-
-    def get_assignee(self, case) -> str:
-        return case.assignee.get_username() if case.assignee_id else ""
-
-
-class CaseDetailSerializer(CaseSerializer):
-    verification_notes = serializers.CharField()
-    notices = NoticeSerializer(many=True)
-    reports = ReportSerializer(many=True)
-    complaints = serializers.ListField(
-        child=serializers.CharField(), help_text="Tracking numbers (newest 100)."
-    )
-    complaint_count = serializers.IntegerField()
-    history = EventSerializer(many=True)
-
-    class Meta(CaseSerializer.Meta):
-        fields = [
-            *CaseSerializer.Meta.fields,
-            "verification_notes", "notices", "reports", "complaints", "complaint_count", "history",
-        ]  # fmt: skip
-
-
-def case_payload(case: Case) -> dict:
-    """The case with everything the detail shows, in a fixed number of queries."""
-    detail = sel.case_detail(case)
-    data = CaseSerializer(case).data
-    data.update(
-        verification_notes=case.verification_notes,
-        notices=NoticeSerializer(detail["notices"], many=True).data,
-        reports=ReportSerializer(detail["responses"], many=True).data,
-        complaints=[c.tracking_number for c in detail["complaints"]],
-        complaint_count=detail["complaint_total"],
-        history=EventSerializer(detail["timeline"], many=True).data,
-    )
-    return data
-
-
-# --- input ----------------------------------------------------------------------------------
-
-
-class CaseOpenInput(serializers.Serializer):
-    app = serializers.PrimaryKeyRelatedField(queryset=App.objects.all())
-    categories = serializers.ListField(child=serializers.CharField(max_length=40), allow_empty=True)
-    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
-    language = serializers.ChoiceField(
-        choices=[("zh-hans", "zh-hans"), ("en", "en")], default="zh-hans"
-    )
-    complaints = serializers.ListField(
-        child=serializers.CharField(max_length=24),
-        required=False,
-        default=list,
-        help_text="Tracking numbers.",
-    )
-
-
-class AssignInput(serializers.Serializer):
-    assignee = serializers.IntegerField(
-        allow_null=True, help_text="A regulator's user id, or null."
-    )
-
-
-class NoteInput(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True)
-
-
-class NoticeInput(serializers.Serializer):
-    problems = serializers.CharField(allow_blank=True)
-    deadline_date = serializers.DateField(
-        required=False, allow_null=True, help_text="Default: the categories' working days."
-    )
-    legal_basis = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-
-
-class VerifyInput(serializers.Serializer):
-    rectified = serializers.BooleanField()
-    notes = serializers.CharField(allow_blank=True)
-    new_deadline_date = serializers.DateField(required=False, allow_null=True)
-    escalate_measure = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class EscalateInput(serializers.Serializer):
-    measure = serializers.CharField(help_text="public_notice, store_removal or referral")
-    reason = serializers.CharField(allow_blank=True)
-
-
-class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True)
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -190,14 +71,6 @@ class CaseListView(generics.ListAPIView):
         serializer = CaseOpenInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        numbers = data["complaints"]
-        complaints = list(Complaint.objects.filter(tracking_number__in=numbers))
-        missing = sorted(set(numbers) - {c.tracking_number for c in complaints})
-        if missing:
-            raise DomainError(
-                _("No complaint with tracking number “%(number)s”.") % {"number": missing[0]},
-                field="complaints",
-            )
         case = case_services.case_open(
             app=data["app"],
             categories=data["categories"],
@@ -205,7 +78,7 @@ class CaseListView(generics.ListAPIView):
             title=data["title"],
             summary=data["summary"],
             language=data["language"],
-            complaints=complaints,
+            complaints=data["complaints"],
         )
         return Response(
             case_payload(sel.case_for_regulator(case.pk)), status=status.HTTP_201_CREATED
@@ -352,3 +225,16 @@ class CloseView(_CaseActionView):
 
     def act(self, request, case, data):
         case_services.case_close(case=case, actor=request.user, reason=data["reason"])
+
+
+urlpatterns = [
+    path("cases/", CaseListView.as_view(), name="cases"),
+    path("cases/<int:pk>/", CaseDetailView.as_view(), name="case"),
+    path("cases/<int:pk>/history/", CaseHistoryView.as_view(), name="case-history"),
+    path("cases/<int:pk>/assign/", AssignView.as_view(), name="case-assign"),
+    path("cases/<int:pk>/notes/", NoteView.as_view(), name="case-notes"),
+    path("cases/<int:pk>/notices/", NoticeView.as_view(), name="case-notices"),
+    path("cases/<int:pk>/verify/", VerifyView.as_view(), name="case-verify"),
+    path("cases/<int:pk>/escalate/", EscalateView.as_view(), name="case-escalate"),
+    path("cases/<int:pk>/close/", CloseView.as_view(), name="case-close"),
+]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..errors import DomainError
-from ..forms import DETAILS_FORMS
+from ..forms.details import DETAILS_FORMS
 from ..models import App, Category, Complaint
 from ..services.evidence import evidence_clean
 from ..services.intake import contact_email_normalise, contact_phone_normalise

@@ -9,7 +9,7 @@ from dataclasses import asdict
 
 from django.conf import settings
 from django.http import Http404
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -198,3 +198,9 @@ class TrackView(APIView):
             "timeline": [asdict(entry) for entry in selectors_intake.consumer_timeline(complaint)],
         }
         return Response(TrackOutput(body).data)
+
+
+urlpatterns = [
+    path("complaints/", ComplaintListCreateView.as_view(), name="complaints"),
+    path("track/<str:tracking_number>/", TrackView.as_view(), name="track"),
+]

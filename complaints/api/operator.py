@@ -6,123 +6,37 @@ Another company's complaint or case answers 404, as if it did not exist.
 """
 
 from django.http import Http404
+from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, permissions, serializers, status
+from rest_framework import generics, permissions, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import privacy
 from .. import selectors_triage as sel
 from ..errors import PermissionDenied
-from ..models import Case, Complaint, Event, OperatorResponse
+from ..models import Case, Complaint, OperatorResponse
 from ..selectors_intake import complaint_by_token
 from ..services import cases as case_services
 from ..services import operators as operator_services
-from .cases import NoticeSerializer, ReportSerializer
-from .triage import AppRefSerializer, IsOperator
+from .case_serializers import NoticeSerializer, ReportSerializer
+from .operator_serializers import (
+    AnswerInput,
+    ConfirmInput,
+    ConsumerStatusSerializer,
+    DisputeInput,
+    OperatorCaseDetailSerializer,
+    OperatorCaseSerializer,
+    OperatorComplaintDetailSerializer,
+    OperatorComplaintSerializer,
+    PublicEventSerializer,
+    ReportInput,
+)
+from .triage import IsOperator
 
 TAGS = ["operator"]
-
-
-# --- output ---------------------------------------------------------------------------------
-
-
-class PublicEventSerializer(serializers.ModelSerializer):
-    """What an operator or consumer may read of a history: public events, without who did it."""
-
-    # Consumers write some reasons (answers, disputes): personal data in them is masked.
-    reason = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Event
-        fields = ["created_at", "kind", "from_status", "to_status", "actor_role", "reason"]
-
-    def get_reason(self, event: Event) -> str:
-        return privacy.mask_text(event.reason)
-
-
-class OperatorComplaintSerializer(serializers.ModelSerializer):
-    app = AppRefSerializer()
-    categories = serializers.SerializerMethodField()
-    description = serializers.CharField(source="masked_text", help_text="Personal data masked.")
-
-    class Meta:
-        model = Complaint
-        fields = [
-            "id", "tracking_number", "app", "categories", "status", "description", "app_version", "amount",
-            "currency", "occurred_date", "submitted_at", "decided_at", "operator_due_date",
-        ]  # fmt: skip
-
-    def get_categories(self, complaint) -> list[str]:
-        return [c.code for c in complaint.categories.all()]
-
-
-class OperatorComplaintDetailSerializer(OperatorComplaintSerializer):
-    answers = ReportSerializer(many=True)
-    history = PublicEventSerializer(many=True)
-
-    class Meta(OperatorComplaintSerializer.Meta):
-        fields = [*OperatorComplaintSerializer.Meta.fields, "answers", "history"]
-
-
-class OperatorCaseSerializer(serializers.ModelSerializer):
-    app = AppRefSerializer()
-    categories = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Case
-        fields = [
-            "id",
-            "reference",
-            "app",
-            "categories",
-            "status",
-            "deadline_date",
-            "escalation",
-            "opened_at",
-        ]
-
-    def get_categories(self, case) -> list[str]:
-        return [c.code for c in case.categories.all()]
-
-
-class OperatorCaseDetailSerializer(OperatorCaseSerializer):
-    notices = NoticeSerializer(many=True)
-    reports = ReportSerializer(many=True)
-
-    class Meta(OperatorCaseSerializer.Meta):
-        fields = [*OperatorCaseSerializer.Meta.fields, "notices", "reports"]
-
-
-class ConsumerStatusSerializer(serializers.Serializer):
-    tracking_number = serializers.CharField()
-    status = serializers.CharField()
-
-
-# --- input ----------------------------------------------------------------------------------
-
-
-class AnswerInput(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True)
-    closure_code = serializers.CharField(help_text=", ".join(OperatorResponse.ClosureCode.values))
-
-
-class ReportInput(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True)
-    files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
-
-
-class ConfirmInput(serializers.Serializer):
-    rating = serializers.IntegerField(
-        required=False, allow_null=True, help_text="1 to 5, optional."
-    )
-
-
-class DisputeInput(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True)
 
 
 # --- operator views -------------------------------------------------------------------------
@@ -347,3 +261,23 @@ class ConsumerDisputeView(APIView):
             complaint=complaint, actor=request.user, reason=serializer.validated_data["reason"]
         )
         return Response({"tracking_number": complaint.tracking_number, "status": complaint.status})
+
+
+urlpatterns = [
+    path("operator/complaints/", OperatorComplaintListView.as_view(), name="operator-complaints"),
+    path(
+        "operator/complaints/<int:pk>/", OperatorComplaintView.as_view(), name="operator-complaint"
+    ),
+    path(
+        "operator/complaints/<int:pk>/answer/", OperatorAnswerView.as_view(), name="operator-answer"
+    ),
+    path("operator/cases/", OperatorCaseListView.as_view(), name="operator-cases"),
+    path("operator/cases/<int:pk>/", OperatorCaseView.as_view(), name="operator-case"),
+    path("operator/cases/<int:pk>/report/", OperatorReportView.as_view(), name="operator-report"),
+    path(
+        "track/<str:tracking_number>/confirm/", ConsumerConfirmView.as_view(), name="track-confirm"
+    ),
+    path(
+        "track/<str:tracking_number>/dispute/", ConsumerDisputeView.as_view(), name="track-dispute"
+    ),
+]

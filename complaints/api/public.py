@@ -2,7 +2,7 @@
 published complaints (masked text only). JSON, and CSV for the lists (?format=csv)."""
 
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -11,9 +11,14 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from .. import selectors_stats as stats
+from ..forms.public import BoardForm, PublishedForm, cursor_format
 from ..models import App, Case, Company, Complaint
 from ..services.statistics import statistics_ensure_fresh
-from ..views.public import BoardForm, PublishedForm, cursor_format
+from .public_serializers import (
+    BoardCaseSerializer,
+    NamedRefSerializer,
+    PublishedComplaintSerializer,
+)
 from .stats import FORMAT_PARAMETER, PublicAPIView, table_payload
 
 BOARD_PAGE_SIZE = 100
@@ -37,25 +42,6 @@ PUBLISHED_COLUMNS = [
     ("categories", "Kinds (taxonomy codes)"),
     ("text", "Text (personal data masked)"),
 ]
-
-
-class NamedRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class BoardCaseSerializer(serializers.Serializer):
-    reference = serializers.CharField()
-    app = NamedRefSerializer()
-    operator = NamedRefSerializer(allow_null=True)
-    categories = serializers.ListField(child=serializers.CharField())
-    problems = serializers.CharField()
-    notice_date = serializers.DateField(allow_null=True)
-    deadline_date = serializers.DateField(allow_null=True)
-    status = serializers.ChoiceField(choices=stats.PUBLIC_STATUSES)
-    escalation = serializers.CharField(allow_blank=True)
-    rectified_date = serializers.DateField(allow_null=True)
-    recurrences = serializers.IntegerField()
 
 
 def _date(value):
@@ -281,15 +267,6 @@ class OperatorScorecardView(PublicAPIView):
         )
 
 
-class PublishedComplaintSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    submitted_date = serializers.DateField()
-    app = NamedRefSerializer(allow_null=True)
-    app_name = serializers.CharField()
-    categories = serializers.ListField(child=serializers.CharField())
-    text = serializers.CharField(help_text="The complaint with personal data masked.")
-
-
 def complaint_record(complaint: Complaint) -> dict:
     return {
         "id": complaint.pk,
@@ -356,3 +333,11 @@ class PublishedComplaintsView(PublicAPIView):
                 "results": PublishedComplaintSerializer(records, many=True).data,
             }
         )
+
+
+urlpatterns = [
+    path("public/board/", BoardView.as_view(), name="public-board"),
+    path("public/apps/<int:pk>/", AppScorecardView.as_view(), name="public-app"),
+    path("public/operators/<int:pk>/", OperatorScorecardView.as_view(), name="public-operator"),
+    path("public/complaints/", PublishedComplaintsView.as_view(), name="public-complaints"),
+]

@@ -4,17 +4,19 @@ CSV (?format=csv), for anyone; the regulator dashboard's tables for regulators o
 import csv
 import io
 
+from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, permissions, renderers, serializers
+from rest_framework import exceptions, permissions, renderers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import roles
 from .. import selectors_stats as stats
-from ..forms_stats import StatsFilterForm
+from ..forms.stats import StatsFilterForm
 from ..services.statistics import statistics_ensure_fresh
+from .stats_serializers import FiguresSerializer, TableSerializer
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -73,39 +75,6 @@ FILTER_PARAMETERS = [
 FORMAT_PARAMETER = OpenApiParameter(
     "format", OpenApiTypes.STR, enum=["json", "csv"], description="json (default) or csv."
 )
-
-
-class ColumnSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    kind = serializers.CharField(help_text="key, text, int, rate (0–1), float or date")
-
-
-class FilterSerializer(serializers.Serializer):
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
-    category = serializers.CharField(required=False)
-    app = serializers.CharField(required=False)
-    operator = serializers.CharField(required=False)
-
-
-class TableSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    title = serializers.CharField()
-    note = serializers.CharField()
-    filter = FilterSerializer()
-    columns = ColumnSerializer(many=True)
-    results = serializers.ListField(
-        child=serializers.DictField(), help_text="One object per row, keyed by column."
-    )
-
-
-class FiguresSerializer(serializers.Serializer):
-    filter = FilterSerializer()
-    figures = serializers.DictField()
-    tables = serializers.ListField(
-        child=serializers.CharField(), help_text="Keys of the tables for the same filter."
-    )
 
 
 def stats_filter(request, *, default_days: int) -> stats.StatsFilter:
@@ -242,3 +211,11 @@ class DashboardTableView(APIView):
         f = stats_filter(request, default_days=90)
         statistics_ensure_fresh()
         return Response(table_payload(stats.dashboard_table(f, key), f))
+
+
+urlpatterns = [
+    path("stats/", StatsOverviewView.as_view(), name="stats-overview"),
+    path("stats/dashboard/", DashboardView.as_view(), name="stats-dashboard"),
+    path("stats/dashboard/<slug:key>/", DashboardTableView.as_view(), name="stats-dashboard-table"),
+    path("stats/<slug:key>/", StatsTableView.as_view(), name="stats-table"),
+]

@@ -2,19 +2,30 @@
 POST per decision. Inputs and outputs are separate serializers; rules stay in services."""
 
 from django.http import Http404
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import roles
 from .. import selectors_triage as sel
-from ..errors import DomainError
-from ..models import App, Case, Complaint, Event
+from ..models import Complaint
 from ..services import consumers, triage
+from .triage_serializers import (
+    AcceptInput,
+    CloseInput,
+    ComplaintRegulatorSerializer,
+    DuplicateInput,
+    EventSerializer,
+    LinkInput,
+    QueueItemSerializer,
+    RejectInput,
+    RequestInfoInput,
+    StatusLinkInput,
+    StatusLinkSerializer,
+)
 
 TAGS = ["triage"]
 
@@ -27,145 +38,6 @@ class IsRegulator(permissions.BasePermission):
 class IsOperator(permissions.BasePermission):
     def has_permission(self, request, view):
         return roles.is_operator(request.user)
-
-
-# --- output ---------------------------------------------------------------------------------
-
-
-class AppRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class SlaSerializer(serializers.Serializer):
-    due_date = serializers.DateField(allow_null=True)
-    remaining = serializers.IntegerField(
-        allow_null=True, help_text="Working days left; negative when late."
-    )
-    paused = serializers.BooleanField(help_text="Waiting for the consumer: the clock is stopped.")
-    breached = serializers.BooleanField()
-
-
-class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Event
-        fields = [
-            "created_at",
-            "kind",
-            "from_status",
-            "to_status",
-            "actor",
-            "actor_role",
-            "reason",
-            "data",
-        ]
-
-    def get_actor(self, event) -> str:
-        return event.actor.get_username() if event.actor_id and event.actor else ""
-
-
-class QueueItemSerializer(serializers.ModelSerializer):
-    app = AppRefSerializer(allow_null=True)
-    categories = serializers.SerializerMethodField()
-    category_hint = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    sla = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Complaint
-        fields = [
-            "id", "tracking_number", "app", "app_name", "status", "priority", "categories", "category_hint",
-            "confidence", "amount", "currency", "channel", "submitted_at", "decided_at", "sla",
-        ]  # fmt: skip
-
-    def get_categories(self, complaint) -> list[str]:
-        return [c.code for c in complaint.categories.all()]
-
-    @extend_schema_field(SlaSerializer)
-    def get_sla(self, complaint) -> dict:
-        return triage.sla_state(complaint, self.context.get("today") or timezone.localdate())
-
-
-class ComplaintRegulatorSerializer(QueueItemSerializer):
-    """Everything a regulator sees: the original text as well as the masked one."""
-
-    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    duplicate_of = serializers.SlugRelatedField(slug_field="tracking_number", read_only=True)
-    history = serializers.SerializerMethodField()
-    description_masked = serializers.CharField(
-        source="masked_text", read_only=True, help_text="As the operator and the public see it."
-    )
-
-    class Meta(QueueItemSerializer.Meta):
-        fields = [
-            *QueueItemSerializer.Meta.fields,
-            "description", "description_masked", "occurred_date", "app_version", "label_source",
-            "reject_reason", "case", "duplicate_of", "operator_due_date", "closed_at", "history",
-        ]  # fmt: skip
-
-    @extend_schema_field(EventSerializer(many=True))
-    def get_history(self, complaint) -> list:
-        return EventSerializer(sel.complaint_timeline(complaint), many=True).data
-
-
-# --- input ----------------------------------------------------------------------------------
-
-
-class AcceptInput(serializers.Serializer):
-    categories = serializers.ListField(
-        child=serializers.CharField(max_length=40),
-        required=False,
-        help_text="Taxonomy codes confirming or correcting the labels; omit to keep the model's.",
-    )
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    app = serializers.PrimaryKeyRelatedField(
-        queryset=App.objects.all(), required=False, allow_null=True
-    )
-
-
-class RejectInput(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=Complaint.RejectReason.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].error_messages["invalid_choice"] = _(
-            "Choose a reason for the rejection."
-        )
-        self.fields["reason"].error_messages["required"] = _("Choose a reason for the rejection.")
-
-
-class DuplicateInput(serializers.Serializer):
-    original = serializers.CharField(
-        max_length=24, help_text="Tracking number of the original complaint."
-    )
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-
-
-class RequestInfoInput(serializers.Serializer):
-    question = serializers.CharField(allow_blank=True, max_length=4000)
-
-
-class LinkInput(serializers.Serializer):
-    case = serializers.CharField(max_length=24, help_text="Case reference, e.g. RC-2026-00042.")
-
-
-class CloseInput(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, max_length=2000)
-
-
-class StatusLinkInput(serializers.Serializer):
-    email = serializers.BooleanField(
-        default=False, help_text="Also e-mail the link to the consumer's address."
-    )
-
-
-class StatusLinkSerializer(serializers.Serializer):
-    tracking_number = serializers.CharField()
-    access_token = serializers.CharField(help_text="Shown once: only its hash is kept.")
-    status_url = serializers.URLField(help_text="The consumer's private status page.")
-    emailed = serializers.BooleanField()
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -302,16 +174,8 @@ class DuplicateView(_DecisionView):
         return super().post(request, pk)
 
     def decide(self, request, complaint, data):
-        original = Complaint.objects.filter(
-            tracking_number__iexact=data["original"].strip()
-        ).first()
-        if original is None:
-            raise DomainError(
-                _("No complaint with tracking number “%(number)s”.") % {"number": data["original"]},
-                field="original",
-            )
         triage.complaint_mark_duplicate(
-            complaint=complaint, original=original, actor=request.user, note=data["note"]
+            complaint=complaint, original=data["original"], actor=request.user, note=data["note"]
         )
 
 
@@ -338,13 +202,7 @@ class LinkView(_DecisionView):
         return super().post(request, pk)
 
     def decide(self, request, complaint, data):
-        case = Case.objects.filter(reference__iexact=data["case"].strip()).first()
-        if case is None:
-            raise DomainError(
-                _("No case with reference “%(reference)s”.") % {"reference": data["case"]},
-                field="case",
-            )
-        triage.complaint_link_case(complaint=complaint, case=case, actor=request.user)
+        triage.complaint_link_case(complaint=complaint, case=data["case"], actor=request.user)
 
 
 class CloseView(_DecisionView):
@@ -393,3 +251,17 @@ class StatusLinkView(APIView):
         )
         response["Cache-Control"] = "no-store"
         return response
+
+
+urlpatterns = [
+    path("triage/", TriageQueueView.as_view(), name="triage-queue"),
+    path("triage/<int:pk>/", TriageComplaintView.as_view(), name="triage-complaint"),
+    path("triage/<int:pk>/history/", TriageHistoryView.as_view(), name="triage-history"),
+    path("triage/<int:pk>/accept/", AcceptView.as_view(), name="triage-accept"),
+    path("triage/<int:pk>/reject/", RejectView.as_view(), name="triage-reject"),
+    path("triage/<int:pk>/duplicate/", DuplicateView.as_view(), name="triage-duplicate"),
+    path("triage/<int:pk>/request-info/", RequestInfoView.as_view(), name="triage-request-info"),
+    path("triage/<int:pk>/link/", LinkView.as_view(), name="triage-link"),
+    path("triage/<int:pk>/close/", CloseView.as_view(), name="triage-close"),
+    path("triage/<int:pk>/status-link/", StatusLinkView.as_view(), name="triage-status-link"),
+]

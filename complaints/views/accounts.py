@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import selectors_intake
 from ..errors import DomainError
-from ..forms import EmailLoginForm, SignupForm
+from ..forms.accounts import EmailLoginForm, SignupForm
 from ..services import accounts
 from ..services.consumers import consumer_signup
 from ..services.preferences import language_of, language_remember

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from .. import roles
 from .. import selectors_stats as stats
-from ..forms_stats import StatsFilterForm
+from ..forms.stats import StatsFilterForm
 from ..services.statistics import statistics_age_seconds, statistics_ensure_fresh
 
 

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import selectors_intake
 from ..errors import DomainError
-from ..forms import DETAILS_FORMS, AppStepForm, ContactStepForm, EvidenceStepForm, WhatStepForm
+from ..forms.details import DETAILS_FORMS
+from ..forms.intake import AppStepForm, ContactStepForm, EvidenceStepForm, WhatStepForm
 from ..models import App, Category, Complaint
 from ..services import evidence as evidence_service
 from ..services.intake import complaint_submit

@@ -6,7 +6,6 @@ Another company's complaint or case is a 404, never a 403: operators must not le
 
 from functools import wraps
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as HttpForbidden
@@ -21,6 +20,7 @@ from .. import roles
 from .. import selectors_triage as sel
 from ..calendar import working_days_between
 from ..errors import DomainError
+from ..forms.operator import AnswerForm
 from ..models import Case, Complaint, Evidence, Notice, OperatorResponse
 from ..services import cases as case_services
 from ..services import operators as operator_services
@@ -48,17 +48,6 @@ def _working_days_left(today, deadline):
     if deadline is None:
         return None
     return -1 if deadline < today else working_days_between(today, deadline)
-
-
-class AnswerForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea)
-    closure_code = forms.ChoiceField(choices=OperatorResponse.ClosureCode.choices)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["text"].error_messages["required"] = _("Write your answer to the consumer.")
-        self.fields["closure_code"].error_messages["required"] = _("Choose a closure code.")
-        self.fields["closure_code"].error_messages["invalid_choice"] = _("Choose a closure code.")
 
 
 @operator_required

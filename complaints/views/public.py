@@ -1,52 +1,21 @@
 """Public pages, no login: the rectification board, app and operator scorecards, published
 (redacted) complaints and the platform statistics. Only aggregates and masked text leave here."""
 
-import datetime
 from urllib.parse import urlencode
 
-from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from .. import selectors_stats as stats
-from ..forms_stats import QuickSelect, StatsFilterForm
-from ..models import App, Category, Company
+from ..forms.public import BoardForm, PublishedForm, cursor_format
+from ..forms.stats import StatsFilterForm
+from ..models import App, Company
 from ..services.statistics import statistics_ensure_fresh
 
 BOARD_PAGE_SIZE = 25
 PUBLISHED_PAGE_SIZE = 20
-
-
-class BoardForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
-    category = forms.ModelChoiceField(
-        label=gettext_lazy("Category"),
-        queryset=Category.objects.filter(is_active=True),
-        to_field_name="code",
-        required=False,
-        empty_label=gettext_lazy("All categories"),
-        widget=QuickSelect,
-    )
-    operator = forms.ModelChoiceField(
-        label=gettext_lazy("Operator"),
-        queryset=Company.objects.order_by("name"),
-        required=False,
-        empty_label=gettext_lazy("All operators"),
-        widget=QuickSelect,
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [
-            ("", _("All statuses")),
-            *stats.public_status_labels().items(),
-        ]
-        self.fields["category"].label_from_instance = lambda c: c.name
 
 
 @require_GET
@@ -121,51 +90,6 @@ def operator_scorecard(request, pk: int):
             "csv_query": urlencode({**card.filter.as_query(), "format": "csv"}),
         },
     )
-
-
-class PublishedForm(forms.Form):
-    app = forms.ModelChoiceField(
-        label=gettext_lazy("App"),
-        queryset=App.objects.order_by("name"),
-        required=False,
-        empty_label=gettext_lazy("All apps"),
-        widget=QuickSelect,
-    )
-    category = forms.ModelChoiceField(
-        label=gettext_lazy("Kind of problem"),
-        queryset=Category.objects.filter(is_active=True),
-        to_field_name="code",
-        required=False,
-        empty_label=gettext_lazy("All kinds"),
-        widget=QuickSelect,
-    )
-    before = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["category"].label_from_instance = lambda c: c.name
-
-    def clean_before(self) -> tuple[datetime.datetime, int] | None:
-        return cursor_parse(self.cleaned_data["before"])
-
-
-def cursor_parse(value: str) -> tuple[datetime.datetime, int] | None:
-    """ "<microseconds since the epoch>.<id>" -> (submitted_at, id); ValidationError otherwise."""
-    if not value:
-        return None
-    try:
-        micros, pk = (int(part) for part in value.split(".", 1))
-        at = datetime.datetime.fromtimestamp(micros / 1_000_000, tz=datetime.UTC)
-    except (ValueError, OverflowError, OSError):
-        raise forms.ValidationError(_("That page link is not valid."), code="cursor") from None
-    return at, pk
-
-
-def cursor_format(cursor: tuple[datetime.datetime, int] | None) -> str:
-    if cursor is None:
-        return ""
-    at, pk = cursor
-    return f"{round(at.timestamp() * 1_000_000)}.{pk}"
 
 
 @require_GET

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import privacy, selectors_intake
 from ..errors import DomainError
-from ..forms import (
+from ..forms.tracking import (
     ConfirmAnswerForm,
     DisputeForm,
     EraseForm,

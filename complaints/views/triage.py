@@ -3,7 +3,6 @@ one POST endpoint per decision. Rules live in services.triage; these views parse
 
 from functools import wraps
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as HttpForbidden
@@ -13,13 +12,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import roles
 from .. import selectors_triage as sel
-from ..errors import DomainError
-from ..models import Case, Complaint, Evidence, SavedFilter
+from ..errors import DomainError, NotFound
+from ..forms.base import first_error
+from ..forms.triage import AcceptForm, RejectForm
+from ..lookups import case_by_reference, complaint_by_tracking_number
+from ..models import App, Complaint, Evidence, SavedFilter
 from ..services import consumers, triage
 from ..workflow import complaint_can_move as can_move
 
@@ -43,42 +45,6 @@ def regulator_required(view):
 
 def _error_text(error: DomainError) -> str:
     return error.message
-
-
-# --- forms: parse input only ----------------------------------------------------------------
-
-
-class AcceptForm(forms.Form):
-    categories = forms.MultipleChoiceField(label=gettext_lazy("Categories"), required=True)
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000)
-    app = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from ..models import Category
-
-        self.fields["categories"].choices = [
-            (c.code, c.name) for c in Category.objects.filter(is_active=True)
-        ]
-        self.fields["categories"].error_messages["required"] = _("Choose at least one category.")
-
-
-class RejectForm(forms.Form):
-    reason = forms.ChoiceField(choices=Complaint.RejectReason.choices, label=gettext_lazy("Reason"))
-    note = forms.CharField(required=False, max_length=2000)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].error_messages["required"] = _("Choose a reason for the rejection.")
-        self.fields["reason"].error_messages["invalid_choice"] = _(
-            "Choose a reason for the rejection."
-        )
-
-
-def _first_error(form: forms.Form) -> str:
-    for errors in form.errors.values():
-        return errors[0]
-    return _("Invalid input.")
 
 
 # --- queue ------------------------------------------------------------------------------------
@@ -164,14 +130,11 @@ def _bulk(request):
     elif action == "request_info":
         params = {"question": request.POST.get("question", "")}
     elif action == "link_case":
-        reference = request.POST.get("case", "").strip()
-        case = Case.objects.filter(reference__iexact=reference).first()
-        if case is None:
-            messages.error(
-                request, _("No case with reference “%(reference)s”.") % {"reference": reference}
-            )
+        try:
+            params = {"case": case_by_reference(request.POST.get("case", ""))}
+        except NotFound as error:
+            messages.error(request, _error_text(error))
             return redirect(back)
-        params = {"case": case}
     complaints = list(Complaint.objects.filter(pk__in=ids).order_by("-priority", "submitted_at"))
     try:
         done, failed = triage.complaints_bulk(
@@ -282,102 +245,132 @@ def _failed(request, complaint: Complaint, message: str):
     return render(request, "complaints/triage/detail.html", context, status=400)
 
 
+def _decision(view):
+    """A POST from the complaint page: load the complaint, run the decision, and show a domain
+    error on the page (400) instead of the redirect."""
+
+    @regulator_required
+    @require_POST
+    @wraps(view)
+    def wrapper(request, pk: int):
+        complaint = _load(pk)
+        try:
+            return view(request, complaint)
+        except DomainError as error:
+            return _failed(request, complaint, _error_text(error))
+
+    return wrapper
+
+
+@_decision
+def accept(request, complaint: Complaint):
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, complaint, first_error(form))
+    app = None
+    if form.cleaned_data.get("app"):
+        app = App.objects.filter(pk=form.cleaned_data["app"]).first()
+    triage.complaint_accept(
+        complaint=complaint,
+        actor=request.user,
+        category_codes=form.cleaned_data["categories"],
+        note=form.cleaned_data["note"],
+        app=app,
+    )
+    return _after(request, complaint, _("Accepted."))
+
+
+@_decision
+def reject(request, complaint: Complaint):
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, complaint, first_error(form))
+    triage.complaint_reject(
+        complaint=complaint,
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+        note=form.cleaned_data["note"],
+    )
+    return _after(request, complaint, _("Rejected."))
+
+
+@_decision
+def duplicate(request, complaint: Complaint):
+    original = complaint_by_tracking_number(request.POST.get("original", ""))
+    triage.complaint_mark_duplicate(
+        complaint=complaint,
+        original=original,
+        actor=request.user,
+        note=request.POST.get("note", ""),
+    )
+    return _after(
+        request,
+        complaint,
+        _("Marked as a duplicate of %(number)s.") % {"number": original.tracking_number},
+    )
+
+
+@_decision
+def request_info(request, complaint: Complaint):
+    triage.complaint_request_info(
+        complaint=complaint, actor=request.user, question=request.POST.get("question", "")
+    )
+    return _after(request, complaint, _("Question sent to the consumer; the clock is paused."))
+
+
+@_decision
+def link(request, complaint: Complaint):
+    case = case_by_reference(request.POST.get("case", ""))
+    triage.complaint_link_case(complaint=complaint, case=case, actor=request.user)
+    return _after(request, complaint, _("Linked to %(reference)s.") % {"reference": case.reference})
+
+
+@_decision
+def status_link(request, complaint: Complaint):
+    emailed = request.POST.get("email") == "1"
+    token = consumers.complaint_status_link_issue(
+        complaint=complaint, actor=request.user, email=emailed
+    )
+    # Shown once, on this answer only: never in a redirect, the session or a cache.
+    context = _detail_context(request, _load(complaint.pk))
+    context["new_status_url"] = request.build_absolute_uri(
+        consumers.status_link_path(complaint, token)
+    )
+    context["status_link_emailed"] = emailed
+    response = render(request, "complaints/triage/detail.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@_decision
+def close(request, complaint: Complaint):
+    triage.complaint_close(
+        complaint=complaint, actor=request.user, reason=request.POST.get("reason", "")
+    )
+    return _after(request, complaint, _("Closed."))
+
+
+# The last segment of triage/<pk>/<name>/ (url name "triage:action") -> the decision's view.
+ACTIONS = {
+    "accept": accept,
+    "reject": reject,
+    "duplicate": duplicate,
+    "request-info": request_info,
+    "link": link,
+    "status-link": status_link,
+    "close": close,
+}
+
+
 @regulator_required
 @require_POST
 def action(request, pk: int, name: str):
-    complaint = _load(pk)
-    user = request.user
-    try:
-        if name == "accept":
-            form = AcceptForm(request.POST)
-            if not form.is_valid():
-                return _failed(request, complaint, _first_error(form))
-            app = None
-            if form.cleaned_data.get("app"):
-                from ..models import App
-
-                app = App.objects.filter(pk=form.cleaned_data["app"]).first()
-            triage.complaint_accept(
-                complaint=complaint,
-                actor=user,
-                category_codes=form.cleaned_data["categories"],
-                note=form.cleaned_data["note"],
-                app=app,
-            )
-            return _after(request, complaint, _("Accepted."))
-        if name == "reject":
-            form = RejectForm(request.POST)
-            if not form.is_valid():
-                return _failed(request, complaint, _first_error(form))
-            triage.complaint_reject(
-                complaint=complaint,
-                actor=user,
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-            return _after(request, complaint, _("Rejected."))
-        if name == "duplicate":
-            number = request.POST.get("original", "").strip()
-            original = Complaint.objects.filter(tracking_number__iexact=number).first()
-            if original is None:
-                return _failed(
-                    request,
-                    complaint,
-                    _("No complaint with tracking number “%(number)s”.") % {"number": number},
-                )
-            triage.complaint_mark_duplicate(
-                complaint=complaint,
-                original=original,
-                actor=user,
-                note=request.POST.get("note", ""),
-            )
-            return _after(
-                request,
-                complaint,
-                _("Marked as a duplicate of %(number)s.") % {"number": original.tracking_number},
-            )
-        if name == "request-info":
-            triage.complaint_request_info(
-                complaint=complaint, actor=user, question=request.POST.get("question", "")
-            )
-            return _after(
-                request, complaint, _("Question sent to the consumer; the clock is paused.")
-            )
-        if name == "link":
-            reference = request.POST.get("case", "").strip()
-            case = Case.objects.filter(reference__iexact=reference).first()
-            if case is None:
-                return _failed(
-                    request,
-                    complaint,
-                    _("No case with reference “%(reference)s”.") % {"reference": reference},
-                )
-            triage.complaint_link_case(complaint=complaint, case=case, actor=user)
-            return _after(
-                request, complaint, _("Linked to %(reference)s.") % {"reference": case.reference}
-            )
-        if name == "status-link":
-            emailed = request.POST.get("email") == "1"
-            token = consumers.complaint_status_link_issue(
-                complaint=complaint, actor=user, email=emailed
-            )
-            # Shown once, on this answer only: never in a redirect, the session or a cache.
-            context = _detail_context(request, _load(complaint.pk))
-            context["new_status_url"] = request.build_absolute_uri(
-                consumers.status_link_path(complaint, token)
-            )
-            context["status_link_emailed"] = emailed
-            response = render(request, "complaints/triage/detail.html", context)
-            response["Cache-Control"] = "no-store"
-            return response
-        if name == "close":
-            triage.complaint_close(
-                complaint=complaint, actor=user, reason=request.POST.get("reason", "")
-            )
-            return _after(request, complaint, _("Closed."))
-    except DomainError as error:
-        return _failed(request, complaint, _error_text(error))
-    raise Http404
+    """Routes triage/<pk>/<name>/ to the decision's own view; unknown names are 404."""
+    view = ACTIONS.get(name)
+    if view is None:
+        _load(pk)  # an unknown complaint is 404 too, as before any name is read
+        raise Http404
+    return view(request, pk=pk)
 
 
 @regulator_required

@@ -494,7 +494,7 @@ def test_operator_history_masks_personal_data_the_consumer_wrote(client, app, ol
     event_record(
         actor_role="consumer", complaint=complaint, kind="message", reason="打我电话 13812345678"
     )
-    from complaints.api.operator import PublicEventSerializer
+    from complaints.api.operator_serializers import PublicEventSerializer
 
     reasons = [
         row["reason"] for row in PublicEventSerializer(complaint.events.all(), many=True).data

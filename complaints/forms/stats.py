@@ -10,8 +10,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from .models import App, Category, Company
-from .selectors_stats import StatsFilter
+from ..models import App, Category, Company
+from ..selectors_stats import StatsFilter
 
 MAX_RANGE_DAYS = 3 * 366
 
