@@ -10,9 +10,9 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import selectors_triage as sel
 from ..errors import DomainError
 from ..models import App, Case, Complaint, Notice, OperatorResponse
+from ..selectors import cases as sel
 from ..services import cases as case_services
 from .triage import AppRefSerializer, EventSerializer, IsRegulator
 

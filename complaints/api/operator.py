@@ -15,10 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import privacy
-from .. import selectors_triage as sel
 from ..errors import PermissionDenied
 from ..models import Case, Complaint, Event, OperatorResponse
-from ..selectors_intake import complaint_by_token
+from ..selectors import cases, triage
+from ..selectors import operators as sel
+from ..selectors.consumers import complaint_by_token
 from ..services import cases as case_services
 from ..services import operators as operator_services
 from .cases import NoticeSerializer, ReportSerializer
@@ -176,7 +177,7 @@ def _complaint_payload(complaint: Complaint) -> dict:
         many=True,
     ).data
     data["history"] = PublicEventSerializer(
-        sel.complaint_timeline(complaint, public_only=True), many=True
+        triage.complaint_timeline(complaint, public_only=True), many=True
     ).data
     return data
 
@@ -244,7 +245,7 @@ def _operator_case(request, pk: int) -> Case:
 
 
 def _case_payload(case: Case) -> dict:
-    detail = sel.case_detail(case, for_operator=True)
+    detail = cases.case_detail(case, for_operator=True)
     data = OperatorCaseSerializer(case).data
     data["notices"] = NoticeSerializer(detail["notices"], many=True).data
     data["reports"] = ReportSerializer(detail["responses"], many=True).data

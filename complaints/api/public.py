@@ -10,9 +10,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
-from .. import selectors_stats as stats
 from ..models import App, Case, Company, Complaint
-from ..services.statistics import statistics_ensure_fresh
+from ..selectors import stats
 from ..views.public import BoardForm, PublishedForm, cursor_format
 from .stats import FORMAT_PARAMETER, PublicAPIView, table_payload
 
@@ -212,7 +211,6 @@ class AppScorecardView(PublicAPIView):
     )
     def get(self, request, pk: int):
         app = get_object_or_404(App.objects.select_related("operator"), pk=pk)
-        statistics_ensure_fresh()
         card = stats.app_scorecard(app)
         operator = app.operator
         return Response(
@@ -254,7 +252,6 @@ class OperatorScorecardView(PublicAPIView):
     )
     def get(self, request, pk: int):
         company = get_object_or_404(Company, pk=pk)
-        statistics_ensure_fresh()
         card = stats.operator_scorecard(company)
         return Response(
             {
@@ -332,7 +329,6 @@ class PublishedComplaintsView(PublicAPIView):
         if not form.is_valid():
             raise _form_errors(form)
         data = form.cleaned_data
-        statistics_ensure_fresh()
         rows, cursor = stats.published_page(
             stats.published_complaints(app=data["app"], category=data["category"]),
             before=data["before"],

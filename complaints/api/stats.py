@@ -12,9 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import roles
-from .. import selectors_stats as stats
 from ..forms_stats import StatsFilterForm
-from ..services.statistics import statistics_ensure_fresh
+from ..selectors import stats
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -153,7 +152,6 @@ class StatsOverviewView(PublicAPIView):
     )
     def get(self, request):
         f = stats_filter(request, default_days=365)
-        statistics_ensure_fresh()
         return Response(
             {
                 "filter": f.as_query(),
@@ -185,7 +183,6 @@ class StatsTableView(PublicAPIView):
         if key not in stats.PUBLIC_TABLES:
             raise exceptions.NotFound(_("No statistics table is called “%(key)s”.") % {"key": key})
         f = stats_filter(request, default_days=365)
-        statistics_ensure_fresh()
         return Response(table_payload(stats.public_table(f, key, limit=50), f))
 
 
@@ -208,7 +205,6 @@ class DashboardView(APIView):
     )
     def get(self, request):
         f = stats_filter(request, default_days=90)
-        statistics_ensure_fresh()
         board = stats.dashboard(f)
         return Response(
             {
@@ -240,5 +236,4 @@ class DashboardTableView(APIView):
         if key not in stats.DASHBOARD_TABLES:
             raise exceptions.NotFound(_("No statistics table is called “%(key)s”.") % {"key": key})
         f = stats_filter(request, default_days=90)
-        statistics_ensure_fresh()
         return Response(table_payload(stats.dashboard_table(f, key), f))

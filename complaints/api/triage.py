@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import roles
-from .. import selectors_triage as sel
 from ..errors import DomainError
 from ..models import App, Case, Complaint, Event
+from ..selectors import triage as sel
 from ..services import consumers, triage
 
 TAGS = ["triage"]

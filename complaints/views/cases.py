@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors_triage as sel
 from ..errors import DomainError
 from ..models import App, Case, Category, Complaint, Notice
+from ..selectors import cases as sel
 from ..services import cases as case_services
 from ..services.cases import notice_default_deadline
 from ..workflow import case_can_move

@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import roles
-from .. import selectors_triage as sel
 from ..errors import DomainError
 from ..models import Case, Complaint, Evidence, SavedFilter
+from ..selectors import triage as sel
 from ..services import consumers, triage
 from ..workflow import complaint_can_move as can_move
 
