@@ -3,9 +3,9 @@ one input per action."""
 
 from rest_framework import serializers
 
-from .. import selectors_triage as sel
 from ..lookups import complaints_by_tracking_numbers
 from ..models import App, Case, Complaint, Notice, OperatorResponse
+from ..selectors import cases as sel
 from .triage_serializers import AppRefSerializer, EventSerializer, found_or_invalid
 
 # --- output ---------------------------------------------------------------------------------

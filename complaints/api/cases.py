@@ -11,9 +11,9 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import selectors_triage as sel
 from ..errors import DomainError
 from ..models import Case
+from ..selectors import cases as sel
 from ..services import cases as case_services
 from .case_serializers import (
     AssignInput,

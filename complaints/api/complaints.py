@@ -20,8 +20,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
-from .. import selectors_intake
 from ..models import Complaint
+from ..selectors import consumers
 from ..services.intake import complaint_submit
 from .complaint_serializers import (
     ComplaintCreatedOutput,
@@ -92,7 +92,7 @@ class ComplaintListCreateView(generics.GenericAPIView):
         return [AnonymousSubmitThrottle()] if self.request.method == "POST" else []
 
     def get_queryset(self):
-        return selectors_intake.complaints_of_consumer(self.request.user)
+        return consumers.complaints_of_consumer(self.request.user)
 
     @extend_schema(
         operation_id="complaints_list_own",
@@ -180,7 +180,7 @@ class TrackView(APIView):
         tags=["tracking"],
     )
     def get(self, request, tracking_number: str):
-        complaint = selectors_intake.complaint_by_token(
+        complaint = consumers.complaint_by_token(
             tracking_number=tracking_number, token=request.headers.get("X-Tracking-Token", "")
         )
         if complaint is None:
@@ -189,13 +189,13 @@ class TrackView(APIView):
             "tracking_number": complaint.tracking_number,
             "status": complaint.status,
             "status_display": complaint.get_status_display(),
-            "status_explained": selectors_intake.status_explained(complaint),
+            "status_explained": consumers.status_explained(complaint),
             "categories": sorted(category.code for category in complaint.categories.all()),
             "app_name": complaint.app_name,
             "submitted_at": complaint.submitted_at,
             "updated_at": complaint.updated_at,
             "erased": complaint.is_erased,
-            "timeline": [asdict(entry) for entry in selectors_intake.consumer_timeline(complaint)],
+            "timeline": [asdict(entry) for entry in consumers.consumer_timeline(complaint)],
         }
         return Response(TrackOutput(body).data)
 

@@ -15,10 +15,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import selectors_triage as sel
 from ..errors import PermissionDenied
 from ..models import Case, Complaint, OperatorResponse
-from ..selectors_intake import complaint_by_token
+from ..selectors import cases, triage
+from ..selectors import operators as sel
+from ..selectors.consumers import complaint_by_token
 from ..services import cases as case_services
 from ..services import operators as operator_services
 from .case_serializers import NoticeSerializer, ReportSerializer
@@ -90,7 +91,7 @@ def _complaint_payload(complaint: Complaint) -> dict:
         many=True,
     ).data
     data["history"] = PublicEventSerializer(
-        sel.complaint_timeline(complaint, public_only=True), many=True
+        triage.complaint_timeline(complaint, public_only=True), many=True
     ).data
     return data
 
@@ -158,7 +159,7 @@ def _operator_case(request, pk: int) -> Case:
 
 
 def _case_payload(case: Case) -> dict:
-    detail = sel.case_detail(case, for_operator=True)
+    detail = cases.case_detail(case, for_operator=True)
     data = OperatorCaseSerializer(case).data
     data["notices"] = NoticeSerializer(detail["notices"], many=True).data
     data["reports"] = ReportSerializer(detail["responses"], many=True).data

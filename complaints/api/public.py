@@ -10,10 +10,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
-from .. import selectors_stats as stats
 from ..forms.public import BoardForm, PublishedForm, cursor_format
 from ..models import App, Case, Company, Complaint
-from ..services.statistics import statistics_ensure_fresh
+from ..selectors import stats
 from .public_serializers import (
     BoardCaseSerializer,
     NamedRefSerializer,
@@ -198,7 +197,6 @@ class AppScorecardView(PublicAPIView):
     )
     def get(self, request, pk: int):
         app = get_object_or_404(App.objects.select_related("operator"), pk=pk)
-        statistics_ensure_fresh()
         card = stats.app_scorecard(app)
         operator = app.operator
         return Response(
@@ -240,7 +238,6 @@ class OperatorScorecardView(PublicAPIView):
     )
     def get(self, request, pk: int):
         company = get_object_or_404(Company, pk=pk)
-        statistics_ensure_fresh()
         card = stats.operator_scorecard(company)
         return Response(
             {
@@ -309,7 +306,6 @@ class PublishedComplaintsView(PublicAPIView):
         if not form.is_valid():
             raise _form_errors(form)
         data = form.cleaned_data
-        statistics_ensure_fresh()
         rows, cursor = stats.published_page(
             stats.published_complaints(app=data["app"], category=data["category"]),
             before=data["before"],

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from .. import selectors_stats as stats
+from ..selectors import stats
 
 
 class NamedRefSerializer(serializers.Serializer):

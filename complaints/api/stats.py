@@ -13,9 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import roles
-from .. import selectors_stats as stats
 from ..forms.stats import StatsFilterForm
-from ..services.statistics import statistics_ensure_fresh
+from ..selectors import stats
 from .stats_serializers import FiguresSerializer, TableSerializer
 
 
@@ -122,7 +121,6 @@ class StatsOverviewView(PublicAPIView):
     )
     def get(self, request):
         f = stats_filter(request, default_days=365)
-        statistics_ensure_fresh()
         return Response(
             {
                 "filter": f.as_query(),
@@ -154,7 +152,6 @@ class StatsTableView(PublicAPIView):
         if key not in stats.PUBLIC_TABLES:
             raise exceptions.NotFound(_("No statistics table is called “%(key)s”.") % {"key": key})
         f = stats_filter(request, default_days=365)
-        statistics_ensure_fresh()
         return Response(table_payload(stats.public_table(f, key, limit=50), f))
 
 
@@ -177,7 +174,6 @@ class DashboardView(APIView):
     )
     def get(self, request):
         f = stats_filter(request, default_days=90)
-        statistics_ensure_fresh()
         board = stats.dashboard(f)
         return Response(
             {
@@ -209,7 +205,6 @@ class DashboardTableView(APIView):
         if key not in stats.DASHBOARD_TABLES:
             raise exceptions.NotFound(_("No statistics table is called “%(key)s”.") % {"key": key})
         f = stats_filter(request, default_days=90)
-        statistics_ensure_fresh()
         return Response(table_payload(stats.dashboard_table(f, key), f))
 
 

@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import roles
-from .. import selectors_triage as sel
 from ..models import Complaint
+from ..selectors import triage as sel
 from ..services import consumers, triage
 from .triage_serializers import (
     AcceptInput,

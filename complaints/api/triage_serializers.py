@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import selectors_triage as sel
 from ..errors import NotFound
 from ..lookups import case_by_reference, complaint_by_tracking_number
 from ..models import App, Case, Complaint, Event
+from ..selectors import triage as sel
 from ..services import triage
 
 # --- output ---------------------------------------------------------------------------------

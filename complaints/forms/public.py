@@ -7,8 +7,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import selectors_stats as stats
 from ..models import App, Category, Company
+from ..selectors import stats
 from .stats import QuickSelect
 
 

@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from ..models import App, Category, Company
-from ..selectors_stats import StatsFilter
+from ..selectors.stats import StatsFilter
 
 MAX_RANGE_DAYS = 3 * 366
 

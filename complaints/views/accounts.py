@@ -16,9 +16,9 @@ from django.utils.translation import ngettext
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors_intake
 from ..errors import DomainError
 from ..forms.accounts import EmailLoginForm, SignupForm
+from ..selectors import consumers
 from ..services import accounts
 from ..services.consumers import consumer_signup
 from ..services.preferences import language_of, language_remember
@@ -85,7 +85,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def my_complaints(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors_intake.complaints_of_consumer(request.user), 20).get_page(
+    page = Paginator(consumers.complaints_of_consumer(request.user), 20).get_page(
         request.GET.get("page")
     )
     return render(

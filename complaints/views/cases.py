@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors_triage as sel
 from ..errors import DomainError
 from ..forms.base import first_error
 from ..forms.cases import CaseOpenForm, NoticeForm, VerifyForm
 from ..lookups import complaints_by_tracking_numbers
 from ..models import Case, Category, Complaint, Notice
+from ..selectors import cases as sel
 from ..services import cases as case_services
 from ..services.cases import notice_default_deadline
 from ..workflow import case_can_move

@@ -1,5 +1,5 @@
 """The regulator dashboard (figures, charts with a table beside each, CSV downloads) and the
-operator dashboard inside the operator portal. Counting lives in selectors_stats."""
+operator dashboard inside the operator portal. Counting lives in selectors.stats."""
 
 import csv
 from functools import wraps
@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .. import roles
-from .. import selectors_stats as stats
 from ..forms.stats import StatsFilterForm
-from ..services.statistics import statistics_age_seconds, statistics_ensure_fresh
+from ..selectors import operators, stats
+from ..services.statistics import statistics_age_seconds
 
 
 def _role_required(check):
@@ -58,7 +58,6 @@ def regulator_dashboard(request):
     form = StatsFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "complaints/dashboard/regulator.html", {"form": form}, status=400)
-    statistics_ensure_fresh()
     board = stats.dashboard(form.stats_filter())
     return render(
         request,
@@ -83,7 +82,6 @@ def regulator_dashboard_csv(request, key: str):
     form = StatsFilterForm(request.GET)
     if not form.is_valid():
         return HttpResponseBadRequest(form.first_error(), content_type="text/plain; charset=utf-8")
-    statistics_ensure_fresh()
     f = form.stats_filter()
     table = stats.dashboard_table(f, key)
     return table_csv(table, filename=f"appwatch-{key}-{f.start_date}-{f.end_date}.csv")
@@ -93,8 +91,7 @@ def regulator_dashboard_csv(request, key: str):
 @operator_required
 def operator_dashboard(request):
     company_ids = roles.operator_company_ids(request.user)
-    statistics_ensure_fresh()
-    context = stats.operator_dashboard(company_ids)
+    context = operators.operator_dashboard(company_ids)
     context["no_company"] = not company_ids
     context["title"] = _("Operator dashboard")
     return render(request, "complaints/dashboard/operator.html", context)

@@ -1,7 +1,7 @@
 from django.shortcuts import render
 
-from .. import selectors
+from ..selectors import stats
 
 
 def home(request):
-    return render(request, "complaints/home.html", {"figures": selectors.home_figures()})
+    return render(request, "complaints/home.html", {"figures": stats.home_figures()})

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import selectors_intake
 from ..errors import DomainError
 from ..forms.details import DETAILS_FORMS
 from ..forms.intake import AppStepForm, ContactStepForm, EvidenceStepForm, WhatStepForm
 from ..models import App, Category, Complaint
+from ..selectors import intake
 from ..services import evidence as evidence_service
 from ..services.intake import complaint_submit
 from .tracking import grant_access
@@ -117,7 +117,7 @@ def _step_form(draft: dict, name: str, bind: bool, data=None, files=None, matche
         selected = _selected_app(draft)
         if selected and not any(m.app.pk == selected.pk for m in matches):
             matches = [
-                selectors_intake.AppMatch(app=selected, score=100, matched=selected.name),
+                intake.AppMatch(app=selected, score=100, matched=selected.name),
                 *matches,
             ]
         if data is not None:
@@ -235,7 +235,7 @@ def file_step(request: HttpRequest, step: str) -> HttpResponse:
 def _app_step(request: HttpRequest, draft: dict) -> HttpResponse:
     query = (request.POST.get("q") if request.method == "POST" else request.GET.get("q", "")) or ""
     query = query.strip()[:100]
-    matches = selectors_intake.app_search(query) if query else []
+    matches = intake.app_search(query) if query else []
     if request.method == "POST":
         form = _step_form(draft, "app", bind=False, data=request.POST, matches=matches)
         if form.is_valid():
@@ -302,7 +302,7 @@ def _review(request: HttpRequest, draft: dict) -> HttpResponse:
     # Issued when the review is shown, so two quick submits of this page share it.
     draft.setdefault("idempotency_key", "web-" + secrets.token_urlsafe(24))
     _save_draft(request, draft, changed=False)
-    hints = selectors_intake.duplicate_hints(
+    hints = intake.duplicate_hints(
         app=app_data.get("app"),
         app_name=app_data.get("app_name", ""),
         category=kind,

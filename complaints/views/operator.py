@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import roles
-from .. import selectors_triage as sel
 from ..calendar import working_days_between
 from ..errors import DomainError
 from ..forms.operator import AnswerForm
 from ..models import Case, Complaint, Evidence, Notice, OperatorResponse
+from ..selectors import cases, triage
+from ..selectors import operators as sel
 from ..services import cases as case_services
 from ..services import operators as operator_services
 from ..workflow import case_can_move, complaint_can_move
@@ -89,8 +90,8 @@ def _complaint_page(request, complaint: Complaint, *, error: str = "", status: i
         "complaints/operator/complaint.html",
         {
             "complaint": complaint,
-            "responses": sel.complaint_responses(complaint),
-            "timeline": sel.complaint_timeline(complaint, public_only=True),
+            "responses": triage.complaint_responses(complaint),
+            "timeline": triage.complaint_timeline(complaint, public_only=True),
             "days_left": (complaint.operator_due_date - today).days
             if complaint.operator_due_date
             else None,
@@ -138,7 +139,7 @@ def _case(request, pk: int) -> Case:
 
 def _case_page(request, case: Case, *, error: str = "", status: int = 200):
     today = timezone.localdate()
-    detail = sel.case_detail(case, for_operator=True)
+    detail = cases.case_detail(case, for_operator=True)
     return render(
         request,
         "complaints/operator/case.html",

@@ -8,11 +8,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from .. import selectors_stats as stats
 from ..forms.public import BoardForm, PublishedForm, cursor_format
 from ..forms.stats import StatsFilterForm
 from ..models import App, Company
-from ..services.statistics import statistics_ensure_fresh
+from ..selectors import stats
 
 BOARD_PAGE_SIZE = 25
 PUBLISHED_PAGE_SIZE = 20
@@ -57,7 +56,6 @@ def board(request):
 @require_GET
 def app_scorecard(request, pk: int):
     app = get_object_or_404(App.objects.select_related("operator"), pk=pk)
-    statistics_ensure_fresh()
     card = stats.app_scorecard(app)
     return render(
         request,
@@ -76,7 +74,6 @@ def app_scorecard(request, pk: int):
 @require_GET
 def operator_scorecard(request, pk: int):
     company = get_object_or_404(Company, pk=pk)
-    statistics_ensure_fresh()
     card = stats.operator_scorecard(company)
     return render(
         request,
@@ -98,7 +95,6 @@ def published(request):
     if not form.is_valid():
         return render(request, "complaints/public/published.html", {"form": form}, status=400)
     data = form.cleaned_data
-    statistics_ensure_fresh()
     rows, next_cursor = stats.published_page(
         stats.published_complaints(app=data["app"], category=data["category"]),
         before=data["before"],
@@ -126,7 +122,6 @@ def statistics_page(request):
     form = StatsFilterForm(request.GET, default_days=365)
     if not form.is_valid():
         return render(request, "complaints/public/statistics.html", {"form": form}, status=400)
-    statistics_ensure_fresh()
     platform = stats.platform_statistics(form.stats_filter())
     return render(
         request,

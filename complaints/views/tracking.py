@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import privacy, selectors_intake
+from .. import privacy
 from ..errors import DomainError
 from ..forms.tracking import (
     ConfirmAnswerForm,
@@ -26,6 +26,7 @@ from ..forms.tracking import (
     WithdrawForm,
 )
 from ..models import Complaint
+from ..selectors import consumers as consumer_reads
 from ..services import consumers, operators
 
 ACCESS_KEY = "tracked_complaints"
@@ -65,7 +66,7 @@ def _complaint_for(request: HttpRequest, tracking_number: str) -> Complaint:
 def track_lookup(request: HttpRequest) -> HttpResponse:
     form = TrackForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        complaint = selectors_intake.complaint_by_token(
+        complaint = consumer_reads.complaint_by_token(
             tracking_number=form.cleaned_data["tracking_number"], token=form.cleaned_data["token"]
         )
         if complaint is not None:
@@ -104,9 +105,7 @@ def track_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
     token = request.GET.get("t")
     if token:
         # The private link: check the token, remember it, and take it out of the address bar.
-        complaint = selectors_intake.complaint_by_token(
-            tracking_number=tracking_number, token=token
-        )
+        complaint = consumer_reads.complaint_by_token(tracking_number=tracking_number, token=token)
         if complaint is None:
             raise Http404
         grant_access(request, complaint)
@@ -121,8 +120,8 @@ def _render_detail(
     can_withdraw = complaint.status not in (S.WITHDRAWN, S.CLOSED, S.REJECTED, S.DUPLICATE)
     context = {
         "complaint": complaint,
-        "timeline": selectors_intake.consumer_timeline(complaint),
-        "explanation": selectors_intake.status_explained(complaint),
+        "timeline": consumer_reads.consumer_timeline(complaint),
+        "explanation": consumer_reads.status_explained(complaint),
         "categories": list(complaint.categories.all()),
         "evidence": list(complaint.evidence.all()),
         "masked_phone": privacy.mask_phone(complaint.contact_phone)

@@ -16,12 +16,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import roles
-from .. import selectors_triage as sel
 from ..errors import DomainError, NotFound
 from ..forms.base import first_error
 from ..forms.triage import AcceptForm, RejectForm
 from ..lookups import case_by_reference, complaint_by_tracking_number
 from ..models import App, Complaint, Evidence, SavedFilter
+from ..selectors import triage as sel
 from ..services import consumers, triage
 from ..workflow import complaint_can_move as can_move
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from complaints.selectors_stats import DASHBOARD_TABLES
+from complaints.selectors.stats import DASHBOARD_TABLES
 from complaints.services import triage
 from complaints.services.statistics import statistics_refresh
 from tests.complaints.test_dashboard_summary import days_ago, model_labels, stats_world

@@ -11,7 +11,7 @@ from PIL import Image
 
 from complaints.errors import Conflict, DomainError
 from complaints.models import Complaint, Event, Evidence
-from complaints.selectors_intake import complaint_by_token
+from complaints.selectors.consumers import complaint_by_token
 from complaints.services.evidence import evidence_clean
 from complaints.services.intake import access_token_hash, complaint_submit
 from config.celery import app as celery_app

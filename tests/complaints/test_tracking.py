@@ -10,7 +10,7 @@ from PIL import Image
 
 from complaints.errors import Conflict, DomainError
 from complaints.models import Classification, Complaint, Event, Evidence
-from complaints.selectors_intake import complaint_by_token, consumer_timeline
+from complaints.selectors.consumers import complaint_by_token, consumer_timeline
 from complaints.services import consumers, operators, triage
 from complaints.services.consumers import TOMBSTONE
 from complaints.services.evidence import evidence_clean

@@ -1,5 +1,5 @@
-"""Reads for the rectification loop: the triage queue and its filters, a complaint's detail
-for regulators and operators, similar complaints, cases, and what each role may see.
+"""Reads for regulators triaging complaints: the queue and its filters, one complaint's
+detail, similar complaints, and a complaint's timeline and answers.
 
 Every page reads a fixed number of queries whatever the data size (pinned in tests).
 """
@@ -9,33 +9,26 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
-from . import roles
-from .models import (
+from ..models import (
     App,
     Case,
-    CaseCategory,
     Category,
     Classification,
     Complaint,
     Event,
     Evidence,
-    Notice,
     OperatorResponse,
     SavedFilter,
 )
-from .services.triage import OPEN_STATUSES
+from ..services.triage import OPEN_STATUSES
 
 S = Complaint.Status
 K = Case.Status
 
-# What an operator may see of complaints: those a regulator accepted (never raw intake).
-OPERATOR_VISIBLE_STATUSES = (S.ACCEPTED, S.LINKED, S.ANSWERED, S.DISPUTED, S.CLOSED)
-# Operator-facing case states: from the first notice on.
-OPERATOR_VISIBLE_CASE_STATUSES = tuple(set(K) - {K.OPEN})
 # Statuses a regulator may pick in the queue's status filter.
 QUEUE_STATUSES = (*OPEN_STATUSES, S.INFO_REQUESTED)
 QUEUE_SORTS = {
@@ -321,7 +314,7 @@ def app_history(app: App | None) -> dict:
     return {"counts": counts, "total": sum(by_status.values()), "cases": cases}
 
 
-def _labelled(events, statuses) -> list[Event]:
+def labelled_events(events, statuses) -> list[Event]:
     """Events with their statuses' display names (from_label, to_label) for the templates."""
     names = dict(statuses.choices)
     events = list(events)
@@ -339,7 +332,7 @@ def complaint_timeline(complaint: Complaint, *, public_only: bool = False) -> li
     )
     if public_only:
         events = events.filter(public=True)
-    return _labelled(events, S)
+    return labelled_events(events, S)
 
 
 def complaint_evidence(complaint: Complaint) -> list[Evidence]:
@@ -363,207 +356,6 @@ def open_cases_for(complaint: Complaint) -> list[Case]:
         return []
     return list(
         Case.objects.filter(app_id=complaint.app_id).exclude(status=K.CLOSED).order_by("-opened_at")
-    )
-
-
-# --- cases --------------------------------------------------------------------------------
-
-
-@dataclass
-class CaseFilters:
-    status: str = ""
-    app: int | None = None
-    category: str = ""
-    assignee: str = ""
-    q: str = ""
-
-    @classmethod
-    def from_query(cls, params) -> "CaseFilters":
-        status = params.get("status", "")
-        app = params.get("app", "")
-        assignee = params.get("assignee", "")
-        return cls(
-            status=status if status in K.values else "",
-            app=int(app) if app.isdigit() else None,
-            category=params.get("category", "")[:40],
-            assignee=assignee if assignee in ("me", "none") or assignee.isdigit() else "",
-            q=params.get("q", "").strip()[:100],
-        )
-
-
-def case_list(filters: CaseFilters, *, user=None) -> QuerySet[Case]:
-    qs = Case.objects.all()
-    # Without a status filter the list shows the cases still being worked on.
-    qs = qs.filter(status=filters.status) if filters.status else qs.exclude(status=K.CLOSED)
-    if filters.app:
-        qs = qs.filter(app_id=filters.app)
-    if filters.category:
-        qs = qs.filter(case_categories__category__code=filters.category)
-    if filters.assignee == "me" and user is not None:
-        qs = qs.filter(assignee=user)
-    elif filters.assignee == "none":
-        qs = qs.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
-        qs = qs.filter(assignee_id=int(filters.assignee))
-    if filters.q:
-        qs = qs.filter(
-            Q(reference__iexact=filters.q)
-            | Q(title__icontains=filters.q)
-            | Q(app__name__icontains=filters.q)
-        )
-    return (
-        qs.select_related("app__operator", "assignee")
-        .prefetch_related("categories")
-        .annotate(complaint_count=Count("complaints", distinct=True))
-        .order_by("deadline_date", "-opened_at", "id")
-    )
-
-
-def case_for_regulator(pk: int) -> Case:
-    return (
-        Case.objects.select_related("app__operator", "assignee", "trigger_rule__category")
-        .prefetch_related("categories")
-        .get(pk=pk)
-    )
-
-
-CASE_PAGE_COMPLAINTS = 100
-
-
-def case_detail(case: Case, *, for_operator: bool = False) -> dict:
-    """Everything the case page shows, in a fixed number of queries."""
-    complaints = list(
-        Complaint.objects.filter(case=case)
-        .select_related("app")
-        .defer("details", "access_token_hash", "request_fingerprint")
-        .order_by("-submitted_at")[:CASE_PAGE_COMPLAINTS]
-    )
-    notices = list(
-        Notice.objects.filter(case=case).select_related("issued_by").order_by("-issued_at", "-id")
-    )
-    responses = list(
-        OperatorResponse.objects.filter(case=case)
-        .select_related("author", "notice")
-        .prefetch_related("evidence")
-        .order_by("-created_at", "-id")
-    )
-    detail = {"complaints": complaints, "notices": notices, "responses": responses}
-    if for_operator:
-        return detail
-    detail.update(
-        complaint_total=Complaint.objects.filter(case=case).count(),
-        timeline=_labelled(
-            Event.objects.filter(case=case).select_related("actor").order_by("created_at", "id"), K
-        ),
-        notes=list(case.notes.select_related("author").order_by("created_at", "id")),
-        evidence=list(Evidence.objects.filter(case=case).order_by("created_at", "id")),
-    )
-    return detail
-
-
-def regulators() -> list:
-    from django.contrib.auth import get_user_model
-
-    return list(
-        get_user_model()
-        .objects.filter(
-            Q(groups__name=roles.REGULATOR) | Q(groups__name=roles.ADMIN) | Q(is_superuser=True),
-            is_active=True,
-        )
-        .distinct()
-        .order_by("username")
-    )
-
-
-def recent_alerts(*, limit: int = 10) -> list[Event]:
-    return list(
-        Event.objects.filter(kind=Event.Kind.ALERT)
-        .select_related("case", "complaint")
-        .only(
-            "id",
-            "created_at",
-            "reason",
-            "data",
-            "case__id",
-            "case__reference",
-            "complaint__id",
-            "complaint__tracking_number",
-        )
-        .order_by("-created_at")[:limit]
-    )
-
-
-def open_case_categories(app: App) -> list[CaseCategory]:
-    return list(
-        CaseCategory.objects.filter(app=app, is_open=True).select_related("case", "category")
-    )
-
-
-# --- operators ----------------------------------------------------------------------------
-
-
-def operator_complaints(user) -> QuerySet[Complaint]:
-    """Complaints about the operator's own apps, from acceptance on."""
-    return Complaint.objects.filter(
-        app__operator_id__in=roles.operator_company_ids(user), status__in=OPERATOR_VISIBLE_STATUSES
-    )
-
-
-def operator_cases(user) -> QuerySet[Case]:
-    return Case.objects.filter(
-        app__operator_id__in=roles.operator_company_ids(user),
-        status__in=OPERATOR_VISIBLE_CASE_STATUSES,
-    )
-
-
-# Complaints the operator still owes an answer (the statuses complaint_operator_clock covers).
-OPERATOR_WAITING_STATUSES = (S.ACCEPTED, S.LINKED)
-OPERATOR_RECENT_SHOWN = 20
-_PORTAL_FIELDS = (
-    "id", "tracking_number", "app__name", "app_id", "status", "submitted_at", "operator_due_date",
-    "description", "description_masked", "decided_at",
-)  # fmt: skip
-
-
-def operator_portal(user, *, today: datetime.date | None = None) -> dict:
-    """The operator's home: complaints waiting for its answer by due date (a queryset the view
-    pages), the latest answered or closed ones, and its cases by deadline."""
-    today = today or timezone.localdate()
-    mine = (
-        operator_complaints(user)
-        .select_related("app")
-        .prefetch_related("categories")
-        .only(*_PORTAL_FIELDS)
-    )
-    waiting = mine.filter(status__in=OPERATOR_WAITING_STATUSES).order_by(
-        "operator_due_date", "submitted_at", "id"
-    )
-    recent = list(
-        mine.exclude(status__in=OPERATOR_WAITING_STATUSES).order_by("-submitted_at", "-id")[
-            :OPERATOR_RECENT_SHOWN
-        ]
-    )
-    cases = list(
-        operator_cases(user)
-        .select_related("app")
-        .prefetch_related(
-            Prefetch("notices", queryset=Notice.objects.order_by("-issued_at", "-id"))
-        )
-        .order_by("deadline_date", "id")
-    )
-    return {"complaints": waiting, "recent": recent, "cases": cases, "today": today}
-
-
-def operator_complaint(user, pk: int) -> Complaint:
-    return operator_complaints(user).select_related("app").prefetch_related("categories").get(pk=pk)
-
-
-def operator_case(user, pk: int) -> Case:
-    return (
-        operator_cases(user)
-        .select_related("app__operator")
-        .prefetch_related("categories")
-        .get(pk=pk)
     )
 
 

@@ -1,0 +1,113 @@
+"""Reads for filing a complaint: finding the app the consumer means, and spotting duplicates
+(their own open complaints, or many alike lately) before filing.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+import opencc
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from rapidfuzz import fuzz, process, utils
+
+from ..models import App, Category, Complaint
+
+S = Complaint.Status
+
+
+_T2S = opencc.OpenCC("t2s")
+
+
+# --- app search -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AppMatch:
+    app: App
+    score: float
+    matched: str  # the name, alias or package name that matched
+
+
+def _search_key(value: str) -> str:
+    # Traditional characters read as simplified; case and punctuation do not count.
+    return utils.default_process(_T2S.convert(value))
+
+
+def app_search(query: str, *, limit: int = 8, score_cutoff: float = 60) -> list[AppMatch]:
+    """Registry apps whose name, alias or package name look like `query`, best first."""
+    query_key = _search_key(query or "")
+    if not query_key:
+        return []
+    apps = {
+        app.pk: app for app in App.objects.only("id", "name", "aliases", "package_name", "platform")
+    }
+    choices: dict[tuple[int, str], str] = {}
+    for app in apps.values():
+        for label in [app.name, *(app.aliases or []), app.package_name]:
+            if label:
+                choices[(app.pk, label)] = _search_key(label)
+    best: dict[int, AppMatch] = {}
+    for _key, score, (app_id, label) in process.extract(
+        query_key,
+        choices,
+        scorer=fuzz.WRatio,
+        processor=None,
+        limit=limit * 4,
+        score_cutoff=score_cutoff,
+    ):
+        if app_id not in best or score > best[app_id].score:
+            best[app_id] = AppMatch(app=apps[app_id], score=score, matched=label)
+    return sorted(best.values(), key=lambda match: (-match.score, match.app.name))[:limit]
+
+
+# --- duplicates -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateHints:
+    own: list[Complaint]
+    collective_count: int
+    collective: bool
+
+
+def duplicate_hints(
+    *,
+    app: App | None,
+    app_name: str = "",
+    category: Category | None = None,
+    user=None,
+    tracking_numbers: list[str] | tuple[str, ...] = (),
+    now: datetime.datetime | None = None,
+) -> DuplicateHints:
+    """Before filing: the consumer's own open complaints about the same app, and whether many
+    people reported this app and kind lately (a collective complaint may be under way)."""
+    now = now or timezone.now()
+    mine = Q(tracking_number__in=list(tracking_numbers))
+    if user is not None and user.is_authenticated:
+        mine |= Q(submitter=user)
+    same_app = (
+        Q(app=app) if app is not None else Q(app__isnull=True, app_name__iexact=app_name.strip())
+    )
+    own = list(
+        Complaint.objects.filter(mine & same_app)
+        .exclude(status__in=(S.WITHDRAWN, S.CLOSED))
+        .filter(erased_at__isnull=True, submitted_at__gte=now - datetime.timedelta(days=365))
+        .order_by("-submitted_at")[:3]
+        if (tracking_numbers or (user is not None and user.is_authenticated))
+        and (app or app_name.strip())
+        else []
+    )
+    count = 0
+    if app is not None and category is not None:
+        count = (
+            Complaint.objects.filter(app=app, submitted_at__gte=now - datetime.timedelta(days=30))
+            .filter(Q(categories=category) | Q(category_hint=category))
+            .exclude(status=S.WITHDRAWN)
+            .values("pk")
+            .distinct()
+            .count()
+        )
+    return DuplicateHints(
+        own=own, collective_count=count, collective=count >= settings.COLLECTIVE_HINT_THRESHOLD
+    )

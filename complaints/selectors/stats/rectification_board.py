@@ -1,0 +1,125 @@
+"""The public rectification board: cases after a rectification notice with their public
+status, most urgent first, and counts per status.
+"""
+
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils.translation import gettext as _
+
+from ...models import Case, CaseCategory, Category, Company, Notice
+from .cases import UNDER_NOTICE
+from .tables import Column, Table
+
+K = Case.Status
+
+
+# --- public statistics -----------------------------------------------------------------------
+
+PUBLIC_STATUS_UNDER_RECTIFICATION = "under_rectification"
+PUBLIC_STATUS_RECTIFIED = "rectified"
+PUBLIC_STATUS_OVERDUE = "overdue"
+PUBLIC_STATUS_ESCALATED = "escalated"
+PUBLIC_STATUS_CLOSED = "closed"
+PUBLIC_STATUSES = (
+    PUBLIC_STATUS_UNDER_RECTIFICATION,
+    PUBLIC_STATUS_RECTIFIED,
+    PUBLIC_STATUS_OVERDUE,
+    PUBLIC_STATUS_ESCALATED,
+    PUBLIC_STATUS_CLOSED,
+)
+
+
+def public_status_labels() -> dict[str, str]:
+    return {
+        PUBLIC_STATUS_UNDER_RECTIFICATION: _("under rectification"),
+        PUBLIC_STATUS_RECTIFIED: _("rectified"),
+        PUBLIC_STATUS_OVERDUE: _("overdue"),
+        PUBLIC_STATUS_ESCALATED: _("escalated"),
+        PUBLIC_STATUS_CLOSED: _("closed without rectification"),
+    }
+
+
+def _public_status_expression():
+    return models.Case(
+        When(status__in=UNDER_NOTICE, then=Value(PUBLIC_STATUS_UNDER_RECTIFICATION)),
+        When(status=K.OVERDUE, then=Value(PUBLIC_STATUS_OVERDUE)),
+        When(status=K.ESCALATED, then=Value(PUBLIC_STATUS_ESCALATED)),
+        When(
+            Q(status=K.RECTIFIED) | Q(status=K.CLOSED, rectified_at__isnull=False),
+            then=Value(PUBLIC_STATUS_RECTIFIED),
+        ),
+        When(
+            status=K.OPEN, rectified_at__isnull=False, then=Value(PUBLIC_STATUS_UNDER_RECTIFICATION)
+        ),
+        default=Value(PUBLIC_STATUS_CLOSED),
+    )
+
+
+def public_cases() -> QuerySet:
+    """Cases the public may see: every case that got a rectification notice, with its public
+    status and first notice date. Cases still being prepared (no notice yet) stay internal."""
+    notices = Notice.objects.filter(case=OuterRef("pk"))
+    return (
+        Case.objects.filter(Exists(notices))
+        .annotate(
+            public_status=_public_status_expression(),
+            first_notice_at=Subquery(notices.order_by("issued_at").values("issued_at")[:1]),
+        )
+        .select_related("app", "app__operator")
+        .prefetch_related("categories")
+    )
+
+
+def board(
+    *,
+    query: str = "",
+    status: str = "",
+    category: Category | None = None,
+    operator: Company | None = None,
+) -> QuerySet:
+    """The public rectification board, most urgent first: overdue and escalated, then the
+    nearest deadlines, then the rest newest first."""
+    cases = public_cases()
+    if query:
+        cases = cases.filter(
+            Q(app__name__icontains=query)
+            | Q(app__operator__name__icontains=query)
+            | Q(app__operator__name_en__icontains=query)
+            | Q(reference__icontains=query)
+            | Q(app__package_name__icontains=query)
+        )
+    if status:
+        cases = cases.filter(public_status=status)
+    if category is not None:
+        cases = cases.filter(
+            Exists(CaseCategory.objects.filter(case=OuterRef("pk"), category=category))
+        )
+    if operator is not None:
+        cases = cases.filter(app__operator=operator)
+    urgency = models.Case(
+        When(public_status__in=(PUBLIC_STATUS_OVERDUE, PUBLIC_STATUS_ESCALATED), then=Value(0)),
+        When(public_status=PUBLIC_STATUS_UNDER_RECTIFICATION, then=Value(1)),
+        default=Value(2),
+    )
+    return cases.annotate(urgency=urgency).order_by("urgency", "deadline_date", "-opened_at", "pk")
+
+
+def board_counts() -> dict[str, int]:
+    counts = dict(public_cases().order_by().values_list("public_status").annotate(n=Count("pk")))
+    return {status: counts.get(status, 0) for status in public_status_labels()}
+
+
+def table_cases_by_public_status(cases: QuerySet, key: str = "cases_by_status") -> Table:
+    counts = dict(cases.order_by().values_list("public_status").annotate(n=Count("pk")))
+    labels = public_status_labels()
+    return Table(
+        key=key,
+        title=_("Cases after a rectification notice"),
+        chart="pie",
+        columns=[
+            Column("status", _("Status code"), "key"),
+            Column("label", _("Status"), "text"),
+            Column("cases", _("Cases")),
+        ],
+        rows=[[status, label, counts.get(status, 0)] for status, label in labels.items()],
+    )
