@@ -15,12 +15,23 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
-from stdnum.cn import uscc
 
 from complaints.errors import DomainError
+from complaints.management.demo_lifecycle import DemoLifecycle
+from complaints.management.demo_names import (
+    APP_KINDS,
+    CITIES,
+    DEMO_USERS,
+    FALLBACK_TEXTS,
+    INDUSTRIES,
+    MOBILE_PREFIXES,
+    PREFIXES,
+    SEED,
+    STORES,
+    demo_credit_code,
+)
 from complaints.models import (
     App,
     Case,
@@ -33,97 +44,8 @@ from complaints.models import (
     VerifiedEmail,
 )
 
-SEED = 20261121
-# Mainland mobile number blocks (fictional numbers are drawn inside them).
-_MOBILE_PREFIXES = ["135", "136", "137", "138", "139", "150", "158", "186", "187", "188"]
-DEMO_USERS = [
-    # username, password, group, staff
-    ("consumer", "demo-consumer-2026", "consumer", False),
-    ("operator", "demo-operator-2026", "operator", False),
-    ("regulator", "demo-regulator-2026", "regulator", True),
-    ("admin", "demo-admin-2026", "admin", True),
-]
 
-# Fictional company and app names, put together from parts.
-_PREFIXES = [
-    ("星河", "Xinghe"),
-    ("云帆", "Yunfan"),
-    ("速达", "Suda"),
-    ("乐享", "Lexiang"),
-    ("智联", "Zhilian"),
-    ("优选", "Youxuan"),
-    ("蓝鲸", "Lanjing"),
-    ("青橙", "Qingcheng"),
-    ("快马", "Kuaima"),
-    ("同行", "Tongxing"),
-    ("金穗", "Jinsui"),
-    ("点点", "Diandian"),
-    ("微光", "Weiguang"),
-    ("悦动", "Yuedong"),
-    ("鹿鸣", "Luming"),
-    ("启明", "Qiming"),
-    ("易购", "Yigou"),
-    ("拾光", "Shiguang"),
-    ("飞鱼", "Feiyu"),
-    ("果然", "Guoran"),
-    ("橙子", "Chengzi"),
-    ("远山", "Yuanshan"),
-    ("小鹿", "Xiaolu"),
-    ("明途", "Mingtu"),
-    ("百川", "Baichuan"),
-]
-_INDUSTRIES = [
-    ("网络科技", "Network Technology"),
-    ("信息技术", "Information Technology"),
-    ("电子商务", "E-Commerce"),
-    ("数字科技", "Digital Technology"),
-]
-_CITIES = [
-    ("北京", "京", "11"),
-    ("上海", "沪", "31"),
-    ("杭州", "浙", "33"),
-    ("深圳", "粤", "44"),
-    ("成都", "川", "51"),
-    ("武汉", "鄂", "42"),
-]
-_APP_KINDS = [
-    ("外卖", "Food", "food"),
-    ("出行", "Ride", "ride"),
-    ("商城", "Mall", "mall"),
-    ("旅行", "Trip", "travel"),
-    ("短视频", "Clips", "video"),
-    ("借钱", "Loan", "loan"),
-    ("课堂", "Class", "edu"),
-    ("健康", "Health", "health"),
-    ("游戏", "Games", "game"),
-    ("音乐", "Music", "music"),
-    ("手电筒", "Torch", "tools"),
-    ("天气", "Weather", "weather"),
-    ("钱包", "Wallet", "wallet"),
-    ("二手", "Resale", "resale"),
-    ("停车", "Parking", "parking"),
-]
-_STORES = ["华为应用市场", "小米应用商店", "OPPO软件商店", "vivo应用商店", "App Store", "应用宝"]
-_FALLBACK_TEXTS = {
-    "over_permission": "不给通讯录权限就打不开，拒绝以后每次启动都弹窗要。",
-    "illegal_collection": "手机隐私报告显示这个应用在后台反复读取剪贴板和位置。",
-    "data_sharing_leak": "刚下单就接到陌生电话，对方清楚说出我的订单和地址。",
-    "price_discrimination": "同一间房同一天，我的账号比朋友的贵了六十多块。",
-    "fraud": "自称客服打电话说要给我退款，让我扫码，结果被转走两千元。",
-    "unauthorized_charges": "试用期结束自动扣了年费，之前完全没有提醒。",
-    "account_cancellation": "找不到注销入口，客服说要上传手持身份证照片还要等三十天。",
-    "misleading_popups": "开屏广告稍微晃一下手机就跳到购物应用，关不掉。",
-    "other": "外卖送达晚了一个半小时，饭菜都凉了，商家也不理。",
-}
-
-
-def demo_credit_code(n: int) -> str:
-    body = f"9133{n:04d}MA{n:08d}"[:17]
-    body = body.replace("I", "J").replace("O", "P")
-    return body + uscc.calc_check_digit(body)
-
-
-class Command(BaseCommand):
+class Command(DemoLifecycle, BaseCommand):
     help = "Load fictional demo data (idempotent) and print the demo users' passwords."
 
     def add_arguments(self, parser):
@@ -189,9 +111,9 @@ class Command(BaseCommand):
     def _companies(self, count: int) -> list[Company]:
         rows = []
         for n in range(1, count + 1):
-            (zh, en) = _PREFIXES[(n - 1) % len(_PREFIXES)]
-            (ind_zh, ind_en) = _INDUSTRIES[(n - 1) // len(_PREFIXES) % len(_INDUSTRIES)]
-            city, _, _ = _CITIES[n % len(_CITIES)]
+            (zh, en) = PREFIXES[(n - 1) % len(PREFIXES)]
+            (ind_zh, ind_en) = INDUSTRIES[(n - 1) // len(PREFIXES) % len(INDUSTRIES)]
+            city, _, _ = CITIES[n % len(CITIES)]
             rows.append(
                 Company.objects.create(
                     name=f"{city}{zh}{ind_zh}有限公司",
@@ -212,13 +134,13 @@ class Command(BaseCommand):
             company = (
                 companies[n % len(companies)] if n < len(companies) else self.rng.choice(companies)
             )
-            prefix_zh, prefix_en = _PREFIXES[self.rng.randrange(len(_PREFIXES))]
-            kind_zh, kind_en, slug = _APP_KINDS[n % len(_APP_KINDS)]
+            prefix_zh, prefix_en = PREFIXES[self.rng.randrange(len(PREFIXES))]
+            kind_zh, kind_en, slug = APP_KINDS[n % len(APP_KINDS)]
             name = f"{prefix_zh}{kind_zh}"
             if name in used:
                 name = f"{prefix_zh}{kind_zh}{n}"
             used.add(name)
-            city = _CITIES[n % len(_CITIES)]
+            city = CITIES[n % len(CITIES)]
             platform = self.rng.choice(
                 [
                     App.Platform.MULTI,
@@ -233,7 +155,7 @@ class Command(BaseCommand):
                     aliases=[f"{prefix_en} {kind_en}", f"{prefix_zh}{kind_zh}APP"],
                     package_name=f"com.{prefix_en.lower()}.{slug}{n}",
                     platform=platform,
-                    stores=self.rng.sample(_STORES, 3),
+                    stores=self.rng.sample(STORES, 3),
                     filing_number=f"{city[1]}ICP备{20230000 + n * 37:08d}号-{self.rng.randint(1, 9)}A",
                     operator=company,
                     versions_seen=[
@@ -260,7 +182,7 @@ class Command(BaseCommand):
         if not rows:
             rows = [
                 {"text": text, "labels": [code], "lang": "zh"}
-                for code, text in _FALLBACK_TEXTS.items()
+                for code, text in FALLBACK_TEXTS.items()
             ]
         return rows
 
@@ -320,186 +242,10 @@ class Command(BaseCommand):
         consumers do: the demo then shows masking on the operator and public pages."""
         if rng.random() >= 1 / 6:
             return text
-        number = f"{rng.choice(_MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
+        number = f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
         if lang == "en":
             return f"{text} You can call me back on {number}."
         return f"{text}我的电话{number}，可以回访。"
-
-    def _ensure_labelled(self, complaint: Complaint, labels: list[str], submitted_at) -> None:
-        """Without an active model the worker leaves complaints unlabelled; the demo then uses
-        the labels its corpus text was written with, recorded as a system step."""
-        from complaints.services.events import complaint_move
-
-        complaint.refresh_from_db()
-        at = submitted_at + datetime.timedelta(seconds=self.rng.randint(2, 40))
-        # Events the classifier wrote just now belong at filing time. Events are append-only
-        # (no UPDATE, also in PostgreSQL), so the demo writes them again, dated then.
-        with transaction.atomic():
-            events = list(Event.objects.filter(complaint=complaint))
-            Event.objects.filter(pk__in=[event.pk for event in events]).delete()
-            for event in events:
-                event.pk, event.created_at = None, at
-            Event.objects.bulk_create(events)
-        if complaint.status != Complaint.Status.SUBMITTED:
-            return
-        if self.rng.random() < 0.03:
-            return  # a few still waiting for the worker
-        categories = list(Category.objects.filter(code__in=labels or ["other"]))
-        confidence = round(self.rng.uniform(0.35, 0.99), 2)
-        with transaction.atomic():
-            complaint.categories.set(categories)
-            complaint.confidence = confidence
-            complaint.label_source = Complaint.LabelSource.MODEL
-            complaint.classified_at = at
-            target = (
-                Complaint.Status.CLASSIFIED
-                if confidence >= settings.CLASSIFIER_CONFIDENCE_THRESHOLD
-                else Complaint.Status.NEEDS_REVIEW
-            )
-            complaint_move(
-                complaint=complaint,
-                to_status=target,
-                actor_role="system",
-                reason="demo labels",
-                extra_fields=("confidence", "label_source", "classified_at"),
-                at=at,
-            )
-
-    def _advance(
-        self, complaint: Complaint, labels: list[str], age_days: int, submitted_at, users
-    ) -> None:
-        """Take a complaint as far along its lifecycle as its age makes plausible."""
-        from complaints.services import operators, triage
-
-        if complaint.status == Complaint.Status.SUBMITTED:
-            return
-        regulator = users["regulator"]
-        roll = self.rng.random()
-        decided_at = self._past(
-            submitted_at
-            + datetime.timedelta(
-                days=min(age_days, self.rng.randint(0, 6)), hours=self.rng.randint(1, 8)
-            )
-        )
-        if age_days < 6 and roll < 0.6:
-            return  # still in the triage queue
-        try:
-            if roll < 0.04 and age_days < 12:
-                triage.complaint_request_info(
-                    complaint=complaint,
-                    actor=regulator,
-                    question="请补充订单截图和扣费记录。",
-                    at=decided_at,
-                )
-                return
-            if roll < 0.15:
-                reason = self.rng.choice(list(Complaint.RejectReason))
-                triage.complaint_reject(
-                    complaint=complaint, actor=regulator, reason=reason, note="", at=decided_at
-                )
-                return
-            if roll < 0.19:
-                original = (
-                    Complaint.objects.filter(
-                        app=complaint.app, submitted_at__lt=complaint.submitted_at
-                    )
-                    .exclude(pk=complaint.pk)
-                    .order_by("-submitted_at")
-                    .first()
-                )
-                if original is not None:
-                    triage.complaint_mark_duplicate(
-                        complaint=complaint, original=original, actor=regulator, at=decided_at
-                    )
-                    return
-            if roll < 0.21:
-                from complaints.services.events import complaint_move
-
-                complaint_move(
-                    complaint=complaint,
-                    to_status=Complaint.Status.WITHDRAWN,
-                    actor_role="consumer",
-                    reason="已与商家协商解决",
-                    at=decided_at,
-                )
-                return
-            codes = labels or ["other"]
-            if self.rng.random() < 0.08:
-                # A regulator corrects the model now and then.
-                codes = [self.rng.choice([c.code for c in Category.objects.all()])]
-            triage.complaint_accept(
-                complaint=complaint, actor=regulator, category_codes=codes, at=decided_at
-            )
-            complaint.refresh_from_db()
-            if (
-                not complaint.consent_share_with_operator
-                or age_days < 10
-                or self.rng.random() < 0.25
-            ):
-                return
-            operator = self._operator_for(complaint.app)
-            answered_at = self._past(decided_at + datetime.timedelta(days=self.rng.randint(1, 20)))
-            if complaint.status not in (Complaint.Status.ACCEPTED, Complaint.Status.LINKED):
-                return
-            operators.complaint_answer(
-                complaint=complaint,
-                actor=operator,
-                text=self.rng.choice(
-                    [
-                        "已核实，费用已原路退回，并关闭了该账号的自动续费。",
-                        "已向用户说明情况，相关权限申请已在新版本中改为按需申请。",
-                        "经核查该问题属实，已安排专人联系用户处理。",
-                        "该应用并非我司运营，请核实应用名称。",
-                    ]
-                ),
-                closure_code=self.rng.choice(
-                    ["refunded", "explained", "fixed", "fixed", "refunded"]
-                ),
-                at=answered_at,
-            )
-            complaint.refresh_from_db()
-            if complaint.status != Complaint.Status.ANSWERED or age_days < 25:
-                return
-            reply_at = self._past(answered_at + datetime.timedelta(days=self.rng.randint(1, 5)))
-            if self.rng.random() < 0.8:
-                operators.complaint_confirm(complaint=complaint, at=reply_at)
-                return
-            operators.complaint_dispute(
-                complaint=complaint, reason="退款金额不对，只退了一半。", at=reply_at
-            )
-            if age_days > 45:
-                # Older disputes were settled by the regulator long ago.
-                triage.complaint_close(
-                    complaint=complaint,
-                    actor=regulator,
-                    reason="经监管人员协调，商家已补足退款。",
-                    at=reply_at + datetime.timedelta(days=self.rng.randint(2, 6)),
-                )
-        except DomainError as exc:
-            self.stderr.write(f"{complaint}: {exc.message}")
-
-    def _past(self, moment: datetime.datetime) -> datetime.datetime:
-        """History never runs ahead of the clock."""
-        latest = timezone.now() - datetime.timedelta(minutes=5)
-        return min(moment, latest)
-
-    def _operator_for(self, app: App) -> User:
-        """An operator account for the app's company (demo accounts are made on first need)."""
-        company = app.operator
-        membership = (
-            CompanyMembership.objects.filter(company=company).select_related("user").first()
-        )
-        if membership:
-            return membership.user
-        user, _ = User.objects.get_or_create(
-            username=f"operator-{company.pk}",
-            defaults={"email": company.contact_email or f"operator{company.pk}@appwatch.demo"},
-        )
-        user.set_unusable_password()
-        user.save()
-        user.groups.add(Group.objects.get(name="operator"))
-        CompanyMembership.objects.create(user=user, company=company)
-        return user
 
     # --- cases -----------------------------------------------------------------------------
 
