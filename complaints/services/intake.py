@@ -31,6 +31,7 @@ from .. import privacy
 from ..calendar import add_working_days
 from ..errors import Conflict, DomainError
 from ..models import App, Category, Complaint, Event
+from .enqueue import enqueue_on_commit, task_send
 from .events import event_record
 from .evidence import CleanFile, evidence_attach
 
@@ -104,18 +105,6 @@ def contact_email_normalise(value: str) -> str:
         raise DomainError(_("Enter a valid email address."), field="contact_email") from None
     local, _at, domain = value.rpartition("@")
     return f"{local}@{domain.lower()}"
-
-
-def _enqueue_classification(complaint_id: int) -> None:
-    from ..tasks import classify_complaint
-
-    try:
-        classify_complaint.delay(complaint_id)
-    except Exception:  # noqa: BLE001 — a broker outage must not lose or fail a filing
-        logger.warning(
-            "Could not enqueue classification of complaint %s; the sweep will pick it up.",
-            complaint_id,
-        )
 
 
 def _replay(existing: Complaint, idempotency_key: str, fingerprint: str) -> tuple[Complaint, str]:
@@ -254,7 +243,12 @@ def complaint_submit(
     )
     evidence_attach(complaint=complaint, files=evidence, actor=submitter)
     complaint_id = complaint.pk
-    transaction.on_commit(lambda: _enqueue_classification(complaint_id))
+    # With Redis down the filing still stands; the sweep classifies it later.
+    enqueue_on_commit(
+        "complaints.tasks.classify_complaint",
+        complaint_id,
+        what=f"classification of complaint {complaint_id}",
+    )
     return complaint, token
 
 
@@ -699,4 +693,8 @@ def complaints_enqueue_classification(*, complaint_ids: Sequence[int]) -> None:
     """After an import batch commits: queue its classification. Without a broker (embedded
     default) the tasks run in-process; with Redis down, the sweep picks them up later."""
     for complaint_id in complaint_ids:
-        _enqueue_classification(complaint_id)
+        task_send(
+            "complaints.tasks.classify_complaint",
+            complaint_id,
+            what=f"classification of complaint {complaint_id}; the sweep will pick it up",
+        )

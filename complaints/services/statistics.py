@@ -31,6 +31,7 @@ from ..models import (
     OperatorResponse,
     StatisticsState,
 )
+from .enqueue import task_send
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ WATERMARK_OVERLAP = 20
 # Past this many changed days one pass over everything is cheaper than day by day.
 FULL_REBUILD_AFTER_DAYS = 60
 _ENQUEUED_KEY = "appwatch:statistics-refresh-enqueued"
+_REFRESH_TASK = "complaints.tasks.refresh_statistics"
 
 
 @dataclass
@@ -398,13 +400,11 @@ def statistics_ensure_fresh() -> None:
     keeps it fresh and this does nothing; if beat has stopped, a worker is asked (at most
     once per half a freshness period) and the page shows the last figures meanwhile. Without
     a broker (the embedded default, tests) a stale summary is refreshed in-process."""
-    from ..tasks import refresh_statistics
-
     age = statistics_age_seconds()
     if age is not None and age < settings.STATISTICS_MAX_AGE_SECONDS:
         return
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         if cache.add(_ENQUEUED_KEY, True, timeout=max(1, settings.STATISTICS_MAX_AGE_SECONDS // 2)):
-            refresh_statistics.delay()
+            task_send(_REFRESH_TASK, what="a statistics refresh")
         return
-    refresh_statistics.apply()
+    task_send(_REFRESH_TASK, what="a statistics refresh")  # eager: runs here and now
