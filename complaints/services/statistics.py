@@ -31,6 +31,7 @@ from ..models import (
     OperatorResponse,
     StatisticsState,
 )
+from .copy_writer import copy_line, copy_write
 from .enqueue import task_send
 
 logger = logging.getLogger(__name__)
@@ -273,13 +274,13 @@ def _write(rows: list[ComplaintStat]) -> None:
         ComplaintStat.objects.bulk_create(rows, batch_size=500)
         return
     fields = [f for f in ComplaintStat._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {ComplaintStat._meta.db_table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row([getattr(row, f.attname) for f in fields])
+    with connection.cursor() as cursor:
+        copy_write(
+            cursor,
+            table=ComplaintStat._meta.db_table,
+            columns=[f.column for f in fields],
+            lines=(copy_line([getattr(row, f.attname) for f in fields]) for row in rows),
+        )
 
 
 def _changed_days(state: StatisticsState) -> set[datetime.date]:
