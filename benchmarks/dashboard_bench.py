@@ -45,6 +45,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from benchmarks.generation import complaints_generate  # noqa: E402
 from complaints.models import (  # noqa: E402
     App,
     Case,
@@ -57,7 +58,6 @@ from complaints.models import (  # noqa: E402
 )
 from complaints.services import cases as case_services  # noqa: E402
 from complaints.services import triage  # noqa: E402
-from complaints.services.generation import complaints_generate  # noqa: E402
 from complaints.services.intake import complaint_submit  # noqa: E402
 from complaints.services.statistics import statistics_refresh  # noqa: E402
 

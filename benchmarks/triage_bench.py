@@ -5,7 +5,7 @@ PostgreSQL (issue 5's figure: p95 <= 150 ms, queries per page independent of the
         .venv/bin/python -m benchmarks.triage_bench --complaints 100000 --requests 300
 
 With DATABASE_URL on PostgreSQL it fills that database up to --complaints (synthetic complaints
-via complaints.services.generation, a status history for each, cases with their complaints,
+via benchmarks.generation, a status history for each, cases with their complaints,
 half of them under notice) and reuses the data on the next run. Without it (as under
 `make bench`) it makes a scratch database on BENCH_POSTGRES_URL's server, migrates it, runs
 there and drops it. Each page is served by Django's own WSGI handler in-process (middleware,
@@ -39,9 +39,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from benchmarks.generation import complaints_generate  # noqa: E402
 from complaints.models import App, Case, Category, Company, CompanyMembership, Complaint, Event  # noqa: E402
 from complaints.services import cases as case_services  # noqa: E402
-from complaints.services.generation import complaints_generate  # noqa: E402
 
 S = Complaint.Status
 TARGET_P95_MS = 150.0

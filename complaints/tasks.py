@@ -7,6 +7,16 @@ import logging
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from classifier.services import TrainingBusy, model_train_with_confirmed
+
+from .services.cases import cases_mark_overdue, notices_remind
+from .services.classification import classification_sweep, complaint_classify
+from .services.evidence import evidence_drafts_purge
+from .services.notifications import notification_send
+from .services.operators import complaints_auto_close
+from .services.statistics import statistics_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +38,6 @@ _TRANSIENT = (OperationalError, InterfaceError)
 def classify_complaint(complaint_id: int, model_version_id: int | None = None) -> int | None:
     """Late ack: a worker that dies mid-task gets the message redelivered, and the attempt
     counter in the database ends the loop for a complaint that kills it every time."""
-    from .services.classification import complaint_classify
-
     classification = complaint_classify(
         complaint_id=complaint_id, model_version_id=model_version_id
     )
@@ -38,8 +46,6 @@ def classify_complaint(complaint_id: int, model_version_id: int | None = None) -
 
 @shared_task(acks_late=True)
 def sweep_unclassified() -> int:
-    from .services.classification import classification_sweep
-
     return classification_sweep()
 
 
@@ -47,8 +53,6 @@ def sweep_unclassified() -> int:
 # never redelivered into a loop of minute-long trainings.
 @shared_task(acks_late=False, time_limit=3600, soft_time_limit=3300)
 def retrain_classifier(actor_id: int | None = None, force: bool = False) -> str:
-    from classifier.services import TrainingBusy, model_train_with_confirmed
-
     try:
         version = model_train_with_confirmed(actor_id=actor_id, force=force)
     except TrainingBusy:
@@ -62,16 +66,11 @@ def retrain_classifier(actor_id: int | None = None, force: bool = False) -> str:
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_notification(kind: str, event_id: int) -> int:
-    from .services.notifications import notification_send
-
     return notification_send(kind=kind, event_id=event_id)
 
 
 @shared_task(acks_late=True)
 def mark_overdue_cases() -> int:
-    from django.utils import timezone
-
-    from .services.cases import cases_mark_overdue
 
     marked = cases_mark_overdue(today=timezone.localdate())
     if marked:
@@ -81,17 +80,12 @@ def mark_overdue_cases() -> int:
 
 @shared_task(acks_late=True)
 def send_deadline_reminders() -> int:
-    from django.utils import timezone
-
-    from .services.cases import notices_remind
 
     return len(notices_remind(today=timezone.localdate()))
 
 
 @shared_task(acks_late=True)
 def auto_close_answered() -> int:
-    from .services.operators import complaints_auto_close
-
     return len(complaints_auto_close())
 
 
@@ -101,8 +95,6 @@ def auto_close_answered() -> int:
 @shared_task(acks_late=True)
 def refresh_statistics(full: bool = False) -> str:
     """Every minute from beat: the dashboards' summary table, day by day as things change."""
-    from .services.statistics import statistics_refresh
-
     result = statistics_refresh(full=full)
     return (
         "skipped: another refresh is running"
@@ -117,6 +109,4 @@ def refresh_statistics(full: bool = False) -> str:
 @shared_task(acks_late=True)
 def purge_evidence_drafts() -> int:
     """Files uploaded in web forms that were never sent, older than a day."""
-    from .services.evidence import evidence_drafts_purge
-
     return evidence_drafts_purge()

@@ -9,7 +9,6 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from .. import roles
 from ..calendar import add_working_days, working_days_between
-from ..errors import Conflict, DomainError, PermissionDenied
+from ..errors import Conflict, DomainError
 from ..models import (
     App,
     Case,
@@ -26,15 +25,13 @@ from ..models import (
     Category,
     Complaint,
     Event,
-    Evidence,
     Notice,
     OperatorResponse,
-    evidence_upload_to,
 )
 from . import notifications
 from .events import case_move, event_record
-from .evidence import evidence_clean
-from .triage import _attach, _require_regulator, _required
+from .evidence import case_evidence_attach
+from .guards import require_case_operator, require_regulator, required
 
 K = Case.Status
 
@@ -87,6 +84,33 @@ def _open_conflict_message(app: App, categories: list[Category]) -> str:
     }
 
 
+def complaint_case_attach(*, complaint: Complaint, case: Case, actor, at) -> None:
+    """Put a complaint on a case: accepted or disputed ones move to linked; ones already
+    answered or closed keep their status and only gain the link."""
+    if complaint.case_id == case.pk:
+        return
+    complaint.case = case
+    if complaint.status in (Complaint.Status.ACCEPTED, Complaint.Status.DISPUTED):
+        notifications.complaint_move_and_notify(
+            complaint=complaint,
+            to_status=Complaint.Status.LINKED,
+            actor=actor,
+            data={"case": case.reference},
+            extra_fields=("case",),
+            at=at,
+        )
+    else:
+        complaint.save(update_fields=["case", "updated_at"])
+        event_record(
+            actor=actor,
+            kind=Event.Kind.NOTE,
+            complaint=complaint,
+            data={"case": case.reference},
+            public=False,
+            at=at,
+        )
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -102,7 +126,7 @@ def case_open(
     at: datetime.datetime | None = None,
 ) -> Case:
     """Open a case against one app for one or more categories (Category objects or codes)."""
-    _require_regulator(actor)
+    require_regulator(actor)
     now = at or timezone.now()
     categories = _categories(categories)
     language = language or settings.LANGUAGE_CODE
@@ -150,14 +174,14 @@ def case_open(
                 % {"number": complaint.tracking_number},
                 field="complaints",
             )
-        _attach(complaint=complaint, case=case, actor=actor, at=now)
+        complaint_case_attach(complaint=complaint, case=case, actor=actor, at=now)
     return case
 
 
 @transaction.atomic
 def case_assign(*, case: Case, assignee, actor, at: datetime.datetime | None = None) -> Case:
     """Give the case to a regulator (or take it away with assignee=None)."""
-    _require_regulator(actor)
+    require_regulator(actor)
     if assignee is not None and not roles.is_regulator(assignee):
         raise DomainError(_("Cases can only be assigned to regulators."), field="assignee")
     before = case.assignee.get_username() if case.assignee_id else ""
@@ -176,8 +200,8 @@ def case_assign(*, case: Case, assignee, actor, at: datetime.datetime | None = N
 @transaction.atomic
 def case_note_add(*, case: Case, actor, text: str, at: datetime.datetime | None = None) -> CaseNote:
     """An internal note, seen by regulators only."""
-    _require_regulator(actor)
-    text = _required(text, "text", _("Write the note."))
+    require_regulator(actor)
+    text = required(text, "text", _("Write the note."))
     note = CaseNote.objects.create(case=case, author=actor, text=text)
     if at is not None:
         CaseNote.objects.filter(pk=note.pk).update(created_at=at)
@@ -212,8 +236,8 @@ def notice_issue(
     at: datetime.datetime | None = None,
 ) -> Notice:
     """Issue a rectification notice with its legal basis and deadline; the operator is told."""
-    _require_regulator(actor)
-    problems = _required(problems, "problems", _("Describe the problems found."))
+    require_regulator(actor)
+    problems = required(problems, "problems", _("Describe the problems found."))
     now = at or timezone.now()
     issued_date = timezone.localdate(now)
     categories = list(case.categories.all())
@@ -255,7 +279,7 @@ def notice_issue(
     if not case.summary:
         case.summary = problems
         fields.append("summary")
-    case_move(
+    event = case_move(
         case=case,
         to_status=K.NOTICE_ISSUED,
         actor=actor,
@@ -264,54 +288,8 @@ def notice_issue(
         extra_fields=tuple(fields),
         at=now,
     )
-    event = Event.objects.filter(case=case).order_by("-id").first()
     notifications.notification_enqueue(kind=notifications.Kind.NOTICE_ISSUED, event=event)
     return notice
-
-
-def evidence_attach(
-    *, file, uploaded_by, case: Case | None = None, response: OperatorResponse | None = None
-) -> Evidence:
-    """Store one uploaded file on a case or a report, checked and cleaned exactly as
-    consumers' evidence is (images re-encoded, PDFs without active content), under its hash."""
-    clean = evidence_clean(name=file.name or "", stream=file, size=getattr(file, "size", None))
-    evidence = Evidence(
-        case=case,
-        response=response,
-        original_name=clean.original_name,
-        sha256=clean.sha256,
-        content_type=clean.content_type,
-        size=clean.size,
-        uploaded_by=uploaded_by,
-    )
-    name = evidence_upload_to(evidence, clean.original_name)
-    if evidence.file.storage.exists(name):
-        evidence.file.name = name  # same content already stored: keep one copy
-    else:
-        evidence.file.save(name.rsplit("/", 1)[-1], ContentFile(clean.content), save=False)
-    evidence.save()
-    return evidence
-
-
-def _attach_files(*, files, uploaded_by, case=None, response=None) -> list[Evidence]:
-    files = list(files)
-    if len(files) > settings.EVIDENCE_MAX_FILES:
-        raise DomainError(
-            _("Attach at most %(n)s files.") % {"n": settings.EVIDENCE_MAX_FILES}, field="files"
-        )
-    return [
-        evidence_attach(file=f, uploaded_by=uploaded_by, case=case, response=response)
-        for f in files
-    ]
-
-
-def _require_case_operator(actor, case: Case) -> None:
-    if (
-        actor is None
-        or case.app.operator_id is None
-        or case.app.operator_id not in roles.operator_company_ids(actor)
-    ):
-        raise PermissionDenied(_("Only the app's operator can answer this case."))
 
 
 @transaction.atomic
@@ -319,8 +297,8 @@ def rectification_report_submit(
     *, case: Case, actor, text: str, files=(), at: datetime.datetime | None = None
 ) -> OperatorResponse:
     """The operator reports what it fixed, with evidence; the case awaits verification."""
-    _require_case_operator(actor, case)
-    text = _required(text, "text", _("Describe what you changed."))
+    require_case_operator(actor, case)
+    text = required(text, "text", _("Describe what you changed."))
     response = OperatorResponse.objects.create(
         kind=OperatorResponse.Kind.RECTIFICATION_REPORT,
         case=case,
@@ -332,7 +310,7 @@ def rectification_report_submit(
     if at is not None:
         OperatorResponse.objects.filter(pk=response.pk).update(created_at=at)
         response.created_at = at
-    _attach_files(files=files, uploaded_by=actor, response=response)
+    case_evidence_attach(files=files, uploaded_by=actor, response=response)
     case_move(
         case=case,
         to_status=K.RESPONSE_RECEIVED,
@@ -358,8 +336,8 @@ def rectification_verify(
 ) -> Case:
     """The regulator's verdict on the fix: rectified, or not (then optionally a new notice
     with a new deadline, or an escalation)."""
-    _require_regulator(actor)
-    notes = _required(notes, "notes", _("Write the verification notes."))
+    require_regulator(actor)
+    notes = required(notes, "notes", _("Write the verification notes."))
     now = at or timezone.now()
     if rectified and (new_deadline_date or escalate_measure):
         raise DomainError(
@@ -380,7 +358,7 @@ def rectification_verify(
         extra_fields=("verification_notes",),
         at=now,
     )
-    _attach_files(files=files, uploaded_by=actor, case=case)
+    case_evidence_attach(files=files, uploaded_by=actor, case=case)
     if new_deadline_date:
         notice_issue(
             case=case, actor=actor, problems=notes, deadline_date=new_deadline_date, at=now
@@ -395,10 +373,10 @@ def case_escalate(
     *, case: Case, actor, measure: str, reason: str, at: datetime.datetime | None = None
 ) -> Case:
     """Record the escalation measure (public notice, store removal recommended, referral)."""
-    _require_regulator(actor)
+    require_regulator(actor)
     if measure not in Case.Escalation.values:
         raise DomainError(_("Choose an escalation measure."), field="measure")
-    reason = _required(reason, "reason", _("Give a reason for the escalation."))
+    reason = required(reason, "reason", _("Give a reason for the escalation."))
     case.escalation = measure
     case_move(
         case=case,
@@ -415,14 +393,12 @@ def case_escalate(
 @transaction.atomic
 def case_close(*, case: Case, actor, reason: str, at: datetime.datetime | None = None) -> Case:
     """Close the case; complaints waiting on it (linked, unanswered) close with it."""
-    from .triage import _move_and_tell_consumer
-
-    _require_regulator(actor)
-    reason = _required(reason, "reason", _("Give a reason for closing the case."))
+    require_regulator(actor)
+    reason = required(reason, "reason", _("Give a reason for closing the case."))
     now = at or timezone.now()
     case_move(case=case, to_status=K.CLOSED, actor=actor, reason=reason, at=now)
     for complaint in case.complaints.filter(status=Complaint.Status.LINKED):
-        _move_and_tell_consumer(
+        notifications.complaint_move_and_notify(
             complaint=complaint,
             to_status=Complaint.Status.CLOSED,
             actor=actor,
@@ -430,40 +406,6 @@ def case_close(*, case: Case, actor, reason: str, at: datetime.datetime | None =
             % {"reference": case.reference},
             at=now,
         )
-    return case
-
-
-def case_reopen_for_recurrence(
-    *, case: Case, complaint: Complaint, at: datetime.datetime
-) -> Case | None:
-    """A new accepted complaint after the case was rectified or closed: reopen it, count the
-    recurrence on the app's record and alert. None when another open case now covers one of
-    its categories (the caller links to that one instead)."""
-    try:
-        with transaction.atomic():
-            case.recurrence_count += 1
-            case_move(
-                case=case,
-                to_status=K.OPEN,
-                reason=_("Recurrence: complaint %(number)s.")
-                % {"number": complaint.tracking_number},
-                data={"complaint": complaint.tracking_number, "recurrence": case.recurrence_count},
-                extra_fields=("recurrence_count",),
-                at=at,
-            )
-    except IntegrityError:
-        case.refresh_from_db()
-        return None
-    notifications.alert_raise(
-        alert=notifications.Alert.RECURRENCE,
-        case=case,
-        reason=_(
-            "%(app)s: the problem came back (complaint %(number)s); case %(reference)s reopened."
-        )
-        % {"app": case.app.name, "number": complaint.tracking_number, "reference": case.reference},
-        data={"complaint": complaint.tracking_number},
-        at=at,
-    )
     return case
 
 
@@ -532,7 +474,7 @@ def notices_remind(*, today: datetime.date) -> list[Notice]:
 @transaction.atomic
 def notice_acknowledge(*, notice: Notice, actor, at: datetime.datetime | None = None) -> Notice:
     """The operator opened the notice: record when, once (a read receipt for the regulator)."""
-    _require_case_operator(actor, notice.case)
+    require_case_operator(actor, notice.case)
     if notice.acknowledged_at is not None:
         return notice
     now = at or timezone.now()

@@ -18,7 +18,9 @@ from classifier.selectors import model_version_active
 from classifier.serving import active_model
 
 from ..models import Category, Classification, Complaint, Event
+from .enqueue import task_send
 from .events import complaint_move, event_record
+from .triage import complaint_prioritise
 
 logger = logging.getLogger(__name__)
 S = Complaint.Status
@@ -131,8 +133,6 @@ def complaint_classification_apply(
         )
     else:
         complaint.save(update_fields=[*fields, "updated_at"])
-    from .triage import complaint_prioritise
-
     complaint_prioritise(complaint=complaint)
     return classification
 
@@ -175,14 +175,14 @@ def complaint_classify(
 
 
 def _enqueue(complaint_ids: list[int], model_version_id: int | None = None) -> None:
-    from ..tasks import classify_complaint
-
     for complaint_id in complaint_ids:
-        try:
-            classify_complaint.delay(complaint_id, model_version_id)
-        except Exception:  # noqa: BLE001 — the broker is down; the next sweep tries again
-            logger.warning("Could not enqueue classification of complaint %s.", complaint_id)
-            return
+        if not task_send(
+            "complaints.tasks.classify_complaint",
+            complaint_id,
+            model_version_id,
+            what=f"classification of complaint {complaint_id}",
+        ):
+            return  # the broker is down: one warning, and the next sweep tries again
 
 
 def complaints_awaiting_classification(*, now=None) -> QuerySet[Complaint]:

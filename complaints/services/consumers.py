@@ -56,13 +56,14 @@ def complaint_withdraw(*, complaint: Complaint, actor=None, reason: str = "") ->
     complaint = _locked(complaint)
     if not workflow.complaint_can_move(complaint.status, S.WITHDRAWN):
         raise Conflict(_("This complaint can no longer be withdrawn."))
-    return complaint_move(
+    complaint_move(
         complaint=complaint,
         to_status=S.WITHDRAWN,
         actor=actor,
         actor_role="consumer",
         reason=reason.strip() or _("Withdrawn by the consumer."),
     )
+    return complaint
 
 
 @transaction.atomic

@@ -54,8 +54,9 @@ def complaint_move(
     public: bool = True,
     extra_fields: tuple[str, ...] = (),
     at=None,
-) -> Complaint:
-    """Move a complaint along the workflow table and log it. Raises TransitionNotAllowed."""
+) -> Event:
+    """Move a complaint along the workflow table and log it; returns the event it wrote (the
+    complaint object is updated in place). Raises TransitionNotAllowed."""
     from_status = complaint.status
     workflow.check_complaint_move(from_status, to_status)
     complaint.status = to_status
@@ -72,7 +73,7 @@ def complaint_move(
         complaint.closed_at = now
         fields.add("closed_at")
     complaint.save(update_fields=sorted(fields))
-    event_record(
+    return event_record(
         actor=actor,
         actor_role=actor_role,
         complaint=complaint,
@@ -83,7 +84,6 @@ def complaint_move(
         public=public,
         at=now,
     )
-    return complaint
 
 
 @transaction.atomic
@@ -97,8 +97,9 @@ def case_move(
     data: dict[str, Any] | None = None,
     extra_fields: tuple[str, ...] = (),
     at=None,
-) -> Case:
-    """Move a case along the workflow table, keep its open flags in step, and log it."""
+) -> Event:
+    """Move a case along the workflow table, keep its open flags in step, and log it; returns
+    the event it wrote (the case object is updated in place)."""
     from_status = case.status
     workflow.check_case_move(from_status, to_status)
     case.status = to_status
@@ -115,7 +116,7 @@ def case_move(
     # Reopening may collide with another open case for the same app and category: the
     # database constraint raises IntegrityError, which the caller turns into a domain error.
     CaseCategory.objects.filter(case=case).exclude(is_open=is_open).update(is_open=is_open)
-    event_record(
+    return event_record(
         actor=actor,
         actor_role=actor_role,
         case=case,
@@ -125,4 +126,3 @@ def case_move(
         data=data,
         at=now,
     )
-    return case

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from ..errors import DomainError
-from ..models import Complaint, Event, Evidence
+from ..models import Case, Complaint, Event, Evidence, OperatorResponse, evidence_upload_to
 from .events import event_record
 
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
@@ -253,6 +253,44 @@ def evidence_attach(
             },
         )
     return stored
+
+
+def case_evidence_store(
+    *, file, uploaded_by, case: Case | None = None, response: OperatorResponse | None = None
+) -> Evidence:
+    """Store one uploaded file on a case or a report, checked and cleaned exactly as
+    consumers' evidence is (images re-encoded, PDFs without active content), under its hash."""
+    clean = evidence_clean(name=file.name or "", stream=file, size=getattr(file, "size", None))
+    evidence = Evidence(
+        case=case,
+        response=response,
+        original_name=clean.original_name,
+        sha256=clean.sha256,
+        content_type=clean.content_type,
+        size=clean.size,
+        uploaded_by=uploaded_by,
+    )
+    name = evidence_upload_to(evidence, clean.original_name)
+    if evidence.file.storage.exists(name):
+        evidence.file.name = name  # same content already stored: keep one copy
+    else:
+        evidence.file.save(name.rsplit("/", 1)[-1], ContentFile(clean.content), save=False)
+    evidence.save()
+    return evidence
+
+
+def case_evidence_attach(*, files, uploaded_by, case=None, response=None) -> list[Evidence]:
+    """Store a regulator's or an operator's files on a case or a report (at most
+    EVIDENCE_MAX_FILES)."""
+    files = list(files)
+    if len(files) > settings.EVIDENCE_MAX_FILES:
+        raise DomainError(
+            _("Attach at most %(n)s files.") % {"n": settings.EVIDENCE_MAX_FILES}, field="files"
+        )
+    return [
+        case_evidence_store(file=f, uploaded_by=uploaded_by, case=case, response=response)
+        for f in files
+    ]
 
 
 def evidence_files_delete(*, complaint: Complaint) -> int:

@@ -12,12 +12,13 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from .. import roles
-from ..models import Event
+from ..models import Event, Notice, OperatorResponse
+from .enqueue import enqueue_on_commit
+from .events import complaint_move, event_record
 from .preferences import languages_by_email
 
 logger = logging.getLogger(__name__)
@@ -45,23 +46,23 @@ ALL_KINDS = frozenset(
 TEMPLATE_LANGUAGES = ("zh-hans", "en")
 
 
-def _enqueue(kind: str, event_id: int) -> None:
-    from ..tasks import send_notification
-
-    try:
-        send_notification.delay(kind, event_id)
-    except Exception:  # noqa: BLE001 — a broker outage must not fail the change that caused it
-        logger.warning(
-            "Could not enqueue %s notification for event %s.", kind, event_id, exc_info=True
-        )
-
-
 def notification_enqueue(*, kind: str, event: Event) -> None:
     """Send `kind` about `event` once the surrounding transaction commits."""
     if kind not in ALL_KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}")
-    event_id = event.pk
-    transaction.on_commit(lambda: _enqueue(kind, event_id))
+    enqueue_on_commit(
+        "complaints.tasks.send_notification",
+        kind,
+        event.pk,
+        what=f"{kind} notification for event {event.pk}",
+    )
+
+
+def complaint_move_and_notify(*, complaint, to_status: str, **kwargs) -> Event:
+    """complaint_move, then tell the consumer about the new status; returns the event."""
+    event = complaint_move(complaint=complaint, to_status=to_status, **kwargs)
+    notification_enqueue(kind=Kind.COMPLAINT_STATUS, event=event)
+    return event
 
 
 def template_language(code: str | None) -> str:
@@ -120,8 +121,6 @@ def _recipients(kind: str, event: Event) -> list[tuple[str, str]]:
 
 def notification_render(*, kind: str, event: Event, language: str) -> tuple[str, str]:
     """Subject and body: the template's first line is the subject, the rest the body."""
-    from ..models import Notice, OperatorResponse
-
     context = {
         "event": event,
         "complaint": event.complaint,
@@ -179,8 +178,6 @@ def alert_raise(
     *, alert: str, case=None, complaint=None, reason: str = "", data: dict | None = None, at=None
 ) -> Event:
     """Record an internal alert on the case or complaint and email the regulators about it."""
-    from .events import event_record
-
     event = event_record(
         actor=None,
         actor_role="system",

@@ -12,22 +12,15 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import roles
 from ..calendar import add_working_days
-from ..errors import DomainError, PermissionDenied, TransitionNotAllowed
+from ..errors import DomainError, TransitionNotAllowed
 from ..models import Complaint, OperatorResponse
 from . import notifications
 from .events import complaint_move
-from .triage import _last_event, _move_and_tell_consumer, _required
+from .guards import require_complaint_operator, required
 
 S = Complaint.Status
 Code = OperatorResponse.ClosureCode
-
-
-def _require_complaint_operator(actor, complaint: Complaint) -> None:
-    company_id = complaint.app.operator_id if complaint.app_id else None
-    if actor is None or company_id is None or company_id not in roles.operator_company_ids(actor):
-        raise PermissionDenied(_("Only the app's operator can answer this complaint."))
 
 
 @transaction.atomic
@@ -40,8 +33,8 @@ def complaint_answer(
     at: datetime.datetime | None = None,
 ) -> OperatorResponse:
     """The operator's reply, which the consumer sees; "not our app" returns it to the regulator."""
-    _require_complaint_operator(actor, complaint)
-    text = _required(text, "text", _("Write your answer to the consumer."))
+    require_complaint_operator(actor, complaint)
+    text = required(text, "text", _("Write your answer to the consumer."))
     if closure_code not in Code.values:
         raise DomainError(_("Choose a closure code."), field="closure_code")
     now = at or timezone.now()
@@ -62,7 +55,7 @@ def complaint_answer(
         complaint.decision_due_date = add_working_days(
             timezone.localdate(now), settings.TRIAGE_SLA_WORKING_DAYS
         )
-        _move_and_tell_consumer(
+        notifications.complaint_move_and_notify(
             complaint=complaint,
             to_status=S.NEEDS_REVIEW,
             actor=actor,
@@ -79,12 +72,10 @@ def complaint_answer(
             at=now,
         )
         return response
-    complaint_move(
+    event = complaint_move(
         complaint=complaint, to_status=S.ANSWERED, actor=actor, reason=text, data=data, at=now
     )
-    notifications.notification_enqueue(
-        kind=notifications.Kind.OPERATOR_REPLY, event=_last_event(complaint)
-    )
+    notifications.notification_enqueue(kind=notifications.Kind.OPERATOR_REPLY, event=event)
     return response
 
 
@@ -106,7 +97,7 @@ def complaint_confirm(
             raise DomainError(_("Rate from 1 to 5."), field="rating")
         complaint.rating = rating
         fields = ("rating",)
-    _move_and_tell_consumer(
+    notifications.complaint_move_and_notify(
         complaint=complaint,
         to_status=S.CLOSED,
         actor=actor,
@@ -124,12 +115,12 @@ def complaint_dispute(
     *, complaint: Complaint, reason: str, actor=None, at: datetime.datetime | None = None
 ) -> Complaint:
     """The consumer rejects the operator's answer: back to the regulator's queue."""
-    reason = _required(reason, "reason", _("Say why the answer does not resolve your complaint."))
+    reason = required(reason, "reason", _("Say why the answer does not resolve your complaint."))
     now = at or timezone.now()
     complaint.decision_due_date = add_working_days(
         timezone.localdate(now), settings.TRIAGE_SLA_WORKING_DAYS
     )
-    _move_and_tell_consumer(
+    notifications.complaint_move_and_notify(
         complaint=complaint,
         to_status=S.DISPUTED,
         actor=actor,
@@ -172,7 +163,7 @@ def complaints_auto_close(*, now: datetime.datetime | None = None) -> list[Compl
             locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
             if locked.status != S.ANSWERED:
                 continue  # the consumer replied meanwhile
-            _move_and_tell_consumer(
+            notifications.complaint_move_and_notify(
                 complaint=locked,
                 to_status=S.CLOSED,
                 actor_role="system",

@@ -31,6 +31,8 @@ from ..models import (
     OperatorResponse,
     StatisticsState,
 )
+from .copy_writer import copy_line, copy_write
+from .enqueue import task_send
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ WATERMARK_OVERLAP = 20
 # Past this many changed days one pass over everything is cheaper than day by day.
 FULL_REBUILD_AFTER_DAYS = 60
 _ENQUEUED_KEY = "appwatch:statistics-refresh-enqueued"
+_REFRESH_TASK = "complaints.tasks.refresh_statistics"
 
 
 @dataclass
@@ -271,13 +274,13 @@ def _write(rows: list[ComplaintStat]) -> None:
         ComplaintStat.objects.bulk_create(rows, batch_size=500)
         return
     fields = [f for f in ComplaintStat._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {ComplaintStat._meta.db_table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row([getattr(row, f.attname) for f in fields])
+    with connection.cursor() as cursor:
+        copy_write(
+            cursor,
+            table=ComplaintStat._meta.db_table,
+            columns=[f.column for f in fields],
+            lines=(copy_line([getattr(row, f.attname) for f in fields]) for row in rows),
+        )
 
 
 def _changed_days(state: StatisticsState) -> set[datetime.date]:
@@ -398,13 +401,11 @@ def statistics_ensure_fresh() -> None:
     keeps it fresh and this does nothing; if beat has stopped, a worker is asked (at most
     once per half a freshness period) and the page shows the last figures meanwhile. Without
     a broker (the embedded default, tests) a stale summary is refreshed in-process."""
-    from ..tasks import refresh_statistics
-
     age = statistics_age_seconds()
     if age is not None and age < settings.STATISTICS_MAX_AGE_SECONDS:
         return
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         if cache.add(_ENQUEUED_KEY, True, timeout=max(1, settings.STATISTICS_MAX_AGE_SECONDS // 2)):
-            refresh_statistics.delay()
+            task_send(_REFRESH_TASK, what="a statistics refresh")
         return
-    refresh_statistics.apply()
+    task_send(_REFRESH_TASK, what="a statistics refresh")  # eager: runs here and now

@@ -17,17 +17,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import privacy, roles
+from .. import privacy
 from ..calendar import add_working_days, is_working_day, working_days_between
 from ..errors import DomainError, PermissionDenied
-from ..models import Case, CaseCategory, Category, Complaint, Event, TriggerRule
+from ..models import Case, Category, Complaint, Event, SavedFilter
 from . import notifications
+from .cases import complaint_case_attach
 from .events import complaint_move, event_record
+from .guards import require_regulator, required
+from .supervision import CONFIRMED_STATUSES, supervision_run
 
 S = Complaint.Status
-
-# Complaints a regulator has confirmed: they count towards trigger rules and recurrence.
-CONFIRMED_STATUSES = (S.ACCEPTED, S.LINKED, S.ANSWERED, S.DISPUTED, S.CLOSED)
 
 # --- priority ---------------------------------------------------------------------------
 
@@ -86,30 +86,6 @@ def complaint_prioritise(*, complaint: Complaint, save: bool = True) -> int:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _require_regulator(actor) -> None:
-    # actor=None is the system itself (trigger rules, beat tasks, data migrations).
-    if actor is not None and not roles.is_regulator(actor):
-        raise PermissionDenied(_("Only regulators can do this."))
-
-
-def _required(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise DomainError(message, field=field)
-    return value
-
-
-def _last_event(complaint: Complaint) -> Event:
-    return Event.objects.filter(complaint=complaint).order_by("-id").first()
-
-
-def _move_and_tell_consumer(*, complaint: Complaint, to_status: str, **kwargs) -> Event:
-    complaint_move(complaint=complaint, to_status=to_status, **kwargs)
-    event = _last_event(complaint)
-    notifications.notification_enqueue(kind=notifications.Kind.COMPLAINT_STATUS, event=event)
-    return event
-
-
 def categories_from_codes(codes: Iterable[str]) -> list[Category]:
     codes = list(dict.fromkeys(code.strip() for code in codes if code and code.strip()))
     found = {c.code: c for c in Category.objects.filter(code__in=codes, is_active=True)}
@@ -138,7 +114,7 @@ def complaint_accept(
 ) -> Complaint:
     """Accept a complaint, confirming or correcting its labels (which become training data),
     then run recurrence and trigger rules for its app and categories."""
-    _require_regulator(actor)
+    require_regulator(actor)
     now = at or timezone.now()
     if app is not None:
         complaint.app = app
@@ -175,7 +151,7 @@ def complaint_accept(
             days=settings.OPERATOR_RESPONSE_DAYS
         )
         fields.append("operator_due_date")
-    event = _move_and_tell_consumer(
+    event = notifications.complaint_move_and_notify(
         complaint=complaint,
         to_status=S.ACCEPTED,
         actor=actor,
@@ -197,11 +173,11 @@ def complaint_reject(
     *, complaint: Complaint, actor, reason: str, note: str = "", at: datetime.datetime | None = None
 ) -> Complaint:
     """Reject with one of Complaint.RejectReason; the consumer sees the reason."""
-    _require_regulator(actor)
+    require_regulator(actor)
     if reason not in Complaint.RejectReason.values:
         raise DomainError(_("Choose a reason for the rejection."), field="reason")
     complaint.reject_reason = reason
-    _move_and_tell_consumer(
+    notifications.complaint_move_and_notify(
         complaint=complaint,
         to_status=S.REJECTED,
         actor=actor,
@@ -223,7 +199,7 @@ def complaint_mark_duplicate(
     at: datetime.datetime | None = None,
 ) -> Complaint:
     """Merge into an earlier complaint; chains are followed so every duplicate points at the root."""
-    _require_regulator(actor)
+    require_regulator(actor)
     seen = {complaint.pk}
     while original.duplicate_of_id is not None and original.pk not in seen:
         seen.add(original.pk)
@@ -231,7 +207,7 @@ def complaint_mark_duplicate(
     if original.pk in seen:
         raise DomainError(_("A complaint cannot be a duplicate of itself."), field="original")
     complaint.duplicate_of = original
-    _move_and_tell_consumer(
+    notifications.complaint_move_and_notify(
         complaint=complaint,
         to_status=S.DUPLICATE,
         actor=actor,
@@ -248,9 +224,9 @@ def complaint_request_info(
     *, complaint: Complaint, actor, question: str, at: datetime.datetime | None = None
 ) -> Complaint:
     """Ask the consumer a question; the decision clock stops until they answer."""
-    _require_regulator(actor)
-    question = _required(question, "question", _("Write the question for the consumer."))
-    _move_and_tell_consumer(
+    require_regulator(actor)
+    question = required(question, "question", _("Write the question for the consumer."))
+    notifications.complaint_move_and_notify(
         complaint=complaint, to_status=S.INFO_REQUESTED, actor=actor, reason=question, at=at
     )
     return complaint
@@ -274,7 +250,7 @@ def complaint_info_provide(
 ) -> Complaint:
     """The consumer's answer to a request for information: back to review, and the decision
     deadline moves on by the working days spent waiting."""
-    text = _required(text, "text", _("Write your answer."))
+    text = required(text, "text", _("Write your answer."))
     now = at or timezone.now()
     fields: tuple[str, ...] = ()
     paused = _paused_working_days(complaint, timezone.localdate(now))
@@ -330,39 +306,12 @@ def sla_state(complaint: Complaint, today: datetime.date) -> dict:
 OPEN_STATUSES = (S.SUBMITTED, S.CLASSIFIED, S.NEEDS_REVIEW, S.DISPUTED)
 
 
-def _attach(*, complaint: Complaint, case: Case, actor, at) -> None:
-    """Put a complaint on a case: accepted or disputed ones move to linked; ones already
-    answered or closed keep their status and only gain the link."""
-    if complaint.case_id == case.pk:
-        return
-    complaint.case = case
-    if complaint.status in (S.ACCEPTED, S.DISPUTED):
-        _move_and_tell_consumer(
-            complaint=complaint,
-            to_status=S.LINKED,
-            actor=actor,
-            data={"case": case.reference},
-            extra_fields=("case",),
-            at=at,
-        )
-    else:
-        complaint.save(update_fields=["case", "updated_at"])
-        event_record(
-            actor=actor,
-            kind=Event.Kind.NOTE,
-            complaint=complaint,
-            data={"case": case.reference},
-            public=False,
-            at=at,
-        )
-
-
 @transaction.atomic
 def complaint_link_case(
     *, complaint: Complaint, case: Case, actor, at: datetime.datetime | None = None
 ) -> Complaint:
     """Add an accepted complaint to a rectification case about the same app."""
-    _require_regulator(actor)
+    require_regulator(actor)
     if not case.is_open:
         raise DomainError(
             _("Case %(reference)s is closed.") % {"reference": case.reference}, field="case"
@@ -371,7 +320,7 @@ def complaint_link_case(
         raise DomainError(_("This complaint is about a different app from the case."), field="case")
     if complaint.status not in CONFIRMED_STATUSES or complaint.status == S.CLOSED:
         raise DomainError(_("Accept the complaint before linking it to a case."), field="case")
-    _attach(complaint=complaint, case=case, actor=actor, at=at or timezone.now())
+    complaint_case_attach(complaint=complaint, case=case, actor=actor, at=at or timezone.now())
     return complaint
 
 
@@ -380,115 +329,12 @@ def complaint_close(
     *, complaint: Complaint, actor, reason: str, at: datetime.datetime | None = None
 ) -> Complaint:
     """A regulator ends a complaint's loop (typically a dispute that needs nothing more)."""
-    _require_regulator(actor)
-    reason = _required(reason, "reason", _("Give a reason for closing the complaint."))
-    _move_and_tell_consumer(
+    require_regulator(actor)
+    reason = required(reason, "reason", _("Give a reason for closing the complaint."))
+    notifications.complaint_move_and_notify(
         complaint=complaint, to_status=S.CLOSED, actor=actor, reason=reason, at=at
     )
     return complaint
-
-
-# --- supervision: recurrence and trigger rules --------------------------------------------
-
-
-def supervision_run(
-    *, complaint: Complaint, categories: list[Category], actor, at: datetime.datetime
-) -> None:
-    """After an acceptance: for each category, join the open case, reopen a recently closed
-    or rectified one (a recurrence), or let the trigger rules open a new one."""
-    from .cases import case_open, case_reopen_for_recurrence
-
-    window_start = at - datetime.timedelta(days=settings.RECURRENCE_WINDOW_DAYS)
-    for category in categories:
-        open_link = (
-            CaseCategory.objects.filter(app_id=complaint.app_id, category=category, is_open=True)
-            .select_related("case")
-            .first()
-        )
-        if open_link is not None:
-            case = open_link.case
-            if (
-                case.status == Case.Status.RECTIFIED
-                and case.rectified_at
-                and case.rectified_at >= window_start
-            ):
-                case_reopen_for_recurrence(case=case, complaint=complaint, at=at)
-            if complaint.case_id is None:
-                _attach(complaint=complaint, case=case, actor=actor, at=at)
-            continue
-        closed_link = (
-            CaseCategory.objects.filter(
-                app_id=complaint.app_id,
-                category=category,
-                is_open=False,
-                case__status=Case.Status.CLOSED,
-                case__closed_at__gte=window_start,
-            )
-            .select_related("case")
-            .order_by("-case__closed_at")
-            .first()
-        )
-        if closed_link is not None:
-            case = case_reopen_for_recurrence(case=closed_link.case, complaint=complaint, at=at)
-            if case is not None:
-                if complaint.case_id is None:
-                    _attach(complaint=complaint, case=case, actor=actor, at=at)
-                continue
-        for rule in TriggerRule.objects.filter(category=category, is_active=True).order_by(
-            "threshold"
-        ):
-            since = at - datetime.timedelta(days=rule.window_days)
-            matching = Complaint.objects.filter(
-                app_id=complaint.app_id,
-                categories=category,
-                status__in=CONFIRMED_STATUSES,
-                decided_at__gte=since,
-                decided_at__lte=at,
-            )
-            count = matching.count()
-            if count < rule.threshold:
-                continue
-            # Why it opened: the case's first summary and the regulators' alert say the same.
-            why = _(
-                "%(count)s accepted complaints about %(app)s in “%(category)s” within %(days)s days."
-            ) % {
-                "count": count,
-                "app": complaint.app.name,
-                "category": category.name,
-                "days": rule.window_days,
-            }
-            try:
-                case = case_open(
-                    app=complaint.app,
-                    categories=[category],
-                    actor=None,
-                    summary=why,
-                    origin=Case.Origin.TRIGGER,
-                    trigger_rule=rule,
-                    complaints=list(matching.filter(case__isnull=True).order_by("submitted_at")),
-                    at=at,
-                )
-            except DomainError:
-                # Another acceptance opened it a moment ago (the database kept it to one):
-                # join that case instead.
-                existing = (
-                    CaseCategory.objects.filter(
-                        app_id=complaint.app_id, category=category, is_open=True
-                    )
-                    .select_related("case")
-                    .first()
-                )
-                if existing is not None and complaint.case_id is None:
-                    _attach(complaint=complaint, case=existing.case, actor=actor, at=at)
-                break
-            notifications.alert_raise(
-                alert=notifications.Alert.TRIGGER,
-                case=case,
-                reason=why,
-                data={"rule_id": rule.pk, "count": count, "category": category.code},
-                at=at,
-            )
-            break
 
 
 # --- bulk ---------------------------------------------------------------------------------
@@ -509,7 +355,7 @@ def complaints_bulk(
     }
     if action not in functions:
         raise DomainError(_("Unknown action."), field="action")
-    _require_regulator(actor)
+    require_regulator(actor)
     done, failed = [], []
     for complaint in complaints:
         try:
@@ -527,10 +373,8 @@ def complaints_bulk(
 
 def saved_filter_save(*, user, name: str, query: str, scope: str = "triage"):
     """Keep (or update) a named filter for this regulator's queue or case list."""
-    from ..models import SavedFilter
-
-    _require_regulator(user)
-    name = _required(name, "name", _("Name the filter."))[:80]
+    require_regulator(user)
+    name = required(name, "name", _("Name the filter."))[:80]
     if scope not in SavedFilter.Scope.values:
         raise DomainError(_("Unknown list."), field="scope")
     saved, _created = SavedFilter.objects.update_or_create(

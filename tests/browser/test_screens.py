@@ -8,9 +8,9 @@ import re
 import pytest
 from django.utils import timezone
 
+from benchmarks.generation import complaints_generate
 from complaints.models import Complaint
 from complaints.services import triage
-from complaints.services.generation import complaints_generate
 from complaints.services.statistics import statistics_refresh
 from tests.complaints.test_dashboard_summary import days_ago, model_labels
 from tests.complaints.test_public import public_world

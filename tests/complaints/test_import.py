@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complaints.models import Complaint, Event
-from complaints.services.intake import ImportLookups, complaints_import_batch
+from complaints.services.bulk_intake import ImportLookups, complaints_import_batch
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

@@ -299,7 +299,7 @@ COMPLAINT_ACTIONS = {
         web="/triage/{pk}/link/",
         api="/api/v1/triage/{pk}/link/",
         bulk="link_case",
-        # Already answered or linked: the complaint only gains the link (triage._attach).
+        # Already answered or linked: the complaint only gains the link (cases.complaint_case_attach).
         keeps_status_from=(C.LINKED, C.ANSWERED),
     ),
     "close": Action(

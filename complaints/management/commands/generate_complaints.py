@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from complaints.services.generation import complaints_generate
+from benchmarks.generation import complaints_generate
 
 
 class Command(BaseCommand):

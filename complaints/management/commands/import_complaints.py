@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ...models import Complaint
-from ...services.intake import (
+from ...services.bulk_intake import (
     IMPORT_CHANNELS,
     ImportLookups,
     ImportRowError,

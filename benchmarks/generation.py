@@ -1,5 +1,8 @@
 """Synthetic complaints in bulk, for load tests and benchmarks (`generate_complaints N`).
 
+Not a domain service: it writes statuses without their events and suspends constraints, so
+it lives with the benchmarks, outside complaints/services (the only write path).
+
 Rows are written straight into the tables (COPY on PostgreSQL, bulk_create elsewhere): no
 events, no classification, no notifications. Texts come from the team-written corpus, so
 the data looks like real filings; everything else is drawn with a fixed seed.
@@ -18,8 +21,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .. import privacy
-from ..models import App, Category, Complaint
+from complaints import privacy
+from complaints.models import App, Category, Complaint
 
 S = Complaint.Status
 # Status mix of a mature platform by a complaint's age: the last week is a working backlog,

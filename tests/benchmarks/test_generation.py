@@ -15,9 +15,9 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from benchmarks import generation
 from complaints import privacy
 from complaints.models import App, Complaint
-from complaints.services import generation
 from tests.factories import AppFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,157 @@
+"""Supervision after an acceptance: recurrence of a recently closed or rectified case, joining
+the open case for the app and category, and trigger rules that open cases by themselves.
+
+Above both triage (which runs it on every acceptance) and cases (whose services it calls).
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from ..errors import DomainError
+from ..models import Case, CaseCategory, Category, Complaint, TriggerRule
+from . import notifications
+from .cases import case_open, complaint_case_attach
+from .events import case_move
+
+S = Complaint.Status
+K = Case.Status
+
+# Complaints a regulator has confirmed: they count towards trigger rules and recurrence.
+CONFIRMED_STATUSES = (S.ACCEPTED, S.LINKED, S.ANSWERED, S.DISPUTED, S.CLOSED)
+
+
+def case_reopen_for_recurrence(
+    *, case: Case, complaint: Complaint, at: datetime.datetime
+) -> Case | None:
+    """A new accepted complaint after the case was rectified or closed: reopen it, count the
+    recurrence on the app's record and alert. None when another open case now covers one of
+    its categories (the caller links to that one instead)."""
+    try:
+        with transaction.atomic():
+            case.recurrence_count += 1
+            case_move(
+                case=case,
+                to_status=K.OPEN,
+                reason=_("Recurrence: complaint %(number)s.")
+                % {"number": complaint.tracking_number},
+                data={"complaint": complaint.tracking_number, "recurrence": case.recurrence_count},
+                extra_fields=("recurrence_count",),
+                at=at,
+            )
+    except IntegrityError:
+        case.refresh_from_db()
+        return None
+    notifications.alert_raise(
+        alert=notifications.Alert.RECURRENCE,
+        case=case,
+        reason=_(
+            "%(app)s: the problem came back (complaint %(number)s); case %(reference)s reopened."
+        )
+        % {"app": case.app.name, "number": complaint.tracking_number, "reference": case.reference},
+        data={"complaint": complaint.tracking_number},
+        at=at,
+    )
+    return case
+
+
+def supervision_run(
+    *, complaint: Complaint, categories: list[Category], actor, at: datetime.datetime
+) -> None:
+    """After an acceptance: for each category, join the open case, reopen a recently closed
+    or rectified one (a recurrence), or let the trigger rules open a new one."""
+    window_start = at - datetime.timedelta(days=settings.RECURRENCE_WINDOW_DAYS)
+    for category in categories:
+        open_link = (
+            CaseCategory.objects.filter(app_id=complaint.app_id, category=category, is_open=True)
+            .select_related("case")
+            .first()
+        )
+        if open_link is not None:
+            case = open_link.case
+            if (
+                case.status == Case.Status.RECTIFIED
+                and case.rectified_at
+                and case.rectified_at >= window_start
+            ):
+                case_reopen_for_recurrence(case=case, complaint=complaint, at=at)
+            if complaint.case_id is None:
+                complaint_case_attach(complaint=complaint, case=case, actor=actor, at=at)
+            continue
+        closed_link = (
+            CaseCategory.objects.filter(
+                app_id=complaint.app_id,
+                category=category,
+                is_open=False,
+                case__status=Case.Status.CLOSED,
+                case__closed_at__gte=window_start,
+            )
+            .select_related("case")
+            .order_by("-case__closed_at")
+            .first()
+        )
+        if closed_link is not None:
+            case = case_reopen_for_recurrence(case=closed_link.case, complaint=complaint, at=at)
+            if case is not None:
+                if complaint.case_id is None:
+                    complaint_case_attach(complaint=complaint, case=case, actor=actor, at=at)
+                continue
+        for rule in TriggerRule.objects.filter(category=category, is_active=True).order_by(
+            "threshold"
+        ):
+            since = at - datetime.timedelta(days=rule.window_days)
+            matching = Complaint.objects.filter(
+                app_id=complaint.app_id,
+                categories=category,
+                status__in=CONFIRMED_STATUSES,
+                decided_at__gte=since,
+                decided_at__lte=at,
+            )
+            count = matching.count()
+            if count < rule.threshold:
+                continue
+            # Why it opened: the case's first summary and the regulators' alert say the same.
+            why = _(
+                "%(count)s accepted complaints about %(app)s in “%(category)s” within %(days)s days."
+            ) % {
+                "count": count,
+                "app": complaint.app.name,
+                "category": category.name,
+                "days": rule.window_days,
+            }
+            try:
+                case = case_open(
+                    app=complaint.app,
+                    categories=[category],
+                    actor=None,
+                    summary=why,
+                    origin=Case.Origin.TRIGGER,
+                    trigger_rule=rule,
+                    complaints=list(matching.filter(case__isnull=True).order_by("submitted_at")),
+                    at=at,
+                )
+            except DomainError:
+                # Another acceptance opened it a moment ago (the database kept it to one):
+                # join that case instead.
+                existing = (
+                    CaseCategory.objects.filter(
+                        app_id=complaint.app_id, category=category, is_open=True
+                    )
+                    .select_related("case")
+                    .first()
+                )
+                if existing is not None and complaint.case_id is None:
+                    complaint_case_attach(
+                        complaint=complaint, case=existing.case, actor=actor, at=at
+                    )
+                break
+            notifications.alert_raise(
+                alert=notifications.Alert.TRIGGER,
+                case=case,
+                reason=why,
+                data={"rule_id": rule.pk, "count": count, "category": category.code},
+                at=at,
+            )
+            break
