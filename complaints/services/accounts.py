@@ -8,6 +8,7 @@ only its owner can open the link sent to it.
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -42,6 +43,19 @@ def email_verification_send(*, user: User, language: str | None = None) -> None:
     )
     address = user.email
     transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address]))
+
+
+# A verification link can be asked for again this many times a day.
+VERIFICATION_SENDS_PER_DAY = 3
+
+
+def email_verification_resend(*, user: User, language: str | None = None) -> None:
+    """Send the link again, at most VERIFICATION_SENDS_PER_DAY times a day per account."""
+    key = f"verification-sends:{user.pk}"
+    cache.add(key, 0, timeout=24 * 3600)
+    if cache.incr(key) > VERIFICATION_SENDS_PER_DAY:
+        raise DomainError(_("We already sent several links today. Try again tomorrow."))
+    email_verification_send(user=user, language=language)
 
 
 def email_verification_check(*, token: str) -> User:

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -95,19 +94,14 @@ def my_complaints(request: HttpRequest) -> HttpResponse:
     )
 
 
-# A verification link can be asked for again this many times a day.
-VERIFICATION_SENDS_PER_DAY = 3
-
-
 @require_POST
 @login_required
 def email_verification_resend(request: HttpRequest) -> HttpResponse:
-    key = f"verification-sends:{request.user.pk}"
-    cache.add(key, 0, timeout=24 * 3600)
-    if cache.incr(key) > VERIFICATION_SENDS_PER_DAY:
-        messages.error(request, _("We already sent several links today. Try again tomorrow."))
+    try:
+        accounts.email_verification_resend(user=request.user, language=translation.get_language())
+    except DomainError as error:
+        messages.error(request, error.message)
     else:
-        accounts.email_verification_send(user=request.user, language=translation.get_language())
         messages.success(
             request, _("We sent a new link to %(email)s.") % {"email": request.user.email}
         )
