@@ -86,6 +86,16 @@ def _eager_celery():
     celery_app.conf.task_always_eager = saved
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: counters (throttles, link re-sends) are keyed by
+    ids that the next test's rows reuse, and the suite's clock never lets them expire."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def _user(username: str, group: str | None, **extra) -> User:
     user = User.objects.create_user(
         username=username, email=f"{username}@example.com", password="pw-" + username, **extra

@@ -33,7 +33,10 @@ def test_sign_up_and_find_the_complaints_filed_with_the_same_email(open_screen, 
     assert earlier.tracking_number not in page.content()  # not before the address is proven
     screen.step("pending")
 
-    (message,) = mail.outbox
+    screen.submit("Send the link again")
+    assert "We sent a new link to carol@example.com." in page.content()
+    assert len(mail.outbox) == 2
+    message = mail.outbox[-1]
     assert message.to == ["carol@example.com"]
     link = re.search(r"https?://\S+/accounts/verify/\S+/", message.body).group(0)
     page.goto(screen.base_url + "/" + link.split("/", 3)[3])
@@ -45,8 +48,17 @@ def test_sign_up_and_find_the_complaints_filed_with_the_same_email(open_screen, 
     assert someone_elses.tracking_number not in page.content()
     screen.step("my-complaints")
 
+    carol = User.objects.get(username="carol@example.com")
     earlier.refresh_from_db()
-    assert earlier.submitter == User.objects.get(username="carol@example.com")
+    assert earlier.submitter == carol
+
+    later = make_complaint(app=app, contact_email="carol@example.com")  # filed logged out
+    screen.submit("Add it to my complaints")
+    assert "1 complaint was added to your account." in page.content()
+    assert page.get_by_role("link", name=re.compile(later.tracking_number)).is_visible()
+    later.refresh_from_db()
+    assert later.submitter == carol
+    screen.step("added-later")
     page.get_by_role("link", name=re.compile(earlier.tracking_number)).click()
     page.wait_for_url(re.compile(rf"/track/{earlier.tracking_number}/$"))
     assert page.get_by_role("heading", name=app.name).is_visible()
