@@ -46,6 +46,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from benchmarks.generation import complaints_generate  # noqa: E402
+from complaints import workflow  # noqa: E402
 from complaints.models import (  # noqa: E402
     App,
     Case,
@@ -406,9 +407,9 @@ def main() -> None:
     regulator_client, operator_client, public = Client(), Client(), Client()
     regulator_client.force_login(regulator)
     operator_client.force_login(operator)
-    deep = Complaint.objects.filter(
-        consent_publish=True, status__in=[S.ACCEPTED, S.CLOSED]
-    ).order_by("-submitted_at", "-pk")[5000]
+    deep = Complaint.objects.filter(consent_publish=True, status__in=workflow.CONFIRMED).order_by(
+        "-submitted_at", "-pk"
+    )[5000]
     deep_cursor = f"{round(deep.submitted_at.timestamp() * 1_000_000)}.{deep.pk}"
     pages = {
         "regulator dashboard, 90 days": (regulator_client, ["/dashboard/"]),

@@ -21,24 +21,23 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from complaints import privacy
+from complaints import privacy, workflow
 from complaints.models import App, Category, Complaint
 
 S = Complaint.Status
 # Status mix of a mature platform by a complaint's age: the last week is a working backlog,
 # the last month mostly decided and waiting for operators, anything older mostly over.
-_STATUSES = [
-    S.SUBMITTED, S.CLASSIFIED, S.NEEDS_REVIEW, S.INFO_REQUESTED, S.ACCEPTED, S.REJECTED,
-    S.DUPLICATE, S.LINKED, S.ANSWERED, S.DISPUTED, S.CLOSED, S.WITHDRAWN,
-]  # fmt: skip
+_STATUSES = list(S)  # submitted, classified, needs_review, info_requested, accepted, rejected,
+# duplicate, linked, answered, disputed, closed, withdrawn
 _STATUS_WEIGHTS_BY_AGE = [
     # (younger than this many days, weights in _STATUSES order)
     (7, [3, 20, 15, 6, 25, 8, 3, 5, 6, 1, 5, 3]),
     (30, [0.2, 2, 2, 2, 25, 12, 4, 15, 15, 3, 17, 3]),
     (None, [0, 0.3, 0.3, 0.2, 12, 11, 4, 12, 6, 2, 49, 3]),
 ]
-_DECIDED = {S.ACCEPTED, S.REJECTED, S.DUPLICATE, S.LINKED, S.ANSWERED, S.DISPUTED, S.CLOSED}
-_FINAL = {S.CLOSED, S.WITHDRAWN}
+# A regulator decided these (their decision time is set); the final ones have a closing time.
+_DECIDED = {*workflow.DECISIONS, *workflow.CONFIRMED}
+_FINAL = set(workflow.COMPLAINT_FINAL)
 
 
 # Loads at least this large (and at least as large as the table) rebuild indexes afterwards.

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .. import workflow
 from ..models import Case, CaseCategory, CaseNote, Complaint, Notice, OperatorResponse
 from .actions import run_each
 from .audit import EventInline, KeepsItsHistory, ReadOnlyInline
@@ -120,9 +121,7 @@ class CaseAdmin(KeepsItsHistory, admin.ModelAdmin):
 
     @admin.display(description=_("overdue"), boolean=True)
     def overdue_flag(self, obj):
-        return obj.status in (Case.Status.OVERDUE, Case.Status.ESCALATED) or obj.is_overdue(
-            timezone.localdate()
-        )
+        return obj.status in workflow.CASE_LATE or obj.is_overdue(timezone.localdate())
 
     @admin.action(
         description=_("Issue a rectification notice with the default deadline"),

@@ -27,7 +27,7 @@ from .case_serializers import (
     VerifyInput,
     case_payload,
 )
-from .triage import IsRegulator
+from .permissions import IsRegulator
 from .triage_serializers import EventSerializer
 
 TAGS = ["cases"]

@@ -15,6 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .. import workflow
 from ..errors import PermissionDenied
 from ..models import Case, Complaint, OperatorResponse
 from ..selectors import cases, triage
@@ -35,7 +36,7 @@ from .operator_serializers import (
     PublicEventSerializer,
     ReportInput,
 )
-from .triage import IsOperator
+from .permissions import IsOperator
 
 TAGS = ["operator"]
 
@@ -56,7 +57,7 @@ class OperatorComplaintListView(generics.ListAPIView):
     def get_queryset(self):
         qs = sel.operator_complaints(self.request.user)
         wanted = self.request.query_params.get("status", "")
-        if wanted in sel.OPERATOR_VISIBLE_STATUSES:
+        if wanted in workflow.CONFIRMED:
             qs = qs.filter(status=wanted)
         return (
             qs.select_related("app")
@@ -66,9 +67,7 @@ class OperatorComplaintListView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="operator_complaints",
-        parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=list(sel.OPERATOR_VISIBLE_STATUSES))
-        ],
+        parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=list(workflow.CONFIRMED))],
         tags=TAGS,
     )
     def get(self, request, *args, **kwargs):

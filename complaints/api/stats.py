@@ -12,9 +12,9 @@ from rest_framework import exceptions, permissions, renderers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import roles
 from ..forms.stats import StatsFilterForm
 from ..selectors import stats
+from .permissions import IsRegulator
 from .stats_serializers import FiguresSerializer, TableSerializer
 
 
@@ -153,11 +153,6 @@ class StatsTableView(PublicAPIView):
             raise exceptions.NotFound(_("No statistics table is called “%(key)s”.") % {"key": key})
         f = stats_filter(request, default_days=365)
         return Response(table_payload(stats.public_table(f, key, limit=50), f))
-
-
-class IsRegulator(permissions.BasePermission):
-    def has_permission(self, request, view):
-        return roles.is_regulator(request.user)
 
 
 class DashboardView(APIView):

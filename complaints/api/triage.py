@@ -9,10 +9,11 @@ from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import roles
+from .. import workflow
 from ..models import Complaint
 from ..selectors import triage as sel
 from ..services import consumers, triage
+from .permissions import IsRegulator
 from .triage_serializers import (
     AcceptInput,
     CloseInput,
@@ -30,21 +31,11 @@ from .triage_serializers import (
 TAGS = ["triage"]
 
 
-class IsRegulator(permissions.BasePermission):
-    def has_permission(self, request, view):
-        return roles.is_regulator(request.user)
-
-
-class IsOperator(permissions.BasePermission):
-    def has_permission(self, request, view):
-        return roles.is_operator(request.user)
-
-
 # --- views ----------------------------------------------------------------------------------
 
 QUEUE_PARAMETERS = [
     OpenApiParameter(
-        "status", OpenApiTypes.STR, description="One of " + ", ".join(sel.QUEUE_STATUSES)
+        "status", OpenApiTypes.STR, description="One of " + ", ".join(workflow.TRIAGE_QUEUE)
     ),
     OpenApiParameter("app", OpenApiTypes.INT),
     OpenApiParameter("category", OpenApiTypes.STR, description="Taxonomy code."),

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
+from complaints import workflow
 from complaints.errors import DomainError
 from complaints.models import (
     App,
@@ -135,7 +136,7 @@ class DemoLifecycle:
                 return
             operator = self._operator_for(complaint.app)
             answered_at = self._past(decided_at + datetime.timedelta(days=self.rng.randint(1, 20)))
-            if complaint.status not in (Complaint.Status.ACCEPTED, Complaint.Status.LINKED):
+            if complaint.status not in workflow.AWAITING_OPERATOR:
                 return
             operators.complaint_answer(
                 complaint=complaint,

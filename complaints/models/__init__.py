@@ -4,7 +4,6 @@ import X` keeps working. Models hold single-row facts; every write goes through 
 from .accounts import Preference, SavedFilter, VerifiedEmail
 from .cases import Case, CaseCategory, CaseNote, Notice, OperatorResponse
 from .complaints import (
-    OPEN_FOR_DECISION,
     Classification,
     Complaint,
     Evidence,
@@ -22,7 +21,6 @@ from .organisations import (
 from .statistics import ComplaintStat, StatisticsState
 
 __all__ = [
-    "OPEN_FOR_DECISION",
     "App",
     "Case",
     "CaseCategory",

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import workflow
 from .complaints import Complaint
 from .organisations import App, Category, Company, TriggerRule
 
@@ -16,15 +17,7 @@ from .organisations import App, Category, Company, TriggerRule
 class Case(models.Model):
     """A rectification case (整改) against one app for one or more categories."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        NOTICE_ISSUED = "notice_issued", _("notice issued")
-        RESPONSE_RECEIVED = "response_received", _("response received")
-        RECTIFIED = "rectified", _("rectified")
-        NOT_RECTIFIED = "not_rectified", _("not rectified")
-        OVERDUE = "overdue", _("overdue")
-        ESCALATED = "escalated", _("escalated")
-        CLOSED = "closed", _("closed")
+    Status = workflow.CaseStatus
 
     class Origin(models.TextChoices):
         MANUAL = "manual", _("opened by a regulator")

@@ -1,5 +1,4 @@
-"""A consumer's complaint with its evidence files and the classifier's verdicts on it;
-OPEN_FOR_DECISION names the statuses still awaiting a regulator's decision."""
+"""A consumer's complaint with its evidence files and the classifier's verdicts on it."""
 
 import datetime
 from decimal import Decimal
@@ -10,23 +9,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import workflow
 from .organisations import App, Category
 
 
 class Complaint(models.Model):
-    class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("submitted")
-        CLASSIFIED = "classified", _("classified")
-        NEEDS_REVIEW = "needs_review", _("needs review")
-        INFO_REQUESTED = "info_requested", _("more information requested")
-        ACCEPTED = "accepted", _("accepted")
-        REJECTED = "rejected", _("rejected")
-        DUPLICATE = "duplicate", _("duplicate")
-        LINKED = "linked", _("linked to a case")
-        ANSWERED = "answered", _("answered by the operator")
-        DISPUTED = "disputed", _("disputed by the consumer")
-        CLOSED = "closed", _("closed")
-        WITHDRAWN = "withdrawn", _("withdrawn")
+    Status = workflow.ComplaintStatus
 
     class Channel(models.TextChoices):
         WEB = "web", _("web form")
@@ -198,7 +186,7 @@ class Complaint(models.Model):
                     "confidence",
                     "category_hint",
                 ],
-                condition=Q(status__in=["submitted", "classified", "needs_review", "disputed"]),
+                condition=Q(status__in=list(workflow.AWAITING_DECISION)),
                 name="complaint_open_queue",
             ),
             models.Index(fields=["app", "submitted_at"], name="complaint_app_timeline"),
@@ -225,7 +213,7 @@ class Complaint(models.Model):
             # The operator dashboard's clocks: accepted complaints still waiting for an answer.
             models.Index(
                 fields=["app", "operator_due_date"],
-                condition=Q(status__in=["accepted", "linked"]),
+                condition=Q(status__in=list(workflow.AWAITING_OPERATOR)),
                 name="complaint_operator_clock",
             ),
             # An app's record on the triage page: its complaints counted by status.
@@ -252,20 +240,12 @@ class Complaint(models.Model):
     def is_decision_overdue(self, today: datetime.date) -> bool:
         return (
             self.decision_due_date is not None
-            and self.status in OPEN_FOR_DECISION
+            and self.status in workflow.AWAITING_DECISION
             and today > self.decision_due_date
         )
 
     def money_involved(self) -> bool:
         return self.amount is not None and self.amount > Decimal("0")
-
-
-OPEN_FOR_DECISION = {
-    Complaint.Status.SUBMITTED,
-    Complaint.Status.CLASSIFIED,
-    Complaint.Status.NEEDS_REVIEW,
-    Complaint.Status.DISPUTED,
-}
 
 
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rapidfuzz import fuzz, process, utils
 
+from .. import workflow
 from ..models import App, Category, Complaint
 
 S = Complaint.Status
@@ -91,7 +92,7 @@ def duplicate_hints(
     )
     own = list(
         Complaint.objects.filter(mine & same_app)
-        .exclude(status__in=(S.WITHDRAWN, S.CLOSED))
+        .exclude(status__in=workflow.COMPLAINT_FINAL)
         .filter(erased_at__isnull=True, submitted_at__gte=now - datetime.timedelta(days=365))
         .order_by("-submitted_at")[:3]
         if (tracking_numbers or (user is not None and user.is_authenticated))

@@ -9,10 +9,8 @@ from django.db.models import F, Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import roles
+from .. import roles, workflow
 from ..models import App, Case, Complaint, ComplaintStat, Notice
-from ..services.statistics import AWAITING_OPERATOR
-from .stats.cases import UNDER_NOTICE
 from .stats.rectification_board import public_cases
 from .stats.summary import (
     StatsFilter,
@@ -24,32 +22,21 @@ from .stats.summary import (
     working_days,
 )
 
-S = Complaint.Status
-K = Case.Status
-
-
-# What an operator may see of complaints: those a regulator accepted (never raw intake).
-OPERATOR_VISIBLE_STATUSES = (S.ACCEPTED, S.LINKED, S.ANSWERED, S.DISPUTED, S.CLOSED)
-# Operator-facing case states: from the first notice on.
-OPERATOR_VISIBLE_CASE_STATUSES = tuple(set(K) - {K.OPEN})
-
 
 def operator_complaints(user) -> QuerySet[Complaint]:
-    """Complaints about the operator's own apps, from acceptance on."""
+    """Complaints about the operator's own apps that a regulator accepted (never raw intake)."""
     return Complaint.objects.filter(
-        app__operator_id__in=roles.operator_company_ids(user), status__in=OPERATOR_VISIBLE_STATUSES
+        app__operator_id__in=roles.operator_company_ids(user), status__in=workflow.CONFIRMED
     )
 
 
 def operator_cases(user) -> QuerySet[Case]:
     return Case.objects.filter(
         app__operator_id__in=roles.operator_company_ids(user),
-        status__in=OPERATOR_VISIBLE_CASE_STATUSES,
+        status__in=workflow.CASE_SEEN_BY_OPERATOR,
     )
 
 
-# Complaints the operator still owes an answer (the statuses complaint_operator_clock covers).
-OPERATOR_WAITING_STATUSES = (S.ACCEPTED, S.LINKED)
 OPERATOR_RECENT_SHOWN = 20
 _PORTAL_FIELDS = (
     "id", "tracking_number", "app__name", "app_id", "status", "submitted_at", "operator_due_date",
@@ -67,11 +54,11 @@ def operator_portal(user, *, today: datetime.date | None = None) -> dict:
         .prefetch_related("categories")
         .only(*_PORTAL_FIELDS)
     )
-    waiting = mine.filter(status__in=OPERATOR_WAITING_STATUSES).order_by(
+    waiting = mine.filter(status__in=workflow.AWAITING_OPERATOR).order_by(
         "operator_due_date", "submitted_at", "id"
     )
     recent = list(
-        mine.exclude(status__in=OPERATOR_WAITING_STATUSES).order_by("-submitted_at", "-id")[
+        mine.exclude(status__in=workflow.AWAITING_OPERATOR).order_by("-submitted_at", "-id")[
             :OPERATOR_RECENT_SHOWN
         ]
     )
@@ -119,7 +106,7 @@ def operator_dashboard(
     today = today or timezone.localdate()
     apps = list(App.objects.filter(operator_id__in=company_ids).order_by("name"))
     waiting = Complaint.objects.filter(
-        status__in=AWAITING_OPERATOR, operator_due_date__isnull=False
+        status__in=workflow.AWAITING_OPERATOR, operator_due_date__isnull=False
     )
     # The figures from the summary; only "due within 3 days" is a narrow range of the
     # operator clock index.
@@ -160,7 +147,7 @@ def operator_dashboard(
         complaint.days_overdue = -complaint.days_left
     cases = list(
         public_cases()
-        .filter(app__in=apps, status__in=(*UNDER_NOTICE, K.OVERDUE, K.ESCALATED))
+        .filter(app__in=apps, status__in=(*workflow.CASE_UNDER_NOTICE, *workflow.CASE_LATE))
         .order_by("deadline_date", "pk")
     )
     for case in cases:

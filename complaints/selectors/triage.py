@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
+from .. import workflow
 from ..models import (
     App,
     Case,
@@ -24,13 +25,10 @@ from ..models import (
     OperatorResponse,
     SavedFilter,
 )
-from ..services.triage import OPEN_STATUSES
 
 S = Complaint.Status
 K = Case.Status
 
-# Statuses a regulator may pick in the queue's status filter.
-QUEUE_STATUSES = (*OPEN_STATUSES, S.INFO_REQUESTED)
 QUEUE_SORTS = {
     "priority": ("-priority", "submitted_at"),
     "oldest": ("submitted_at",),
@@ -61,7 +59,7 @@ class QueueFilters:
         app = params.get("app", "")
         sort = params.get("sort", "priority")
         return cls(
-            status=status if status in QUEUE_STATUSES else "",
+            status=status if status in workflow.TRIAGE_QUEUE else "",
             app=int(app) if app.isdigit() else None,
             category=params.get("category", "")[:40],
             channel=params.get("channel", "")
@@ -94,7 +92,7 @@ def triage_queue(
 ) -> QuerySet[Complaint]:
     """Complaints that need a regulator, ordered by priority then age (oldest first)."""
     today = today or timezone.localdate()
-    statuses = [filters.status] if filters.status else list(OPEN_STATUSES)
+    statuses = [filters.status] if filters.status else list(workflow.AWAITING_DECISION)
     qs = Complaint.objects.filter(status__in=statuses)
     if filters.app:
         qs = qs.filter(app_id=filters.app)
@@ -152,7 +150,7 @@ def queue_counts(*, today: datetime.date | None = None) -> dict:
     """Header figures: how many wait, how many breached the decision deadline, how many wait
     for the consumer. Both queries are answered from indexes alone."""
     today = today or timezone.localdate()
-    counts = Complaint.objects.filter(status__in=OPEN_STATUSES).aggregate(
+    counts = Complaint.objects.filter(status__in=workflow.AWAITING_DECISION).aggregate(
         waiting=Count("id"), breached=Count("id", filter=Q(decision_due_date__lt=today))
     )
     counts["info_requested"] = Complaint.objects.filter(status=S.INFO_REQUESTED).count()
@@ -162,7 +160,7 @@ def queue_counts(*, today: datetime.date | None = None) -> dict:
 def queue_neighbours(complaint: Complaint) -> Complaint | None:
     """The next complaint in the default queue after this one (for "decide and go on")."""
     return (
-        Complaint.objects.filter(status__in=OPEN_STATUSES)
+        Complaint.objects.filter(status__in=workflow.AWAITING_DECISION)
         .exclude(pk=complaint.pk)
         .filter(
             Q(priority__lt=complaint.priority)
@@ -186,7 +184,7 @@ def saved_filters(user, scope: str = SavedFilter.Scope.TRIAGE) -> QuerySet[Saved
 def filter_choices() -> dict:
     return {
         "categories": list(Category.objects.filter(is_active=True)),
-        "statuses": [(s, S(s).label) for s in QUEUE_STATUSES],
+        "statuses": [(s, S(s).label) for s in workflow.TRIAGE_QUEUE],
         "channels": Complaint.Channel.choices,
         "sorts": list(QUEUE_SORTS),
     }

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import roles
+from .. import roles, workflow
 from ..calendar import add_working_days, working_days_between
 from ..errors import Conflict, DomainError
 from ..models import (
@@ -90,7 +90,7 @@ def complaint_case_attach(*, complaint: Complaint, case: Case, actor, at) -> Non
     if complaint.case_id == case.pk:
         return
     complaint.case = case
-    if complaint.status in (Complaint.Status.ACCEPTED, Complaint.Status.DISPUTED):
+    if workflow.complaint_can_move(complaint.status, Complaint.Status.LINKED):
         notifications.complaint_move_and_notify(
             complaint=complaint,
             to_status=Complaint.Status.LINKED,

@@ -17,6 +17,7 @@ from classifier.pipeline import Prediction
 from classifier.selectors import model_version_active
 from classifier.serving import active_model
 
+from .. import workflow
 from ..models import Category, Classification, Complaint, Event
 from .enqueue import task_send
 from .events import complaint_move, event_record
@@ -24,9 +25,6 @@ from .triage import complaint_prioritise
 
 logger = logging.getLogger(__name__)
 S = Complaint.Status
-
-# Statuses the classifier may move a complaint between; later ones belong to people.
-CLASSIFIABLE_STATUSES = (S.SUBMITTED, S.CLASSIFIED, S.NEEDS_REVIEW)
 
 
 def _attempt_begin(complaint_id: int) -> int | None:
@@ -52,7 +50,7 @@ def complaint_classification_give_up(*, complaint_id: int, attempts: int) -> Com
     reason = _(
         "Automatic classification failed %(attempts)s times; a regulator needs to label it."
     ) % {"attempts": attempts - 1}
-    if complaint.status in (S.SUBMITTED, S.CLASSIFIED):
+    if workflow.can_classify(complaint) and complaint.status != S.NEEDS_REVIEW:
         complaint_move(
             complaint=complaint,
             to_status=S.NEEDS_REVIEW,
@@ -115,7 +113,7 @@ def complaint_classification_apply(
         if prediction.confidence >= settings.CLASSIFIER_CONFIDENCE_THRESHOLD
         else S.NEEDS_REVIEW
     )
-    if complaint.status in CLASSIFIABLE_STATUSES and complaint.status != target:
+    if workflow.can_classify(complaint) and complaint.status != target:
         complaint_move(
             complaint=complaint,
             to_status=target,
@@ -227,7 +225,7 @@ def complaints_to_reclassify(
     if statuses:
         queryset = queryset.filter(status__in=statuses)
     elif not include_decided:
-        queryset = queryset.filter(status__in=CLASSIFIABLE_STATUSES)
+        queryset = queryset.filter(status__in=workflow.CLASSIFIABLE)
     if app_id is not None:
         queryset = queryset.filter(app_id=app_id)
     if category_code:

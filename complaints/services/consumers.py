@@ -29,8 +29,6 @@ from .triage import complaint_info_provide
 S = Complaint.Status
 # What erased text reads as, everywhere it used to be.
 TOMBSTONE = "[erased]"
-# Outcomes a consumer may rate: the complaint is over, one way or another.
-RATEABLE_STATUSES = (S.CLOSED, S.REJECTED, S.DUPLICATE)
 
 
 @transaction.atomic
@@ -54,7 +52,7 @@ def _locked(complaint: Complaint) -> Complaint:
 def complaint_withdraw(*, complaint: Complaint, actor=None, reason: str = "") -> Complaint:
     """The consumer takes the complaint back; it leaves every queue."""
     complaint = _locked(complaint)
-    if not workflow.complaint_can_move(complaint.status, S.WITHDRAWN):
+    if not workflow.can_withdraw(complaint):
         raise Conflict(_("This complaint can no longer be withdrawn."))
     complaint_move(
         complaint=complaint,
@@ -72,7 +70,7 @@ def complaint_info_add(
 ) -> Complaint:
     """The consumer answers a regulator's question, with optional files; back to review."""
     complaint = _locked(complaint)
-    if complaint.status != S.INFO_REQUESTED:
+    if not workflow.can_provide_info(complaint):
         raise Conflict(_("Nobody has asked for more information on this complaint."))
     evidence_attach(complaint=complaint, files=files, actor=actor)
     return complaint_info_provide(complaint=complaint, text=text, actor=actor)
@@ -84,9 +82,9 @@ def complaint_rate(
 ) -> Complaint:
     """The consumer's verdict on how their complaint was handled, once it is over."""
     complaint = _locked(complaint)
-    if complaint.status not in RATEABLE_STATUSES:
+    if complaint.status not in workflow.RATEABLE:
         raise Conflict(_("You can rate the outcome once your complaint is closed."))
-    if complaint.rating is not None:
+    if not workflow.can_rate(complaint):
         raise Conflict(_("You have already rated this complaint."))
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise DomainError(_("Rate from 1 to 5."), field="rating")
@@ -116,7 +114,7 @@ def complaint_erase(*, complaint: Complaint, actor=None, actor_role: str = "cons
     if complaint.is_erased:
         raise Conflict(_("The personal data of this complaint has already been erased."))
     now = timezone.now()
-    if workflow.complaint_can_move(complaint.status, S.WITHDRAWN):
+    if workflow.can_withdraw(complaint):
         complaint_move(
             complaint=complaint,
             to_status=S.WITHDRAWN,

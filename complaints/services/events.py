@@ -62,11 +62,7 @@ def complaint_move(
     complaint.status = to_status
     now = at or timezone.now()
     fields = {"status", "updated_at", *extra_fields}
-    if (
-        to_status
-        in (Complaint.Status.ACCEPTED, Complaint.Status.REJECTED, Complaint.Status.DUPLICATE)
-        and not complaint.decided_at
-    ):
+    if to_status in workflow.DECISIONS and not complaint.decided_at:
         complaint.decided_at = now
         fields.add("decided_at")
     if to_status in workflow.COMPLAINT_FINAL:

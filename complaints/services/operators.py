@@ -12,6 +12,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import workflow
 from ..calendar import add_working_days
 from ..errors import DomainError, TransitionNotAllowed
 from ..models import Complaint, OperatorResponse
@@ -37,6 +38,12 @@ def complaint_answer(
     text = required(text, "text", _("Write your answer to the consumer."))
     if closure_code not in Code.values:
         raise DomainError(_("Choose a closure code."), field="closure_code")
+    if closure_code == Code.NOT_OUR_APP and not workflow.can_disown(complaint):
+        raise TransitionNotAllowed(
+            _(
+                "Only a complaint still waiting for your answer can be sent back as not about your app."
+            )
+        )
     now = at or timezone.now()
     response = OperatorResponse.objects.create(
         kind=OperatorResponse.Kind.COMPLAINT_REPLY,
@@ -88,9 +95,9 @@ def complaint_confirm(
     at: datetime.datetime | None = None,
 ) -> Complaint:
     """The consumer accepts the operator's answer: the complaint closes."""
-    if complaint.status != S.ANSWERED:
+    if not workflow.can_confirm_answer(complaint):
         # The table lets a regulator close an accepted complaint; a consumer only confirms answers.
-        raise TransitionNotAllowed(_("There is no answer from the operator to confirm."))
+        raise TransitionNotAllowed(_("There is no answer to confirm."))
     fields: tuple[str, ...] = ()
     if rating is not None:
         if not 1 <= rating <= 5:
@@ -115,6 +122,8 @@ def complaint_dispute(
     *, complaint: Complaint, reason: str, actor=None, at: datetime.datetime | None = None
 ) -> Complaint:
     """The consumer rejects the operator's answer: back to the regulator's queue."""
+    if not workflow.can_dispute(complaint):
+        raise TransitionNotAllowed(_("There is no answer to dispute."))
     reason = required(reason, "reason", _("Say why the answer does not resolve your complaint."))
     now = at or timezone.now()
     complaint.decision_due_date = add_working_days(

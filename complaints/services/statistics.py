@@ -23,8 +23,8 @@ from django.db.models import Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from .. import workflow
 from ..models import (
-    OPEN_FOR_DECISION,
     Complaint,
     ComplaintStat,
     Event,
@@ -37,8 +37,6 @@ from .enqueue import task_send
 logger = logging.getLogger(__name__)
 
 S = Complaint.Status
-ACCEPTED_EVER = (S.ACCEPTED, S.LINKED, S.ANSWERED, S.DISPUTED, S.CLOSED)
-AWAITING_OPERATOR = (S.ACCEPTED, S.LINKED)
 MEASURES = [
     f.name
     for f in ComplaintStat._meta.concrete_fields
@@ -70,9 +68,9 @@ def _measure_sql(*, today: datetime.date, complaint_level: bool) -> tuple[str, l
     def among(statuses) -> tuple[str, list]:
         return f"f.status IN ({', '.join(['%s'] * len(statuses))})", [str(s) for s in statuses]
 
-    open_sql, open_params = among(OPEN_FOR_DECISION)
-    accepted_sql, accepted_params = among(ACCEPTED_EVER)
-    waiting_sql, waiting_params = among(AWAITING_OPERATOR)
+    open_sql, open_params = among(workflow.AWAITING_DECISION)
+    accepted_sql, accepted_params = among(workflow.CONFIRMED)
+    waiting_sql, waiting_params = among(workflow.AWAITING_OPERATOR)
     conditions: dict[str, tuple[str, list]] = {
         "received": ("1 = 1", []),
         "unlabelled": ("f.labelled = 0", []) if complaint_level else ("1 = 0", []),
@@ -312,8 +310,16 @@ def _deadline_days(counted_for: datetime.date, today: datetime.date) -> set[date
     low, high = sorted((counted_for, today))
     tz = ZoneInfo(settings.TIME_ZONE)
     passed = Complaint.objects.filter(
-        Q(status__in=OPEN_FOR_DECISION, decision_due_date__gte=low, decision_due_date__lt=high)
-        | Q(status__in=AWAITING_OPERATOR, operator_due_date__gte=low, operator_due_date__lt=high)
+        Q(
+            status__in=workflow.AWAITING_DECISION,
+            decision_due_date__gte=low,
+            decision_due_date__lt=high,
+        )
+        | Q(
+            status__in=workflow.AWAITING_OPERATOR,
+            operator_due_date__gte=low,
+            operator_due_date__lt=high,
+        )
     )
     return set(
         passed.order_by().values_list(TruncDate("submitted_at", tzinfo=tz), flat=True).distinct()

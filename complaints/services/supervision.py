@@ -10,17 +10,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from .. import workflow
 from ..errors import DomainError
 from ..models import Case, CaseCategory, Category, Complaint, TriggerRule
 from . import notifications
 from .cases import case_open, complaint_case_attach
 from .events import case_move
 
-S = Complaint.Status
 K = Case.Status
-
-# Complaints a regulator has confirmed: they count towards trigger rules and recurrence.
-CONFIRMED_STATUSES = (S.ACCEPTED, S.LINKED, S.ANSWERED, S.DISPUTED, S.CLOSED)
 
 
 def case_reopen_for_recurrence(
@@ -105,7 +102,7 @@ def supervision_run(
             matching = Complaint.objects.filter(
                 app_id=complaint.app_id,
                 categories=category,
-                status__in=CONFIRMED_STATUSES,
+                status__in=workflow.CONFIRMED,
                 decided_at__gte=since,
                 decided_at__lte=at,
             )

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import privacy
+from .. import privacy, workflow
 from ..calendar import add_working_days, is_working_day, working_days_between
 from ..errors import DomainError, PermissionDenied
 from ..models import Case, Category, Complaint, Event, SavedFilter
@@ -25,7 +25,7 @@ from . import notifications
 from .cases import complaint_case_attach
 from .events import complaint_move, event_record
 from .guards import require_regulator, required
-from .supervision import CONFIRMED_STATUSES, supervision_run
+from .supervision import supervision_run
 
 S = Complaint.Status
 
@@ -292,7 +292,7 @@ def sla_state(complaint: Complaint, today: datetime.date) -> dict:
     """The 7-working-day decision clock as the queue shows it."""
     due = complaint.decision_due_date
     paused = complaint.status == S.INFO_REQUESTED
-    if due is None or complaint.status not in (*OPEN_STATUSES, S.INFO_REQUESTED):
+    if due is None or complaint.status not in workflow.TRIAGE_QUEUE:
         return {"due_date": due, "remaining": None, "paused": False, "breached": False}
     remaining = _working_days_between(today, due)
     return {
@@ -301,9 +301,6 @@ def sla_state(complaint: Complaint, today: datetime.date) -> dict:
         "paused": paused,
         "breached": not paused and today > due,
     }
-
-
-OPEN_STATUSES = (S.SUBMITTED, S.CLASSIFIED, S.NEEDS_REVIEW, S.DISPUTED)
 
 
 @transaction.atomic
@@ -318,7 +315,7 @@ def complaint_link_case(
         )
     if complaint.app_id != case.app_id:
         raise DomainError(_("This complaint is about a different app from the case."), field="case")
-    if complaint.status not in CONFIRMED_STATUSES or complaint.status == S.CLOSED:
+    if not workflow.can_link_case(complaint):
         raise DomainError(_("Accept the complaint before linking it to a case."), field="case")
     complaint_case_attach(complaint=complaint, case=case, actor=actor, at=at or timezone.now())
     return complaint

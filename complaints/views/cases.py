@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from .. import workflow
 from ..errors import DomainError
 from ..forms.base import first_error
 from ..forms.cases import CaseOpenForm, NoticeForm, VerifyForm
@@ -20,7 +21,6 @@ from ..models import Case, Category, Complaint, Notice
 from ..selectors import cases as sel
 from ..services import cases as case_services
 from ..services.cases import notice_default_deadline
-from ..workflow import case_can_move
 from .triage import regulator_required
 
 K = Case.Status
@@ -112,11 +112,10 @@ def _detail_context(case: Case) -> dict:
         "escalations": Case.Escalation.choices,
         "default_deadline": notice_default_deadline(categories=categories, issued_date=today),
         "can": {
-            "notice": case_can_move(case.status, K.NOTICE_ISSUED),
-            "verify": case_can_move(case.status, K.RECTIFIED)
-            or case_can_move(case.status, K.NOT_RECTIFIED),
-            "escalate": case_can_move(case.status, K.ESCALATED),
-            "close": case_can_move(case.status, K.CLOSED),
+            "notice": workflow.can_issue_notice(case),
+            "verify": workflow.can_verify(case),
+            "escalate": workflow.can_escalate(case),
+            "close": workflow.can_close_case(case),
         },
     }
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import roles
+from .. import roles, workflow
 from ..calendar import working_days_between
 from ..errors import DomainError
 from ..forms.operator import AnswerForm
@@ -25,7 +25,6 @@ from ..selectors import cases, triage
 from ..selectors import operators as sel
 from ..services import cases as case_services
 from ..services import operators as operator_services
-from ..workflow import case_can_move, complaint_can_move
 from .triage import _serve
 
 PORTAL_PAGE_SIZE = 50
@@ -95,8 +94,14 @@ def _complaint_page(request, complaint: Complaint, *, error: str = "", status: i
             "days_left": (complaint.operator_due_date - today).days
             if complaint.operator_due_date
             else None,
-            "can_answer": complaint_can_move(complaint.status, Complaint.Status.ANSWERED),
-            "closure_codes": OperatorResponse.ClosureCode.choices,
+            "can_answer": workflow.can_answer(complaint),
+            # "Not our app" only while the answer is still owed (not after a dispute).
+            "closure_codes": [
+                (code, label)
+                for code, label in OperatorResponse.ClosureCode.choices
+                if code != OperatorResponse.ClosureCode.NOT_OUR_APP
+                or workflow.can_disown(complaint)
+            ],
             "error": error,
         },
         status=status,
@@ -148,7 +153,7 @@ def _case_page(request, case: Case, *, error: str = "", status: int = 200):
             **detail,
             "today": today,
             "working_days_left": _working_days_left(today, case.deadline_date),
-            "can_report": case_can_move(case.status, Case.Status.RESPONSE_RECEIVED),
+            "can_report": workflow.can_report(case),
             "error": error,
         },
         status=status,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import privacy
+from .. import privacy, workflow
 from ..errors import DomainError
 from ..forms.tracking import (
     ConfirmAnswerForm,
@@ -117,7 +117,6 @@ def track_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
 def _render_detail(
     request: HttpRequest, complaint: Complaint, status: int = 200, **forms
 ) -> HttpResponse:
-    can_withdraw = complaint.status not in (S.WITHDRAWN, S.CLOSED, S.REJECTED, S.DUPLICATE)
     context = {
         "complaint": complaint,
         "timeline": consumer_reads.consumer_timeline(complaint),
@@ -132,25 +131,22 @@ def _render_detail(
         else "",
         "question": _open_question(complaint),
         "info_form": forms.get("info_form")
-        or (InfoForm() if complaint.status == S.INFO_REQUESTED else None),
+        or (InfoForm() if workflow.can_provide_info(complaint) else None),
         "confirm_form": forms.get("confirm_form")
-        or (ConfirmAnswerForm() if complaint.status == S.ANSWERED else None),
+        or (ConfirmAnswerForm() if workflow.can_confirm_answer(complaint) else None),
         "dispute_form": forms.get("dispute_form")
-        or (DisputeForm() if complaint.status == S.ANSWERED else None),
+        or (DisputeForm() if workflow.can_dispute(complaint) else None),
         "rating_form": forms.get("rating_form")
-        or (
-            RatingForm()
-            if complaint.status in consumers.RATEABLE_STATUSES and complaint.rating is None
-            else None
-        ),
-        "withdraw_form": forms.get("withdraw_form") or (WithdrawForm() if can_withdraw else None),
+        or (RatingForm() if workflow.can_rate(complaint) else None),
+        "withdraw_form": forms.get("withdraw_form")
+        or (WithdrawForm() if workflow.can_withdraw(complaint) else None),
         "erase_form": forms.get("erase_form") or (EraseForm() if not complaint.is_erased else None),
     }
     return render(request, "complaints/track/detail.html", context, status=status)
 
 
 def _open_question(complaint: Complaint) -> str:
-    if complaint.status != S.INFO_REQUESTED:
+    if not workflow.can_provide_info(complaint):
         return ""
     event = (
         complaint.events.filter(to_status=S.INFO_REQUESTED, public=True)
@@ -211,8 +207,6 @@ def track_withdraw(request: HttpRequest, tracking_number: str) -> HttpResponse:
 @require_POST
 def track_confirm(request: HttpRequest, tracking_number: str) -> HttpResponse:
     def confirm(complaint: Complaint, data: dict) -> None:
-        if complaint.status != S.ANSWERED:
-            raise DomainError(_("There is no answer to confirm."))
         operators.complaint_confirm(
             complaint=complaint, rating=data["rating"], actor=_actor(request)
         )
@@ -230,8 +224,6 @@ def track_confirm(request: HttpRequest, tracking_number: str) -> HttpResponse:
 @require_POST
 def track_dispute(request: HttpRequest, tracking_number: str) -> HttpResponse:
     def dispute(complaint: Complaint, data: dict) -> None:
-        if complaint.status != S.ANSWERED:
-            raise DomainError(_("There is no answer to dispute."))
         operators.complaint_dispute(
             complaint=complaint, reason=data["reason"], actor=_actor(request)
         )

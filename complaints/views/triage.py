@@ -15,18 +15,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import roles
-from ..errors import DomainError, NotFound
+from .. import roles, workflow
+from ..errors import DomainError
 from ..forms.base import first_error
 from ..forms.triage import AcceptForm, RejectForm
 from ..lookups import case_by_reference, complaint_by_tracking_number
 from ..models import App, Complaint, Evidence, SavedFilter
 from ..selectors import triage as sel
 from ..services import consumers, triage
-from ..workflow import complaint_can_move as can_move
 
 QUEUE_PAGE_SIZE = 50
-S = Complaint.Status
 
 
 def regulator_required(view):
@@ -112,6 +110,15 @@ def _queue_row(complaint: Complaint, today, base: str) -> dict:
     }
 
 
+# What each bulk action takes from the queue's form, in the service's words.
+BULK_PARAMETERS = {
+    "accept": lambda post: {"category_codes": post.getlist("categories") or None},
+    "reject": lambda post: {"reason": post.get("reason", "")},
+    "request_info": lambda post: {"question": post.get("question", "")},
+    "link_case": lambda post: {"case": case_by_reference(post.get("case", ""))},
+}
+
+
 def _bulk(request):
     action = request.POST.get("action", "")
     ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
@@ -121,26 +128,16 @@ def _bulk(request):
     if not ids:
         messages.error(request, _("Select at least one complaint."))
         return redirect(back)
-    params: dict = {}
-    if action == "accept":
-        codes = request.POST.getlist("categories")
-        params = {"category_codes": codes or None}
-    elif action == "reject":
-        params = {"reason": request.POST.get("reason", "")}
-    elif action == "request_info":
-        params = {"question": request.POST.get("question", "")}
-    elif action == "link_case":
-        try:
-            params = {"case": case_by_reference(request.POST.get("case", ""))}
-        except NotFound as error:
-            messages.error(request, _error_text(error))
-            return redirect(back)
-    complaints = list(Complaint.objects.filter(pk__in=ids).order_by("-priority", "submitted_at"))
+    read = BULK_PARAMETERS.get(action)
     try:
+        params = read(request.POST) if read else {}
+        complaints = list(
+            Complaint.objects.filter(pk__in=ids).order_by("-priority", "submitted_at")
+        )
         done, failed = triage.complaints_bulk(
             action=action, complaints=complaints, actor=request.user, **params
         )
-    except DomainError as error:
+    except DomainError as error:  # an unknown action or case reference, or not a regulator
         messages.error(request, _error_text(error))
         return redirect(back)
     if done:
@@ -201,12 +198,12 @@ def _detail_context(request, complaint: Complaint) -> dict:
         "next_complaint": sel.queue_neighbours(complaint),
         "app_choices": sel.app_choices_for(complaint, responses),
         "can": {
-            "accept": can_move(complaint.status, S.ACCEPTED),
-            "reject": can_move(complaint.status, S.REJECTED),
-            "duplicate": can_move(complaint.status, S.DUPLICATE),
-            "request_info": can_move(complaint.status, S.INFO_REQUESTED),
-            "link": complaint.status in (S.ACCEPTED, S.DISPUTED, S.LINKED, S.ANSWERED),
-            "close": complaint.status in (S.ACCEPTED, S.DISPUTED, S.LINKED),
+            "accept": workflow.can_accept(complaint),
+            "reject": workflow.can_reject(complaint),
+            "duplicate": workflow.can_mark_duplicate(complaint),
+            "request_info": workflow.can_request_info(complaint),
+            "link": workflow.can_link_case(complaint),
+            "close": workflow.can_close(complaint),
             "status_link": not complaint.is_erased,
         },
         "consumer_email": complaint.consumer_email,

@@ -463,7 +463,7 @@ def test_confirm_before_an_answer_is_409(accepted):
     client.credentials(HTTP_X_TRACKING_TOKEN=accepted.test_token)
     response = client.post(f"/api/v1/track/{accepted.tracking_number}/confirm/", {}, format="json")
     assert response.status_code == 409
-    assert response.json()["error"]["message"] == "There is no answer from the operator to confirm."
+    assert response.json()["error"]["message"] == "There is no answer to confirm."
     assert client.get(f"/api/v1/track/{accepted.tracking_number}/confirm/").status_code == 405
 
 

@@ -118,9 +118,7 @@ def test_confirm_rating_range(accepted, olivia):
 
 
 def test_confirm_without_an_answer_is_refused(accepted):
-    with pytest.raises(
-        TransitionNotAllowed, match="There is no answer from the operator to confirm."
-    ):
+    with pytest.raises(TransitionNotAllowed, match="There is no answer to confirm."):
         operators.complaint_confirm(complaint=accepted)
 
 

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from complaints import workflow
 from complaints.errors import DomainError
 from complaints.management.demo_lifecycle import DemoLifecycle
 from complaints.management.demo_names import (
@@ -257,13 +258,7 @@ class Command(DemoLifecycle, BaseCommand):
 
         regulator = users["regulator"]
         pairs = (
-            Complaint.objects.filter(
-                status__in=[
-                    Complaint.Status.ACCEPTED,
-                    Complaint.Status.ANSWERED,
-                    Complaint.Status.CLOSED,
-                ]
-            )
+            Complaint.objects.filter(status__in=workflow.CONFIRMED)
             .values("app", "categories")
             .annotate(n=Count("id"))
             .filter(n__gte=2, categories__isnull=False)

@@ -7,7 +7,7 @@ is) and `cases` (case figures). Pages use the names below; the operator dashboar
 `selectors.operators`.
 """
 
-from .cases import UNDER_NOTICE, case_figures
+from .cases import case_figures
 from .open_data import (
     PUBLIC_TABLES,
     PlatformStatistics,
@@ -41,7 +41,6 @@ __all__ = [
     "DASHBOARD_TABLES",
     "PUBLIC_STATUSES",
     "PUBLIC_TABLES",
-    "UNDER_NOTICE",
     "Column",
     "Dashboard",
     "PlatformStatistics",

@@ -8,6 +8,7 @@ import statistics
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 
+from ... import workflow
 from ...models import Case, Event, Notice
 from .summary import StatsFilter, day_start, filtered_cases, rate, working_days
 
@@ -15,8 +16,6 @@ K = Case.Status
 
 
 # --- cases -----------------------------------------------------------------------------------
-
-UNDER_NOTICE = (K.NOTICE_ISSUED, K.RESPONSE_RECEIVED, K.NOT_RECTIFIED)
 
 
 def case_figures(f: StatsFilter) -> dict:
@@ -59,7 +58,7 @@ def case_figures(f: StatsFilter) -> dict:
     recurrences = Event.objects.filter(
         case__in=filtered_cases(f, dated=False).values("pk"),
         to_status=K.OPEN,
-        from_status__in=(K.RECTIFIED, K.CLOSED),
+        from_status__in=workflow.CASE_ENDED,
         created_at__gte=day_start(f.start_date),
         created_at__lt=day_start(f.end_date + datetime.timedelta(days=1)),
     ).count()

@@ -9,8 +9,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ... import workflow
 from ...models import App, Case, Category, Company, Complaint
-from ...services.statistics import ACCEPTED_EVER
 from .cases import case_figures
 from .rectification_board import public_cases, table_cases_by_public_status
 from .scorecards import response_figures, table_by_month
@@ -86,7 +86,7 @@ def published_complaints(
     """Complaints whose consumer agreed to publication, accepted by a regulator, not erased;
     newest first. Callers show only the masked text."""
     complaints = Complaint.objects.filter(
-        consent_publish=True, erased_at__isnull=True, status__in=ACCEPTED_EVER
+        consent_publish=True, erased_at__isnull=True, status__in=workflow.CONFIRMED
     )
     if app is not None:
         complaints = complaints.filter(app=app)
@@ -154,15 +154,15 @@ def published_count(
 def home_figures() -> dict:
     complaints = Complaint.objects.aggregate(
         total=Count("id"),
-        accepted=Count("id", filter=Q(status__in=["accepted", "linked", "answered", "closed"])),
+        accepted=Count("id", filter=Q(status__in=workflow.CONFIRMED)),
     )
     cases = Case.objects.aggregate(
-        under_notice=Count(
-            "id", filter=Q(status__in=["notice_issued", "response_received", "not_rectified"])
-        ),
-        overdue=Count("id", filter=Q(status__in=["overdue", "escalated"])),
+        under_notice=Count("id", filter=Q(status__in=workflow.CASE_UNDER_NOTICE)),
+        overdue=Count("id", filter=Q(status__in=workflow.CASE_LATE)),
         rectified=Count(
-            "id", filter=Q(status="rectified") | Q(status="closed", rectified_at__isnull=False)
+            "id",
+            filter=Q(status=Case.Status.RECTIFIED)
+            | Q(status=Case.Status.CLOSED, rectified_at__isnull=False),
         ),
     )
     return {**complaints, **cases}

@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext as _
 
+from ... import workflow
 from ...models import Case, CaseCategory, Category, Company, Notice
-from .cases import UNDER_NOTICE
 from .tables import Column, Table
 
 K = Case.Status
@@ -41,7 +41,7 @@ def public_status_labels() -> dict[str, str]:
 
 def _public_status_expression():
     return models.Case(
-        When(status__in=UNDER_NOTICE, then=Value(PUBLIC_STATUS_UNDER_RECTIFICATION)),
+        When(status__in=workflow.CASE_UNDER_NOTICE, then=Value(PUBLIC_STATUS_UNDER_RECTIFICATION)),
         When(status=K.OVERDUE, then=Value(PUBLIC_STATUS_OVERDUE)),
         When(status=K.ESCALATED, then=Value(PUBLIC_STATUS_ESCALATED)),
         When(

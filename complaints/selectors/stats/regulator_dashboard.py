@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from classifier.models import ModelVersion
 
+from ... import workflow
 from ...models import Case, ComplaintStat
 from ...services.statistics import CONFIDENCE_FIELDS
 from .cases import case_figures
@@ -74,8 +75,7 @@ def _overdue_by_operator(f: StatsFilter, limit: int = 15) -> Table:
     grouped = (
         filtered_cases(f, dated=False)
         .filter(
-            Q(status__in=(K.OVERDUE, K.ESCALATED))
-            | Q(status=K.NOTICE_ISSUED, deadline_date__lt=today)
+            Q(status__in=workflow.CASE_LATE) | Q(status=K.NOTICE_ISSUED, deadline_date__lt=today)
         )
         .filter(app__operator__isnull=False)
         .values("app__operator_id", "app__operator__name")
