@@ -48,6 +48,9 @@ def _local_secret_key() -> str:
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
 DEBUG = envbool("DEBUG")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+# Addresses or networks of our own reverse proxies (e.g. "127.0.0.1,10.0.0.0/8"). Only a
+# request from one of them has its X-Forwarded-For believed (complaints/throttling.py).
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -137,7 +140,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envfloat("AXES_COOLOFF_HOURS", 1.0)
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# One account from one address: a wrong password typed at a shared office or campus address
+# locks that account there, not every account behind the address (nor the account everywhere).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address as the throttles see it: forwarded headers believed only from TRUSTED_PROXIES.
+AXES_CLIENT_IP_CALLABLE = "complaints.throttling.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # The lockout page is a normal page of the site (status 429), in the visitor's language.
@@ -194,7 +201,15 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "AppWatch <noreply@appwatch.localhost>")
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Throttle counters and other short-lived shared state. Every web process must see the same
+# counts: Redis when CACHE_URL is set, else files under VAR_DIR (one machine, any number of
+# processes); never a per-process memory cache.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+    }
+}
 if os.environ.get("CACHE_URL"):
     CACHES = {
         "default": {
@@ -275,6 +290,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon_submit": os.environ.get("ANON_SUBMIT_RATE", "20/hour"),
         "track": os.environ.get("TRACK_RATE", "120/hour"),
+        "evidence_upload": os.environ.get("EVIDENCE_UPLOAD_RATE", "60/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

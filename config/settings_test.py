@@ -23,3 +23,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 # set in the browser tests must not have expired by the browser's clock.
 SESSION_COOKIE_AGE = 10 * 366 * 24 * 3600
 CSRF_COOKIE_AGE = SESSION_COOKIE_AGE
+# Each test process keeps its own counters (parallel test workers must not clear each
+# other's); tests/integration/test_shared_throttle.py runs web processes on the real default.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

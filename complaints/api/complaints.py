@@ -7,7 +7,6 @@ X-Tracking-Token reads one. A wrong or missing token is a 404, like an unknown n
 
 from dataclasses import asdict
 
-from django.conf import settings
 from django.http import Http404
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -17,12 +16,12 @@ from rest_framework import generics, permissions, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ..models import Complaint
 from ..selectors import consumers
 from ..services.intake import complaint_submit
+from ..throttling import AnonymousSubmitThrottle, EvidenceUploadThrottle, TrackThrottle
 from .complaint_serializers import (
     ComplaintCreatedOutput,
     ComplaintSubmitInput,
@@ -32,24 +31,6 @@ from .complaint_serializers import (
 
 TAGS = ["filing"]
 IDEMPOTENCY_KEY_MAX = 100
-
-
-class AnonymousSubmitThrottle(AnonRateThrottle):
-    """Anonymous filings per client address (ANON_SUBMIT_RATE, e.g. "20/hour")."""
-
-    scope = "anon_submit"
-
-    def get_rate(self):
-        # Read at request time, so the rate can be changed in settings without a restart of
-        # the class (and tests can lower it).
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
-
-
-class TrackThrottle(ScopedRateThrottle):
-    """Status reads per client (TRACK_RATE): tokens are unguessable, this keeps scrapers off."""
-
-    def get_rate(self):
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
 
 
 class FileOrListOwn(permissions.BasePermission):
@@ -89,7 +70,10 @@ class ComplaintListCreateView(generics.GenericAPIView):
     serializer_class = MyComplaintOutput
 
     def get_throttles(self):
-        return [AnonymousSubmitThrottle()] if self.request.method == "POST" else []
+        if self.request.method != "POST":
+            return []
+        uploads = self.request.content_type.startswith("multipart/")
+        return [AnonymousSubmitThrottle()] + ([EvidenceUploadThrottle()] if uploads else [])
 
     def get_queryset(self):
         return consumers.complaints_of_consumer(self.request.user)
@@ -167,7 +151,6 @@ class ComplaintListCreateView(generics.GenericAPIView):
 class TrackView(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_classes = [TrackThrottle]
-    throttle_scope = "track"
 
     @extend_schema(
         operation_id="track_read",

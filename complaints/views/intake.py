@@ -23,6 +23,7 @@ from ..models import App, Category, Complaint
 from ..selectors import intake
 from ..services import evidence as evidence_service
 from ..services.intake import complaint_submit
+from ..throttling import AnonymousSubmitThrottle, EvidenceUploadThrottle, refused
 from .tracking import grant_access
 
 SESSION_KEY = "filing"
@@ -259,6 +260,8 @@ def _app_step(request: HttpRequest, draft: dict) -> HttpResponse:
 def _evidence_step(request: HttpRequest, draft: dict) -> HttpResponse:
     drafts = draft.get("evidence", [])
     if request.method == "POST":
+        if request.FILES and (answer := refused(request, EvidenceUploadThrottle)):
+            return answer
         form = _step_form(draft, "evidence", bind=False, data=request.POST, files=request.FILES)
         if form.is_valid():
             removed = [d for d in drafts if d["key"] in form.cleaned_data["remove"]]
@@ -298,7 +301,7 @@ def _review(request: HttpRequest, draft: dict) -> HttpResponse:
     details_form = forms["details"]
     kind = what.get("kind")
     if request.method == "POST":
-        return _submit(request, draft, forms)
+        return refused(request, AnonymousSubmitThrottle) or _submit(request, draft, forms)
     # Issued when the review is shown, so two quick submits of this page share it.
     draft.setdefault("idempotency_key", "web-" + secrets.token_urlsafe(24))
     _save_draft(request, draft, changed=False)

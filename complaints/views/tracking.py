@@ -28,6 +28,7 @@ from ..forms.tracking import (
 from ..models import Complaint
 from ..selectors import consumers as consumer_reads
 from ..services import consumers, operators
+from ..throttling import TrackThrottle, web_throttle
 
 ACCESS_KEY = "tracked_complaints"
 S = Complaint.Status
@@ -63,6 +64,7 @@ def _complaint_for(request: HttpRequest, tracking_number: str) -> Complaint:
 
 
 @require_http_methods(["GET", "POST"])
+@web_throttle(TrackThrottle)
 def track_lookup(request: HttpRequest) -> HttpResponse:
     form = TrackForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -82,6 +84,7 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@web_throttle(TrackThrottle)
 def track_lost_link(request: HttpRequest) -> HttpResponse:
     """A new status link by e-mail, to the address on the complaint. The answer is the same
     whether or not the number and address match."""
