@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
+from ..lookups import id_in_query
 from ..models import (
     App,
     Case,
@@ -56,13 +57,13 @@ class QueueFilters:
 
     @classmethod
     def from_query(cls, params) -> "QueueFilters":
-        """Read filters from a QueryDict; unknown or malformed values are ignored."""
+        """Read filters from a QueryDict; unknown or malformed values are ignored, an id beyond
+        what the database holds raises DomainError."""
         status = params.get("status", "")
-        app = params.get("app", "")
         sort = params.get("sort", "priority")
         return cls(
             status=status if status in QUEUE_STATUSES else "",
-            app=int(app) if app.isdigit() else None,
+            app=id_in_query(params.get("app", ""), field="app"),
             category=params.get("category", "")[:40],
             channel=params.get("channel", "")
             if params.get("channel", "") in Complaint.Channel.values

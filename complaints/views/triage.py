@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -55,7 +56,10 @@ def _error_text(error: DomainError) -> str:
 def queue(request):
     if request.method == "POST":
         return _bulk(request)
-    filters = sel.QueueFilters.from_query(request.GET)
+    try:
+        filters = sel.QueueFilters.from_query(request.GET)
+    except DomainError as error:
+        raise BadRequest(error.message) from None
     today = timezone.localdate()
     base = reverse("triage:queue")  # rows link to base + id: one reverse() per page
     paginator = Paginator(sel.triage_queue(filters, today=today), QUEUE_PAGE_SIZE)
