@@ -17,8 +17,35 @@ _UNSHOWABLE = re.compile("[\x00\ud800-\udfff]")
 
 def text_surrogate(value: str) -> str | None:
     """The first lone surrogate in `value`, as U+XXXX, or None."""
-    match = SURROGATE.search(value)
-    return f"U+{ord(match.group(0)):04X}" if match else None
+    return _first(SURROGATE, value)
+
+
+def text_first_surrogate(value: Any) -> str | None:
+    """The first lone surrogate anywhere in a JSON-like value (keys included), or None."""
+    return _first(SURROGATE, value)
+
+
+def text_first_unstorable(value: Any) -> str | None:
+    """The first NUL or lone surrogate anywhere in a JSON-like value, or None: neither can be
+    stored in PostgreSQL's text or jsonb."""
+    return _first(_UNSHOWABLE, value)
+
+
+def _first(pattern: re.Pattern, value: Any) -> str | None:
+    if isinstance(value, str):
+        match = pattern.search(value)
+        return f"U+{ord(match.group(0)):04X}" if match else None
+    if isinstance(value, list):
+        items = value
+    elif isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    else:
+        return None
+    for item in items:
+        found = _first(pattern, item)
+        if found:
+            return found
+    return None
 
 
 def text_clean(value: str) -> str:

@@ -17,7 +17,7 @@ from rest_framework import parsers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.settings import api_settings
 
-from ..text import text_surrogate
+from ..text import text_first_surrogate
 
 # Far above the deepest body the API takes (a complaint's details: object, list, object).
 MAX_DEPTH = 32
@@ -48,22 +48,6 @@ def _too_deep(text: str, limit: int) -> bool:
     return False
 
 
-def _first_surrogate(value: Any) -> str | None:
-    if isinstance(value, str):
-        return text_surrogate(value)
-    if isinstance(value, list):
-        items = value
-    elif isinstance(value, dict):
-        items = [*value.keys(), *value.values()]
-    else:
-        return None
-    for item in items:
-        found = _first_surrogate(item)
-        if found:
-            return found
-    return None
-
-
 def json_loads_checked(text: str, *, max_depth: int = MAX_DEPTH) -> Any:
     """`text` parsed as JSON; ValueError with a message for people when it is not JSON, nests
     deeper than `max_depth` or holds a lone surrogate."""
@@ -75,7 +59,7 @@ def json_loads_checked(text: str, *, max_depth: int = MAX_DEPTH) -> Any:
         value = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as error:
         raise ValueError(_("The body is not valid JSON: %(error)s") % {"error": error}) from None
-    surrogate = _first_surrogate(value)
+    surrogate = text_first_surrogate(value)
     if surrogate:
         raise ValueError(
             _("The JSON holds %(code)s, half of a character pair, which is not text.")

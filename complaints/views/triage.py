@@ -24,6 +24,7 @@ from ..lookups import case_by_reference, complaint_by_tracking_number
 from ..models import App, Complaint, Evidence, SavedFilter
 from ..selectors import triage as sel
 from ..services import consumers, triage
+from ..text import text_shown
 from ..workflow import complaint_can_move as can_move
 
 QUEUE_PAGE_SIZE = 50
@@ -214,6 +215,8 @@ def _detail_context(request, complaint: Complaint) -> dict:
             "status_link": not complaint.is_erased,
         },
         "consumer_email": complaint.consumer_email,
+        # Stored before every door cleaned its input, details may hold what no page can encode.
+        "details": text_shown(complaint.details),
     }
 
 
