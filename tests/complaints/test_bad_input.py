@@ -187,3 +187,9 @@ def test_digits_that_are_not_ascii_are_ignored_like_any_malformed_filter(rita_ap
     # "²".isdigit() is true, but int("²") raises: such values must not reach int().
     assert rita_api.get(url, {"app": "²"}).status_code == 200
     assert rita_api.get("/api/v1/cases/", {"assignee": "²"}).status_code == 200
+
+
+def test_the_parse_error_is_in_the_clients_language():
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = api.post("/api/v1/complaints/", DEEP, content_type="application/json")
+    assert response.json()["error"]["message"] == "JSON 的嵌套超过了 32 层。"

@@ -244,3 +244,11 @@ def test_a_password_protected_pdf_is_refused():
     assert refused(written(writer)) == (
         "“r.pdf” is protected with a password. Send it without the password."
     )
+
+
+def test_the_refusal_is_in_the_consumers_language():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        message = refused(with_catalog("/AcroForm", DictionaryObject()))
+    assert message.startswith("“r.pdf”含有动作、脚本、链接、表单或附件")
