@@ -6,8 +6,25 @@ views show it beside the form, the API as an error on the field that named the r
 
 from django.utils.translation import gettext as _
 
-from .errors import NotFound
+from .errors import DomainError, NotFound
 from .models import Case, Complaint
+
+# Ids are 64-bit signed integers (bigint in PostgreSQL, INTEGER in SQLite): a larger number
+# would overflow the database driver rather than match nothing.
+ID_MAX = 2**63 - 1
+
+
+def id_in_query(value: str, *, field: str) -> int | None:
+    """The id a query-string filter names. None when it is empty or not written in ASCII digits
+    (the filter is then ignored, like any malformed value); DomainError for a number that no row
+    can have."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    if number > ID_MAX:
+        raise DomainError(_("Give an id between 1 and %(max)s.") % {"max": ID_MAX}, field=field)
+    return number
 
 
 def case_by_reference(reference: str, *, field: str | None = None) -> Case:

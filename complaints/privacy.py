@@ -23,6 +23,7 @@ class PiiKind:
     BANK_CARD = "bank_card"
     MOBILE = "mobile"
     LANDLINE = "landline"
+    NAME = "name"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ _FULL_WIDTH = str.maketrans(
     | {chr(0xFF21 + i): chr(0x41 + i) for i in range(26)}
     | {chr(0xFF41 + i): chr(0x61 + i) for i in range(26)}
     | {"\uff0b": "+", "\uff0d": "-", "\uff08": "(", "\uff09": ")", "\u3000": " ", "\uff20": "@"}
+    | {"\uff0e": ".", "\uff3f": "_"}
 )
 
 # A number is only a number when it is not part of a longer one: no digit (or decimal point
@@ -51,10 +53,23 @@ _FULL_WIDTH = str.maketrans(
 _NUM_START = r"(?<![0-9])(?<![0-9]\.)"
 _NUM_END = r"(?![0-9])(?!\.[0-9])"
 
+# Addresses as people write them: a space around "@" or a dot ("alice @ example . com"), and
+# internationalised domains (例子.中国, bücher.de, xn--fiqs8s).
+_DOMAIN_LABEL = r"[A-Za-z0-9\u00c0-\u024f\u0400-\u04ff\u4e00-\u9fff-]+"
 _EMAIL_RE = re.compile(
-    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+ ?@ ?"
+    + _DOMAIN_LABEL
+    + r"(?: ?\. ?"
+    + _DOMAIN_LABEL
+    + r")*? ?\. ?(?:xn--[A-Za-z0-9-]+|[A-Za-z]{2,}(?![A-Za-z])|[\u4e00-\u9fff]{2,3})"
 )
-_RESIDENT_ID_RE = re.compile(_NUM_START + r"[1-9][0-9]{16}[0-9Xx]" + _NUM_END)
+# 18 characters in one run or in 6-8-4 groups; or the first-generation 15 digits.
+_RESIDENT_ID_RE = re.compile(
+    _NUM_START
+    + r"(?:[1-9][0-9]{16}[0-9Xx]|[1-9][0-9]{5}([ -])[0-9]{8}\1[0-9]{3}[0-9Xx]"
+    + r"|[1-9][0-9]{14}(?![Xx]))"
+    + _NUM_END
+)
 _CREDIT_CODE_RE = re.compile(
     r"(?<![0-9A-Za-z])[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}(?![0-9A-Za-z])"
 )
@@ -62,17 +77,26 @@ _CREDIT_CODE_RE = re.compile(
 # separator; loose runs of digits (two dates side by side) are not cards.
 _BANK_CARD_RE = re.compile(
     _NUM_START
-    + r"(?:[0-9]{16,19}|[0-9]{4}([ -])[0-9]{4}\1[0-9]{4}\1[0-9]{4}(?:\1[0-9]{1,3})?)"
+    + r"(?:[0-9]{16,19}|[0-9]{4}([ -])[0-9]{4}\1[0-9]{4}\1[0-9]{4}(?:\1[0-9]{1,3})?"
+    # Irregular groups as some banks print them (6222 021234 5678 901), one separator kind.
+    + r"|[0-9]{4,6}([ -])[0-9]{2,8}(?:\2[0-9]{2,8}){1,3})"
     + _NUM_END
 )
 _MOBILE_RE = re.compile(
-    _NUM_START + r"(?<!\+)(?:(?:\+|00)?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}" + _NUM_END
+    _NUM_START
+    + r"(?<!\+)(?:(?:\+|00)?86[ -]?)?"
+    + r"(?:1[3-9][0-9](?:[ -]?[0-9]{4}){2}"
+    # 138.1234.5678, 138/1234/5678, 138–1234–5678: 3-4-4 with one separator kind.
+    + r"|(?<![A-Za-z])1[3-9][0-9]([./\u2013\u2014])[0-9]{4}\1[0-9]{4}"  # not v138.1234.5678
+    # 1 3 8 1 2 3 4 5 6 7 8: a space between every digit.
+    + r"|1 [3-9](?: [0-9]){9})"
+    + _NUM_END
 )
 _LANDLINE_RE = re.compile(
     # With the country code the trunk 0 is usually left out: +86 10 6234 5678.
     _NUM_START
     + r"(?<!\+)(?:(?:\+|00)?86[ -]?\(?0?[1-9][0-9]{1,2}\)?|\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})"
-    r"[ -]?[2-9][0-9]{2,3}[ -]?[0-9]{4}" + _NUM_END
+    r"[ ./\u2013-]?[2-9][0-9]{2,3}[ ./\u2013-]?[0-9]{4}" + _NUM_END
 )
 
 
@@ -81,8 +105,14 @@ def _digits(value: str) -> str:
 
 
 def _is_resident_id(value: str) -> bool:
+    value = re.sub(r"[ -]", "", value).upper()
     try:
-        return ric.is_valid(value.upper())
+        if len(value) == 15:
+            # A first-generation number is the 18-digit one without the century (19) and
+            # without the check character: validate it as that.
+            value = value[:6] + "19" + value[6:]
+            value += ric.calc_check_digit(value + "0")  # it skips the last character given
+        return ric.is_valid(value)
     except (KeyError, ValueError):  # python-stdnum trips over some region codes in its tables
         return False
 
@@ -191,6 +221,7 @@ _MASKERS: dict[str, Callable[[str], str]] = {
     PiiKind.BANK_CARD: lambda value: _keep(value, 4, 4),
     PiiKind.MOBILE: _mask_phone,
     PiiKind.LANDLINE: _mask_landline,
+    PiiKind.NAME: lambda value: _mask_name(value),  # defined with the name detector below
 }
 
 # Most specific first: a resident ID is also 18 digits that may pass Luhn, and a credit code
@@ -213,7 +244,8 @@ def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
 # phone number's groups, a card's, the digits of an ID or a credit code); text without either
 # needs no closer look. Most complaints pass this in a few microseconds.
 _WORTH_A_LOOK = re.compile(
-    r"(?:[0-9\uff10-\uff19][ \-\u3000\uff0d]?){6}[0-9\uff10-\uff19]|[@\uff20]"
+    r"(?:[0-9\uff10-\uff19][ \-\u3000\uff0d./\u2013\u2014\uff0e]?){6}[0-9\uff10-\uff19]"
+    r"|[@\uff20]|我叫|本人|联系人|我是|姓名"
 )
 _HAS_FULL_WIDTH = re.compile(r"[\uff01-\uff5e\u3000]")
 
@@ -221,8 +253,59 @@ _HAS_FULL_WIDTH = re.compile(r"[\uff01-\uff5e\u3000]")
 # Stretches of digits with the separators numbers are written with. Phone, card and ID
 # detectors only look inside these (plus the character or two after, for the X of an ID);
 # emails and credit codes (which hold letters) are looked for in the whole text.
-_NUMERIC_STRETCH = re.compile(r"[+(]*[0-9](?:[0-9 ()+\-]*[0-9])?")
+_NUMERIC_STRETCH = re.compile(r"[+(]*[0-9](?:[0-9 ()+\-./\u2013\u2014]*[0-9])?")
 _WHOLE_TEXT_KINDS = (PiiKind.EMAIL, PiiKind.CREDIT_CODE)
+
+
+# A personal name where a complainant introduces themself ("我叫张三", "联系人：欧阳娜娜"): a
+# common surname and one or two more characters, ending where the name visibly ends.
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾"
+    "毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+_COMPOUND_SURNAMES = (
+    "欧阳",
+    "司马",
+    "上官",
+    "诸葛",
+    "东方",
+    "皇甫",
+    "慕容",
+    "令狐",
+    "夏侯",
+    "长孙",
+)
+_NAME_RE = re.compile(
+    r"(?:我叫|本人|联系人|我是|姓名)[:：]?\s?(?P<name>(?:"
+    + "|".join(_COMPOUND_SURNAMES)
+    + r"|["
+    + _SURNAMES
+    + r"])[\u4e00-\u9fff]{1,2}?)"
+    r"(?=[^\u4e00-\u9fff]|$|电话|手机|的|在|于|是)"
+)
+# Characters a given name does not hold here: "本人于昨日" is a date, not Mr Yu.
+_NOT_IN_NAMES = set("在于是的了和与从到已今昨日年月天时个位先女士生用户客服手机电话")
+
+
+def _names(text: str) -> list[PiiMatch]:
+    found = []
+    for match in _NAME_RE.finditer(text):
+        name = match.group("name")
+        if any(char in _NOT_IN_NAMES for char in name[_surname_length(name) :]):
+            continue
+        found.append(PiiMatch(PiiKind.NAME, match.start("name"), match.end("name"), name))
+    return found
+
+
+def _surname_length(name: str) -> int:
+    return 2 if len(name) > 2 and name[:2] in _COMPOUND_SURNAMES else 1
+
+
+def _mask_name(value: str) -> str:
+    # The surname stays, as on a parcel label: 张*, 欧阳**.
+    surname = _surname_length(value)
+    return value[:surname] + "*" * (len(value) - surname)
 
 
 def pii_find(text: str) -> list[PiiMatch]:
@@ -247,6 +330,7 @@ def pii_find(text: str) -> list[PiiMatch]:
                     continue
                 found.append(PiiMatch(kind=kind, start=start, end=end, value=normalised[start:end]))
                 taken.append((start, end))
+    found.extend(name for name in _names(text) if not _overlaps(name.start, name.end, taken))
     return sorted(found, key=lambda item: item.start)
 
 

@@ -1,15 +1,40 @@
 """Complaints in the admin: triage actions that go through the services, the evidence and
 classifications attached to them, and the masked text shown beside the original."""
 
+from django import forms
 from django.contrib import admin
+from django.db import models
+from django.forms.fields import InvalidJSONInput
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import privacy
+from ..forms.base import TEXT_ERRORS
 from ..models import Classification, Complaint, Evidence, OperatorResponse
+from ..text import text_first_surrogate, text_shown
 from .actions import reclassify_selected, run_each
 from .audit import EventInline, KeepsItsHistory, ReadOnlyInline
+
+
+class DetailsJSONField(forms.JSONField):
+    """A complaint's details in the change form. A value stored before every door cleaned its
+    input shows with U+FFFD where a character cannot be shown (rendering it would fail), and
+    JSON typed here may not hold lone surrogates either."""
+
+    def prepare_value(self, value):
+        if isinstance(value, InvalidJSONInput):  # as typed, sent back with the form's errors
+            return value
+        return super().prepare_value(text_shown(value))
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        surrogate = text_first_surrogate(value)
+        if surrogate:
+            raise forms.ValidationError(
+                TEXT_ERRORS["surrogate"], code="surrogate", params={"code": surrogate}
+            )
+        return value
 
 
 class EvidenceInline(ReadOnlyInline):
@@ -171,6 +196,7 @@ class ComplaintAdmin(KeepsItsHistory, admin.ModelAdmin):
         ),
     ]
     filter_horizontal = ["categories"]
+    formfield_overrides = {models.JSONField: {"form_class": DetailsJSONField}}
     inlines = [EvidenceInline, ClassificationInline, ComplaintResponseInline, EventInline]
     actions = [
         "accept_with_current_labels",

@@ -4,8 +4,6 @@ Input serializers only parse; the rules (contact checks, idempotency, evidence) 
 services'. The per-kind `details` are checked by the same forms the web uses.
 """
 
-import json
-
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -15,19 +13,34 @@ from ..forms.details import DETAILS_FORMS
 from ..models import App, Category, Complaint
 from ..services.evidence import evidence_clean
 from ..services.intake import contact_email_normalise, contact_phone_normalise
+from ..text import text_clean
+from .parsers import json_loads_checked
+
+
+class TextField(serializers.CharField):
+    """What people type, cleaned as the web form cleans it (complaints.text): line breaks as
+    \n, control characters dropped. DRF's CharField already refuses NUL and lone surrogates."""
+
+    def to_internal_value(self, data):
+        value = text_clean(super().to_internal_value(data))
+        return value.strip() if self.trim_whitespace else value
 
 
 class DetailsField(serializers.JSONField):
-    """A JSON object, or (in multipart requests) a string holding one."""
+    """A JSON object, or (in multipart requests) a string holding one; its fields are cleaned
+    by the kind's details form, like the web's."""
 
     default_error_messages = {"invalid": _("Must be a JSON object.")}
 
     def to_internal_value(self, data):
-        if isinstance(data, str | bytes):
+        if isinstance(data, bytes):
+            data = data.decode("utf-8", errors="replace")
+        if isinstance(data, str):
+            # The same limits as a JSON body: no deep nesting, no lone surrogates.
             try:
-                data = json.loads(data)
-            except ValueError:
-                self.fail("invalid")
+                data = json_loads_checked(data)
+            except ValueError as error:
+                raise serializers.ValidationError(str(error)) from None
         if not isinstance(data, dict):
             self.fail("invalid")
         return data
@@ -71,10 +84,10 @@ class ComplaintSubmitInput(serializers.Serializer):
             "incorrect_type": _("Give the app's id as a number."),
         },
     )
-    app_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    app_version = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    app_store = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    description = serializers.CharField(
+    app_name = TextField(max_length=200, required=False, allow_blank=True, default="")
+    app_version = TextField(max_length=40, required=False, allow_blank=True, default="")
+    app_store = TextField(max_length=60, required=False, allow_blank=True, default="")
+    description = TextField(
         max_length=5000,
         error_messages={
             "required": _("Describe what happened."),
@@ -98,9 +111,7 @@ class ComplaintSubmitInput(serializers.Serializer):
     amount = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
     )
-    contact_name = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default=""
-    )
+    contact_name = TextField(max_length=100, required=False, allow_blank=True, default="")
     contact_phone = serializers.CharField(
         max_length=32, required=False, allow_blank=True, default=""
     )
@@ -179,7 +190,7 @@ class TrackOutput(serializers.Serializer):
     categories = serializers.ListField(
         child=serializers.CharField(), help_text="Taxonomy codes, once classified."
     )
-    app_name = serializers.CharField()
+    app_name = TextField()
     submitted_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     erased = serializers.BooleanField()

@@ -6,6 +6,7 @@ Messages are translated by the request's Accept-Language (LocaleMiddleware).
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ..errors import DomainError
+from .parsers import PayloadTooLarge
 
 
 def _flatten(detail) -> list[str]:
@@ -31,6 +33,10 @@ def exception_handler(exc, context):
         return Response({"error": body}, status=exc.status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
+    elif isinstance(exc, RequestDataTooBig):
+        # Raised by Django's form parsers past DATA_UPLOAD_MAX_MEMORY_SIZE; left alone, it
+        # would become the HTML 400 page.
+        exc = PayloadTooLarge()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -36,6 +36,7 @@ from .operator_serializers import (
     PublicEventSerializer,
     ReportInput,
 )
+from .parsers import JSONParser
 from .permissions import IsOperator
 
 TAGS = ["operator"]

@@ -11,6 +11,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from ..forms.public import BoardForm, PublishedForm, cursor_format
+from ..lookups import ID_MAX
 from ..models import App, Case, Company, Complaint
 from ..selectors import stats
 from .public_serializers import (
@@ -130,6 +131,11 @@ class BoardView(PublicAPIView):
             raise exceptions.ValidationError(
                 {"page": [_("Give the page as a whole number.")]}
             ) from None
+        if page > ID_MAX // BOARD_PAGE_SIZE:
+            # Its first row would lie past what a database offset can hold.
+            raise exceptions.ValidationError(
+                {"page": [_("There is no page %(page)s.") % {"page": page}]}
+            )
         start = (page - 1) * BOARD_PAGE_SIZE
         rows = list(cases[start : start + BOARD_PAGE_SIZE + 1])
         more = len(rows) > BOARD_PAGE_SIZE

@@ -12,6 +12,7 @@ from rest_framework import exceptions, permissions, renderers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..csv_cells import csv_row
 from ..forms.stats import StatsFilterForm
 from ..selectors import stats
 from .permissions import IsRegulator
@@ -31,14 +32,16 @@ class CSVRenderer(renderers.BaseRenderer):
         writer = csv.writer(out)
         if isinstance(data, dict) and "error" in data:
             writer.writerow(["code", "message"])
-            writer.writerow([data["error"].get("code", ""), data["error"].get("message", "")])
+            writer.writerow(
+                csv_row([data["error"].get("code", ""), data["error"].get("message", "")])
+            )
         elif isinstance(data, dict) and "results" in data:
             keys = [c["key"] for c in data.get("columns", [])] or (
                 list(data["results"][0]) if data["results"] else []
             )
-            writer.writerow(keys)
+            writer.writerow(csv_row(keys))
             for record in data["results"]:
-                writer.writerow([_csv_value(record.get(key)) for key in keys])
+                writer.writerow(csv_row(_csv_value(record.get(key)) for key in keys))
         response = renderer_context.get("response") if renderer_context else None
         if response is not None and response.status_code == 200:
             name = data.get("key", "appwatch") if isinstance(data, dict) else "appwatch"

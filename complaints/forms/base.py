@@ -1,16 +1,19 @@
-"""What every consumer form shares: labels without a colon, ids unique per form, the evidence
-upload field, the "not in the future" date check, and the first error to show a visitor."""
+"""What every consumer form shares: labels without a colon, ids unique per form, the text field
+that cleans what people type, the evidence upload field, the "not in the future" date check,
+and the first error to show a visitor."""
 
 import datetime
 
 from django import forms
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from ..errors import DomainError
 from ..services.evidence import evidence_clean
+from ..text import text_clean, text_surrogate
 
 
 class ConsumerForm(forms.Form):
@@ -23,6 +26,40 @@ class ConsumerForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
+
+
+TEXT_ERRORS = {
+    "not_text": _("Enter text."),
+    "surrogate": _("This text holds %(code)s, half of a character pair, which is not text."),
+}
+
+
+def typed_text(value, error_messages) -> str:
+    """What a person typed, cleaned (see complaints.text): a value that is not a string (a
+    number or an object in an API body), or holds NUL or a lone surrogate, is refused."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str):
+        raise forms.ValidationError(error_messages["not_text"], code="not_text")
+    surrogate = text_surrogate(value)
+    if surrogate:
+        raise forms.ValidationError(
+            error_messages["surrogate"], code="surrogate", params={"code": surrogate}
+        )
+    # CharField refuses NUL in a string, but not in the list a LinesField makes of one.
+    ProhibitNullCharactersValidator()(value)
+    return text_clean(value)
+
+
+class TextField(forms.CharField):
+    """A CharField for what people type, at the top level of a form and in a complaint's
+    per-kind details alike: line breaks become \n and control characters are dropped before
+    the length is checked."""
+
+    default_error_messages = TEXT_ERRORS
+
+    def to_python(self, value):
+        return super().to_python(typed_text(value, self.error_messages))
 
 
 def not_in_future(value: datetime.date | None) -> datetime.date | None:

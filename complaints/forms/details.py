@@ -12,7 +12,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .base import ConsumerForm, not_in_future
+from .base import TEXT_ERRORS, ConsumerForm, TextField, not_in_future, typed_text
 
 YES_NO = [("yes", _("Yes")), ("no", _("No")), ("unsure", _("Not sure"))]
 
@@ -33,7 +33,10 @@ class MoneyField(forms.DecimalField):
 
 
 class LinesField(forms.CharField):
-    """One entry per line (phone numbers, links): a list of non-empty stripped lines."""
+    """One entry per line (phone numbers, links): a list of non-empty stripped lines. An API
+    body may give a list of strings; each is cleaned like any text."""
+
+    default_error_messages = TEXT_ERRORS
 
     def __init__(
         self, *, max_lines: int = 10, item_pattern: str | None = None, item_message=None, **kwargs
@@ -47,9 +50,10 @@ class LinesField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:
         if isinstance(value, list):
-            lines = [str(item).strip() for item in value]
+            lines = [typed_text(item, self.error_messages).strip() for item in value]
         else:
-            lines = [line.strip() for line in str(value or "").splitlines()]
+            text = typed_text(value, self.error_messages)
+            lines = [line.strip() for line in text.split("\n")]
         return [line[:200] for line in lines if line]
 
     def validate(self, value: list[str]) -> None:
@@ -134,9 +138,7 @@ class PermissionDetailsForm(DetailsForm):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Tick at least one permission.")},
     )
-    permissions_other = forms.CharField(
-        label=_("Other permissions"), max_length=200, required=False
-    )
+    permissions_other = TextField(label=_("Other permissions"), max_length=200, required=False)
     refused_without = forms.ChoiceField(
         label=_("Did the app refuse to work without them?"),
         choices=YES_NO,
@@ -147,19 +149,19 @@ class PermissionDetailsForm(DetailsForm):
 class PriceDetailsForm(DetailsForm):
     """Big-data price discrimination: a paired observation is the evidence regulators need."""
 
-    item = forms.CharField(
+    item = TextField(
         label=_("What were you buying?"),
         max_length=200,
         help_text=_("The product, trip, room or ticket."),
     )
     my_price = MoneyField(label=_("The price you saw (yuan)"))
-    my_device = forms.CharField(
+    my_device = TextField(
         label=_("Your device or account"),
         max_length=120,
         help_text=_("For example: iPhone 15, member account since 2019."),
     )
     other_price = MoneyField(label=_("The price another account or device saw (yuan)"))
-    other_device = forms.CharField(
+    other_device = TextField(
         label=_("That other device or account"),
         max_length=120,
         help_text=_("For example: a friend's Android phone, a new account."),
@@ -249,7 +251,7 @@ class ChargeDetailsForm(DetailsForm):
     charged_date = forms.DateField(
         label=_("Date of the charge"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    subscription_name = forms.CharField(
+    subscription_name = TextField(
         label=_("Name of the subscription or service"), max_length=200, required=False
     )
     renewal_reminder = forms.ChoiceField(
@@ -267,7 +269,7 @@ class ChargeDetailsForm(DetailsForm):
 
 
 class CancellationDetailsForm(DetailsForm):
-    steps_tried = forms.CharField(
+    steps_tried = TextField(
         label=_("What did you try?"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -276,7 +278,7 @@ class CancellationDetailsForm(DetailsForm):
     days_trying = forms.IntegerField(
         label=_("How many days have you been trying?"), min_value=0, max_value=3650, required=False
     )
-    app_answer = forms.CharField(
+    app_answer = TextField(
         label=_("What did the app answer?"),
         max_length=2000,
         required=False,

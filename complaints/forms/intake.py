@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ..errors import DomainError
 from ..models import App, Category
 from ..services.intake import contact_email_normalise, contact_phone_normalise
-from .base import ConsumerForm, EvidenceFilesField, not_in_future
+from .base import ConsumerForm, EvidenceFilesField, TextField, not_in_future
 
 # --- the filing steps ----------------------------------------------------------------------------
 
@@ -20,14 +20,14 @@ class AppStepForm(ConsumerForm):
         label=_("Choose the app"),
         error_messages={"invalid_choice": _("Choose one of the apps listed.")},
     )
-    app_name = forms.CharField(label=_("App name"), max_length=200, required=False)
-    app_store = forms.CharField(
+    app_name = TextField(label=_("App name"), max_length=200, required=False)
+    app_store = TextField(
         label=_("Where you installed it"),
         max_length=60,
         required=False,
         help_text=_("For example: App Store, Huawei AppGallery, a website."),
     )
-    app_version = forms.CharField(
+    app_version = TextField(
         label=_("App version"),
         max_length=40,
         required=False,
@@ -55,7 +55,7 @@ class AppStepForm(ConsumerForm):
 
 
 class WhatStepForm(ConsumerForm):
-    description = forms.CharField(
+    description = TextField(
         label=_("What happened?"),
         min_length=10,
         max_length=5000,
@@ -124,14 +124,14 @@ def _service_checked(normalise, value: str) -> str:
 
 
 class ContactStepForm(ConsumerForm):
-    contact_name = forms.CharField(label=_("Your name (optional)"), max_length=100, required=False)
-    contact_phone = forms.CharField(
+    contact_name = TextField(label=_("Your name (optional)"), max_length=100, required=False)
+    contact_phone = TextField(
         label=_("Phone (optional)"),
         max_length=32,
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
     )
-    contact_email = forms.CharField(
+    contact_email = TextField(
         label=_("Email (optional)"),
         max_length=254,
         required=False,

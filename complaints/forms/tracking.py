@@ -3,13 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .base import ConsumerForm, EvidenceFilesField
+from .base import ConsumerForm, EvidenceFilesField, TextField
 
 # --- tracking and the status page --------------------------------------------------------------
 
 
 class _TrackingNumberForm(ConsumerForm):
-    tracking_number = forms.CharField(
+    tracking_number = TextField(
         label=_("Tracking number"),
         max_length=24,
         widget=forms.TextInput(
@@ -22,7 +22,7 @@ class _TrackingNumberForm(ConsumerForm):
 
 
 class TrackForm(_TrackingNumberForm):
-    token = forms.CharField(
+    token = TextField(
         label=_("Access code"),
         max_length=64,
         help_text=_("From the page you saw after filing, or the private link."),
@@ -42,7 +42,7 @@ class LostLinkForm(_TrackingNumberForm):
 class WithdrawForm(ConsumerForm):
     id_prefix = "withdraw"
 
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Why are you withdrawing it? (optional)"),
         max_length=1000,
         required=False,
@@ -53,7 +53,7 @@ class WithdrawForm(ConsumerForm):
 class InfoForm(ConsumerForm):
     id_prefix = "info"
 
-    text = forms.CharField(
+    text = TextField(
         label=_("Your answer"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -72,7 +72,7 @@ class RatingForm(ConsumerForm):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose a rating from 1 to 5.")},
     )
-    comment = forms.CharField(
+    comment = TextField(
         label=_("Comment (optional)"),
         max_length=2000,
         required=False,
@@ -96,7 +96,7 @@ class ConfirmAnswerForm(ConsumerForm):
 class DisputeForm(ConsumerForm):
     id_prefix = "dispute"
 
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Why does the answer not resolve your complaint?"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),

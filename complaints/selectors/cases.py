@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from .. import roles
+from ..lookups import id_in_query
 from ..models import App, Case, CaseCategory, Complaint, Event, Evidence, Notice, OperatorResponse
 from .triage import labelled_events
 
@@ -26,13 +27,15 @@ class CaseFilters:
     @classmethod
     def from_query(cls, params) -> "CaseFilters":
         status = params.get("status", "")
-        app = params.get("app", "")
         assignee = params.get("assignee", "")
+        if assignee not in ("me", "none"):
+            assignee_id = id_in_query(assignee, field="assignee")
+            assignee = str(assignee_id) if assignee_id is not None else ""
         return cls(
             status=status if status in K.values else "",
-            app=int(app) if app.isdigit() else None,
+            app=id_in_query(params.get("app", ""), field="app"),
             category=params.get("category", "")[:40],
-            assignee=assignee if assignee in ("me", "none") or assignee.isdigit() else "",
+            assignee=assignee,
             q=params.get("q", "").strip()[:100],
         )
 

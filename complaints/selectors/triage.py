@@ -14,6 +14,7 @@ from django.utils import timezone
 from rapidfuzz import fuzz, process
 
 from .. import workflow
+from ..lookups import id_in_query
 from ..models import (
     App,
     Case,
@@ -54,13 +55,13 @@ class QueueFilters:
 
     @classmethod
     def from_query(cls, params) -> "QueueFilters":
-        """Read filters from a QueryDict; unknown or malformed values are ignored."""
+        """Read filters from a QueryDict; unknown or malformed values are ignored, an id beyond
+        what the database holds raises DomainError."""
         status = params.get("status", "")
-        app = params.get("app", "")
         sort = params.get("sort", "priority")
         return cls(
             status=status if status in workflow.TRIAGE_QUEUE else "",
-            app=int(app) if app.isdigit() else None,
+            app=id_in_query(params.get("app", ""), field="app"),
             category=params.get("category", "")[:40],
             channel=params.get("channel", "")
             if params.get("channel", "") in Complaint.Channel.values

@@ -13,7 +13,6 @@ import re
 import secrets
 import unicodedata
 import warnings
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO
@@ -30,24 +29,13 @@ from PIL import Image, ImageOps
 from ..errors import DomainError
 from ..models import Case, Complaint, Event, Evidence, OperatorResponse, evidence_upload_to
 from .events import event_record
+from .evidence_pdf import PdfDamaged, PdfProtected, pdf_active_content
 
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 ALLOWED_TYPES = (*IMAGE_TYPES, "application/pdf")
 # Far above any phone screenshot or photo (a 50-megapixel camera is 8160 × 6120), far below
 # what a decompression bomb unpacks to.
 MAX_PIXELS = 60_000_000
-# PDF names that make a document act rather than show: scripts, launches, embedded files.
-_PDF_ACTIVE_NAMES = {
-    b"/JavaScript",
-    b"/JS",
-    b"/Launch",
-    b"/EmbeddedFile",
-    b"/EmbeddedFiles",
-    b"/RichMedia",
-    b"/XFA",
-}
-_PDF_NAME = re.compile(rb"/[A-Za-z0-9#]+")
-_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
 _DRAFT_DIR = "evidence-drafts"
 
 
@@ -156,43 +144,28 @@ def _image_reencoded(data: bytes, content_type: str, name: str) -> bytes:
 
 
 def _pdf_checked(data: bytes, name: str) -> bytes:
-    """PDFs cannot be re-encoded here; accept only whole documents without active content."""
+    """PDFs are stored as sent, and only when they show without acting (see evidence_pdf)."""
+    damaged = _invalid(_("“%(name)s” is damaged or incomplete.") % {"name": name})
     if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
-        raise _invalid(_("“%(name)s” is damaged or incomplete.") % {"name": name})
-    if _pdf_has_active_content(data):
+        raise damaged
+    try:
+        active = pdf_active_content(data)
+    except PdfProtected:
         raise _invalid(
-            _("“%(name)s” contains scripts or embedded files, which we do not accept.")
+            _("“%(name)s” is protected with a password. Send it without the password.")
+            % {"name": name}
+        ) from None
+    except PdfDamaged:
+        raise damaged from None
+    if active:
+        raise _invalid(
+            _(
+                "“%(name)s” contains actions, scripts, links, forms or attached files, which we "
+                "do not accept. Print it to a new PDF, or send screenshots instead."
+            )
             % {"name": name}
         )
     return data
-
-
-def _pdf_names(chunk: bytes) -> set[bytes]:
-    # "#xx" escapes spell the same name differently: /J#61vaScript is /JavaScript.
-    return {
-        re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
-        for raw in _PDF_NAME.findall(chunk)
-    }
-
-
-def _pdf_has_active_content(data: bytes) -> bool:
-    if _pdf_names(data) & _PDF_ACTIVE_NAMES:
-        return True
-    # Object streams hide dictionaries inside compressed streams: look there too, with a cap
-    # on what we inflate so a compressed bomb cannot exhaust memory.
-    budget = 4 * settings.EVIDENCE_MAX_BYTES
-    for match in _PDF_STREAM.finditer(data):
-        decompressor = zlib.decompressobj()
-        try:
-            inflated = decompressor.decompress(match.group(1), budget)
-        except zlib.error:
-            continue
-        budget -= len(inflated)
-        if _pdf_names(inflated) & _PDF_ACTIVE_NAMES:
-            return True
-        if budget <= 0:
-            return True  # more compressed content than any honest evidence PDF carries
-    return False
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from .. import privacy
 from ..calendar import add_working_days
 from ..errors import Conflict, DomainError
 from ..models import App, Category, Complaint, Event
+from ..text import text_first_unstorable
 from .enqueue import enqueue_on_commit
 from .events import event_record
 from .evidence import CleanFile, evidence_attach
@@ -160,6 +161,13 @@ def complaint_submit(
         )
     if amount is not None and amount < 0:
         raise DomainError(_("The amount cannot be negative."), field="amount")
+    # The doors clean details with the kind's form; this guards the one write path itself.
+    unstorable = text_first_unstorable(details or {})
+    if unstorable:
+        raise DomainError(
+            _("The details hold %(code)s, which is not text.") % {"code": unstorable},
+            field="details",
+        )
     contact_phone = contact_phone_normalise(contact_phone)
     contact_email = contact_email_normalise(contact_email)
     if submitter is not None and not submitter.is_authenticated:

@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +31,10 @@ CASE_PAGE_SIZE = 50
 @regulator_required
 @require_GET
 def case_list(request):
-    filters = sel.CaseFilters.from_query(request.GET)
+    try:
+        filters = sel.CaseFilters.from_query(request.GET)
+    except DomainError as error:
+        raise BadRequest(error.message) from None
     paginator = Paginator(sel.case_list(filters, user=request.user), CASE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .. import roles
+from ..csv_cells import csv_row
 from ..forms.stats import StatsFilterForm
 from ..selectors import operators, stats
 from ..services.statistics import statistics_age_seconds
@@ -46,9 +47,9 @@ def table_csv(table: stats.Table, *, filename: str, header: str = "label") -> Ht
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow([c.label if header == "label" else c.key for c in table.columns])
+    writer.writerow(csv_row(c.label if header == "label" else c.key for c in table.columns))
     for row in table.as_dict()["rows"]:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(csv_row(row))
     return response
 
 

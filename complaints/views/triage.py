@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -23,6 +24,7 @@ from ..lookups import case_by_reference, complaint_by_tracking_number
 from ..models import App, Complaint, Evidence, SavedFilter
 from ..selectors import triage as sel
 from ..services import consumers, triage
+from ..text import text_shown
 
 QUEUE_PAGE_SIZE = 50
 
@@ -53,7 +55,10 @@ def _error_text(error: DomainError) -> str:
 def queue(request):
     if request.method == "POST":
         return _bulk(request)
-    filters = sel.QueueFilters.from_query(request.GET)
+    try:
+        filters = sel.QueueFilters.from_query(request.GET)
+    except DomainError as error:
+        raise BadRequest(error.message) from None
     today = timezone.localdate()
     base = reverse("triage:queue")  # rows link to base + id: one reverse() per page
     paginator = Paginator(sel.triage_queue(filters, today=today), QUEUE_PAGE_SIZE)
@@ -207,6 +212,8 @@ def _detail_context(request, complaint: Complaint) -> dict:
             "status_link": not complaint.is_erased,
         },
         "consumer_email": complaint.consumer_email,
+        # Stored before every door cleaned its input, details may hold what no page can encode.
+        "details": text_shown(complaint.details),
     }
 
 

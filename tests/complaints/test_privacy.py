@@ -254,3 +254,92 @@ ordinary = st.lists(st.one_of(prices, dates, versions, filler), min_size=1, max_
 def test_prices_dates_amounts_and_versions_are_never_masked(pieces):
     text = "，".join(pieces)
     assert mask_text(text) == text
+
+
+# --- formats people also write (issue 14: masking misses) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("手机138.1234.5678请回电", "手机138****5678请回电"),
+        ("号码138/1234/5678", "号码138****5678"),
+        ("138–1234–5678", "138****5678"),
+        ("1 3 8 1 2 3 4 5 6 7 8", "138****5678"),
+        ("电话 010.6234.5678", "电话 010-******78"),
+        ("身份证110105 19491231 002X", "身份证1***** ******** ***X"),
+        ("身份证110105-19491231-002X", "身份证1*****-********-***X"),
+        ("老身份证110105491231002", "老身份证1*************2"),
+        ("卡号6222 021234 567894", "卡号6222 ****** **7894"),
+        ("邮箱 ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "邮箱 a***@example.com"),
+        ("alice @ example . com", "a***@ example . com"),
+        ("zhang@例子.中国", "z***@例子.中国"),
+        ("user@bücher.de", "u***@bücher.de"),
+        ("我叫张三，电话", "我叫张*，电话"),
+        ("本人李四在北京", "本人李*在北京"),
+        ("联系人：欧阳娜娜。", "联系人：欧阳**。"),
+        ("我是王小明", "我是王**"),
+    ],
+)
+def test_other_written_forms_are_masked(text, masked):
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text", ["我是在淘宝买的", "本人于昨日下单，", "我是用户", "版本 v138.1234.5678"]
+)
+def test_words_after_the_name_cues_are_not_names(text):
+    assert mask_text(text) == text
+
+
+@st.composite
+def written_mobiles(draw) -> str:
+    digits = draw(st.sampled_from(MOBILE_PREFIXES)) + f"{draw(st.integers(0, 99_999_999)):08d}"
+    separator = draw(st.sampled_from([".", "/", "\u2013"]))
+    return draw(
+        st.sampled_from(
+            [
+                f"{digits[:3]}{separator}{digits[3:7]}{separator}{digits[7:]}",
+                " ".join(digits),
+                "\uff11" + digits[1:].translate({ord(str(i)): 0xFF10 + i for i in range(10)}),
+            ]
+        )
+    )
+
+
+@settings(max_examples=150)
+@given(number=written_mobiles(), before=filler, after=filler)
+def test_mobiles_written_with_dots_slashes_dashes_or_spaces_are_masked(number, before, after):
+    assert_hidden(number, before + " ", " " + after)
+
+
+@settings(max_examples=150)
+@given(number=resident_ids(), separator=st.sampled_from([" ", "-"]), before=filler, after=filler)
+def test_resident_ids_in_groups_are_masked(number, separator, before, after):
+    grouped = separator.join([number[:6], number[6:14], number[14:]])
+    assert_hidden(grouped, before + " ", " " + after)
+
+
+@settings(max_examples=150)
+@given(number=resident_ids(), before=filler, after=filler)
+def test_first_generation_ids_are_masked(number, before, after):
+    assume(number[6:8] == "19")  # 15-digit numbers were issued to people born in the 1900s
+    old = number[:6] + number[8:17]  # no century, no check character
+    assert_hidden(old, before + " ", " " + after)
+
+
+@settings(max_examples=150)
+@given(
+    local=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.", min_size=1, max_size=12).filter(
+        lambda local: local[0] not in "." and local[-1] != "."
+    ),
+    domain=st.sampled_from(["example.com", "例子.中国", "bücher.de", "xn--fiqs8s.xn--55qx5d"]),
+    spaced=st.booleans(),
+    before=filler,
+    after=filler,
+)
+def test_emails_spaced_or_with_international_domains_are_masked(
+    local, domain, spaced, before, after
+):
+    address = f"{local} @ {domain}" if spaced else f"{local}@{domain}"
+    assert_hidden(address, before + " ", " " + after)

@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ...csv_cells import csv_row
 from ...models import Complaint
 from ...services.bulk_intake import (
     IMPORT_CHANNELS,
@@ -282,7 +283,8 @@ class Command(BaseCommand):
             ) as handle:
                 writer = csv.writer(handle)
                 writer.writerow(["line", "external_id", "field", "error"])
-                writer.writerows(errors)
+                # External ids and messages quote the imported file: defused like any export.
+                writer.writerows(csv_row(error) for error in errors)
         elif report.exists():
             report.unlink()  # a clean re-run leaves no stale report behind
         rate = rows / elapsed if elapsed else 0.0
