@@ -507,3 +507,27 @@ def test_receipt_in_chinese_and_none_without_an_address(
     assert (
         "您的专属查询链接" in mail.body and f"/track/{complaint.tracking_number}/?t=" in mail.body
     )
+
+
+# --- consent to share with the operator, in the form's words ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "consent", "says"),
+    [
+        ("en", {}, "The operator sees only your description with personal data masked, not your"),
+        ("en", {"consent_share_with_operator": "on"}, "your files and the amount, and can answer"),
+        ("zh-hans", {}, "看不到您上传的文件和涉及金额"),
+        ("zh-hans", {"consent_share_with_operator": "on"}, "您上传的文件和涉及金额，并可答复您"),
+    ],
+)
+def test_the_form_says_what_the_operator_gets(client, app, language, consent, says):
+    client.cookies["django_language"] = language
+    review = file_through(client, app=app, contact=consent).content.decode()
+    assert says in review
+    assert {"en": "Never your name, phone or e-mail.", "zh-hans": "一律不提供"}[language] in review
+    contact = step(client, "contact").content.decode()
+    assert {
+        "en": "Without this, the operator sees only your description with personal data masked",
+        "zh-hans": "不勾选时，运营者只能看到已遮蔽个人信息的投诉描述",
+    }[language] in contact
