@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import roles
+from .. import privacy, roles
 from ..errors import DomainError, NotFound
 from ..forms.base import first_error
 from ..forms.triage import AcceptForm, RejectForm
@@ -23,6 +23,7 @@ from ..lookups import case_by_reference, complaint_by_tracking_number
 from ..models import App, Complaint, Evidence, SavedFilter
 from ..selectors import triage as sel
 from ..services import consumers, triage
+from ..services.contact_details import contact_details_of, contact_details_reveal
 from ..workflow import complaint_can_move as can_move
 
 QUEUE_PAGE_SIZE = 50
@@ -210,6 +211,10 @@ def _detail_context(request, complaint: Complaint) -> dict:
             "status_link": not complaint.is_erased,
         },
         "consumer_email": complaint.consumer_email,
+        "has_contact": any(contact_details_of(complaint).values()),
+        "masked_consumer_email": privacy.mask_email(complaint.consumer_email)
+        if complaint.consumer_email
+        else "",
     }
 
 
@@ -343,6 +348,18 @@ def status_link(request, complaint: Complaint):
 
 
 @_decision
+def contact(request, complaint: Complaint):
+    """The consumer's contact details, on this answer only, and the reading logged (why a POST:
+    services/contact_details.py)."""
+    shown = contact_details_reveal(complaints=[complaint], actor=request.user)
+    context = _detail_context(request, _load(complaint.pk))
+    context["contact"] = shown[complaint.pk]
+    response = render(request, "complaints/triage/detail.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@_decision
 def close(request, complaint: Complaint):
     triage.complaint_close(
         complaint=complaint, actor=request.user, reason=request.POST.get("reason", "")
@@ -358,6 +375,7 @@ ACTIONS = {
     "request-info": request_info,
     "link": link,
     "status-link": status_link,
+    "contact": contact,
     "close": close,
 }
 

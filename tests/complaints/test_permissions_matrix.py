@@ -171,12 +171,14 @@ ENDPOINTS = [
     ("triage request info", "web", "post", lambda w: reverse("triage:action", args=[w["fresh"].pk, "request-info"]), lambda w: {"question": "?"}, REGULATOR_WEB),
     ("triage status link", "web", "post", lambda w: reverse("triage:action", args=[w["accepted"].pk, "status-link"]), lambda w: {}, REGULATOR_WEB),
     ("triage save filter", "web", "post", lambda w: reverse("triage:filter_save"), lambda w: {"name": "f", "query": "money=1"}, REGULATOR_WEB),
+    ("triage contact", "web", "post", lambda w: reverse("triage:action", args=[w["accepted"].pk, "contact"]), lambda w: {}, REGULATOR_WEB),
     ("triage evidence", "web", "get", lambda w: reverse("triage:evidence", args=[w["evidence"].pk]), None, REGULATOR_WEB),
     ("case list", "web", "get", lambda w: reverse("cases:list"), None, REGULATOR_WEB),
     ("case new form", "web", "get", lambda w: reverse("cases:new"), None, REGULATOR_WEB),
     ("case open", "web", "post", lambda w: reverse("cases:new"), lambda w: {"app": w["case"].app_id, "categories": ["account_cancellation"], "language": "en"}, REGULATOR_WEB),
     ("case detail", "web", "get", lambda w: reverse("cases:detail", args=[w["case"].pk]), None, REGULATOR_WEB),
     ("case note", "web", "post", lambda w: reverse("cases:action", args=[w["case"].pk, "note"]), lambda w: {"text": "n"}, REGULATOR_WEB),
+    ("case contacts", "web", "post", lambda w: reverse("cases:action", args=[w["case"].pk, "contacts"]), lambda w: {}, REGULATOR_WEB),
     ("case notice document", "web", "get", lambda w: reverse("cases:notice", args=[w["case"].pk, w["notice"].pk]), None, REGULATOR_WEB),
     # operator web pages
     ("operator portal", "web", "get", lambda w: reverse("operator:portal"), None, OPERATOR_WEB_LIST),
@@ -226,7 +228,7 @@ ENDPOINTS = [
 
 
 # Web forms whose answer is a page shown once (a new secret), not a redirect.
-SHOWN_ONCE = {"triage status link"}
+SHOWN_ONCE = {"triage status link", "triage contact", "case contacts"}
 
 
 def _ok_codes(kind: str, method: str, name: str) -> set[int]:
