@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The served process reads PORT back for SITE_URL (links in e-mails), however PORT was given.
+export PORT
 STAMP := $(VENV)/.installed
 
 .PHONY: run setup install test test-setup lint format bench worker beat clean

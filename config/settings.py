@@ -52,7 +52,9 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 # request from one of them has its X-Forwarded-For believed (complaints/throttling.py).
 TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address links in e-mails start with. Unset, it is the one `make run` serves on: the
+# Makefile exports PORT (default 8000) to gunicorn, and this process reads it back.
+SITE_URL = (os.environ.get("SITE_URL") or f"http://127.0.0.1:{envint('PORT', 8000)}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -12,7 +12,7 @@ PROBE = (
     "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'],"
     " 'name': str(settings.DATABASES['default']['NAME']), 'eager': settings.CELERY_TASK_ALWAYS_EAGER,"
     " 'broker': settings.CELERY_BROKER_URL, 'debug': settings.DEBUG, 'secret': settings.SECRET_KEY,"
-    " 'beat': sorted(settings.CELERY_BEAT_SCHEDULE)}))"
+    " 'beat': sorted(settings.CELERY_BEAT_SCHEDULE), 'site_url': settings.SITE_URL}))"
 )
 
 
@@ -20,7 +20,7 @@ def _settings_with(env: dict[str, str], tmp_path) -> dict:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY")
+        if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "SITE_URL", "PORT")
     }
     clean.update(
         {"DJANGO_SETTINGS_MODULE": "config.settings", "APPWATCH_VAR_DIR": str(tmp_path), **env}
@@ -62,3 +62,29 @@ def test_database_and_broker_urls_switch_to_the_real_services(tmp_path):
     assert conf["eager"] is False and conf["broker"] == "redis://cache.example:6379/0"
     assert conf["secret"] == "from-the-environment"
     assert conf["debug"] is True
+
+
+def test_site_url_follows_the_port_make_run_serves_on(tmp_path):
+    assert _settings_with({}, tmp_path)["site_url"] == "http://127.0.0.1:8000"
+    assert _settings_with({"PORT": "18101"}, tmp_path)["site_url"] == "http://127.0.0.1:18101"
+    chosen = {"PORT": "18101", "SITE_URL": "https://appwatch.example.cn/"}
+    assert _settings_with(chosen, tmp_path)["site_url"] == "https://appwatch.example.cn"
+
+
+def test_make_hands_the_port_to_the_served_process():
+    """`make run PORT=…` and `PORT=… make run` alike: the recipe's environment holds PORT,
+    which gunicorn's process reads back for SITE_URL."""
+    probe = ["make", "-s", "--eval", "port-probe: ; @echo $$PORT", "port-probe"]
+    env = {k: v for k, v in os.environ.items() if k not in ("PORT", "MAKEFLAGS")}
+    on_command_line = subprocess.run(
+        [*probe, "PORT=18101"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    from_environment = subprocess.run(
+        probe, cwd=ROOT, env={**env, "PORT": "18102"}, capture_output=True, text=True, check=True
+    )
+    by_default = subprocess.run(
+        probe, cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert on_command_line.stdout.strip() == "18101"
+    assert from_environment.stdout.strip() == "18102"
+    assert by_default.stdout.strip() == "8000"

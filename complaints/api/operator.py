@@ -33,6 +33,7 @@ from .operator_serializers import (
     OperatorCaseSerializer,
     OperatorComplaintDetailSerializer,
     OperatorComplaintSerializer,
+    OperatorFileSerializer,
     PublicEventSerializer,
     ReportInput,
 )
@@ -93,6 +94,7 @@ def _complaint_payload(complaint: Complaint) -> dict:
     data["history"] = PublicEventSerializer(
         triage.complaint_timeline(complaint, public_only=True), many=True
     ).data
+    data["files"] = OperatorFileSerializer(sel.operator_complaint_files(complaint), many=True).data
     return data
 
 

@@ -137,9 +137,16 @@ class ContactStepForm(ConsumerForm):
         required=False,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+    # What each answer means is decided in selectors/operators.py; these words must match it.
     consent_share_with_operator = forms.BooleanField(
         label=_(
-            "The app's operator may see my complaint (without my contact details) and answer it."
+            "Share my files and the amount involved with the app's operator, so it can find my "
+            "order or account and put it right."
+        ),
+        help_text=_(
+            "Without this, the operator sees only your description with personal data masked, "
+            "the app, the kind of problem and the dates, and can still answer you. Your name, "
+            "phone and e-mail are never shared with the operator."
         ),
         required=False,
     )

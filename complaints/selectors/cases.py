@@ -110,6 +110,16 @@ def case_detail(case: Case, *, for_operator: bool = False) -> dict:
     return detail
 
 
+def case_page_complaints(case: Case) -> list[Complaint]:
+    """The complaints the case page lists (the newest CASE_PAGE_COMPLAINTS), with what their
+    contact details need (the submitter's address)."""
+    return list(
+        Complaint.objects.filter(case=case)
+        .select_related("submitter")
+        .order_by("-submitted_at")[:CASE_PAGE_COMPLAINTS]
+    )
+
+
 def regulators() -> list:
     from django.contrib.auth import get_user_model
 

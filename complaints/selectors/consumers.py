@@ -6,11 +6,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..models import Complaint, Event
+from ..models import Case, Complaint, Event, Notice
 from ..services.intake import access_token_matches
+from .stats.rectification_board import public_cases, public_status_labels
 
 S = Complaint.Status
 
@@ -133,3 +135,40 @@ def status_explained(complaint: Complaint) -> str:
         S.WITHDRAWN: _("You withdrew your complaint."),
     }
     return texts.get(complaint.status, "")
+
+
+# --- the case a complaint joined ----------------------------------------------------------------
+
+
+def complaint_case_for_consumer(complaint: Complaint) -> dict | None:
+    """What the consumer may know of the case their complaint joined: its reference, its
+    public status (the board's), the latest notice and its deadline, the verified result, and
+    the app's page on the public board. None when the complaint joined no case. Before the
+    first notice a case is not public: the consumer learns only its reference."""
+    if complaint.case_id is None:
+        return None
+    case = public_cases().filter(pk=complaint.case_id).first()
+    if case is None:
+        case = Case.objects.select_related("app").get(pk=complaint.case_id)
+        return {
+            "case": case,
+            "public": False,
+            "app_url": reverse("app-scorecard", args=[case.app_id]),
+        }
+    verified = (
+        Event.objects.filter(
+            case=case, to_status__in=(Case.Status.RECTIFIED, Case.Status.NOT_RECTIFIED)
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return {
+        "case": case,
+        "public": True,
+        "status": case.public_status,
+        "status_label": public_status_labels()[case.public_status],
+        "notice": Notice.objects.filter(case=case).order_by("-issued_at", "-id").first(),
+        "rectified": verified.to_status == Case.Status.RECTIFIED if verified else None,
+        "verified_at": verified.created_at if verified else None,
+        "app_url": reverse("app-scorecard", args=[case.app_id]),
+    }

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import roles, workflow
-from ..models import App, Case, Complaint, ComplaintStat, Notice
+from ..models import App, Case, Complaint, ComplaintStat, Evidence, Notice
 from .stats.rectification_board import public_cases
 from .stats.summary import (
     StatsFilter,
@@ -28,6 +28,47 @@ def operator_complaints(user) -> QuerySet[Complaint]:
     return Complaint.objects.filter(
         app__operator_id__in=roles.operator_company_ids(user), status__in=workflow.CONFIRMED
     )
+
+
+# What an operator sees of a complaint about its app (DESIGN.md: "personal data masked").
+#   Always: tracking number, app and version, categories, status, dates, and the description
+#   with personal data masked: enough to answer the consumer and to fix the app.
+#   Only with the consumer's consent (consent_share_with_operator): the amount involved and the
+#   consumer's files. Screenshots carry names, faces and order numbers that masking cannot
+#   reach, and an amount on a date points at one order, so at one person.
+#   Never: the consumer's name, phone or e-mail, the unmasked text, the filing form's details.
+# Without consent the operator may still answer: the answer reaches the consumer through us and
+# tells the operator nothing new about them.
+
+
+def operator_may_see_files(complaint: Complaint) -> bool:
+    return complaint.consent_share_with_operator
+
+
+def operator_amount(complaint: Complaint):
+    """The amount involved as the operator may see it: None without the consumer's consent."""
+    return complaint.amount if operator_may_see_files(complaint) else None
+
+
+def operator_complaint_files(complaint: Complaint) -> list[Evidence]:
+    """The consumer's files, for the operator only when the consumer agreed to share them."""
+    if not operator_may_see_files(complaint):
+        return []
+    return list(complaint.evidence.order_by("created_at", "id"))
+
+
+def operator_evidence(user, pk: int) -> Evidence:
+    """A file an operator may open: one its company attached to a report, or a consumer's file
+    on a complaint about its apps whose consumer agreed to share it. Raises DoesNotExist."""
+    shared = operator_complaints(user).filter(consent_share_with_operator=True)
+    evidence = Evidence.objects.select_related("response", "complaint").get(pk=pk)
+    own_report = (
+        evidence.response_id is not None
+        and evidence.response.company_id in roles.operator_company_ids(user)
+    )
+    if own_report or shared.filter(pk=evidence.complaint_id or 0).exists():
+        return evidence
+    raise Evidence.DoesNotExist
 
 
 def operator_cases(user) -> QuerySet[Case]:

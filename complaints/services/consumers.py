@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +21,7 @@ from ..errors import Conflict, DomainError
 from ..models import Classification, Complaint, Event
 from .events import complaint_move, event_record
 from .evidence import CleanFile, evidence_attach, evidence_files_delete
-from .intake import access_token_new
+from .intake import access_token_new, status_link_path
 from .notifications import email_render, template_language
 from .triage import complaint_info_provide
 
@@ -167,11 +166,6 @@ def complaint_erase(*, complaint: Complaint, actor=None, actor_role: str = "cons
         at=now,
     )
     return complaint
-
-
-def status_link_path(complaint: Complaint, token: str) -> str:
-    """The consumer's private status page: tracking number plus token."""
-    return reverse("track_detail", args=[complaint.tracking_number]) + f"?t={token}"
 
 
 @transaction.atomic

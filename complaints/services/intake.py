@@ -18,8 +18,10 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -32,6 +34,7 @@ from ..text import text_first_unstorable
 from .enqueue import enqueue_on_commit
 from .events import event_record
 from .evidence import CleanFile, evidence_attach
+from .notifications import email_render, template_language
 
 logger = logging.getLogger(__name__)
 
@@ -141,9 +144,12 @@ def complaint_submit(
     request_fingerprint: str = "",
     submitted_at: datetime.datetime | None = None,
     evidence: Sequence[CleanFile] = (),
+    send_receipt: bool = True,
 ) -> tuple[Complaint, str]:
     """Store a new complaint (with its clean evidence files) and return it with its access
-    token, shown once and kept only as a hash.
+    token, shown once and kept only as a hash. When the consumer gave an e-mail address (or
+    filed signed in), a receipt with the tracking number and the status link goes there;
+    `send_receipt=False` is for the demo's invented complaints.
 
     With an idempotency key, a second call with the same content returns the first complaint
     and the same token; with different content it raises Conflict.
@@ -247,6 +253,8 @@ def complaint_submit(
         at=submitted_at if submitted_at < timezone.now() else None,
     )
     evidence_attach(complaint=complaint, files=evidence, actor=submitter)
+    if send_receipt:
+        complaint_receipt_send(complaint=complaint, token=token)
     complaint_id = complaint.pk
     # With Redis down the filing still stands; the sweep classifies it later.
     enqueue_on_commit(
@@ -255,3 +263,38 @@ def complaint_submit(
         what=f"classification of complaint {complaint_id}",
     )
     return complaint, token
+
+
+def status_link_path(complaint: Complaint, token: str) -> str:
+    """The consumer's private status page: tracking number plus token."""
+    return reverse("track_detail", args=[complaint.tracking_number]) + f"?t={token}"
+
+
+def complaint_receipt_send(*, complaint: Complaint, token: str) -> bool:
+    """E-mail the consumer the receipt for a new complaint, in the language they filed in,
+    after commit. Returns whether there was an address to send it to.
+
+    The token exists only in this call (it is stored as a hash), so the receipt is rendered
+    here rather than by a task; a mail server that is down costs the receipt, not the filing.
+    """
+    address = complaint.consumer_email
+    if not address:
+        return False
+    subject, body = email_render(
+        "receipt",
+        template_language(complaint.language),
+        {
+            "complaint": complaint,
+            "status_url": settings.SITE_URL.rstrip("/") + status_link_path(complaint, token),
+            "decision_due_date": complaint.decision_due_date,
+        },
+    )
+
+    def send() -> None:
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+        except OSError:  # smtplib's errors are OSErrors too
+            logger.exception("Receipt for complaint %s not sent", complaint.tracking_number)
+
+    transaction.on_commit(send)
+    return True

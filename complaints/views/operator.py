@@ -89,6 +89,9 @@ def _complaint_page(request, complaint: Complaint, *, error: str = "", status: i
         "complaints/operator/complaint.html",
         {
             "complaint": complaint,
+            "files_shared": sel.operator_may_see_files(complaint),
+            "amount": sel.operator_amount(complaint),
+            "files": sel.operator_complaint_files(complaint),
             "responses": triage.complaint_responses(complaint),
             "timeline": triage.complaint_timeline(complaint, public_only=True),
             "days_left": (complaint.operator_due_date - today).days
@@ -201,8 +204,9 @@ def notice_document(request, pk: int, notice_pk: int):
 @operator_required
 @require_GET
 def evidence_file(request, pk: int):
-    """Operators read only the files their own company attached to its reports."""
-    evidence = get_object_or_404(
-        Evidence, pk=pk, response__company_id__in=roles.operator_company_ids(request.user)
-    )
+    """The files of its own company's reports, and consumers' files shared with it."""
+    try:
+        evidence = sel.operator_evidence(request.user, pk)
+    except Evidence.DoesNotExist:
+        raise Http404 from None
     return _serve(evidence)

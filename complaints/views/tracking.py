@@ -124,6 +124,7 @@ def _render_detail(
         "complaint": complaint,
         "timeline": consumer_reads.consumer_timeline(complaint),
         "explanation": consumer_reads.status_explained(complaint),
+        "joined_case": consumer_reads.complaint_case_for_consumer(complaint),
         "categories": list(complaint.categories.all()),
         "evidence": list(complaint.evidence.all()),
         "masked_phone": privacy.mask_phone(complaint.contact_phone)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import roles, workflow
+from .. import privacy, roles, workflow
 from ..errors import DomainError
 from ..forms.base import first_error
 from ..forms.triage import AcceptForm, RejectForm
@@ -24,6 +24,7 @@ from ..lookups import case_by_reference, complaint_by_tracking_number
 from ..models import App, Complaint, Evidence, SavedFilter
 from ..selectors import triage as sel
 from ..services import consumers, triage
+from ..services.contact_details import contact_details_of, contact_details_reveal
 from ..text import text_shown
 
 QUEUE_PAGE_SIZE = 50
@@ -214,6 +215,10 @@ def _detail_context(request, complaint: Complaint) -> dict:
         "consumer_email": complaint.consumer_email,
         # Stored before every door cleaned its input, details may hold what no page can encode.
         "details": text_shown(complaint.details),
+        "has_contact": any(contact_details_of(complaint).values()),
+        "masked_consumer_email": privacy.mask_email(complaint.consumer_email)
+        if complaint.consumer_email
+        else "",
     }
 
 
@@ -347,6 +352,18 @@ def status_link(request, complaint: Complaint):
 
 
 @_decision
+def contact(request, complaint: Complaint):
+    """The consumer's contact details, on this answer only, and the reading logged (why a POST:
+    services/contact_details.py)."""
+    shown = contact_details_reveal(complaints=[complaint], actor=request.user)
+    context = _detail_context(request, _load(complaint.pk))
+    context["contact"] = shown[complaint.pk]
+    response = render(request, "complaints/triage/detail.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@_decision
 def close(request, complaint: Complaint):
     triage.complaint_close(
         complaint=complaint, actor=request.user, reason=request.POST.get("reason", "")
@@ -362,6 +379,7 @@ ACTIONS = {
     "request-info": request_info,
     "link": link,
     "status-link": status_link,
+    "contact": contact,
     "close": close,
 }
 

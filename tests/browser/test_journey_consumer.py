@@ -122,7 +122,7 @@ def test_consumer_journey(open_screen, viewport, app, rita, olivia, tmp_path):
     consumer.step("evidence-attached")
     consumer.submit("Continue")
     page.get_by_label("Email (optional)").fill("mei@example.com")
-    page.get_by_label(re.compile("The app's operator may see my complaint")).check()
+    page.get_by_label(re.compile("Share my files and the amount involved")).check()
     consumer.submit("Continue")
     assert "permission-prompt.png" in main_text(consumer)
     consumer.step("review")

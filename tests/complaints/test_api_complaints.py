@@ -249,6 +249,24 @@ def test_same_key_and_body_give_the_same_complaint(api, app):
     )
 
 
+def test_api_filing_with_an_email_sends_one_receipt_even_when_retried(
+    api, app, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://appwatch.example.cn"
+    body = {
+        "app": app.pk,
+        "description": "自动续费没有提醒就扣了 30 元",
+        "contact_email": "kai@example.com",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        first = file(api, body, **{"Idempotency-Key": "receipt-1"})
+        file(api, body, **{"Idempotency-Key": "receipt-1"})
+    number, token = first.json()["tracking_number"], first.json()["access_token"]
+    (mail,) = mailoutbox
+    assert mail.to == ["kai@example.com"] and number in mail.subject
+    assert f"https://appwatch.example.cn/track/{number}/?t={token}" in mail.body
+
+
 def test_same_key_with_another_body_is_409(api, app):
     file(api, {"app": app.pk, "description": "闪退"}, **{"Idempotency-Key": "abc-124"})
     response = file(

@@ -466,3 +466,68 @@ def test_more_than_five_files_are_refused(en, app):
         {"files": [photo_with_gps("sixth.jpg")], "action": "continue"},
     )
     assert "A complaint can have at most 5 files." in response.content.decode()
+
+
+# --- the receipt e-mail -------------------------------------------------------------------------
+
+
+def test_receipt_goes_to_the_address_given_in_the_filing_language(
+    en, app, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "http://127.0.0.1:18101"
+    file_through(en, app=app, contact={"contact_email": "mei@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        done = step(en, "review", {})
+    complaint = Complaint.objects.get()
+    token = re.search(r'id="access-code">([^<]+)<', en.get(done["Location"]).content.decode())[1]
+    (mail,) = mailoutbox
+    assert mail.to == ["mei@example.com"]
+    assert mail.subject == f"We received your complaint {complaint.tracking_number}"
+    link = f"http://127.0.0.1:18101/track/{complaint.tracking_number}/?t={token}"
+    assert link in mail.body and "Keep it to yourself" in mail.body
+    # The link in the e-mail opens the complaint in a browser that never saw the form.
+    fresh = en.__class__()
+    opened = fresh.get(link.removeprefix(settings.SITE_URL), follow=True)
+    assert opened.status_code == 200 and complaint.tracking_number in opened.content.decode()
+
+
+def test_receipt_in_chinese_and_none_without_an_address(
+    zh, app, mailoutbox, django_capture_on_commit_callbacks
+):
+    file_through(zh, app=app)
+    with django_capture_on_commit_callbacks(execute=True):
+        step(zh, "review", {})
+    assert mailoutbox == []
+    file_through(zh, app=app, contact={"contact_email": "lei@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        step(zh, "review", {})
+    complaint = Complaint.objects.get(contact_email="lei@example.com")
+    (mail,) = mailoutbox
+    assert mail.subject == f"我们已收到您的投诉 {complaint.tracking_number}"
+    assert (
+        "您的专属查询链接" in mail.body and f"/track/{complaint.tracking_number}/?t=" in mail.body
+    )
+
+
+# --- consent to share with the operator, in the form's words ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "consent", "says"),
+    [
+        ("en", {}, "The operator sees only your description with personal data masked, not your"),
+        ("en", {"consent_share_with_operator": "on"}, "your files and the amount, and can answer"),
+        ("zh-hans", {}, "看不到您上传的文件和涉及金额"),
+        ("zh-hans", {"consent_share_with_operator": "on"}, "您上传的文件和涉及金额，并可答复您"),
+    ],
+)
+def test_the_form_says_what_the_operator_gets(client, app, language, consent, says):
+    client.cookies["django_language"] = language
+    review = file_through(client, app=app, contact=consent).content.decode()
+    assert says in review
+    assert {"en": "Never your name, phone or e-mail.", "zh-hans": "一律不提供"}[language] in review
+    contact = step(client, "contact").content.decode()
+    assert {
+        "en": "Without this, the operator sees only your description with personal data masked",
+        "zh-hans": "不勾选时，运营者只能看到已遮蔽个人信息的投诉描述",
+    }[language] in contact

@@ -4,10 +4,14 @@ anonymous, alice (the consumer who filed), bob (another consumer), olivia (opera
 app), oscar (operator of another company), rita (regulator), ada (admin). Regulators see
 everything; an operator only its own company's apps (anything else is a 404); a consumer only
 their own complaints. Allowed requests must also succeed, so the table checks both sides.
+
+The consumer's consent to share with the operator decides what the operator gets: "accepted"
+was filed without it, "shared" with it; both carry contact details, an amount and a file.
 """
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,6 +23,7 @@ from rest_framework.test import APIClient
 from complaints.models import Evidence
 from complaints.services import cases as case_services
 from complaints.services import operators, triage
+from complaints.services.evidence import evidence_clean
 from tests.factories import make_complaint
 
 PERSONAS = ["anonymous", "alice", "bob", "olivia", "oscar", "rita", "ada"]
@@ -44,6 +49,8 @@ OPERATOR_WEB_LIST = {
     "ada": 403,
 }
 OPERATOR_WEB_OWN = {**OPERATOR_WEB_LIST, "oscar": 404}
+# A consumer's file on a complaint filed without consent: no operator may open it.
+OPERATOR_WEB_NONE = {**OPERATOR_WEB_LIST, "olivia": 404, "oscar": 404}
 REGULATOR_API = {
     "anonymous": 403,
     "alice": 403,
@@ -80,12 +87,32 @@ def png(name="proof.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
+def screenshot(name="订单截图.png"):
+    data = png(name).read()
+    return evidence_clean(name=name, stream=io.BytesIO(data), size=len(data))
+
+
+def filed_with_contact() -> dict:
+    return {
+        "description": "自动续费扣了我 30 元，我的手机号 13912345678 收到了扣款短信。",
+        "amount": Decimal("30"),
+        "contact_name": "Alice Wang",
+        "contact_phone": "13912345678",
+        "contact_email": "alice.wang@example.com",
+        "evidence": [screenshot()],
+    }
+
+
 @pytest.fixture
 def world(app, alice, bob, olivia, oscar, rita, ada):
     """Objects in the states each endpoint needs, all about olivia's app."""
     fresh = make_complaint(app=app, submitter=alice)
-    accepted = make_complaint(app=app, submitter=alice)
+    accepted = make_complaint(**filed_with_contact(), app=app, submitter=alice)
     triage.complaint_accept(complaint=accepted, actor=rita, category_codes=["unauthorized_charges"])
+    shared = make_complaint(
+        **filed_with_contact(), app=app, submitter=alice, consent_share_with_operator=True
+    )
+    triage.complaint_accept(complaint=shared, actor=rita, category_codes=["unauthorized_charges"])
     answered = make_complaint(app=app, submitter=alice)
     triage.complaint_accept(complaint=answered, actor=rita, category_codes=["unauthorized_charges"])
     operators.complaint_answer(
@@ -100,7 +127,7 @@ def world(app, alice, bob, olivia, oscar, rita, ada):
     case_services.rectification_report_submit(
         case=reported, actor=olivia, text="Removed.", files=[png()]
     )
-    evidence = Evidence.objects.get()
+    evidence = Evidence.objects.get(response__isnull=False)
     open_case = case_services.case_open(app=app, categories=["misleading_popups"], actor=rita)
     overdue = case_services.case_open(app=app, categories=["data_sharing_leak"], actor=rita)
     case_services.notice_issue(
@@ -115,6 +142,9 @@ def world(app, alice, bob, olivia, oscar, rita, ada):
         "overdue": overdue,
         "fresh": fresh,
         "accepted": accepted,
+        "shared": shared,
+        "unshared_file": accepted.evidence.get(),
+        "shared_file": shared.evidence.get(),
         "answered": answered,
         "case": under_notice,
         "notice": notice,
@@ -141,12 +171,14 @@ ENDPOINTS = [
     ("triage request info", "web", "post", lambda w: reverse("triage:action", args=[w["fresh"].pk, "request-info"]), lambda w: {"question": "?"}, REGULATOR_WEB),
     ("triage status link", "web", "post", lambda w: reverse("triage:action", args=[w["accepted"].pk, "status-link"]), lambda w: {}, REGULATOR_WEB),
     ("triage save filter", "web", "post", lambda w: reverse("triage:filter_save"), lambda w: {"name": "f", "query": "money=1"}, REGULATOR_WEB),
+    ("triage contact", "web", "post", lambda w: reverse("triage:action", args=[w["accepted"].pk, "contact"]), lambda w: {}, REGULATOR_WEB),
     ("triage evidence", "web", "get", lambda w: reverse("triage:evidence", args=[w["evidence"].pk]), None, REGULATOR_WEB),
     ("case list", "web", "get", lambda w: reverse("cases:list"), None, REGULATOR_WEB),
     ("case new form", "web", "get", lambda w: reverse("cases:new"), None, REGULATOR_WEB),
     ("case open", "web", "post", lambda w: reverse("cases:new"), lambda w: {"app": w["case"].app_id, "categories": ["account_cancellation"], "language": "en"}, REGULATOR_WEB),
     ("case detail", "web", "get", lambda w: reverse("cases:detail", args=[w["case"].pk]), None, REGULATOR_WEB),
     ("case note", "web", "post", lambda w: reverse("cases:action", args=[w["case"].pk, "note"]), lambda w: {"text": "n"}, REGULATOR_WEB),
+    ("case contacts", "web", "post", lambda w: reverse("cases:action", args=[w["case"].pk, "contacts"]), lambda w: {}, REGULATOR_WEB),
     ("case notice document", "web", "get", lambda w: reverse("cases:notice", args=[w["case"].pk, w["notice"].pk]), None, REGULATOR_WEB),
     # operator web pages
     ("operator portal", "web", "get", lambda w: reverse("operator:portal"), None, OPERATOR_WEB_LIST),
@@ -156,6 +188,10 @@ ENDPOINTS = [
     ("operator report", "web", "post", lambda w: reverse("operator:case_report", args=[w["case"].pk]), lambda w: {"text": "done"}, OPERATOR_WEB_OWN),
     ("operator notice", "web", "get", lambda w: reverse("operator:notice", args=[w["case"].pk, w["notice"].pk]), None, OPERATOR_WEB_OWN),
     ("operator evidence", "web", "get", lambda w: reverse("operator:evidence", args=[w["evidence"].pk]), None, OPERATOR_WEB_OWN),
+    ("operator complaint shared", "web", "get", lambda w: reverse("operator:complaint", args=[w["shared"].pk]), None, OPERATOR_WEB_OWN),
+    ("operator consumer file shared", "web", "get", lambda w: reverse("operator:evidence", args=[w["shared_file"].pk]), None, OPERATOR_WEB_OWN),
+    ("operator consumer file not shared", "web", "get", lambda w: reverse("operator:evidence", args=[w["unshared_file"].pk]), None, OPERATOR_WEB_NONE),
+    ("triage consumer file not shared", "web", "get", lambda w: reverse("triage:evidence", args=[w["unshared_file"].pk]), None, REGULATOR_WEB),
     # regulator API
     ("api triage queue", "api", "get", lambda w: "/api/v1/triage/", None, REGULATOR_API),
     ("api triage complaint", "api", "get", lambda w: f"/api/v1/triage/{w['fresh'].pk}/", None, REGULATOR_API),
@@ -180,6 +216,7 @@ ENDPOINTS = [
     # operator API
     ("api operator complaints", "api", "get", lambda w: "/api/v1/operator/complaints/", None, OPERATOR_API_LIST),
     ("api operator complaint", "api", "get", lambda w: f"/api/v1/operator/complaints/{w['accepted'].pk}/", None, OPERATOR_API_OWN),
+    ("api operator complaint shared", "api", "get", lambda w: f"/api/v1/operator/complaints/{w['shared'].pk}/", None, OPERATOR_API_OWN),
     ("api operator answer", "api", "post", lambda w: f"/api/v1/operator/complaints/{w['accepted'].pk}/answer/", lambda w: {"text": "t", "closure_code": "explained"}, OPERATOR_API_OWN),
     ("api operator cases", "api", "get", lambda w: "/api/v1/operator/cases/", None, OPERATOR_API_LIST),
     ("api operator case", "api", "get", lambda w: f"/api/v1/operator/cases/{w['case'].pk}/", None, OPERATOR_API_OWN),
@@ -191,7 +228,7 @@ ENDPOINTS = [
 
 
 # Web forms whose answer is a page shown once (a new secret), not a redirect.
-SHOWN_ONCE = {"triage status link"}
+SHOWN_ONCE = {"triage status link", "triage contact", "case contacts"}
 
 
 def _ok_codes(kind: str, method: str, name: str) -> set[int]:
@@ -236,6 +273,52 @@ def test_matrix(world, client, persona, name, kind, method, url, data, expected)
         assert response.status_code == want, (name, persona, response.status_code)
         if want == 302:
             assert response.url.startswith(reverse("login"))
+
+
+CONTACT = ("Alice Wang", "13912345678", "+8613912345678", "alice.wang@example.com")
+
+
+def test_consent_decides_what_the_operator_sees(world, client):
+    """Without consent: the masked text, app, categories, dates and status, and an answer form.
+    With it: the amount and the consumer's files too. Contact details: never."""
+    olivia = world["users"]["olivia"]
+    client.force_login(olivia)
+    client.cookies["django_language"] = "en"
+    api = APIClient()
+    api.force_authenticate(olivia)
+    pages, bodies = {}, {}
+    for name in ("accepted", "shared"):
+        complaint = world[name]
+        pages[name] = client.get(
+            reverse("operator:complaint", args=[complaint.pk])
+        ).content.decode()
+        bodies[name] = api.get(f"/api/v1/operator/complaints/{complaint.pk}/").json()
+        for shown in (pages[name], str(bodies[name])):
+            assert "自动续费扣了我 30 元" in shown and "139****5678" in shown
+            assert not any(detail in shown for detail in CONTACT), name
+            assert "订单截图" not in shown  # a file's own name may be the consumer's
+        assert (
+            'action="{}"'.format(reverse("operator:complaint_answer", args=[complaint.pk]))
+            in (pages[name])
+        )
+    unshared, shared = world["unshared_file"], world["shared_file"]
+    assert "Amount involved" not in pages["accepted"] and "did not agree" in pages["accepted"]
+    assert reverse("operator:evidence", args=[unshared.pk]) not in pages["accepted"]
+    assert "Amount involved" in pages["shared"] and "did not agree" not in pages["shared"]
+    assert reverse("operator:evidence", args=[shared.pk]) in pages["shared"]
+    assert (bodies["accepted"]["files_shared"], bodies["accepted"]["amount"]) == (False, None)
+    assert bodies["accepted"]["files"] == []
+    assert (bodies["shared"]["files_shared"], bodies["shared"]["amount"]) == (True, "30.00")
+    assert [f["id"] for f in bodies["shared"]["files"]] == [shared.pk]
+    listed = {
+        row["tracking_number"]: row
+        for row in api.get("/api/v1/operator/complaints/").json()["results"]
+    }
+    assert listed[world["accepted"].tracking_number]["amount"] is None
+    assert listed[world["shared"].tracking_number]["amount"] == "30.00"
+    assert not any(detail in str(listed) for detail in CONTACT)
+    portal = client.get(reverse("operator:portal")).content.decode()
+    assert not any(detail in portal for detail in CONTACT)
 
 
 COVERED_WEB = {

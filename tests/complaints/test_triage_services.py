@@ -9,7 +9,7 @@ import pytest
 from stdnum.cn import ric
 
 from complaints.errors import DomainError, PermissionDenied, TransitionNotAllowed
-from complaints.models import Case, Complaint, Event, TriggerRule
+from complaints.models import Case, Complaint, Event, Preference, TriggerRule
 from complaints.services import cases as case_services
 from complaints.services import triage
 from tests.factories import AppFactory, category, make_complaint
@@ -133,6 +133,33 @@ def test_accept_emails_consumer_and_operator(
     assert "olivia@example.com" in recipients
     consumer_mail = next(m for m in mailoutbox if m.to == ["alice@example.com"])
     assert complaint.tracking_number in consumer_mail.subject
+
+
+@pytest.mark.parametrize(
+    ("consent", "says"),
+    [
+        (True, "agreed to share their files and the amount involved with you"),
+        (False, "did not agree to share their files or the amount with you"),
+    ],
+)
+def test_operator_email_says_what_the_consumer_shared_and_never_their_contact(
+    app, rita, olivia, consent, says, mailoutbox, django_capture_on_commit_callbacks
+):
+    complaint = make_complaint(
+        app=app,
+        contact_name="Alice Wang",
+        contact_phone="13912345678",
+        contact_email="alice.wang@example.com",
+        consent_share_with_operator=consent,
+    )
+    Preference.objects.update_or_create(user=olivia, defaults={"language": "en"})
+    with django_capture_on_commit_callbacks(execute=True):
+        triage.complaint_accept(complaint=complaint, actor=rita, category_codes=["fraud"])
+    mail = next(m for m in mailoutbox if m.to == ["olivia@example.com"])
+    assert says in mail.body and f"/operator/complaints/{complaint.pk}/" in mail.body
+    assert not any(
+        detail in mail.body for detail in ("Alice Wang", "13912345678", "alice.wang@example.com")
+    )
 
 
 def test_reject_with_reason(complaint, rita):

@@ -231,6 +231,7 @@ class Command(DemoLifecycle, BaseCommand):
                 submitter=submitter,
                 contact_email=submitter.email if submitter else "",
                 submitted_at=submitted_at,
+                send_receipt=False,
             )
             self._ensure_labelled(complaint, labels, submitted_at)
             self._advance(complaint, labels, age_days, submitted_at, users)
