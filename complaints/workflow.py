@@ -73,6 +73,8 @@ COMPLAINT_FINAL = (C.CLOSED, C.WITHDRAWN)
 CASE_UNDER_NOTICE = (K.NOTICE_ISSUED, K.RESPONSE_RECEIVED, K.NOT_RECTIFIED)
 # Past the notice's deadline, or escalated because of it.
 CASE_LATE = (K.OVERDUE, K.ESCALATED)
+# A regulator's verdict on the operator's rectification.
+CASE_VERDICTS = (K.RECTIFIED, K.NOT_RECTIFIED)
 # Ended, by a verified fix or by closing: new confirmed complaints reopen it (a recurrence).
 CASE_ENDED = (K.RECTIFIED, K.CLOSED)
 # Everything but a case still being prepared: an operator sees a case once a notice exists.

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .. import workflow
 from ..models import Case, Complaint, Event, Notice
 from ..services.intake import access_token_matches
 from .stats.rectification_board import public_cases, public_status_labels
@@ -156,9 +157,7 @@ def complaint_case_for_consumer(complaint: Complaint) -> dict | None:
             "app_url": reverse("app-scorecard", args=[case.app_id]),
         }
     verified = (
-        Event.objects.filter(
-            case=case, to_status__in=(Case.Status.RECTIFIED, Case.Status.NOT_RECTIFIED)
-        )
+        Event.objects.filter(case=case, to_status__in=workflow.CASE_VERDICTS)
         .order_by("-created_at", "-id")
         .first()
     )
