@@ -18,7 +18,7 @@ from classifier.serving import served_model_forget
 from complaints.models import Case, CaseNote, Classification, Complaint, Event, Notice
 from complaints.services import cases as case_services
 from tests.classifier.helpers import write_corpus
-from tests.complaints.test_dashboard_summary import days_ago, model_labels
+from tests.complaints.selectors.stats.test_summary import days_ago, model_labels
 from tests.factories import make_complaint
 
 pytestmark = [

@@ -11,7 +11,7 @@ from PIL import Image
 from complaints.models import Case, Complaint, Event, OperatorResponse
 from complaints.services import cases as case_services
 from complaints.services import triage
-from tests.complaints.test_dashboard_summary import days_ago, model_labels
+from tests.complaints.selectors.stats.test_summary import days_ago, model_labels
 from tests.factories import make_complaint
 
 pytestmark = [

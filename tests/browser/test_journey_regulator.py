@@ -12,7 +12,7 @@ complaints/views/triage.py and cases.py), and the step (the comment that opens i
     POST triage:filter_delete (×)     "Delete the filter"
     POST triage:queue (#bulk-form)    "A bulk acceptance from the phone" (its accept action;
                                       the same form's reject is posted in
-                                      tests/complaints/test_triage_views.py; its "ask" and
+                                      tests/complaints/views/test_triage.py; its "ask" and
                                       "link to case" are not clicked in a browser)
   triage/detail.html                 test_regulator_triages_complaints
     POST triage:action accept         "Accept with the model's labels", "Relabel"
@@ -47,7 +47,7 @@ from django.utils import timezone
 from complaints.models import Case, CaseNote, Complaint, Event, Notice, SavedFilter
 from complaints.services import cases as case_services
 from complaints.services import triage
-from tests.complaints.test_dashboard_summary import days_ago, model_labels
+from tests.complaints.selectors.stats.test_summary import days_ago, model_labels
 from tests.factories import make_complaint
 
 pytestmark = [

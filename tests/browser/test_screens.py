@@ -12,8 +12,8 @@ from benchmarks.generation import complaints_generate
 from complaints.models import Complaint
 from complaints.services import triage
 from complaints.services.statistics import statistics_refresh
-from tests.complaints.test_dashboard_summary import days_ago, model_labels
-from tests.complaints.test_public import public_world
+from tests.complaints.selectors.stats.test_summary import days_ago, model_labels
+from tests.complaints.views.test_public import public_world
 from tests.factories import make_complaint
 
 pytestmark = [

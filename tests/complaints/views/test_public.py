@@ -7,7 +7,7 @@ from django.utils import timezone
 from complaints.models import Case
 from complaints.services import cases as case_services
 from complaints.services.statistics import statistics_refresh
-from tests.complaints.test_dashboard_summary import days_ago, stats_world
+from tests.complaints.selectors.stats.test_summary import days_ago, stats_world
 from tests.factories import AppFactory
 
 # Deadlines, clocks and day counts: run at each of the dates in tests/clock.py.

@@ -12,7 +12,7 @@ from django.utils import timezone
 from complaints.selectors.stats import DASHBOARD_TABLES
 from complaints.services import triage
 from complaints.services.statistics import statistics_refresh
-from tests.complaints.test_dashboard_summary import days_ago, model_labels, stats_world
+from tests.complaints.selectors.stats.test_summary import days_ago, model_labels, stats_world
 from tests.factories import AppFactory, make_complaint
 
 # Deadlines, clocks and day counts: run at each of the dates in tests/clock.py.

@@ -170,7 +170,7 @@ def test_empty_file_is_rejected():
     assert rejected(b"", name="e.jpg") == "“e.jpg” is empty."
 
 
-# Active PDFs (actions, scripts, forms, attachments): tests/complaints/test_evidence_pdf.py
+# Active PDFs (actions, scripts, forms, attachments): tests/complaints/services/test_evidence_pdf.py
 
 
 def test_truncated_pdf_is_rejected():

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from complaints.services.statistics import statistics_refresh
-from tests.complaints.test_public import public_world
+from tests.complaints.views.test_public import public_world
 
 # Deadlines, clocks and day counts: run at each of the dates in tests/clock.py.
 pytestmark = [pytest.mark.django_db, pytest.mark.every_date]
