@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 
 run: setup
 	@echo "AppWatch on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
-	$(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile -
+	PORT=$(PORT) VENV=$(VENV) bin/serve
 
 setup: install
 	$(PY) manage.py compile_translations

@@ -252,7 +252,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "mark-overdue-cases": {
         "task": "complaints.tasks.mark_overdue_cases",
-        "schedule": crontab(minute="*/10"),
+        "schedule": envfloat("OVERDUE_CHECK_SECONDS", 600.0),
     },
     "deadline-reminders": {
         "task": "complaints.tasks.send_deadline_reminders",
