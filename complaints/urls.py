@@ -9,6 +9,7 @@ from .views import dashboard as dashboard_views
 from .views import home
 from .views import intake as intake_views
 from .views import operator as operator_views
+from .views import passwords as password_views
 from .views import public as public_views
 from .views import tracking as tracking_views
 from .views import triage as triage_views
@@ -18,6 +19,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/login/", EmailLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include(password_views)),
 ]
 
 # --- rectification loop: regulator triage, cases, operator portal ---------------------------
