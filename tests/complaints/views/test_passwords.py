@@ -75,7 +75,9 @@ def test_without_a_preference_the_link_follows_the_page_language(bob):
 
 def test_an_unknown_address_gets_the_same_answer_and_no_mail(alice):
     known = _client().post(reverse("password_reset"), {"email": alice.email}, follow=True)
-    unknown = _client().post(reverse("password_reset"), {"email": "nobody@example.com"}, follow=True)
+    unknown = _client().post(
+        reverse("password_reset"), {"email": "nobody@example.com"}, follow=True
+    )
     assert known.redirect_chain == unknown.redirect_chain
     assert len(mail.outbox) == 1
 
