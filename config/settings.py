@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our own static files
     "axes",
     "classifier",
     "complaints",
@@ -302,6 +303,10 @@ REST_FRAMEWORK = {
     },
 }
 SPECTACULAR_SETTINGS = {
+    # The API browsers come from the drf-spectacular-sidecar package, pinned: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "TITLE": "AppWatch API",
     "DESCRIPTION": "File and track complaints about mobile apps; triage, rectification cases and open data.",
     "VERSION": "1.0.0",

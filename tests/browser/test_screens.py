@@ -161,3 +161,26 @@ def test_operator_answers_a_complaint(screen, world, app, rita, olivia):
     assert waiting.status == Complaint.Status.ANSWERED
     assert waiting.responses.get().text.startswith("已在新版本")
     assert screen.errors == []
+
+
+@pytest.mark.parametrize(
+    ("path", "drawn"),
+    [("/api/schema/swagger/", ".opblock"), ("/api/schema/redoc/", "[data-section-id]")],
+)
+def test_the_api_browsers_draw_the_schema_without_the_internet(screen, path, drawn):
+    # Code, styles, fonts and data must come from this site. (ReDoc's footer shows its maker's
+    # logo from their server if it can, and hides it when it cannot: decoration only.)
+    elsewhere, pictures = [], []
+    screen.page.on(
+        "request",
+        lambda request: (
+            request.url.startswith((screen.base_url, "blob:", "data:"))
+            or (pictures if request.resource_type == "image" else elsewhere).append(request.url)
+        ),
+    )
+    page = screen.go(path)
+    page.locator(drawn).first.wait_for()
+    assert page.locator(drawn).count() > 10
+    assert elsewhere == []
+    unreachable = "net::ERR_NAME_NOT_RESOLVED"  # the decorative picture, with no internet here
+    assert [e for e in screen.errors if not (pictures and unreachable in e)] == []
