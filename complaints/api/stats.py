@@ -46,7 +46,9 @@ class CSVRenderer(renderers.BaseRenderer):
         if response is not None and response.status_code == 200:
             name = data.get("key", "appwatch") if isinstance(data, dict) else "appwatch"
             response["Content-Disposition"] = f'attachment; filename="appwatch-{name}.csv"'
-        return out.getvalue().encode(self.charset)
+        # A byte-order mark first: Excel on Chinese Windows then reads UTF-8, not GBK. CSV
+        # readers skip it with encoding="utf-8-sig" (pandas and Python's csv module do).
+        return ("\ufeff" + out.getvalue()).encode(self.charset)
 
 
 def _csv_value(value):

@@ -45,13 +45,13 @@ def test_the_renderer_defuses_text_and_keeps_negative_figures():
         "columns": [{"key": "app"}, {"key": "change"}, {"key": "note"}],
         "results": [{"app": HYPERLINK, "change": -3, "note": "@SUM(1)"}],
     }
-    rows = list(csv.reader(io.StringIO(CSVRenderer().render(data).decode())))
+    rows = list(csv.reader(io.StringIO(CSVRenderer().render(data).decode("utf-8-sig"))))
     assert rows == [["app", "change", "note"], ["'" + HYPERLINK, "-3", "'@SUM(1)"]]
 
 
 def test_the_renderer_defuses_error_messages_too():
     data = {"error": {"code": "invalid", "message": "=1+1 is not a page"}}
-    rows = list(csv.reader(io.StringIO(CSVRenderer().render(data).decode())))
+    rows = list(csv.reader(io.StringIO(CSVRenderer().render(data).decode("utf-8-sig"))))
     assert rows[1] == ["invalid", "'=1+1 is not a page"]
 
 
@@ -106,6 +106,6 @@ def test_import_error_report_is_defused(tmp_path):
         encoding="utf-8",
     )
     call_command("import_complaints", str(path), "--no-classify", stdout=io.StringIO())
-    with (tmp_path / "hostile.jsonl.errors.csv").open(encoding="utf-8", newline="") as handle:
+    with (tmp_path / "hostile.jsonl.errors.csv").open(encoding="utf-8-sig", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
     assert row["external_id"] == '\'=HYPERLINK("http://x.example")'

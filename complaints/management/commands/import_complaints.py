@@ -278,8 +278,9 @@ class Command(BaseCommand):
 
         if errors:
             # backslashreplace: an external id that was not UTF-8 is shown escaped.
+            # utf-8-sig: a byte-order mark, so Excel on Chinese Windows reads it as UTF-8.
             with report.open(
-                "w", encoding="utf-8", errors="backslashreplace", newline=""
+                "w", encoding="utf-8-sig", errors="backslashreplace", newline=""
             ) as handle:
                 writer = csv.writer(handle)
                 writer.writerow(["line", "external_id", "field", "error"])

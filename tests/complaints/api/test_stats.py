@@ -19,7 +19,9 @@ def world(app, other_app, rita, olivia):
 
 
 def csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    # A byte-order mark first, for Excel on Chinese Windows; readers skip it with utf-8-sig.
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 # --- /stats/ ---------------------------------------------------------------------------------

@@ -44,7 +44,8 @@ def write_jsonl(path, rows):
 
 
 def report_rows(path):
-    with path.open(encoding="utf-8") as handle:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # for Excel on Chinese Windows
+    with path.open(encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 
