@@ -34,10 +34,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Browser tests drive Debian's Chromium (with CJK fonts for the screenshots); installed once.
+# Browser tests drive Debian's Chromium (with CJK fonts for the screenshots); the translation
+# test scans the sources with GNU gettext. Installed once.
 test-setup: install
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk) \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ] || [ ! -x /usr/bin/xgettext ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk gettext) \
 		|| echo "Chromium could not be installed; browser tests will report it."; \
 	fi
 	$(PY) manage.py compile_translations

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import privacy, roles, workflow
 from ..errors import DomainError
 from ..forms.base import first_error
+from ..forms.details_shown import details_shown
 from ..forms.triage import AcceptForm, RejectForm
 from ..lookups import case_by_reference, complaint_by_tracking_number
 from ..models import App, Complaint, Evidence, SavedFilter
@@ -214,7 +215,10 @@ def _detail_context(request, complaint: Complaint) -> dict:
         },
         "consumer_email": complaint.consumer_email,
         # Stored before every door cleaned its input, details may hold what no page can encode.
-        "details": text_shown(complaint.details),
+        "details": details_shown(
+            complaint.category_hint.code if complaint.category_hint_id else None,
+            text_shown(complaint.details),
+        ),
         "has_contact": any(contact_details_of(complaint).values()),
         "masked_consumer_email": privacy.mask_email(complaint.consumer_email)
         if complaint.consumer_email
