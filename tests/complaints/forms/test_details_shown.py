@@ -65,4 +65,4 @@ def test_the_triage_page_shows_them_as_tables(rita, app, english, kind, details,
     for text in expected:
         assert text in page
     assert "{&#x27;" not in page and "[{" not in page and "{'" not in page  # no Python repr
-    assert ("data-details=\"comparison\"" in page) is (kind == "price_discrimination")
+    assert ('data-details="comparison"' in page) is (kind == "price_discrimination")
