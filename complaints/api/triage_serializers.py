@@ -62,13 +62,19 @@ class QueueItemSerializer(serializers.ModelSerializer):
     categories = serializers.SerializerMethodField()
     category_hint = serializers.SlugRelatedField(slug_field="code", read_only=True)
     sla = serializers.SerializerMethodField()
+    snippet = serializers.SerializerMethodField(help_text="The start of the complaint's text.")
 
     class Meta:
         model = Complaint
         fields = [
             "id", "tracking_number", "app", "app_name", "status", "priority", "categories", "category_hint",
-            "confidence", "amount", "currency", "channel", "submitted_at", "decided_at", "sla",
+            "confidence", "amount", "currency", "channel", "submitted_at", "decided_at", "sla", "snippet",
         ]  # fmt: skip
+
+    def get_snippet(self, complaint) -> str:
+        # The queue reads only the start of the text (selectors.triage); a detail has it all.
+        text = getattr(complaint, "snippet", None)
+        return text if text is not None else complaint.description[:80]
 
     def get_categories(self, complaint) -> list[str]:
         return [c.code for c in complaint.categories.all()]

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
@@ -123,11 +124,14 @@ def triage_queue(
         qs.select_related("app", "category_hint")
         .prefetch_related("categories")
         .only(*QUEUE_FIELDS)
+        # The start of the text, so a regulator sees what each row is about.
+        .annotate(snippet=Substr("description", 1, SNIPPET_LENGTH))
         .order_by(*QUEUE_SORTS[filters.sort], "id")
     )
 
 
-# The columns a queue row shows (and the API's queue item); the texts stay on disk.
+# The columns a queue row shows (and the API's queue item); of the text only its start.
+SNIPPET_LENGTH = 80
 QUEUE_FIELDS = (
     "id", "tracking_number", "app_id", "app__name", "app_name", "status", "priority", "category_hint",
     "confidence", "amount", "currency", "channel", "submitted_at", "decided_at", "decision_due_date",

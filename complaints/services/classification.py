@@ -21,7 +21,7 @@ from .. import workflow
 from ..models import Category, Classification, Complaint, Event
 from .enqueue import task_send
 from .events import complaint_move, event_record
-from .triage import complaint_prioritise
+from .priority import complaint_prioritise
 
 logger = logging.getLogger(__name__)
 S = Complaint.Status

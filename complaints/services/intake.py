@@ -35,6 +35,7 @@ from .enqueue import enqueue_on_commit
 from .events import event_record
 from .evidence import CleanFile, evidence_attach
 from .notifications import email_render, template_language
+from .priority import priority_score
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +215,15 @@ def complaint_submit(
         currency=currency or "CNY",
         category_hint=category_hint,
         details=details or {},
+        # Ranked at once from what the consumer told us; classification ranks it again.
+        priority=priority_score(
+            amount=amount,
+            text=description,
+            confidence=None,
+            kinds={category_hint.code} if category_hint else (),
+            evidence=len(evidence),
+            forced=(details or {}).get("refused_without") == "yes",
+        ),
         channel=channel,
         language=language,
         consent_share_with_operator=consent_share_with_operator,

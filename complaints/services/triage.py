@@ -7,17 +7,14 @@ for the app and category, and trigger rules that open cases by themselves.
 
 import datetime
 import functools
-import math
-import re
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import privacy, workflow
+from .. import workflow
 from ..calendar import add_working_days, is_working_day, working_days_between
 from ..errors import DomainError, PermissionDenied
 from ..models import Case, Category, Complaint, Event, SavedFilter
@@ -28,60 +25,6 @@ from .guards import require_regulator, required
 from .supervision import supervision_run
 
 S = Complaint.Status
-
-# --- priority ---------------------------------------------------------------------------
-
-_VULNERABLE_WORDS = re.compile(
-    r"未成年|儿童|孩子|小孩|小朋友|学生|青少年|初中|高中|小学|幼儿|老人|老年|长辈|爷爷|奶奶|外公|外婆|"
-    r"老父亲|老母亲|退休|\b(?:child|children|kids?|minors?|teen(?:ager)?s?|students?|elderly|"
-    r"grand(?:mother|father|parents?|ma|pa)|pensioners?|retired|old age)\b",
-    re.IGNORECASE,
-)
-_AGE = re.compile(r"(\d{1,3})\s*(?:岁|周岁|years? old)", re.IGNORECASE)
-_PII_WEIGHTS = {
-    "resident_id": 25,
-    "bank_card": 25,
-    "credit_code": 5,
-    "mobile": 10,
-    "landline": 5,
-    "email": 5,
-}
-
-
-def mentions_vulnerable(text: str) -> bool:
-    """Minors or elderly people named in the text (by word, or by an age under 18 or over 60)."""
-    if _VULNERABLE_WORDS.search(text):
-        return True
-    return any(int(age) < 18 or int(age) >= 60 for age in _AGE.findall(text))
-
-
-def priority_score(*, amount: Decimal | None, text: str, confidence: float | None) -> int:
-    """Severity first (money, sensitive data, vulnerable people), then how unsure the model is.
-
-    Age is not in the score: the queue breaks ties by filing time, oldest first.
-    """
-    score = 0
-    if amount is not None and amount > 0:
-        # 20 for any money, up to 50 for large sums (log scale: 10 yuan +28, 10,000 yuan +50).
-        score += 20 + min(30, round(8 * math.log10(float(amount) + 1)))
-    kinds = {match.kind for match in privacy.pii_find(text)}
-    score += min(40, sum(_PII_WEIGHTS.get(kind, 5) for kind in kinds))
-    if mentions_vulnerable(text):
-        score += 20
-    # Unclassified or low-confidence complaints need a human most.
-    score += 10 if confidence is None else round((1 - confidence) * 20)
-    return score
-
-
-def complaint_prioritise(*, complaint: Complaint, save: bool = True) -> int:
-    """Score a complaint for the triage queue; intake and classification call this."""
-    complaint.priority = priority_score(
-        amount=complaint.amount, text=complaint.description, confidence=complaint.confidence
-    )
-    if save and complaint.pk:
-        Complaint.objects.filter(pk=complaint.pk).update(priority=complaint.priority)
-    return complaint.priority
-
 
 # --- helpers ------------------------------------------------------------------------------
 

@@ -78,6 +78,12 @@ def queue(request):
     return render(request, "complaints/triage/queue.html", context)
 
 
+def _snippet(text: str) -> str:
+    """The start of a complaint's text on one line, cut with an ellipsis."""
+    line = " ".join(text.split())
+    return line if len(line) < sel.SNIPPET_LENGTH else line[: sel.SNIPPET_LENGTH - 1] + "…"
+
+
 def _queue_row(complaint: Complaint, today, base: str) -> dict:
     """One queue row, formatted here rather than in the template: fifty rows of template
     lookups and filters were most of the page's time."""
@@ -107,6 +113,7 @@ def _queue_row(complaint: Complaint, today, base: str) -> dict:
         "app_name": complaint.app.name if complaint.app_id else complaint.app_name,
         "categories": [c.name for c in complaint.categories.all()],
         "hint": hint.name if hint else "",
+        "snippet": _snippet(getattr(complaint, "snippet", "")),
         "confidence": f"{complaint.confidence:.2f}" if complaint.confidence is not None else "",
         "status": complaint.get_status_display(),
         "submitted_iso": submitted.isoformat(),

@@ -2,7 +2,6 @@
 close; supervision (trigger rules, recurrence) and priority scoring."""
 
 import datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -361,36 +360,6 @@ def test_close_a_disputed_complaint_needs_reason(complaint, rita):
         triage.complaint_close(complaint=complaint, actor=rita, reason="")
     triage.complaint_close(complaint=complaint, actor=rita, reason="resolved by phone")
     assert complaint.status == S.CLOSED and complaint.closed_at is not None
-
-
-def test_priority_rises_with_money_sensitive_data_and_vulnerable_people():
-    plain = triage.priority_score(amount=None, text="一直弹窗", confidence=0.9)
-    money = triage.priority_score(amount=Decimal("5000"), text="一直弹窗", confidence=0.9)
-    sensitive = triage.priority_score(
-        amount=None, text=f"泄露了我的身份证号{resident_id()}", confidence=0.9
-    )
-    minor = triage.priority_score(amount=None, text="我家孩子才12岁，被诱导充值", confidence=0.9)
-    elderly = triage.priority_score(amount=None, text="my grandmother was charged", confidence=0.9)
-    unsure = triage.priority_score(amount=None, text="一直弹窗", confidence=0.3)
-    assert plain < unsure < money
-    assert plain < sensitive and plain < minor and plain < elderly
-    everything = triage.priority_score(
-        amount=Decimal("5000"), text=f"孩子 {resident_id()}", confidence=0.3
-    )
-    assert everything > max(money, sensitive, minor)
-
-
-def test_ages_count_as_vulnerable_only_when_young_or_old():
-    assert triage.mentions_vulnerable("我父亲今年72岁")
-    assert triage.mentions_vulnerable("a 15 years old boy")
-    assert not triage.mentions_vulnerable("我今年35岁")
-
-
-def test_prioritise_stores_the_score(app):
-    complaint = make_complaint(app=app, amount=Decimal("300"))
-    score = triage.complaint_prioritise(complaint=complaint)
-    complaint.refresh_from_db()
-    assert complaint.priority == score > 0
 
 
 def test_bulk_reports_each_failure(app, rita):

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from complaints.models import Complaint, Event, SavedFilter
 from complaints.services import cases as case_services
-from complaints.services import consumers, triage
+from complaints.services import consumers, priority, triage
 from tests.factories import make_complaint
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -31,8 +31,8 @@ def rita_client(client, rita):
 def test_queue_orders_by_priority_then_age(rita_client, app):
     low = make_complaint(app=app, description="弹窗太多")
     high = make_complaint(app=app, description="被扣了钱", amount=Decimal("999"))
-    triage.complaint_prioritise(complaint=low)
-    triage.complaint_prioritise(complaint=high)
+    priority.complaint_prioritise(complaint=low)
+    priority.complaint_prioritise(complaint=high)
     response = rita_client.get(reverse("triage:queue"))
     assert response.status_code == 200
     numbers = [row["tracking_number"] for row in response.context["rows"]]
@@ -41,6 +41,17 @@ def test_queue_orders_by_priority_then_age(rita_client, app):
     body = response.content.decode()
     assert f'<a href="/triage/{high.pk}/">{high.tracking_number}</a>' in body
     assert "¥999.00" in body and "working days left" in body
+
+
+def test_queue_rows_show_the_start_of_the_text(rita_client, app):
+    long_text = "这个应用在安装后立即索取通讯录、定位和相机权限，" * 8
+    make_complaint(app=app, description=long_text)
+    make_complaint(app=app, description="弹窗\n太多")
+    rows = rita_client.get(reverse("triage:queue")).context["rows"]
+    snippets = sorted((row["snippet"] for row in rows), key=len)
+    assert snippets[0] == "弹窗 太多"  # on one line
+    assert len(snippets[1]) == 80 and snippets[1].endswith("…")
+    assert snippets[1][:20] == long_text[:20]
 
 
 def test_queue_shows_breaches(rita_client, app):
@@ -158,7 +169,7 @@ def test_accept_from_the_page(rita_client, app):
 def test_accept_and_go_to_next(rita_client, app):
     first = make_complaint(app=app, amount=Decimal("10"))
     second = make_complaint(app=app)
-    triage.complaint_prioritise(complaint=first)
+    priority.complaint_prioritise(complaint=first)
     response = rita_client.post(
         reverse("triage:action", args=[first.pk, "accept"]),
         {"categories": ["fraud"], "then": "next"},
