@@ -50,6 +50,27 @@ class Table:
         }
 
     @property
+    def scale(self) -> str:
+        """How to read the chart's axis and its unit, said beside every chart."""
+        values = [c for c in self.columns if c.kind in ("int", "float", "rate")]
+        if self.chart == "funnel":
+            return _(
+                "Logarithmic scale: each step of the axis is ten times the one before, so the "
+                "smaller steps stay visible. The figure beside each bar is the count."
+            )
+        if self.chart == "pie":
+            return _("Each slice is a share of the whole; the table gives the counts.")
+        if values and all(c.kind == "rate" for c in values):
+            return _("Linear scale from 0% to 100%.")
+        if len(values) == 1 and values[0].kind == "int":
+            return _("Linear scale from zero, in numbers of %(unit)s.") % {
+                "unit": str(values[0].label).lower()
+            }
+        if values and all(c.kind == "int" for c in values):
+            return _("Linear scale from zero; every value is a count.")
+        return _("Linear scale from zero, in the units the table's headings give.")
+
+    @property
     def data_id(self) -> str:
         """The id of the page element holding this table as JSON for the chart."""
         return f"data-{self.key}"
