@@ -2,7 +2,9 @@
 case transitions as actions that go through the case services."""
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -12,14 +14,10 @@ from .actions import run_each
 from .audit import EventInline, KeepsItsHistory, ReadOnlyInline
 
 
-class CaseCategoryInline(admin.TabularInline):
+class CaseCategoryInline(ReadOnlyInline):
     model = CaseCategory
     fields = ["category", "is_open"]
-    readonly_fields = ["is_open"]
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    readonly_fields = fields
 
 
 class NoticeInline(ReadOnlyInline):
@@ -28,11 +26,12 @@ class NoticeInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class CaseNoteInline(admin.TabularInline):
+class CaseNoteInline(ReadOnlyInline):
+    """Notes are written on the case page (services.cases.case_note_add logs each one)."""
+
     model = CaseNote
     fields = ["text", "author", "created_at"]
-    readonly_fields = ["author", "created_at"]
-    extra = 1
+    readonly_fields = fields
 
 
 class CaseComplaintInline(ReadOnlyInline):
@@ -74,10 +73,14 @@ class CaseAdmin(KeepsItsHistory, admin.ModelAdmin):
     search_fields = ["reference", "app__name", "app__operator__name", "title", "summary"]
     date_hierarchy = "opened_at"
     list_select_related = ["app", "assignee"]
-    autocomplete_fields = ["app", "assignee"]
+    # The case's place in the workflow changes only on the case page and through the actions
+    # below, which call the services and write the audit events.
+    WORKFLOW_FIELDS = ["app", "assignee", "deadline_date", "escalation"]
     readonly_fields = [
         "reference",
         "status",
+        "case_link",
+        *WORKFLOW_FIELDS,
         "origin",
         "trigger_rule",
         "recurrence_count",
@@ -95,6 +98,7 @@ class CaseAdmin(KeepsItsHistory, admin.ModelAdmin):
         EventInline,
     ]
     actions = [
+        "assign_to_me",
         "issue_notice_default_deadline",
         "escalate_public_notice",
         "close_cases",
@@ -104,16 +108,27 @@ class CaseAdmin(KeepsItsHistory, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("case_categories__category")
 
-    def save_formset(self, request, form, formset, change):
-        # Notes written in the admin carry their author.
-        instances = formset.save(commit=False)
-        for instance in instances:
-            if isinstance(instance, CaseNote) and instance.author_id is None:
-                instance.author = request.user
-            instance.save()
-        formset.save_m2m()
-        for obj in formset.deleted_objects:
-            obj.delete()
+    @admin.display(description=_("steps"))
+    def case_link(self, obj):
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("cases:detail", args=[obj.pk]),
+            _("Work on the case page (assign, note, notice, verification, escalation, closing)"),
+        )
+
+    @admin.action(description=_("Assign to me"), permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        from ..services.cases import case_assign
+
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda case: case_assign(case=case, assignee=request.user, actor=request.user),
+            ngettext("%(count)d case assigned.", "%(count)d cases assigned.", queryset.count()),
+        )
 
     @admin.display(description=_("categories"))
     def category_list(self, obj):
@@ -200,6 +215,10 @@ class NoticeAdmin(admin.ModelAdmin):
         # Notices are issued from a case, which computes the deadline and writes the event.
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # An issued notice is a record sent to the operator: it is read, never rewritten.
+        return False
+
 
 @admin.register(OperatorResponse)
 class OperatorResponseAdmin(admin.ModelAdmin):
@@ -212,15 +231,20 @@ class OperatorResponseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # What the operator said stays as it was said.
+        return False
+
 
 @admin.register(CaseNote)
 class CaseNoteAdmin(admin.ModelAdmin):
     list_display = ["case", "author", "created_at"]
     search_fields = ["case__reference", "text"]
-    readonly_fields = ["author", "created_at"]
-    autocomplete_fields = ["case"]
+    readonly_fields = ["case", "text", "author", "created_at"]
 
-    def save_model(self, request, obj, form, change):
-        if obj.author_id is None:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
+    # Notes are written on the case page, where each one is logged.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 from django.forms.fields import InvalidJSONInput
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -93,10 +94,25 @@ class ComplaintAdmin(KeepsItsHistory, admin.ModelAdmin):
     date_hierarchy = "submitted_at"
     list_select_related = ["app"]
     list_per_page = 50
-    autocomplete_fields = ["app", "duplicate_of", "case", "submitter"]
+    autocomplete_fields = ["submitter"]
+    # Where a complaint stands in the workflow changes only through the services, which write
+    # its audit event: the triage page (linked from here) and the actions below.
+    WORKFLOW_FIELDS = [
+        "app",
+        "category_hint",
+        "category_list",
+        "priority",
+        "decision_due_date",
+        "operator_due_date",
+        "reject_reason",
+        "duplicate_of",
+        "case",
+    ]
     readonly_fields = [
         "tracking_number",
         "status",
+        "triage_link",
+        *WORKFLOW_FIELDS,
         "masked_text_display",
         "label_source",
         "confidence",
@@ -117,6 +133,7 @@ class ComplaintAdmin(KeepsItsHistory, admin.ModelAdmin):
                 "fields": [
                     "tracking_number",
                     "status",
+                    "triage_link",
                     "app",
                     "app_name",
                     "app_version",
@@ -142,7 +159,7 @@ class ComplaintAdmin(KeepsItsHistory, admin.ModelAdmin):
             _("Labels"),
             {
                 "fields": [
-                    "categories",
+                    "category_list",
                     "label_source",
                     "confidence",
                     "classification_attempts",
@@ -195,7 +212,6 @@ class ComplaintAdmin(KeepsItsHistory, admin.ModelAdmin):
             },
         ),
     ]
-    filter_horizontal = ["categories"]
     formfield_overrides = {models.JSONField: {"form_class": DetailsJSONField}}
     inlines = [EvidenceInline, ClassificationInline, ComplaintResponseInline, EventInline]
     actions = [
@@ -208,6 +224,16 @@ class ComplaintAdmin(KeepsItsHistory, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("categories")
+
+    @admin.display(description=_("decisions"))
+    def triage_link(self, obj):
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("triage:detail", args=[obj.pk]),
+            _("Decide on the triage page (accept, relabel, reject, merge, link to a case)"),
+        )
 
     def save_model(self, request, obj, form, change):
         # An edited text is masked again: operators and the public never see what an edit added.
