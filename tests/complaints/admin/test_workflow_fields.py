@@ -43,7 +43,13 @@ def world(app, rita, olivia):
         complaint=complaint, actor=olivia, text="Fixed in 2.1.", closure_code="fixed"
     )
     note = cases.case_note_add(case=case, actor=rita, text="Called the operator.")
-    return {Complaint: complaint, Case: case, Notice: notice, OperatorResponse: reply, CaseNote: note}
+    return {
+        Complaint: complaint,
+        Case: case,
+        Notice: notice,
+        OperatorResponse: reply,
+        CaseNote: note,
+    }
 
 
 @pytest.fixture
