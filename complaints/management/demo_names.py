@@ -73,6 +73,25 @@ APP_KINDS = [
     ("二手", "Resale", "resale"),
     ("停车", "Parking", "parking"),
 ]
+# Words that tie a complaint's text to a kind of app: a demo complaint about a food-delivery app
+# talks about riders and orders, not loans. Texts with none of them suit any app.
+KIND_WORDS = {
+    "food": r"外卖|骑手|送餐|点餐|餐厅|商家|delivery|food|restaurant|rider",
+    "ride": r"打车|司机|行程|车费|网约车|叫车|ride|driver|taxi",
+    "mall": r"购物|商品|下单|商城|优惠券|快递|店铺|shopping|coupon|seller",
+    "travel": r"酒店|机票|房间|旅行|景区|航班|民宿|hotel|flight|booking",
+    "video": r"视频|直播|短剧|追剧|video|stream",
+    "loan": r"借款|贷款|利息|还款|额度|网贷|借钱|loan|interest|repay",
+    "edu": r"课程|学习|老师|网课|作业|家长|course|lesson|tutor",
+    "health": r"体检|医生|问诊|药|挂号|健康|doctor|health|medical",
+    "game": r"游戏|抽卡|皮肤|充值|装备|game|gacha",
+    "music": r"音乐|歌曲|听歌|歌单|music|song|playlist",
+    "tools": r"手电筒|清理|工具|torch|flashlight|cleaner",
+    "weather": r"天气|weather|forecast",
+    "wallet": r"钱包|转账|银行卡|支付|wallet|payment|transfer",
+    "resale": r"二手|闲置|买家|卖家|second-hand|resale",
+    "parking": r"停车|车位|车牌|parking",
+}
 STORES = ["华为应用市场", "小米应用商店", "OPPO软件商店", "vivo应用商店", "App Store", "应用宝"]
 FALLBACK_TEXTS = {
     "over_permission": "不给通讯录权限就打不开，拒绝以后每次启动都弹窗要。",

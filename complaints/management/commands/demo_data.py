@@ -9,6 +9,7 @@ the same as real use would leave.
 import datetime
 import json
 import random
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from complaints.management.demo_names import (
     DEMO_USERS,
     FALLBACK_TEXTS,
     INDUSTRIES,
+    KIND_WORDS,
     MOBILE_PREFIXES,
     PREFIXES,
     SEED,
@@ -191,6 +193,7 @@ class Command(DemoLifecycle, BaseCommand):
         from complaints.services.intake import complaint_submit
 
         corpus = self._corpus()
+        pools = _texts_by_kind(corpus)
         # Its own generator, so adding contacts leaves every other draw as it was.
         contacts = random.Random(SEED + 1)
         # A few apps draw most complaints, as in real life.
@@ -198,8 +201,10 @@ class Command(DemoLifecycle, BaseCommand):
         now = timezone.now()
         self.stdout.write(f"Filing {count} complaints …")
         for i in range(count):
-            row = self.rng.choice(corpus)
             app = self.rng.choices(apps, weights=weights)[0]
+            # A text about this kind of app, or one that would fit any app.
+            kind_rows, any_app = pools.get(_kind_of(app), []), pools[None]
+            row = self.rng.choice(kind_rows if kind_rows and self.rng.random() < 0.7 else any_app)
             # Older complaints first; more of them recently.
             age_days = int(365 * (self.rng.random() ** 1.4))
             submitted_at = now - datetime.timedelta(
@@ -305,6 +310,10 @@ class Command(DemoLifecycle, BaseCommand):
                 "recurrence": 200,
             }[stage]
             opened_at = timezone.now() - datetime.timedelta(days=days_ago + self.rng.randint(0, 10))
+            # A case takes in complaints accepted before it opened, so every history runs forward.
+            related = [c for c in related if c.decided_at and c.decided_at < opened_at]
+            if not related:
+                continue  # no case without the complaints that justify it
             try:
                 existing = (
                     CaseCategory.objects.filter(app=app, category=category, is_open=True)
@@ -317,6 +326,7 @@ class Command(DemoLifecycle, BaseCommand):
                     if case.status != Case.Status.OPEN or case.opened_at > opened_at:
                         continue  # too recent for this stage's history
                     opened_at = case.opened_at
+                    related = [c for c in related if c.decided_at < opened_at]
                 else:
                     case = cases.case_open(
                         app=app,
@@ -403,3 +413,25 @@ class Command(DemoLifecycle, BaseCommand):
             except DomainError as exc:
                 self.stderr.write(f"{app} / {category.code} ({stage}): {exc.message}")
         cases.cases_mark_overdue(today=self.today)
+
+
+def _kind_of(app: App) -> str | None:
+    """The demo app's kind, from the package name it was given (com.<brand>.<kind><n>)."""
+    match = re.fullmatch(r"com\.[a-z]+\.([a-z]+)\d*", app.package_name or "")
+    return match.group(1) if match else None
+
+
+def _texts_by_kind(corpus: list[dict]) -> dict[str | None, list[dict]]:
+    """Corpus rows by the kind of app their words tie them to; None: rows that fit any app.
+    A row that names two kinds (a ride to a restaurant) fits neither on its own."""
+    pools: dict[str | None, list[dict]] = {None: []}
+    patterns = {kind: re.compile(words, re.IGNORECASE) for kind, words in KIND_WORDS.items()}
+    for row in corpus:
+        kinds = [kind for kind, pattern in patterns.items() if pattern.search(row["text"])]
+        if len(kinds) == 1:
+            pools.setdefault(kinds[0], []).append(row)
+        elif not kinds:
+            pools[None].append(row)
+    if not pools[None]:
+        pools[None] = list(corpus)
+    return pools

@@ -1,11 +1,13 @@
 """demo_data loads a believable platform and is idempotent."""
 
+import datetime
 import re
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
+from complaints.management.demo_names import KIND_WORDS
 from complaints.models import App, Case, Company, Complaint, Event
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +55,21 @@ def test_demo_data_covers_statuses_cases_and_roles():
         ("regulator", "demo-regulator-2026"),
     ]:
         assert User.objects.get(username=username).check_password(password)
+
+
+def test_demo_complaints_talk_about_their_kind_of_app_and_history_runs_forward():
+    call_command("demo_data", complaints=200, companies=6, apps=15)
+    patterns = {kind: re.compile(words, re.IGNORECASE) for kind, words in KIND_WORDS.items()}
+    kinds_seen = set()
+    for complaint in Complaint.objects.select_related("app"):
+        kind = re.fullmatch(r"com\.[a-z]+\.([a-z]+)\d*", complaint.app.package_name).group(1)
+        named = {k for k, pattern in patterns.items() if pattern.search(complaint.description)}
+        # A text ties itself to its own app's kind, or to no kind at all.
+        assert named <= {kind}, (complaint.app.name, complaint.description[:60])
+        kinds_seen |= named
+    assert len(kinds_seen) >= 8  # and texts about specific kinds of app are there
+    # Each complaint's history runs forward in time, starting at its filing.
+    for complaint in Complaint.objects.prefetch_related("events"):
+        times = [e.created_at for e in sorted(complaint.events.all(), key=lambda e: e.pk)]
+        assert times == sorted(times), complaint.tracking_number
+        assert times[0] >= complaint.submitted_at - datetime.timedelta(seconds=1)
