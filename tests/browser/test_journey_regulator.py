@@ -44,6 +44,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from complaints.calendar import next_working_day
 from complaints.models import Case, CaseNote, Complaint, Event, Notice, SavedFilter
 from complaints.services import cases as case_services
 from complaints.services import triage
@@ -453,7 +454,7 @@ def test_regulator_runs_rectification_cases(open_screen, app, rita, olivia):
     ruth_screen.step("assigned-to-me")
 
     # Issue a notice with a deadline of our own.
-    deadline = today + datetime.timedelta(days=20)
+    deadline = next_working_day(today + datetime.timedelta(days=20))
     page = rita_screen.go(f"/cases/{case.pk}/")
     notice_form = form(page, "notice")
     notice_form.locator("textarea[name=problems]").fill(
@@ -533,7 +534,7 @@ def test_regulator_runs_rectification_cases(open_screen, app, rita, olivia):
         case=second,
         actor=rita,
         problems="Reads the clipboard in the background.",
-        deadline_date=today + datetime.timedelta(days=15),
+        deadline_date=next_working_day(today + datetime.timedelta(days=15)),
     )
     case_services.rectification_report_submit(
         case=second, actor=olivia, text="We removed the clipboard SDK."
