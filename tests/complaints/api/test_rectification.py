@@ -163,6 +163,30 @@ def test_duplicate(rita, complaint, app):
     }
 
 
+def test_duplicate_across_apps_needs_a_reason(rita, complaint, other_app):
+    other = make_complaint(app=other_app)
+    url = f"/api/v1/triage/{other.pk}/duplicate/"
+    refused = api(rita).post(url, {"original": complaint.tracking_number}, format="json")
+    message = (
+        f"{complaint.tracking_number} is about 快送外卖 and this complaint about 云途出行. To "
+        "merge complaints about different apps, give the reason: this one will then count on "
+        "快送外卖's record only."
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"note": [message]}
+    other.refresh_from_db()
+    assert other.status == Complaint.Status.SUBMITTED
+    merged = api(rita).post(
+        url,
+        {"original": complaint.tracking_number, "note": "One order, two apps named."},
+        format="json",
+    )
+    assert merged.status_code == 200
+    assert merged.json()["duplicate_of"] == complaint.tracking_number
+    event = Event.objects.get(complaint=other, to_status=Complaint.Status.DUPLICATE)
+    assert (event.reason, event.data["original_app"]) == ("One order, two apps named.", "快送外卖")
+
+
 def test_request_info(rita, complaint):
     bad = api(rita).post(
         f"/api/v1/triage/{complaint.pk}/request-info/", {"question": ""}, format="json"
