@@ -47,6 +47,7 @@ from django.utils import timezone  # noqa: E402
 
 from benchmarks.generation import complaints_generate  # noqa: E402
 from complaints import workflow  # noqa: E402
+from complaints.calendar import next_working_day  # noqa: E402
 from complaints.models import (  # noqa: E402
     App,
     Case,
@@ -212,6 +213,7 @@ def ensure_cases(count: int) -> None:
             deadline = today - datetime.timedelta(days=rng.randint(1, 30))
             if deadline <= timezone.localdate(issued_at):
                 deadline = timezone.localdate(issued_at) + datetime.timedelta(days=1)
+            deadline = next_working_day(deadline)  # a deadline falls on a working day
             case_services.notice_issue(
                 case=case,
                 actor=None,

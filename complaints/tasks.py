@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from classifier.services import TrainingBusy, model_train_with_confirmed
 
-from .services.cases import cases_mark_overdue, notices_remind
+from .services.cases import cases_mark_overdue
 from .services.classification import classification_sweep, complaint_classify
+from .services.deadlines import notices_remind
 from .services.evidence import evidence_drafts_purge
 from .services.notifications import notification_send
 from .services.operators import complaints_auto_close

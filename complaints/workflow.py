@@ -69,7 +69,8 @@ RATEABLE = (C.CLOSED, C.REJECTED, C.DUPLICATE)
 # Nothing more will happen.
 COMPLAINT_FINAL = (C.CLOSED, C.WITHDRAWN)
 
-# A notice is out and the case is within its deadline (the public reads "under rectification").
+# A notice is out and the next move is the operator's report or the regulator's verdict (the
+# public board tells these apart: selectors/stats/rectification_board.py).
 CASE_UNDER_NOTICE = (K.NOTICE_ISSUED, K.RESPONSE_RECEIVED, K.NOT_RECTIFIED)
 # Past the notice's deadline, or escalated because of it.
 CASE_LATE = (K.OVERDUE, K.ESCALATED)

@@ -1,17 +1,24 @@
 """Cases over the API, what goes in and out: the case with its notices, reports and history, and
 one input per action."""
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from ..lookups import complaints_by_tracking_numbers
 from ..models import App, Case, Complaint, Notice, OperatorResponse
 from ..selectors import cases as sel
+from ..services.deadlines import calendar_warning
 from .triage_serializers import AppRefSerializer, EventSerializer, found_or_invalid
 
 # --- output ---------------------------------------------------------------------------------
 
 
 class NoticeSerializer(serializers.ModelSerializer):
+    calendar_warning = serializers.SerializerMethodField(
+        help_text="Set when the deadline reaches a year the holiday calendar does not cover "
+        "(working days there were counted Monday to Friday); empty otherwise."
+    )
+
     class Meta:
         model = Notice
         fields = [
@@ -19,10 +26,16 @@ class NoticeSerializer(serializers.ModelSerializer):
             "number",
             "issued_at",
             "deadline_date",
+            "calendar_warning",
             "legal_basis",
             "text",
             "acknowledged_at",
         ]
+
+    def get_calendar_warning(self, notice: Notice) -> str:
+        return calendar_warning(
+            issued_date=timezone.localdate(notice.issued_at), deadline_date=notice.deadline_date
+        )
 
 
 class ReportSerializer(serializers.ModelSerializer):

@@ -137,7 +137,16 @@ class DuplicateInput(serializers.Serializer):
     original = serializers.CharField(
         max_length=24, help_text="Tracking number of the original complaint."
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text=(
+            "Why the two are one complaint. Required when the original is about a different "
+            "app: the duplicate then counts on the original's app's record only."
+        ),
+    )
 
     def validate_original(self, value: str) -> Complaint:
         return found_or_invalid(complaint_by_tracking_number, value)

@@ -15,7 +15,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .. import roles, workflow
-from ..calendar import add_working_days, working_days_between
+from ..calendar import (
+    calendar_used,
+    calendar_version,
+    working_days_between,
+    years_not_covered,
+)
 from ..errors import Conflict, DomainError
 from ..models import (
     App,
@@ -29,6 +34,7 @@ from ..models import (
     OperatorResponse,
 )
 from . import notifications
+from .deadlines import deadline_check, notice_default_deadline
 from .events import case_move, event_record
 from .evidence import case_evidence_attach
 from .guards import require_case_operator, require_regulator, required
@@ -210,15 +216,6 @@ def case_note_add(*, case: Case, actor, text: str, at: datetime.datetime | None 
     return note
 
 
-def notice_default_deadline(
-    *, categories: Iterable[Category], issued_date: datetime.date
-) -> datetime.date:
-    """The shortest of the categories' default deadlines, in working days: the most urgent
-    problem named in a notice sets its pace (the regulator may give more time)."""
-    days = min((c.default_deadline_working_days for c in categories), default=15)
-    return add_working_days(issued_date, days)
-
-
 def _legal_basis(categories: Iterable[Category], language: str) -> str:
     field = "legal_basis_en" if language.startswith("en") else "legal_basis_zh"
     lines = [getattr(c, field) for c in categories if getattr(c, field)]
@@ -243,10 +240,8 @@ def notice_issue(
     categories = list(case.categories.all())
     if deadline_date is None:
         deadline_date = notice_default_deadline(categories=categories, issued_date=issued_date)
-    elif deadline_date <= issued_date:
-        raise DomainError(
-            _("The deadline must be after the date of the notice."), field="deadline_date"
-        )
+    else:
+        deadline_check(deadline_date, issued_date=issued_date)
     if legal_basis is None or not legal_basis.strip():
         legal_basis = _legal_basis(categories, case.language)
     number = f"{case.reference}-{case.notices.count() + 1}"
@@ -263,6 +258,8 @@ def notice_issue(
                 "deadline_date": deadline_date,
                 "working_days": working_days_between(issued_date, deadline_date),
                 "categories": categories,
+                "calendar_version": calendar_version(),
+                "weekday_years": [str(y) for y in years_not_covered(issued_date, deadline_date)],
             },
         ).strip()
     notice = Notice.objects.create(
@@ -284,7 +281,12 @@ def notice_issue(
         to_status=K.NOTICE_ISSUED,
         actor=actor,
         reason=problems,
-        data={"notice_id": notice.pk, "notice": number, "deadline_date": deadline_date.isoformat()},
+        data={
+            "notice_id": notice.pk,
+            "notice": number,
+            "deadline_date": deadline_date.isoformat(),
+            "calendar": calendar_used(issued_date, deadline_date),
+        },
         extra_fields=tuple(fields),
         at=now,
     )
@@ -334,8 +336,9 @@ def rectification_verify(
     files=(),
     at: datetime.datetime | None = None,
 ) -> Case:
-    """The regulator's verdict on the fix: rectified, or not (then optionally a new notice
-    with a new deadline, or an escalation)."""
+    """The regulator's verdict on the fix: rectified, or not, and then in the same step a new
+    notice with a new deadline or an escalation: a case is never left "not rectified" with
+    nothing due, which the public board would have no honest status for."""
     require_regulator(actor)
     notes = required(notes, "notes", _("Write the verification notes."))
     now = at or timezone.now()
@@ -349,6 +352,15 @@ def rectification_verify(
         )
     if escalate_measure and escalate_measure not in Case.Escalation.values:
         raise DomainError(_("Choose an escalation measure."), field="escalate_measure")
+    if not rectified and not (new_deadline_date or escalate_measure):
+        raise DomainError(
+            _("Not rectified: give a new deadline (a new notice) or an escalation."),
+            field="new_deadline_date",
+        )
+    if new_deadline_date:
+        deadline_check(
+            new_deadline_date, issued_date=timezone.localdate(now), field="new_deadline_date"
+        )
     case.verification_notes = notes
     case_move(
         case=case,
@@ -439,36 +451,6 @@ def cases_mark_overdue(*, today: datetime.date) -> list[Case]:
         )
         marked.append(case)
     return marked
-
-
-@transaction.atomic
-def notices_remind(*, today: datetime.date) -> list[Notice]:
-    """Remind operators whose notice deadline is a few working days away, once per notice."""
-    reminded = []
-    horizon = add_working_days(today, settings.DEADLINE_REMINDER_WORKING_DAYS)
-    cases = Case.objects.filter(
-        status=K.NOTICE_ISSUED, deadline_date__gte=today, deadline_date__lte=horizon
-    ).select_related("app")
-    for case in cases:
-        notice = case.notices.order_by("-issued_at", "-id").first()
-        if notice is None:
-            continue
-        already = Event.objects.filter(
-            case=case, kind=Event.Kind.MESSAGE, data__reminder_notice_id=notice.pk
-        ).exists()
-        if already:
-            continue
-        event = event_record(
-            kind=Event.Kind.MESSAGE,
-            case=case,
-            reason=_("Reminder: the deadline of notice %(number)s is %(date)s.")
-            % {"number": notice.number, "date": notice.deadline_date.isoformat()},
-            data={"reminder_notice_id": notice.pk, "notice_id": notice.pk},
-            public=False,
-        )
-        notifications.notification_enqueue(kind=notifications.Kind.DEADLINE_REMINDER, event=event)
-        reminded.append(notice)
-    return reminded
 
 
 @transaction.atomic

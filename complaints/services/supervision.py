@@ -58,7 +58,8 @@ def supervision_run(
     *, complaint: Complaint, categories: list[Category], actor, at: datetime.datetime
 ) -> None:
     """After an acceptance: for each category, join the open case, reopen a recently closed
-    or rectified one (a recurrence), or let the trigger rules open a new one."""
+    or rectified one (a recurrence), or let the trigger rules open a new one, which holds
+    every complaint its rule counted."""
     window_start = at - datetime.timedelta(days=settings.RECURRENCE_WINDOW_DAYS)
     for category in categories:
         open_link = (
@@ -99,14 +100,22 @@ def supervision_run(
             "threshold"
         ):
             since = at - datetime.timedelta(days=rule.window_days)
-            matching = Complaint.objects.filter(
-                app_id=complaint.app_id,
-                categories=category,
-                status__in=workflow.CONFIRMED,
-                decided_at__gte=since,
-                decided_at__lte=at,
+            # The rule counts the complaints the new case will hold, and only those: a
+            # complaint belongs to one case, so one already on another case (a multi-label
+            # complaint that joined the open case for its other category) is dealt with
+            # there and counts for nothing here. A case that says "6 accepted complaints"
+            # then holds those 6, never fewer.
+            joining = list(
+                Complaint.objects.filter(
+                    app_id=complaint.app_id,
+                    categories=category,
+                    status__in=workflow.CONFIRMED,
+                    decided_at__gte=since,
+                    decided_at__lte=at,
+                    case__isnull=True,
+                ).order_by("submitted_at", "pk")
             )
-            count = matching.count()
+            count = len(joining)
             if count < rule.threshold:
                 continue
             # Why it opened: the case's first summary and the regulators' alert say the same.
@@ -126,7 +135,7 @@ def supervision_run(
                     summary=why,
                     origin=Case.Origin.TRIGGER,
                     trigger_rule=rule,
-                    complaints=list(matching.filter(case__isnull=True).order_by("submitted_at")),
+                    complaints=joining,
                     at=at,
                 )
             except DomainError:

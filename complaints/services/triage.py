@@ -141,7 +141,12 @@ def complaint_mark_duplicate(
     note: str = "",
     at: datetime.datetime | None = None,
 ) -> Complaint:
-    """Merge into an earlier complaint; chains are followed so every duplicate points at the root."""
+    """Merge into an earlier complaint; chains are followed so every duplicate points at the root.
+
+    A duplicate counts once, as its original, on the original's app's record (never as an
+    accepted complaint of its own). Merged across apps, it therefore leaves its own app's
+    record: that happens only with the regulator's reason (the consumer named the wrong
+    app, say), which the event keeps beside both apps."""
     require_regulator(actor)
     seen = {complaint.pk}
     while original.duplicate_of_id is not None and original.pk not in seen:
@@ -149,13 +154,30 @@ def complaint_mark_duplicate(
         original = original.duplicate_of
     if original.pk in seen:
         raise DomainError(_("A complaint cannot be a duplicate of itself."), field="original")
+    data = {"original": original.tracking_number}
+    if complaint.app_id and original.app_id and complaint.app_id != original.app_id:
+        note = required(
+            note,
+            "note",
+            _(
+                "%(number)s is about %(other)s and this complaint about %(app)s. To merge "
+                "complaints about different apps, give the reason: this one will then count "
+                "on %(other)s's record only."
+            )
+            % {
+                "number": original.tracking_number,
+                "other": original.app.name,
+                "app": complaint.app.name,
+            },
+        )
+        data |= {"app": complaint.app.name, "original_app": original.app.name}
     complaint.duplicate_of = original
     notifications.complaint_move_and_notify(
         complaint=complaint,
         to_status=S.DUPLICATE,
         actor=actor,
         reason=note,
-        data={"original": original.tracking_number},
+        data=data,
         extra_fields=("duplicate_of",),
         at=at,
     )

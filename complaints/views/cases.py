@@ -21,8 +21,8 @@ from ..lookups import complaints_by_tracking_numbers
 from ..models import Case, Category, Complaint, Notice
 from ..selectors import cases as sel
 from ..services import cases as case_services
-from ..services.cases import notice_default_deadline
 from ..services.contact_details import contact_details_reveal
+from ..services.deadlines import calendar_warning, notice_default_deadline
 from .triage import regulator_required
 
 K = Case.Status
@@ -105,17 +105,32 @@ def _load(pk: int) -> Case:
         raise Http404 from None
 
 
+def _notice_calendar_warning(notice: Notice | None) -> str:
+    """What the regulator should know about the working days of the notice's deadline."""
+    if notice is None:
+        return ""
+    return calendar_warning(
+        issued_date=timezone.localdate(notice.issued_at), deadline_date=notice.deadline_date
+    )
+
+
 def _detail_context(case: Case) -> dict:
     today = timezone.localdate()
     categories = list(case.categories.all())
+    detail = sel.case_detail(case)
+    default_deadline = notice_default_deadline(categories=categories, issued_date=today)
     return {
         "case": case,
         "today": today,
         "categories": categories,
-        **sel.case_detail(case),
+        **detail,
         "regulators": sel.regulators(),
         "escalations": Case.Escalation.choices,
-        "default_deadline": notice_default_deadline(categories=categories, issued_date=today),
+        "default_deadline": default_deadline,
+        "default_deadline_warning": calendar_warning(
+            issued_date=today, deadline_date=default_deadline
+        ),
+        "deadline_warning": _notice_calendar_warning(next(iter(detail["notices"]), None)),
         "can": {
             "notice": workflow.can_issue_notice(case),
             "verify": workflow.can_verify(case),
@@ -190,6 +205,9 @@ def notice(request, case: Case):
         deadline_date=form.cleaned_data["deadline_date"],
         legal_basis=form.cleaned_data["legal_basis"] or None,
     )
+    warning = _notice_calendar_warning(issued)
+    if warning:
+        messages.warning(request, warning)
     return _("Notice %(number)s issued; the operator has been told.") % {"number": issued.number}
 
 
@@ -207,6 +225,10 @@ def verify(request, case: Case):
         escalate_measure=form.cleaned_data["escalate_measure"],
         files=request.FILES.getlist("files"),
     )
+    if form.cleaned_data["new_deadline_date"]:
+        warning = _notice_calendar_warning(case.notices.order_by("-issued_at", "-id").first())
+        if warning:
+            messages.warning(request, warning)
     return _("Verification recorded.")
 
 

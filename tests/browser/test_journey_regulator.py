@@ -30,8 +30,9 @@ complaints/views/triage.py and cases.py), and the step (the comment that opens i
     POST cases:action assign          "Assign it to ruth"
     POST cases:action note            "Assign it to ruth, with a note"
     POST cases:action notice          "Issue a notice"
-    POST cases:action verify          "rita verifies it rectified", "A second case" (not)
-    POST cases:action escalate        "A second case": escalated
+    POST cases:action verify          "rita verifies it rectified", "A second case" (not, with
+                                      a new deadline; its refusals: test_journey_records.py)
+    POST cases:action escalate        "A second case": escalated once overdue
     POST cases:action close           "Close it"
 triage/_shortcuts.html, _sla.html, cases/_status.html, _timeline.html and notice.html have no
 form; base.html's language switch and log-out are every role's, not the regulator's.
@@ -44,6 +45,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from complaints.calendar import add_working_days, next_working_day
 from complaints.models import Case, CaseNote, Complaint, Event, Notice, SavedFilter
 from complaints.services import cases as case_services
 from complaints.services import triage
@@ -382,7 +384,8 @@ def test_regulator_triages_complaints(open_screen, app, rita, olivia):
 
 def test_regulator_runs_rectification_cases(open_screen, app, rita, olivia):
     """Open a case, assign it to a colleague with a note, issue a notice, verify it rectified
-    and close it; on a second case, verify it not rectified and escalate."""
+    and close it; on a second case, verify it not rectified with a new deadline, and escalate
+    once that passes."""
     today = timezone.localdate()
     ruth = regulator("ruth")
     complaints = []
@@ -453,7 +456,7 @@ def test_regulator_runs_rectification_cases(open_screen, app, rita, olivia):
     ruth_screen.step("assigned-to-me")
 
     # Issue a notice with a deadline of our own.
-    deadline = today + datetime.timedelta(days=20)
+    deadline = next_working_day(today + datetime.timedelta(days=20))
     page = rita_screen.go(f"/cases/{case.pk}/")
     notice_form = form(page, "notice")
     notice_form.locator("textarea[name=problems]").fill(
@@ -521,7 +524,8 @@ def test_regulator_runs_rectification_cases(open_screen, app, rita, olivia):
     assert row.locator("[data-status]").get_attribute("data-status") == "rectified"
     assert portal_case_status(olivia_screen, case) == "closed"
 
-    # A second case, set up to the operator's report: not rectified, then escalated.
+    # A second case, set up to the operator's report: not rectified with a new deadline, then
+    # escalated when that passes.
     second = case_services.case_open(
         app=app,
         categories=["illegal_collection"],
@@ -533,7 +537,7 @@ def test_regulator_runs_rectification_cases(open_screen, app, rita, olivia):
         case=second,
         actor=rita,
         problems="Reads the clipboard in the background.",
-        deadline_date=today + datetime.timedelta(days=15),
+        deadline_date=next_working_day(today + datetime.timedelta(days=15)),
     )
     case_services.rectification_report_submit(
         case=second, actor=olivia, text="We removed the clipboard SDK."
@@ -544,15 +548,26 @@ def test_regulator_runs_rectification_cases(open_screen, app, rita, olivia):
     verify = form(page, "verify")
     verify.locator("input[name=rectified][value=no]").check()
     verify.locator("textarea[name=notes]").fill("Version 5.2 still reads the clipboard at start.")
+    new_deadline = add_working_days(today, 5)
+    verify.locator("input[name=new_deadline_date]").fill(new_deadline.isoformat())
     rita_screen.step("verify-not-rectified")
     rita_screen.submit("Record verification", within=verify)
     assert "Verification recorded." in flash(page)
     second.refresh_from_db()
-    assert (second.status, second.rectified_at) == (K.NOT_RECTIFIED, None)
-    assert portal_case_status(olivia_screen, second) == "not rectified"
+    # Not rectified, and in the same step a second notice with the new deadline.
+    assert (second.status, second.rectified_at, second.deadline_date) == (
+        K.NOTICE_ISSUED,
+        None,
+        new_deadline,
+    )
+    assert second.notices.count() == 2
+    assert portal_case_status(olivia_screen, second) == "notice issued"
     row = board_row(alice, second)
     assert row.locator("[data-status]").get_attribute("data-status") == "under_rectification"
+    assert new_deadline.isoformat() in row.inner_text()
 
+    # The second deadline passes without a report: tonight's sweep marks it overdue.
+    case_services.cases_mark_overdue(today=new_deadline + datetime.timedelta(days=1))
     page = rita_screen.go(f"/cases/{second.pk}/")
     escalate = form(page, "escalate")
     escalate.locator("select[name=measure]").select_option("public_notice")

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from complaints import tasks
+from complaints.calendar import add_working_days
 from complaints.models import Case, Complaint
 from complaints.services import cases as case_services
 from complaints.services import operators, triage
@@ -34,7 +35,7 @@ def test_send_deadline_reminders_task(
         case=case,
         actor=rita,
         problems="x",
-        deadline_date=timezone.localdate() + datetime.timedelta(days=1),
+        deadline_date=add_working_days(timezone.localdate(), 1),
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.send_deadline_reminders.delay().get() == 1

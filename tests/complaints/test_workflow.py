@@ -380,10 +380,15 @@ CASE_ACTIONS = {
         target=K.NOT_RECTIFIED,
         persona="rita",
         allowed_from=K.RESPONSE_RECEIVED,
-        data=lambda w: {"rectified": "no", "notes": "Still asks."},
+        # Not rectified takes its next step at once (here an escalation): see test_deadlines.
+        data=lambda w: {"rectified": "no", "notes": "Still asks.", "escalate_measure": "referral"},
         web="/cases/{pk}/verify/",
         api="/api/v1/cases/{pk}/verify/",
-        api_data=lambda w: {"rectified": False, "notes": "Still asks."},
+        api_data=lambda w: {
+            "rectified": False,
+            "notes": "Still asks.",
+            "escalate_measure": "referral",
+        },
     ),
     "escalate": Action(
         target=K.ESCALATED,

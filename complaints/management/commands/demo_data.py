@@ -20,6 +20,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from complaints import workflow
+from complaints.calendar import is_working_day
 from complaints.errors import DomainError
 from complaints.management.demo_lifecycle import DemoLifecycle
 from complaints.management.demo_names import (
@@ -349,6 +350,8 @@ class Command(DemoLifecycle, BaseCommand):
                 notice_deadline = None
                 if stage == "overdue":
                     notice_deadline = self.today - datetime.timedelta(days=self.rng.randint(3, 20))
+                    while not is_working_day(notice_deadline):  # deadlines fall on working days
+                        notice_deadline -= datetime.timedelta(days=1)
                 cases.notice_issue(
                     case=case,
                     actor=regulator,

@@ -2,11 +2,13 @@
 status, most urgent first, and counts per status.
 """
 
+import datetime
+
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ... import workflow
 from ...models import Case, CaseCategory, Category, Company, Notice
 from .tables import Column, Table
 
@@ -14,17 +16,26 @@ K = Case.Status
 
 
 # --- public statistics -----------------------------------------------------------------------
+# What the public reads is derived from the case's current status (and, for a notice still
+# running, today's date), never from a label set when something happened: a page shows the
+# same status as the case the regulator sees.
 
 PUBLIC_STATUS_UNDER_RECTIFICATION = "under_rectification"
+PUBLIC_STATUS_AWAITING_VERIFICATION = "awaiting_verification"
+PUBLIC_STATUS_NOT_RECTIFIED = "not_rectified"
 PUBLIC_STATUS_RECTIFIED = "rectified"
 PUBLIC_STATUS_OVERDUE = "overdue"
 PUBLIC_STATUS_ESCALATED = "escalated"
+PUBLIC_STATUS_REOPENED = "reopened"
 PUBLIC_STATUS_CLOSED = "closed"
 PUBLIC_STATUSES = (
     PUBLIC_STATUS_UNDER_RECTIFICATION,
+    PUBLIC_STATUS_AWAITING_VERIFICATION,
+    PUBLIC_STATUS_NOT_RECTIFIED,
     PUBLIC_STATUS_RECTIFIED,
     PUBLIC_STATUS_OVERDUE,
     PUBLIC_STATUS_ESCALATED,
+    PUBLIC_STATUS_REOPENED,
     PUBLIC_STATUS_CLOSED,
 )
 
@@ -32,39 +43,56 @@ PUBLIC_STATUSES = (
 def public_status_labels() -> dict[str, str]:
     return {
         PUBLIC_STATUS_UNDER_RECTIFICATION: _("under rectification"),
+        PUBLIC_STATUS_AWAITING_VERIFICATION: _("report received, awaiting verification"),
+        PUBLIC_STATUS_NOT_RECTIFIED: _("not rectified"),
         PUBLIC_STATUS_RECTIFIED: _("rectified"),
         PUBLIC_STATUS_OVERDUE: _("overdue"),
         PUBLIC_STATUS_ESCALATED: _("escalated"),
+        PUBLIC_STATUS_REOPENED: _("reopened after new complaints"),
         PUBLIC_STATUS_CLOSED: _("closed without rectification"),
     }
 
 
-def _public_status_expression():
+def _public_status_expression(today: datetime.date):
     return models.Case(
-        When(status__in=workflow.CASE_UNDER_NOTICE, then=Value(PUBLIC_STATUS_UNDER_RECTIFICATION)),
+        # Past its deadline with no report: overdue, whether or not tonight's sweep has
+        # marked it yet.
+        When(
+            status=K.NOTICE_ISSUED,
+            deadline_date__lt=today,
+            then=Value(PUBLIC_STATUS_OVERDUE),
+        ),
+        When(status=K.NOTICE_ISSUED, then=Value(PUBLIC_STATUS_UNDER_RECTIFICATION)),
+        When(status=K.RESPONSE_RECEIVED, then=Value(PUBLIC_STATUS_AWAITING_VERIFICATION)),
+        When(status=K.NOT_RECTIFIED, then=Value(PUBLIC_STATUS_NOT_RECTIFIED)),
         When(status=K.OVERDUE, then=Value(PUBLIC_STATUS_OVERDUE)),
         When(status=K.ESCALATED, then=Value(PUBLIC_STATUS_ESCALATED)),
+        When(status=K.RECTIFIED, then=Value(PUBLIC_STATUS_RECTIFIED)),
+        # Open again although a notice went out: a recurrence reopened it.
+        When(status=K.OPEN, then=Value(PUBLIC_STATUS_REOPENED)),
+        # Closed: rectified if the fix was verified after the latest notice, not before it.
         When(
-            Q(status=K.RECTIFIED) | Q(status=K.CLOSED, rectified_at__isnull=False),
+            status=K.CLOSED,
+            rectified_at__gte=F("last_notice_at"),
             then=Value(PUBLIC_STATUS_RECTIFIED),
-        ),
-        When(
-            status=K.OPEN, rectified_at__isnull=False, then=Value(PUBLIC_STATUS_UNDER_RECTIFICATION)
         ),
         default=Value(PUBLIC_STATUS_CLOSED),
     )
 
 
-def public_cases() -> QuerySet:
+def public_cases(today: datetime.date | None = None) -> QuerySet:
     """Cases the public may see: every case that got a rectification notice, with its public
-    status and first notice date. Cases still being prepared (no notice yet) stay internal."""
+    status (as of `today`, by default today) and first notice date. Cases still being
+    prepared (no notice yet) stay internal."""
+    today = today or timezone.localdate()
     notices = Notice.objects.filter(case=OuterRef("pk"))
     return (
         Case.objects.filter(Exists(notices))
         .annotate(
-            public_status=_public_status_expression(),
             first_notice_at=Subquery(notices.order_by("issued_at").values("issued_at")[:1]),
+            last_notice_at=Subquery(notices.order_by("-issued_at").values("issued_at")[:1]),
         )
+        .annotate(public_status=_public_status_expression(today))
         .select_related("app", "app__operator")
         .prefetch_related("categories")
     )
@@ -97,8 +125,22 @@ def board(
     if operator is not None:
         cases = cases.filter(app__operator=operator)
     urgency = models.Case(
-        When(public_status__in=(PUBLIC_STATUS_OVERDUE, PUBLIC_STATUS_ESCALATED), then=Value(0)),
-        When(public_status=PUBLIC_STATUS_UNDER_RECTIFICATION, then=Value(1)),
+        When(
+            public_status__in=(
+                PUBLIC_STATUS_OVERDUE,
+                PUBLIC_STATUS_ESCALATED,
+                PUBLIC_STATUS_NOT_RECTIFIED,
+            ),
+            then=Value(0),
+        ),
+        When(
+            public_status__in=(
+                PUBLIC_STATUS_UNDER_RECTIFICATION,
+                PUBLIC_STATUS_AWAITING_VERIFICATION,
+                PUBLIC_STATUS_REOPENED,
+            ),
+            then=Value(1),
+        ),
         default=Value(2),
     )
     return cases.annotate(urgency=urgency).order_by("urgency", "deadline_date", "-opened_at", "pk")

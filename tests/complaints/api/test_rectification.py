@@ -18,6 +18,7 @@ from complaints.calendar import add_working_days
 from complaints.models import Case, Complaint, Event, OperatorResponse
 from complaints.services import cases as case_services
 from complaints.services import operators, triage
+from tests import clock
 from tests.factories import make_complaint
 
 S = Complaint.Status
@@ -161,6 +162,30 @@ def test_duplicate(rita, complaint, app):
     assert bad.json()["error"]["fields"] == {
         "original": ["No complaint with tracking number “AW-X”."]
     }
+
+
+def test_duplicate_across_apps_needs_a_reason(rita, complaint, other_app):
+    other = make_complaint(app=other_app)
+    url = f"/api/v1/triage/{other.pk}/duplicate/"
+    refused = api(rita).post(url, {"original": complaint.tracking_number}, format="json")
+    message = (
+        f"{complaint.tracking_number} is about 快送外卖 and this complaint about 云途出行. To "
+        "merge complaints about different apps, give the reason: this one will then count on "
+        "快送外卖's record only."
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"note": [message]}
+    other.refresh_from_db()
+    assert other.status == Complaint.Status.SUBMITTED
+    merged = api(rita).post(
+        url,
+        {"original": complaint.tracking_number, "note": "One order, two apps named."},
+        format="json",
+    )
+    assert merged.status_code == 200
+    assert merged.json()["duplicate_of"] == complaint.tracking_number
+    event = Event.objects.get(complaint=other, to_status=Complaint.Status.DUPLICATE)
+    assert (event.reason, event.data["original_app"]) == ("One order, two apps named.", "快送外卖")
 
 
 def test_request_info(rita, complaint):
@@ -501,3 +526,60 @@ def test_operator_history_masks_personal_data_the_consumer_wrote(client, app, ol
     ]
     assert any("138****5678" in r for r in reasons)
     assert not any("13812345678" in r for r in reasons)
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+
+def test_a_notice_deadline_on_a_day_off_is_refused_with_the_next_working_day(rita, case):
+    response = api(rita).post(
+        f"/api/v1/cases/{case.pk}/notices/",
+        {"problems": "Contacts at launch.", "deadline_date": "2026-11-21"},
+        format="json",
+    )
+    message = (
+        "2026-11-21 is not a working day (a weekend or a public holiday). The nearest working "
+        "day after it is 2026-11-23: choose that date or another working day."
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"deadline_date": [message]}
+    chinese = APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    chinese.force_authenticate(rita)
+    response = chinese.post(
+        f"/api/v1/cases/{case.pk}/notices/",
+        {"problems": "Contacts at launch.", "deadline_date": "2026-11-21"},
+        format="json",
+    )
+    assert response.json()["error"]["message"].startswith("2026-11-21 不是工作日")
+
+
+def test_not_rectified_over_the_api_needs_its_next_step(rita, olivia, case):
+    case_services.notice_issue(case=case, actor=rita, problems="x")
+    case_services.rectification_report_submit(case=case, actor=olivia, text="Done.")
+    response = api(rita).post(
+        f"/api/v1/cases/{case.pk}/verify/", {"rectified": False, "notes": "No."}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "new_deadline_date": ["Not rectified: give a new deadline (a new notice) or an escalation."]
+    }
+    response = api(rita).post(
+        f"/api/v1/cases/{case.pk}/verify/",
+        {"rectified": False, "notes": "No.", "new_deadline_date": "2026-11-23"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "notice_issued"
+    assert response.json()["deadline_date"] == "2026-11-23"
+
+
+@pytest.mark.parametrize("test_now", [clock._at("2026-12-24T10:00")], indirect=True)
+def test_a_notice_past_the_calendar_carries_a_warning(rita, case):
+    response = api(rita).post(
+        f"/api/v1/cases/{case.pk}/notices/", {"problems": "Contacts at launch."}, format="json"
+    )
+    assert response.status_code == 201
+    notice = response.json()["notices"][0]
+    assert notice["deadline_date"] == "2027-01-07"  # 10 working days, 1 January among them
+    assert notice["calendar_warning"].startswith("The holiday calendar does not cover 2027 yet")
+    assert "2027年的节假日安排尚未收录" in notice["text"]

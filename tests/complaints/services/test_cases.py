@@ -304,19 +304,6 @@ def test_close_needs_a_reason(case, rita):
         case_services.case_close(case=case, actor=rita, reason=" ")
 
 
-def test_reminder_once_per_notice(
-    case, rita, olivia, mailoutbox, django_capture_on_commit_callbacks, settings
-):
-    settings.DEADLINE_REMINDER_WORKING_DAYS = 3
-    case_services.notice_issue(case=case, actor=rita, problems="x", at=MONDAY)  # due Monday 9 March
-    assert case_services.notices_remind(today=datetime.date(2026, 3, 3)) == []
-    with django_capture_on_commit_callbacks(execute=True):
-        reminded = case_services.notices_remind(today=datetime.date(2026, 3, 4))
-    assert [n.number for n in reminded] == ["RC-2026-00001-1"]
-    assert any(m.subject.startswith("提醒") for m in mailoutbox if "olivia@example.com" in m.to)
-    assert case_services.notices_remind(today=datetime.date(2026, 3, 5)) == []
-
-
 def test_note_is_internal(case, rita):
     note = case_services.case_note_add(case=case, actor=rita, text="Call them Tuesday.")
     assert note.author == rita

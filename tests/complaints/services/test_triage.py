@@ -9,8 +9,10 @@ from stdnum.cn import ric
 
 from complaints.errors import DomainError, PermissionDenied, TransitionNotAllowed
 from complaints.models import Case, Complaint, Event, Preference, TriggerRule
+from complaints.selectors.stats.scorecards import app_scorecard
 from complaints.services import cases as case_services
 from complaints.services import triage
+from complaints.services.statistics import statistics_refresh
 from tests.factories import AppFactory, category, make_complaint
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -189,6 +191,58 @@ def test_duplicate_points_at_the_root(app, rita):
 def test_duplicate_of_itself_is_refused(complaint, rita):
     with pytest.raises(DomainError, match="A complaint cannot be a duplicate of itself."):
         triage.complaint_mark_duplicate(complaint=complaint, original=complaint, actor=rita)
+
+
+def test_duplicate_of_a_complaint_about_another_app_needs_a_reason(app, other_app, rita):
+    original = make_complaint(app=other_app)
+    complaint = make_complaint(app=app)
+    with pytest.raises(DomainError) as error:
+        triage.complaint_mark_duplicate(complaint=complaint, original=original, actor=rita)
+    assert error.value.message == (
+        f"{original.tracking_number} is about 云途出行 and this complaint about 快送外卖. To "
+        "merge complaints about different apps, give the reason: this one will then count on "
+        "云途出行's record only."
+    )
+    assert error.value.field == "note"
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.duplicate_of) == (S.SUBMITTED, None)
+    assert not complaint.events.filter(to_status=S.DUPLICATE).exists()
+
+
+def test_duplicate_across_apps_keeps_the_reason_in_the_event(app, other_app, rita):
+    original = make_complaint(app=other_app)
+    complaint = make_complaint(app=app)
+    reason = "Same order number: the consumer picked the wrong app."
+    triage.complaint_mark_duplicate(
+        complaint=complaint, original=original, actor=rita, note=f"  {reason} "
+    )
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.duplicate_of, complaint.app) == (
+        S.DUPLICATE,
+        original,
+        app,
+    )
+    merged = complaint.events.get(to_status=S.DUPLICATE)
+    assert (merged.actor, merged.reason) == (rita, reason)
+    assert merged.data == {
+        "original": original.tracking_number,
+        "app": "快送外卖",
+        "original_app": "云途出行",
+    }
+
+
+def test_a_duplicate_counts_as_received_not_accepted_on_its_own_app(app, other_app, rita):
+    original = make_complaint(app=other_app)
+    triage.complaint_accept(complaint=original, actor=rita, category_codes=["fraud"])
+    complaint = make_complaint(app=app)
+    triage.complaint_mark_duplicate(
+        complaint=complaint, original=original, actor=rita, note="The wrong app was named."
+    )
+    statistics_refresh()
+    own = app_scorecard(app).figures
+    assert (own["received"], own["accepted"]) == (1, 0)
+    other = app_scorecard(other_app).figures
+    assert (other["received"], other["accepted"]) == (1, 1)
 
 
 def test_request_info_pauses_the_clock(app, rita):

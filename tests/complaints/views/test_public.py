@@ -4,6 +4,7 @@ complaints and the statistics page."""
 import pytest
 from django.utils import timezone
 
+from complaints.calendar import next_working_day
 from complaints.models import Case
 from complaints.services import cases as case_services
 from complaints.services.statistics import statistics_refresh
@@ -25,7 +26,7 @@ def public_world(*, app, other_app, rita, olivia):
         case=w.overdue,
         actor=rita,
         problems="冒充客服退款诈骗。",
-        deadline_date=timezone.localdate(days_ago(20)),
+        deadline_date=next_working_day(timezone.localdate(days_ago(20))),
         at=days_ago(39),
     )
     case_services.cases_mark_overdue(today=timezone.localdate())

@@ -203,6 +203,26 @@ def test_duplicate_unknown_original(rita_client, app):
     assert response.context["error"] == "No complaint with tracking number “AW-000000-XXXXXX”."
 
 
+def test_duplicate_form_says_merging_across_apps_needs_a_reason(rita_client, app, other_app):
+    original, complaint = make_complaint(app=other_app), make_complaint(app=app)
+    page = rita_client.get(reverse("triage:detail", args=[complaint.pk])).content.decode()
+    assert (
+        "Merge only with a complaint about 快送外卖. To merge it with a complaint about another "
+        "app, give the reason: it will then count on that app's record only, no longer on "
+        "快送外卖's."
+    ) in page
+    assert 'name="note"' in page
+    url = reverse("triage:action", args=[complaint.pk, "duplicate"])
+    refused = rita_client.post(url, {"original": original.tracking_number})
+    assert refused.status_code == 400
+    assert refused.context["error"].startswith(
+        f"{original.tracking_number} is about 云途出行 and this complaint about 快送外卖."
+    )
+    rita_client.post(url, {"original": original.tracking_number, "note": "Wrong app named."})
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.duplicate_of) == (S.DUPLICATE, original)
+
+
 def test_duplicate_and_request_info_and_link(rita_client, rita, app):
     a, b, c = make_complaint(app=app), make_complaint(app=app), make_complaint(app=app)
     rita_client.post(
