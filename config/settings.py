@@ -188,6 +188,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Served over HTTPS (SECURE_COOKIES=true): plain-HTTP requests are redirected, and browsers are
+# told to use HTTPS only for a year (HSTS), subdomains included. Each can be set on its own;
+# start HSTS with a short SECURE_HSTS_SECONDS, since browsers remember it.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(SESSION_COOKIE_SECURE))
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", str(SESSION_COOKIE_SECURE)
+)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(SESSION_COOKIE_SECURE))
+# Behind a proxy that ends TLS, Django sees plain HTTP; the proxy's X-Forwarded-Proto is
+# believed only when it says it sets (and strips) that header.
+if envbool("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Full Referer within the site, nothing to other sites. Status links carry their token only
 # in the first request, which redirects to an address without it, so no page a visitor sees

@@ -88,3 +88,69 @@ def test_make_hands_the_port_to_the_served_process():
     assert on_command_line.stdout.strip() == "18101"
     assert from_environment.stdout.strip() == "18102"
     assert by_default.stdout.strip() == "8000"
+
+
+def _deploy_check(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SECURE_", "DJANGO_"))
+        and k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY")
+    }
+    clean.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "APPWATCH_VAR_DIR": str(tmp_path),
+            "SECRET_KEY": "production-" + "k3y-" * 15,
+            "ALLOWED_HOSTS": "appwatch.example",
+            **env,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_deploy_check_is_clean_behind_https(tmp_path):
+    result = _deploy_check({"SECURE_COOKIES": "true"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_deploy_check_names_https_settings_without_secure_cookies(tmp_path):
+    result = _deploy_check({}, tmp_path)
+    assert result.returncode != 0
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert warning in result.stderr
+
+
+def test_https_settings_follow_secure_cookies_and_can_be_set_one_by_one(tmp_path):
+    probe = (
+        "import json, django; from django.conf import settings as s; django.setup();"
+        "print(json.dumps([s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS,"
+        " s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, s.SESSION_COOKIE_SECURE]))"
+    )
+
+    def read(env):
+        base = {k: v for k, v in os.environ.items() if not k.startswith("SECURE_")}
+        base.update(
+            {"DJANGO_SETTINGS_MODULE": "config.settings", "APPWATCH_VAR_DIR": str(tmp_path)}
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", probe],
+            cwd=ROOT,
+            env={**base, **env},
+            capture_output=True,
+            text=True,
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    assert read({}) == [False, 0, False, False, False]
+    assert read({"SECURE_COOKIES": "true"}) == [True, 31_536_000, True, True, True]
+    assert read(
+        {"SECURE_COOKIES": "true", "SECURE_HSTS_SECONDS": "300", "SECURE_SSL_REDIRECT": "false"}
+    ) == [False, 300, True, True, True]
