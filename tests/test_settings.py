@@ -2,9 +2,12 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
@@ -154,3 +157,44 @@ def test_https_settings_follow_secure_cookies_and_can_be_set_one_by_one(tmp_path
     assert read(
         {"SECURE_COOKIES": "true", "SECURE_HSTS_SECONDS": "300", "SECURE_SSL_REDIRECT": "false"}
     ) == [False, 300, True, True, True]
+
+
+# --- Content-Security-Policy -----------------------------------------------------------------
+
+TEMPLATE_DIRS = [ROOT / "templates", ROOT / "complaints" / "templates"]
+# What the policy refuses: a <script> without src (JSON data blocks are not run), a <style>
+# element, a style="" or on…="" attribute, a javascript: URL.
+INLINE = re.compile(
+    r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:",
+    re.IGNORECASE,
+)
+
+
+def test_no_template_has_inline_script_or_style():
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for folder in TEMPLATE_DIRS
+        for path in folder.rglob("*.html")
+        for match in INLINE.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+@pytest.mark.django_db
+def test_html_pages_carry_the_policy(client):
+    policy = client.get("/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["object-src"] == directives["base-uri"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+
+
+@pytest.mark.django_db
+def test_swagger_ui_loads_its_script_from_here(client):
+    page = client.get("/api/schema/swagger/")
+    assert "https://cdn.jsdelivr.net" in page["Content-Security-Policy"]
+    assert "unsafe-inline" not in page["Content-Security-Policy"]
+    assert not INLINE.search(page.content.decode())
+    script = client.get("/api/schema/swagger/?script")
+    assert script.status_code == 200 and b"SwaggerUIBundle" in script.content
