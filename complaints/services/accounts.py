@@ -79,6 +79,12 @@ def email_verification_check(*, token: str) -> User:
     try:
         data = signing.loads(token, salt=SALT, max_age=VERIFICATION_MAX_AGE_SECONDS)
     except signing.SignatureExpired as error:
+        # The signature held, so the payload is ours: say what gets a new link for this account.
+        user = User.objects.filter(pk=signing.loads(token, salt=SALT).get("user")).first()
+        if user is not None and account_never_activated(user):
+            raise DomainError(
+                _("This link has expired. Sign up again with the same address for a new one.")
+            ) from error
         raise DomainError(
             _("This link has expired. Log in and ask for a new one under “My complaints”.")
         ) from error

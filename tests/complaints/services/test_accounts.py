@@ -150,7 +150,12 @@ def test_an_expired_or_altered_link_is_refused_with_the_reason(en, filed_before)
     assert "This link is not valid" in altered.content.decode()
     with time_machine.travel(timezone.now() + datetime.timedelta(days=4)):
         expired = en.post(path_of(url))
-    assert expired.status_code == 400 and "This link has expired" in expired.content.decode()
+    assert expired.status_code == 400
+    # The account was never opened: nobody can log in to ask, so signing up again is the way.
+    assert (
+        "This link has expired. Sign up again with the same address for a new one."
+        in expired.content.decode()
+    )
     assert not VerifiedEmail.objects.exists()
     assert all(c.submitter_id is None for c in filed_before["mine"])
 
@@ -272,3 +277,11 @@ def test_an_account_switched_off_stays_off(en, alice):
     assert en.post(reverse("email_verify", args=[token])).status_code == 400
     alice.refresh_from_db()
     assert not alice.is_active
+
+
+def test_an_expired_link_of_an_open_account_says_to_log_in(en):
+    user = unverified(en)
+    token = accounts.email_verification_token(user=user)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=4)):
+        expired = en.post(reverse("email_verify", args=[token]))
+    assert "Log in and ask for a new one" in expired.content.decode()
