@@ -62,6 +62,11 @@ operator_patterns = (
         path(
             "cases/<int:pk>/notices/<int:notice_pk>/", operator_views.notice_document, name="notice"
         ),
+        path(
+            "cases/<int:pk>/notices/<int:notice_pk>/acknowledge/",
+            operator_views.notice_acknowledge,
+            name="notice_acknowledge",
+        ),
         path("evidence/<int:pk>/", operator_views.evidence_file, name="evidence"),
     ],
     "operator",

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("APPWATCH_VAR_DIR", BASE_DIR / "var"))
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our own static files
     "axes",
+    "csp",
     "classifier",
     "complaints",
 ]
@@ -79,10 +82,13 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Inside CommonMiddleware, which sets Content-Length after it rewrites a page.
+    "complaints.middleware.BidiControlsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it locks out brute-forced logins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -187,6 +193,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Served over HTTPS (SECURE_COOKIES=true): plain-HTTP requests are redirected, and browsers are
+# told to use HTTPS only for a year (HSTS), subdomains included. Each can be set on its own;
+# start HSTS with a short SECURE_HSTS_SECONDS, since browsers remember it.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(SESSION_COOKIE_SECURE))
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", str(SESSION_COOKIE_SECURE)
+)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(SESSION_COOKIE_SECURE))
+# Behind a proxy that ends TLS, Django sees plain HTTP; the proxy's X-Forwarded-Proto is
+# believed only when it says it sets (and strips) that header.
+if envbool("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Full Referer within the site, nothing to other sites. Status links carry their token only
 # in the first request, which redirects to an address without it, so no page a visitor sees
@@ -195,6 +214,25 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_FAILURE_VIEW = "complaints.views.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts, styles, images, fonts and requests from this
+# site only, and no inline script or style anywhere, so an injected tag or attribute does
+# nothing even if escaping ever failed. Pages that need more say so with csp_update (the
+# Swagger UI); evidence files carry their own stricter policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        # data: for the images Django's admin and ECharts draw from data URLs.
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    }
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

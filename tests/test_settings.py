@@ -2,9 +2,12 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
@@ -88,3 +91,110 @@ def test_make_hands_the_port_to_the_served_process():
     assert on_command_line.stdout.strip() == "18101"
     assert from_environment.stdout.strip() == "18102"
     assert by_default.stdout.strip() == "8000"
+
+
+def _deploy_check(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SECURE_", "DJANGO_"))
+        and k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY")
+    }
+    clean.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "APPWATCH_VAR_DIR": str(tmp_path),
+            "SECRET_KEY": "production-" + "k3y-" * 15,
+            "ALLOWED_HOSTS": "appwatch.example",
+            **env,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_deploy_check_is_clean_behind_https(tmp_path):
+    result = _deploy_check({"SECURE_COOKIES": "true"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_deploy_check_names_https_settings_without_secure_cookies(tmp_path):
+    result = _deploy_check({}, tmp_path)
+    assert result.returncode != 0
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert warning in result.stderr
+
+
+def test_https_settings_follow_secure_cookies_and_can_be_set_one_by_one(tmp_path):
+    probe = (
+        "import json, django; from django.conf import settings as s; django.setup();"
+        "print(json.dumps([s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS,"
+        " s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, s.SESSION_COOKIE_SECURE]))"
+    )
+
+    def read(env):
+        base = {k: v for k, v in os.environ.items() if not k.startswith("SECURE_")}
+        base.update(
+            {"DJANGO_SETTINGS_MODULE": "config.settings", "APPWATCH_VAR_DIR": str(tmp_path)}
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", probe],
+            cwd=ROOT,
+            env={**base, **env},
+            capture_output=True,
+            text=True,
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    assert read({}) == [False, 0, False, False, False]
+    assert read({"SECURE_COOKIES": "true"}) == [True, 31_536_000, True, True, True]
+    assert read(
+        {"SECURE_COOKIES": "true", "SECURE_HSTS_SECONDS": "300", "SECURE_SSL_REDIRECT": "false"}
+    ) == [False, 300, True, True, True]
+
+
+# --- Content-Security-Policy -----------------------------------------------------------------
+
+TEMPLATE_DIRS = [ROOT / "templates", ROOT / "complaints" / "templates"]
+# What the policy refuses: a <script> without src (JSON data blocks are not run), a <style>
+# element, a style="" or on…="" attribute, a javascript: URL.
+INLINE = re.compile(
+    r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:",
+    re.IGNORECASE,
+)
+
+
+def test_no_template_has_inline_script_or_style():
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for folder in TEMPLATE_DIRS
+        for path in folder.rglob("*.html")
+        for match in INLINE.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+@pytest.mark.django_db
+def test_html_pages_carry_the_policy(client):
+    policy = client.get("/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["object-src"] == directives["base-uri"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+
+
+@pytest.mark.django_db
+def test_swagger_ui_loads_its_script_from_here(client):
+    page = client.get("/api/schema/swagger/")
+    assert "http" not in page["Content-Security-Policy"]  # nothing from another host
+    assert "unsafe-inline" not in page["Content-Security-Policy"]
+    assert not INLINE.search(page.content.decode())
+    script = client.get("/api/schema/swagger/?script")
+    assert script.status_code == 200 and b"SwaggerUIBundle" in script.content

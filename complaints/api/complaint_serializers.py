@@ -12,7 +12,11 @@ from ..errors import DomainError
 from ..forms.details import DETAILS_FORMS
 from ..models import App, Category, Complaint
 from ..services.evidence import evidence_clean
-from ..services.intake import contact_email_normalise, contact_phone_normalise
+from ..services.intake import (
+    contact_email_normalise,
+    contact_phone_normalise,
+    occurred_date_check,
+)
 from ..text import text_clean
 from .parsers import json_loads_checked
 
@@ -131,6 +135,9 @@ class ComplaintSubmitInput(serializers.Serializer):
 
     def validate_contact_email(self, value: str) -> str:
         return _service_checked(contact_email_normalise, value)
+
+    def validate_occurred_date(self, value):
+        return _service_checked(occurred_date_check, value)
 
     def validate_description(self, value: str) -> str:
         if not value.strip():

@@ -28,15 +28,8 @@ class SignupForm(ConsumerForm):
     )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if (
-            User.objects.filter(username__iexact=email).exists()
-            or User.objects.filter(email__iexact=email).exists()
-        ):
-            raise forms.ValidationError(
-                _("An account with this email already exists. Log in instead.")
-            )
-        return email
+        # Whether the address has an account is never said here: see consumer_signup.
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         data = super().clean()

@@ -1,5 +1,5 @@
 """What every consumer form shares: labels without a colon, ids unique per form, the text field
-that cleans what people type, the evidence upload field, the "not in the future" date check,
+that cleans what people type, the evidence upload field, the date check (the filing service's rule),
 and the first error to show a visitor."""
 
 import datetime
@@ -7,12 +7,12 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
-from django.utils import timezone
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from ..errors import DomainError
 from ..services.evidence import evidence_clean
+from ..services.intake import occurred_date_check
 from ..text import text_clean, text_surrogate
 
 
@@ -62,10 +62,12 @@ class TextField(forms.CharField):
         return super().to_python(typed_text(value, self.error_messages))
 
 
-def not_in_future(value: datetime.date | None) -> datetime.date | None:
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(_("This date is in the future."))
-    return value
+def occurred_date_checked(value: datetime.date | None) -> datetime.date | None:
+    """The filing service's rule for the day it happened, as a field error."""
+    try:
+        return occurred_date_check(value)
+    except DomainError as error:
+        raise forms.ValidationError(error.message) from None
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -12,7 +12,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .base import TEXT_ERRORS, ConsumerForm, TextField, not_in_future, typed_text
+from .base import TEXT_ERRORS, ConsumerForm, TextField, occurred_date_checked, typed_text
 
 YES_NO = [("yes", _("Yes")), ("no", _("No")), ("unsure", _("Not sure"))]
 
@@ -259,7 +259,7 @@ class ChargeDetailsForm(DetailsForm):
     )
 
     def clean_charged_date(self):
-        return not_in_future(self.cleaned_data["charged_date"])
+        return occurred_date_checked(self.cleaned_data["charged_date"])
 
     def amount(self) -> Decimal | None:
         return self.cleaned_data.get("amount_charged")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ..errors import DomainError
 from ..models import App, Category
 from ..services.intake import contact_email_normalise, contact_phone_normalise
-from .base import ConsumerForm, EvidenceFilesField, TextField, not_in_future
+from .base import ConsumerForm, EvidenceFilesField, TextField, occurred_date_checked
 
 # --- the filing steps ----------------------------------------------------------------------------
 
@@ -82,7 +82,7 @@ class WhatStepForm(ConsumerForm):
     )
 
     def clean_occurred_date(self):
-        return not_in_future(self.cleaned_data.get("occurred_date"))
+        return occurred_date_checked(self.cleaned_data.get("occurred_date"))
 
 
 class EvidenceStepForm(ConsumerForm):

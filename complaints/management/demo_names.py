@@ -7,8 +7,9 @@ SEED = 20261121
 # Mainland mobile number blocks (fictional numbers are drawn inside them).
 MOBILE_PREFIXES = ["135", "136", "137", "138", "139", "150", "158", "186", "187", "188"]
 DEMO_USERS = [
-    # username, password, group, staff
-    ("consumer", "demo-consumer-2026", "consumer", False),
+    # log-in name, password, group, staff. A consumer logs in with the e-mail address, which
+    # sign-up makes the username; staff and operators with a plain username.
+    ("consumer@appwatch.demo", "demo-consumer-2026", "consumer", False),
     ("operator", "demo-operator-2026", "operator", False),
     ("regulator", "demo-regulator-2026", "regulator", True),
     ("admin", "demo-admin-2026", "admin", True),

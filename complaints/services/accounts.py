@@ -45,6 +45,22 @@ def email_verification_send(*, user: User, language: str | None = None) -> None:
     transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address]))
 
 
+def account_never_activated(user: User) -> bool:
+    """A consumer account made by a sign-up whose link was never opened."""
+    return not user.is_active and user.last_login is None and user.username == user.email
+
+
+def signup_existing_notify(*, user: User, email: str, language: str | None = None) -> None:
+    """Tell the owner of an address that someone tried to sign up with it (sent after commit).
+    The sign-up form answers as it does for a new address, so only the owner learns this."""
+    subject, body = email_render(
+        "signup_existing",
+        template_language(language),
+        {"login_url": settings.SITE_URL.rstrip("/") + reverse("login"), "username": user.username},
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
+
+
 # A verification link can be asked for again this many times a day.
 VERIFICATION_SENDS_PER_DAY = 3
 
@@ -63,12 +79,20 @@ def email_verification_check(*, token: str) -> User:
     try:
         data = signing.loads(token, salt=SALT, max_age=VERIFICATION_MAX_AGE_SECONDS)
     except signing.SignatureExpired as error:
+        # The signature held, so the payload is ours: say what gets a new link for this account.
+        user = User.objects.filter(pk=signing.loads(token, salt=SALT).get("user")).first()
+        if user is not None and account_never_activated(user):
+            raise DomainError(
+                _("This link has expired. Sign up again with the same address for a new one.")
+            ) from error
         raise DomainError(
             _("This link has expired. Log in and ask for a new one under “My complaints”.")
         ) from error
     except signing.BadSignature as error:
         raise DomainError(_("This link is not valid. Check that it was copied whole.")) from error
-    user = User.objects.filter(pk=data.get("user"), is_active=True).first()
+    user = User.objects.filter(pk=data.get("user")).first()
+    if user is not None and not user.is_active and not account_never_activated(user):
+        user = None  # switched off by an admin: no link turns it back on
     if user is None or user.email.lower() != data.get("email"):
         raise DomainError(_("This link is not valid. Check that it was copied whole."))
     return user
@@ -83,8 +107,12 @@ def email_verified(user) -> bool:
 @transaction.atomic
 def email_verify(*, token: str, at=None) -> tuple[User, int]:
     """Record that the token's user proved their address, and claim the complaints filed with
-    it. Returns the user and how many complaints joined the account."""
+    it; the link of a sign-up also activates its account. Returns the user and how many
+    complaints joined the account."""
     user = email_verification_check(token=token)
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
     VerifiedEmail.objects.update_or_create(
         user=user, defaults={"email": user.email.lower(), "verified_at": at or timezone.now()}
     )

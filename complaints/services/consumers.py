@@ -7,18 +7,23 @@ enforce the workflow and write the Event.
 """
 
 import datetime
+import hashlib
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import workflow
 from ..errors import Conflict, DomainError
 from ..models import Classification, Complaint, Event
+from . import accounts
 from .events import complaint_move, event_record
 from .evidence import CleanFile, evidence_attach, evidence_files_delete
 from .intake import access_token_new, status_link_path
@@ -28,19 +33,49 @@ from .triage import complaint_info_provide
 S = Complaint.Status
 # What erased text reads as, everywhere it used to be.
 TOMBSTONE = "[erased]"
+# Sign-up messages (links or "you already have an account") to one address a day.
+SIGNUP_MAILS_PER_DAY = 3
 
 
 @transaction.atomic
-def consumer_signup(*, email: str, password: str) -> User:
-    """A consumer account: the email address is the login name."""
+@transaction.atomic
+def consumer_signup(*, email: str, password: str, language: str | None = None) -> None:
+    """Start a consumer account for `email` (its login name). The caller's answer is the same
+    whatever happens here, so a sign-up form tells nobody which addresses have an account:
+
+    - a new address gets an inactive account and a link that activates it (only the owner of
+      the address can open it);
+    - an address whose account was never activated gets the password typed now and a new link;
+    - an address that has an account (consumer, operator or staff) gets a message telling its
+      owner, and nothing changes.
+
+    Each path hashes the password once, so the answer takes as long either way. At most
+    SIGNUP_MAILS_PER_DAY messages go to one address a day; further sign-ups send nothing."""
     email = email.strip().lower()
-    if User.objects.filter(username__iexact=email).exists():
-        raise Conflict(
-            _("An account with this email already exists. Log in instead."), field="email"
+    existing = (
+        User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email))
+        .order_by("pk")
+        .first()
+    )
+    key = f"signup-mails:{hashlib.sha256(email.encode()).hexdigest()}"
+    cache.add(key, 0, timeout=24 * 3600)
+    may_mail = cache.incr(key) <= SIGNUP_MAILS_PER_DAY
+    if existing is None:
+        user = User.objects.create_user(
+            username=email, email=email, password=password, is_active=False
         )
-    user = User.objects.create_user(username=email, email=email, password=password)
-    user.groups.add(Group.objects.get(name="consumer"))
-    return user
+        user.groups.add(Group.objects.get(name="consumer"))
+    elif accounts.account_never_activated(existing):
+        user = existing
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    else:
+        make_password(password)
+        if may_mail:
+            accounts.signup_existing_notify(user=existing, email=email, language=language)
+        return
+    if may_mail:
+        accounts.email_verification_send(user=user, language=language)
 
 
 def _locked(complaint: Complaint) -> Complaint:

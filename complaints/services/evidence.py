@@ -33,9 +33,15 @@ from .evidence_pdf import PdfDamaged, PdfProtected, pdf_active_content
 
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 ALLOWED_TYPES = (*IMAGE_TYPES, "application/pdf")
-# Far above any phone screenshot or photo (a 50-megapixel camera is 8160 × 6120), far below
-# what a decompression bomb unpacks to.
-MAX_PIXELS = 60_000_000
+# The most pixels an image may decode to, checked from the header before decoding. A phone
+# screenshot is 1-5 MP (a long scrolling one 1080 x 20,000 = 22 MP), a phone photo 12 MP in
+# its default mode; 40 MP keeps all of them with room to spare and bounds one upload's decoded
+# pixels to 160 MB at worst (RGBA), a quarter of what the old 60 MP let a 7 KB PNG cost.
+MAX_PIXELS = 40_000_000
+# JPEG decodes at half scale inside the decoder (draft mode), so a 50 or 108 MP
+# full-sensor phone photo is accepted and stored reduced to at most MAX_PIXELS. (A 200 MP one
+# is 30 MB or more, beyond EVIDENCE_MAX_BYTES; Pillow itself refuses over 179 MP.)
+MAX_JPEG_PIXELS = 4 * MAX_PIXELS
 _DRAFT_DIR = "evidence-drafts"
 
 
@@ -104,43 +110,90 @@ def _invalid(message: str) -> DomainError:
 
 
 def _image_reencoded(data: bytes, content_type: str, name: str) -> bytes:
-    """Decode the image fully and write its pixels into a new file: metadata, trailing bytes
-    and anything hidden after the image data are left behind."""
+    """Decode the image within a fixed pixel budget and write its pixels into a new file:
+    metadata, trailing bytes and anything hidden after the image data are left behind.
+
+    The size is read from the header and checked before a single pixel is decoded. JPEG
+    decodes at a reduced scale (draft mode: 1/2, 1/4 or 1/8, done inside the decoder) when the
+    photo is larger than the budget; PNG and WebP can only decode whole, so their header
+    decides."""
     damaged = _invalid(_("“%(name)s” is damaged or incomplete.") % {"name": name})
-    bomb = _invalid(_("“%(name)s” has too many pixels.") % {"name": name})
+    target = IMAGE_TYPES[content_type]
     with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # Our own bounds are checked below; Pillow's warning (from 89 MP) would refuse the
+        # JPEGs that draft mode decodes cheaply.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data))
-            if image.format != IMAGE_TYPES[content_type]:
+            if image.format != target:
                 raise damaged
             width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise bomb
+            limit = MAX_JPEG_PIXELS if target == "JPEG" else MAX_PIXELS
+            if width * height > limit:
+                raise _too_many_pixels(name, width, height)
+            if target == "JPEG" and width * height > MAX_PIXELS:
+                scale = next(s for s in (2, 4, 8) if (width / s) * (height / s) <= MAX_PIXELS)
+                image.draft(None, (width // scale, height // scale))
             image.load()
-            image = ImageOps.exif_transpose(image)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise bomb from None
+            upright = ImageOps.exif_transpose(image)
+        except Image.DecompressionBombError:
+            # Pillow's own guard, for headers claiming hundreds of megapixels, fires in open().
+            raise _too_many_pixels(name) from None
         except (OSError, SyntaxError, ValueError, EOFError):
             raise damaged from None
 
-    target = IMAGE_TYPES[content_type]
-    if target == "JPEG":
-        mode = "L" if image.mode in ("1", "L") else "RGB"
+    mode = _stored_mode(upright, target)
+    if upright.mode != mode:
+        fresh = upright.convert(mode)
+    elif upright is image:
+        fresh = upright.copy()  # the decoded file object: never save it as it came
     else:
-        has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-        mode = "RGBA" if has_alpha else "RGB"
-    pixels = image.convert(mode)
-    # A new image from raw pixels carries no info dict: no EXIF, GPS, XMP, ICC or comments.
-    fresh = Image.frombytes(mode, pixels.size, pixels.tobytes())
+        fresh = upright  # already a new image made by the transpose
+    del image, upright
+    # Saving reads comments, ICC profiles and transparency from info: a new image made from
+    # the pixels carries none of them, nor EXIF, GPS or XMP.
+    fresh.info = {}
     out = io.BytesIO()
     if target == "JPEG":
         fresh.save(out, "JPEG", quality=90, optimize=True)
     elif target == "PNG":
-        fresh.save(out, "PNG", optimize=True)
+        # zlib level 9 ("optimize") costs seconds on a large screenshot for a few per cent.
+        fresh.save(out, "PNG", compress_level=6)
     else:
         fresh.save(out, "WEBP", quality=90)
     return out.getvalue()
+
+
+def _stored_mode(image: Image.Image, target: str) -> str:
+    """The mode the clean copy is written in: the image's own when the format stores it
+    (a 1-bit screenshot stays 1 bit per pixel), else the nearest that keeps transparency."""
+    if target == "JPEG":
+        return "L" if image.mode in ("1", "L") else "RGB"
+    if target == "PNG" and image.mode in ("1", "L", "LA", "RGB", "RGBA"):
+        return image.mode
+    if target == "WEBP" and image.mode in ("RGB", "RGBA"):
+        return image.mode
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    return "RGBA" if has_alpha else "RGB"
+
+
+def _too_many_pixels(name: str, width: int = 0, height: int = 0) -> DomainError:
+    values = {"name": name, "width": width, "height": height, "limit": MAX_PIXELS // 1_000_000}
+    if not width:
+        return _invalid(
+            _(
+                "“%(name)s” has more than the %(limit)s megapixels we accept. Send a screenshot, "
+                "or the photo at a smaller size."
+            )
+            % values
+        )
+    return _invalid(
+        _(
+            "“%(name)s” is %(width)s × %(height)s pixels, more than the %(limit)s megapixels we "
+            "accept. Send a screenshot, or the photo at a smaller size."
+        )
+        % values
+    )
 
 
 def _pdf_checked(data: bytes, name: str) -> bytes:

@@ -43,6 +43,31 @@ logger = logging.getLogger(__name__)
 TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
+# The earliest day a complaint may say it happened, counted back from the day it is filed: an
+# older one is a slip of the keyboard (2015 for 2025), not a complaint anyone can act on.
+OCCURRED_DATE_YEARS_BACK = 10
+
+
+def occurred_date_check(
+    value: datetime.date | None, *, today: datetime.date | None = None
+) -> datetime.date | None:
+    """The one rule for the day it happened, for the web form, the API and complaint_submit:
+    not after the day of filing and at most OCCURRED_DATE_YEARS_BACK years before it.
+    Raises DomainError (field "occurred_date")."""
+    if value is None:
+        return None
+    today = today or timezone.localdate()
+    if value > today:
+        raise DomainError(_("This date is in the future."), field="occurred_date")
+    earliest = today.replace(year=today.year - OCCURRED_DATE_YEARS_BACK, day=min(today.day, 28))
+    if value < earliest:
+        raise DomainError(
+            _("This date is more than %(years)s years ago.") % {"years": OCCURRED_DATE_YEARS_BACK},
+            field="occurred_date",
+        )
+    return value
+
+
 def tracking_number_new(now: datetime.datetime | None = None) -> str:
     """AW-YYMMDD-XXXXXX: the filing date and six random characters."""
     now = timezone.localtime(now or timezone.now())
@@ -168,6 +193,8 @@ def complaint_submit(
         )
     if amount is not None and amount < 0:
         raise DomainError(_("The amount cannot be negative."), field="amount")
+    filed_on = timezone.localdate(submitted_at) if submitted_at else None
+    occurred_date_check(occurred_date, today=filed_on)
     # The doors clean details with the kind's form; this guards the one write path itself.
     unstorable = text_first_unstorable(details or {})
     if unstorable:

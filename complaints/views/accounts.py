@@ -60,24 +60,14 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("my_complaints")
     form = SignupForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            user = consumer_signup(
-                email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
-            )
-        except DomainError as error:
-            form.add_error("email", error.message)
-        else:
-            accounts.email_verification_send(user=user, language=translation.get_language())
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
-                request,
-                _(
-                    "Welcome. We sent a link to %(email)s: open it to confirm your address, and "
-                    "complaints you filed earlier with it will appear here too."
-                )
-                % {"email": user.email},
-            )
-            return redirect("my_complaints")
+        # The same answer whether the address is new, waiting for its link or has an account.
+        email = form.cleaned_data["email"].strip().lower()
+        consumer_signup(
+            email=email,
+            password=form.cleaned_data["password1"],
+            language=translation.get_language(),
+        )
+        return render(request, "complaints/accounts/signup_sent.html", {"email": email})
     return render(request, "complaints/accounts/signup.html", {"form": form})
 
 
@@ -114,6 +104,9 @@ def email_verify(request: HttpRequest, token: str) -> HttpResponse:
     mail scanner that follows links confirms nothing."""
     try:
         if request.method == "POST":
+            activating = accounts.account_never_activated(
+                accounts.email_verification_check(token=token)
+            )
             user, claimed = accounts.email_verify(token=token)
         else:
             user, claimed = accounts.email_verification_check(token=token), None
@@ -134,6 +127,8 @@ def email_verify(request: HttpRequest, token: str) -> HttpResponse:
         )
         % {"count": claimed},
     )
+    if activating:  # the sign-up's own link: the account is open, and its owner with it
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if request.user.is_authenticated and request.user.pk == user.pk:
         return redirect("my_complaints")
     return redirect("login")

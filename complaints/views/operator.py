@@ -186,19 +186,34 @@ def case_report(request, pk: int):
     return redirect("operator:case", pk=case.pk)
 
 
-@operator_required
-@require_GET
-def notice_document(request, pk: int, notice_pk: int):
+def _notice(request, pk: int, notice_pk: int) -> tuple[Case, Notice]:
     case = _case(request, pk)
     notice = get_object_or_404(
         Notice.objects.select_related("case__app__operator"), pk=notice_pk, case=case
     )
-    case_services.notice_acknowledge(notice=notice, actor=request.user)
+    return case, notice
+
+
+@operator_required
+@require_GET
+def notice_document(request, pk: int, notice_pk: int):
+    """Reading a notice changes nothing: the operator says it has read it with a button
+    (a link preview, a prefetch or a virus scanner opening the link is no acknowledgement)."""
+    case, notice = _notice(request, pk, notice_pk)
     return render(
         request,
         "complaints/cases/notice.html",
         {"notice": notice, "case": case, "for_operator": True},
     )
+
+
+@operator_required
+@require_POST
+def notice_acknowledge(request, pk: int, notice_pk: int):
+    notice = _notice(request, pk, notice_pk)[1]
+    case_services.notice_acknowledge(notice=notice, actor=request.user)
+    messages.success(request, _("The regulator can see that you have read this notice."))
+    return redirect("operator:notice", pk=pk, notice_pk=notice_pk)
 
 
 @operator_required

@@ -69,9 +69,15 @@ class Screen:
         self.journey = journey
         self.steps = 0
         self.errors: list[str] = []
-        page.on(
-            "console", lambda message: message.type == "error" and self.errors.append(message.text)
+        # Chromium reports each thing the Content-Security-Policy blocked (an inline script or
+        # style, a handler attribute, another site's file) as an event on the document.
+        self.csp_violations: list[str] = []
+        page.add_init_script(
+            "document.addEventListener('securitypolicyviolation', (e) => console.error("
+            "'CSP violation: ' + e.violatedDirective + ' ' + (e.blockedURI || 'inline')"
+            " + ' at ' + e.sourceFile + ':' + e.lineNumber));"
         )
+        page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.on(
             "response",
@@ -79,6 +85,13 @@ class Screen:
                 response.status >= 400 and self.errors.append(f"{response.status} {response.url}")
             ),
         )
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        self.errors.append(message.text)
+        if message.text.startswith("CSP violation") or "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
 
     def go(self, path: str):
         self.page.goto(self.base_url + path)

@@ -105,15 +105,20 @@ def test_operator_answers_and_reports_a_fix(
     assert track.locator("#dispute_reason").is_visible()
     consumer.step("status-answered")
 
-    # The notice: opening it tells the regulator the operator has read it.
+    # The notice: opening it changes nothing; the button tells the regulator it was read.
     page = olivia_screen.go(f"/operator/cases/{case.pk}/")
     assert page.get_by_role("heading", name="Submit a rectification report").is_visible()
     olivia_screen.step("case")
     page.get_by_role("link", name=notice.number).click()
     page.wait_for_url(re.compile(rf"/operator/cases/{case.pk}/notices/{notice.pk}/$"))
     assert notice.number in page.locator(".notice-text").inner_text()
-    assert "Read by the operator on" in page.content()
     olivia_screen.step("notice")
+    notice.refresh_from_db()
+    assert notice.acknowledged_at is None
+    page.get_by_role("button", name="I have read this notice").click()
+    page.wait_for_url(re.compile(rf"/operator/cases/{case.pk}/notices/{notice.pk}/$"))
+    assert "Read by the operator on" in page.content()
+    assert not page.get_by_role("button", name="I have read this notice").count()
     notice.refresh_from_db()
     assert notice.acknowledged_at is not None
     assert Event.objects.filter(case=case, data__acknowledged=True, actor=olivia).count() == 1

@@ -187,6 +187,7 @@ ENDPOINTS = [
     ("operator case", "web", "get", lambda w: reverse("operator:case", args=[w["case"].pk]), None, OPERATOR_WEB_OWN),
     ("operator report", "web", "post", lambda w: reverse("operator:case_report", args=[w["case"].pk]), lambda w: {"text": "done"}, OPERATOR_WEB_OWN),
     ("operator notice", "web", "get", lambda w: reverse("operator:notice", args=[w["case"].pk, w["notice"].pk]), None, OPERATOR_WEB_OWN),
+    ("operator notice acknowledge", "web", "post", lambda w: reverse("operator:notice_acknowledge", args=[w["case"].pk, w["notice"].pk]), None, OPERATOR_WEB_OWN),
     ("operator evidence", "web", "get", lambda w: reverse("operator:evidence", args=[w["evidence"].pk]), None, OPERATOR_WEB_OWN),
     ("operator complaint shared", "web", "get", lambda w: reverse("operator:complaint", args=[w["shared"].pk]), None, OPERATOR_WEB_OWN),
     ("operator consumer file shared", "web", "get", lambda w: reverse("operator:evidence", args=[w["shared_file"].pk]), None, OPERATOR_WEB_OWN),
@@ -331,6 +332,7 @@ COVERED_WEB = {
         "case",
         "case_report",
         "notice",
+        "notice_acknowledge",
         "evidence",
     },
 }

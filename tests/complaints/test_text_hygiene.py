@@ -49,6 +49,13 @@ def test_text_clean_keeps_line_breaks_and_tabs_and_drops_other_controls():
     assert text_clean("a\r\nb\rc\td\x07e\x1bf\x7fg\x85h\u200bi") == "a\nb\nc\tdefgh\u200bi"
 
 
+def test_text_clean_drops_bidi_controls():
+    # U+202E would show "invoice\u202egpj.exe" as "invoiceexe.jpg"; isolates and marks go too.
+    typed = "invoice\u202egpj.exe \u2066a\u2069 \u202ab\u202c \u200ec\u200f \u061cd"
+    assert text_clean(typed) == "invoicegpj.exe a b c d"
+    assert text_shown({"k\u202e": ["x\u2067y"]}) == {"k": ["xy"]}
+
+
 def test_text_shown_replaces_what_cannot_be_encoded_keys_included():
     assert text_shown({"k\udc00": ["a\ud800b", "c\x00d", 3, {"x": "ok"}]}) == {
         "k\ufffd": ["a\ufffdb", "c\ufffdd", 3, {"x": "ok"}]
@@ -63,7 +70,7 @@ def test_api_details_get_control_characters_dropped_like_the_description(api, ap
         app, steps_tried="Settings\x07, then\r\nthe\x1b hotline", app_answer="no\x00"
     )
     body["details"].pop("app_answer")
-    body["description"] = "No way\x08 to delete\r\nmy account."
+    body["description"] = "No way\x08 to delete\r\nmy account\u202e."
     response = file_json(api, body)
     assert response.status_code == 201, response.content
     complaint = Complaint.objects.get()
@@ -149,9 +156,12 @@ def test_web_details_and_top_level_text_are_cleaned_alike(client, app):
     client.cookies["django_language"] = "en"
     step = lambda name, data: client.post(reverse("file_step", args=[name]), data)  # noqa: E731
     assert step("app", {"app": app.pk}).status_code == 302
-    what = {"description": "No way\x07 to delete\r\nmy account.", "kind": "account_cancellation"}
+    what = {
+        "description": "No way\x07 to delete\r\nmy account\u202e.",
+        "kind": "account_cancellation",
+    }
     assert step("what", what).status_code == 302
-    details = {"steps_tried": "Settings\x1b, then\r\nthe hotline", "app_answer": "\x07"}
+    details = {"steps_tried": "Settings\x1b, then\r\nthe\u2066 hotline", "app_answer": "\x07"}
     assert step("details", details).status_code == 302
     client.post(reverse("file_step", args=["evidence"]), {"action": "continue"})
     assert step("contact", {}).status_code == 302

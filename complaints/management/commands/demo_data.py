@@ -83,9 +83,10 @@ class Command(DemoLifecycle, BaseCommand):
     def _users(self) -> dict[str, User]:
         users = {}
         for username, password, group, staff in DEMO_USERS:
-            user, created = User.objects.get_or_create(
-                username=username, defaults={"email": f"{username}@appwatch.demo"}
-            )
+            email = username if "@" in username else f"{username}@appwatch.demo"
+            # Demo databases made before the consumer logged in by address called it "consumer".
+            User.objects.filter(username=group, email=email).update(username=username)
+            user, created = User.objects.get_or_create(username=username, defaults={"email": email})
             if created:
                 user.set_password(password)
             user.is_staff = staff
@@ -106,7 +107,7 @@ class Command(DemoLifecycle, BaseCommand):
             f"Demo data: {Company.objects.count()} companies, {App.objects.count()} apps, "
             f"{Complaint.objects.count()} complaints, {Case.objects.count()} cases, {Event.objects.count()} events."
         )
-        self.stdout.write("Demo users (username / password):")
+        self.stdout.write("Demo users (log-in name / password):")
         for username, password, group, _ in DEMO_USERS:
             self.stdout.write(f"  {group:<10} {username} / {password}")
 

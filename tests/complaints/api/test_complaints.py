@@ -147,6 +147,26 @@ def test_signed_in_filing_belongs_to_the_consumer(api, app, alice):
             "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
         ),
         (
+            {"app_name": "x", "description": "闪退", "occurred_date": "2099-01-01"},
+            "occurred_date",
+            "This date is in the future.",
+        ),
+        (
+            {"app_name": "x", "description": "闪退", "occurred_date": "1990-05-01"},
+            "occurred_date",
+            "This date is more than 10 years ago.",
+        ),
+        (
+            {
+                "app_name": "x",
+                "description": "闪退",
+                "category_hint": "unauthorized_charges",
+                "details": {"charged_date": "2099-01-01", "charged_amount": "30"},
+            },
+            "details.charged_date",
+            "This date is in the future.",
+        ),
+        (
             {"app_name": "x", "description": "闪退", "consent_publish": "maybe"},
             "consent_publish",
             "Must be a valid boolean.",

@@ -2,10 +2,11 @@
 
 import datetime
 import re
+from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.urls import reverse
 
 from complaints.management.demo_names import KIND_WORDS
 from complaints.models import App, Case, Company, Complaint, Event
@@ -50,11 +51,6 @@ def test_demo_data_covers_statuses_cases_and_roles():
     # Every case and complaint has its history on record.
     assert not Complaint.objects.filter(events__isnull=True).exists()
     assert not Case.objects.filter(events__isnull=True).exists()
-    for username, password in [
-        ("consumer", "demo-consumer-2026"),
-        ("regulator", "demo-regulator-2026"),
-    ]:
-        assert User.objects.get(username=username).check_password(password)
 
 
 def test_demo_complaints_talk_about_their_kind_of_app_and_history_runs_forward():
@@ -73,3 +69,36 @@ def test_demo_complaints_talk_about_their_kind_of_app_and_history_runs_forward()
         times = [e.created_at for e in sorted(complaint.events.all(), key=lambda e: e.pk)]
         assert times == sorted(times), complaint.tracking_number
         assert times[0] >= complaint.submitted_at - datetime.timedelta(seconds=1)
+
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+# What each demo person opens first once logged in.
+HOME_OF = {
+    "consumer": "/my/",
+    "operator": "/operator/",
+    "regulator": "/triage/",
+    "admin": "/admin/",
+}
+
+
+def readme_logins() -> list[tuple[str, str, str]]:
+    """(log-in name, password, role) of every row of the README's demo-user table."""
+    return re.findall(r"^\| `([^`]+)` / `([^`]+)` \| (\w+) ", README.read_text(), re.MULTILINE)
+
+
+def test_every_demo_login_in_the_readme_works(client):
+    logins = readme_logins()
+    assert [role for _name, _password, role in logins] == list(HOME_OF)
+    call_command("demo_data", complaints=20, companies=2, apps=3)
+    for name, password, role in logins:
+        client.logout()
+        response = client.post(reverse("login"), {"username": name, "password": password})
+        assert response.status_code == 302, (name, role)
+        assert client.get(HOME_OF[role]).status_code == 200, (name, role)
+
+
+def test_a_demo_database_from_before_keeps_its_consumer(django_user_model):
+    django_user_model.objects.create_user("consumer", "consumer@appwatch.demo", "old-password")
+    call_command("demo_data", complaints=20, companies=2, apps=3)
+    consumer = django_user_model.objects.get(email="consumer@appwatch.demo")
+    assert consumer.username == "consumer@appwatch.demo"

@@ -46,8 +46,15 @@ def signup(client, email="carol@example.com"):
         reverse("signup"),
         {"email": email, "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 200 and 'data-signup="sent"' in response.content.decode()
     return User.objects.get(username=email.lower())
+
+
+def unverified(client) -> User:
+    """A consumer logged in whose address was never confirmed (made before sign-up asked)."""
+    user = User.objects.create_user("carol@example.com", "carol@example.com", "pw")
+    client.force_login(user)
+    return user
 
 
 def link_in(message) -> str:
@@ -80,8 +87,17 @@ def test_signup_sends_a_link_in_the_visitors_language(client):
     assert "/accounts/verify/" in message.body
 
 
-def test_nothing_joins_before_the_address_is_proven(en, filed_before):
-    signup(en)
+def test_nothing_joins_and_nobody_logs_in_before_the_address_is_proven(en, filed_before):
+    user = signup(en)
+    assert not user.is_active
+    assert en.get(reverse("my_complaints")).status_code == 302
+    password = {"username": "carol@example.com", "password": "a-long-pass-phrase"}
+    assert en.post(reverse("login"), password).status_code == 200  # refused
+    assert all(c.submitter_id is None for c in filed_before["mine"])
+
+
+def test_a_pending_address_is_shown_on_my_complaints(en, filed_before):
+    unverified(en)
     page = en.get(reverse("my_complaints")).content.decode()
     assert 'data-verify="pending"' in page
     for complaint in filed_before["mine"]:
@@ -118,9 +134,12 @@ def test_a_link_confirms_even_from_another_browser(en, filed_before):
 
     user = signup(en)
     url = link_in(mail.outbox[0])
-    response = Client().post(path_of(url))
-    assert response.status_code == 302 and response["Location"] == reverse("login")
+    other = Client()
+    response = other.post(path_of(url))
+    # Only the owner of the address gets the link: opening it opens the account, there too.
+    assert response.status_code == 302 and response["Location"] == reverse("my_complaints")
     assert accounts.email_verified(user)
+    assert other.get(reverse("my_complaints")).status_code == 200
 
 
 def test_an_expired_or_altered_link_is_refused_with_the_reason(en, filed_before):
@@ -131,7 +150,12 @@ def test_an_expired_or_altered_link_is_refused_with_the_reason(en, filed_before)
     assert "This link is not valid" in altered.content.decode()
     with time_machine.travel(timezone.now() + datetime.timedelta(days=4)):
         expired = en.post(path_of(url))
-    assert expired.status_code == 400 and "This link has expired" in expired.content.decode()
+    assert expired.status_code == 400
+    # The account was never opened: nobody can log in to ask, so signing up again is the way.
+    assert (
+        "This link has expired. Sign up again with the same address for a new one."
+        in expired.content.decode()
+    )
     assert not VerifiedEmail.objects.exists()
     assert all(c.submitter_id is None for c in filed_before["mine"])
 
@@ -145,13 +169,13 @@ def test_a_link_stops_working_when_the_address_changes(en):
 
 
 def test_the_link_can_be_sent_again_three_times_a_day(en):
-    signup(en)
+    unverified(en)
     for _ in range(3):
         en.post(reverse("email_resend"))
-    assert len(mail.outbox) == 4
+    assert len(mail.outbox) == 3
     response = en.post(reverse("email_resend"), follow=True)
     assert "Try again tomorrow" in response.content.decode()
-    assert len(mail.outbox) == 4
+    assert len(mail.outbox) == 3
 
 
 def test_complaints_filed_later_join_on_request_once_verified(en):
@@ -165,7 +189,7 @@ def test_complaints_filed_later_join_on_request_once_verified(en):
 
 
 def test_claiming_needs_a_verified_address(en, filed_before):
-    signup(en)
+    unverified(en)
     response = en.post(reverse("complaints_claim"), follow=True)
     assert "Confirm your e-mail address first." in response.content.decode()
     assert all(c.submitter_id is None for c in filed_before["mine"])
@@ -176,3 +200,88 @@ def test_claim_and_resend_need_login_and_post(client):
     assert client.post(reverse("email_resend")).status_code == 302
     client.force_login(User.objects.create_user("x@example.com", "x@example.com", "pw"))
     assert client.get(reverse("complaints_claim")).status_code == 405
+
+
+# --- sign-up tells nobody which addresses have an account --------------------------------------
+
+
+def _page_without(response, email: str) -> str:
+    page = response.content.decode().replace(email, "EMAIL")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+
+
+def test_signup_answers_alike_for_new_consumer_operator_and_staff_addresses(
+    en, alice, olivia, rita
+):
+    form = {"password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"}
+    pages = {
+        email: _page_without(en.post(reverse("signup"), {"email": email, **form}), email.lower())
+        for email in (
+            "new@example.com",
+            "Alice@example.com",
+            "olivia@example.com",
+            "RITA@example.com",
+        )
+    }
+    assert len(set(pages.values())) == 1
+    assert "Check your e-mail" in pages["new@example.com"]
+    assert User.objects.filter(email__iexact="rita@example.com").count() == 1
+    assert User.objects.filter(email__iexact="alice@example.com").count() == 1
+    # The owners hear of it; the new address gets its link.
+    by_address = {message.to[0]: message for message in mail.outbox}
+    assert set(by_address) == {
+        "new@example.com",
+        "alice@example.com",
+        "olivia@example.com",
+        "rita@example.com",
+    }
+    assert "/accounts/verify/" in by_address["new@example.com"].body
+    for owner, name in (("alice", "alice"), ("olivia", "olivia"), ("rita", "rita")):
+        message = by_address[f"{owner}@example.com"]
+        assert message.subject == "You already have an AppWatch account"
+        assert f"log-in name: {name}" in message.body and "/accounts/verify/" not in message.body
+    rita.refresh_from_db()
+    assert rita.check_password("pw-rita")  # nothing changed
+
+
+def test_signing_up_again_before_confirming_takes_the_new_password(en):
+    signup(en)
+    en.post(
+        reverse("signup"),
+        {
+            "email": "carol@example.com",
+            "password1": "another-pass-phrase",
+            "password2": "another-pass-phrase",
+        },
+    )
+    user = User.objects.get(username="carol@example.com")
+    assert user.check_password("another-pass-phrase") and not user.is_active
+    assert len(mail.outbox) == 2
+    en.post(path_of(link_in(mail.outbox[1])))
+    user.refresh_from_db()
+    assert user.is_active
+
+
+def test_at_most_three_signup_mails_a_day_to_one_address(en, alice):
+    form = {"password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"}
+    for _ in range(5):
+        response = en.post(reverse("signup"), {"email": "alice@example.com", **form})
+        assert "Check your e-mail" in response.content.decode()
+    assert len(mail.outbox) == 3
+
+
+def test_an_account_switched_off_stays_off(en, alice):
+    alice.is_active = False
+    alice.save()
+    token = accounts.email_verification_token(user=alice)
+    assert en.post(reverse("email_verify", args=[token])).status_code == 400
+    alice.refresh_from_db()
+    assert not alice.is_active
+
+
+def test_an_expired_link_of_an_open_account_says_to_log_in(en):
+    user = unverified(en)
+    token = accounts.email_verification_token(user=user)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=4)):
+        expired = en.post(reverse("email_verify", args=[token]))
+    assert "Log in and ask for a new one" in expired.content.decode()

@@ -6,7 +6,8 @@ import struct
 import zlib
 
 import pytest
-from PIL import ExifTags, Image
+from django.utils import translation
+from PIL import ExifTags, Image, PngImagePlugin
 from pypdf import PdfWriter
 
 from complaints.errors import DomainError
@@ -156,14 +157,79 @@ def _png_claiming(width: int, height: int) -> bytes:
     )
 
 
-def test_decompression_bomb_is_rejected():
-    assert (
-        rejected(_png_claiming(50_000, 50_000), name="bomb.png")
-        == "“bomb.png” has too many pixels."
+def test_decompression_bomb_is_rejected_from_its_header():
+    # Headers claiming 70 and 2,500 MP over a few hundred bytes of data: refused unread.
+    assert rejected(_png_claiming(10_000, 7_000), name="bomb.png") == (
+        "“bomb.png” is 10000 × 7000 pixels, more than the 40 megapixels we accept. "
+        "Send a screenshot, or the photo at a smaller size."
     )
-    assert (
-        rejected(_png_claiming(10_000, 7_000), name="bomb.png") == "“bomb.png” has too many pixels."
+    assert rejected(_png_claiming(50_000, 50_000), name="bomb.png") == (
+        "“bomb.png” has more than the 40 megapixels we accept. "
+        "Send a screenshot, or the photo at a smaller size."
     )
+
+
+@pytest.fixture(scope="module")
+def hostile_png() -> bytes:
+    """Issue 14's file: a 1-bit 7700 × 7700 PNG (59.3 MP) that is a few KB on the wire."""
+    out = io.BytesIO()
+    Image.new("1", (7700, 7700), 1).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def test_a_small_png_of_59_megapixels_is_refused(hostile_png):
+    assert len(hostile_png) < 20_000
+    assert rejected(hostile_png, name="white.png") == (
+        "“white.png” is 7700 × 7700 pixels, more than the 40 megapixels we accept. "
+        "Send a screenshot, or the photo at a smaller size."
+    )
+
+
+def test_the_refusal_speaks_the_consumers_language(hostile_png):
+    with translation.override("zh-hans"):
+        message = rejected(hostile_png, name="white.png")
+    assert (
+        message
+        == "“white.png”为 7700 × 7700 像素，超过了我们接受的 4000 万像素。请发送截图，或缩小后的照片。"
+    )
+
+
+def test_a_long_scrolling_screenshot_is_accepted_in_one_bit():
+    data = image_bytes("PNG", size=(1080, 20_000), mode="1")
+    image = Image.open(io.BytesIO(clean(data, name="long.png").content))
+    assert (image.size, image.mode) == ((1080, 20_000), "1")
+
+
+def test_a_full_sensor_photo_is_decoded_at_half_scale():
+    # 8160 × 6120 (50 MP) is over the budget: JPEG decodes it at 1/2 scale inside the decoder.
+    result = clean(image_bytes("JPEG", size=(8160, 6120)), name="50mp.jpg")
+    assert Image.open(io.BytesIO(result.content)).size == (4080, 3060)
+
+
+def test_a_twelve_megapixel_photo_keeps_its_size():
+    result = clean(image_bytes("JPEG", size=(4032, 3024)), name="12mp.jpg")
+    assert Image.open(io.BytesIO(result.content)).size == (4032, 3024)
+
+
+def test_a_jpeg_beyond_any_phone_sensor_is_refused():
+    assert rejected(image_bytes("JPEG", size=(14_000, 12_000)), name="huge.jpg").startswith(
+        "“huge.jpg” is 14000 × 12000 pixels"
+    )
+
+
+def test_a_108_megapixel_photo_is_decoded_at_half_scale():
+    result = clean(image_bytes("JPEG", size=(12_000, 9_000)), name="108mp.jpg")
+    assert Image.open(io.BytesIO(result.content)).size == (6000, 4500)
+
+
+def test_comments_text_and_colour_profiles_are_not_kept():
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Author", "Zhang San 13812345678")
+    png = clean(image_bytes("PNG", pnginfo=text, icc_profile=b"icc-profile"), name="s.png")
+    jpeg = clean(image_bytes("JPEG", comment=b"Zhang San 13812345678", icc_profile=b"icc"))
+    for result in (png, jpeg):
+        assert b"13812345678" not in result.content
+        assert "icc_profile" not in Image.open(io.BytesIO(result.content)).info
 
 
 def test_empty_file_is_rejected():

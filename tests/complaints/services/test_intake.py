@@ -1,12 +1,14 @@
 """complaint_submit: stored first, masked, idempotent, evidence in the same transaction, and
 never lost when the broker is down."""
 
+import datetime
 import io
 import logging
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image
 
 from complaints.errors import Conflict, DomainError
@@ -78,6 +80,16 @@ def test_submit_stores_masks_and_records_the_event(app, alice):
         ),
         ({"contact_email": "not-an-email"}, "contact_email", "Enter a valid email address."),
         ({"amount": Decimal("-1")}, "amount", "The amount cannot be negative."),
+        (
+            {"occurred_date": datetime.date(2099, 1, 1)},
+            "occurred_date",
+            "This date is in the future.",
+        ),
+        (
+            {"occurred_date": datetime.date(1990, 5, 1)},
+            "occurred_date",
+            "This date is more than 10 years ago.",
+        ),
     ],
 )
 def test_submit_rejects_bad_input(app, kwargs, field, message):
@@ -86,6 +98,33 @@ def test_submit_rejects_bad_input(app, kwargs, field, message):
         complaint_submit(**values)
     assert (caught.value.field, caught.value.message) == (field, message)
     assert not Complaint.objects.exists()
+
+
+def test_the_day_it_happened_may_be_up_to_ten_years_before_filing(app):
+    today = timezone.localdate()
+    ten_years = today.replace(year=today.year - 10, day=min(today.day, 28))
+    for day in (today, ten_years):
+        complaint, _token = complaint_submit(description="闪退", app=app, occurred_date=day)
+        assert complaint.occurred_date == day
+    with pytest.raises(DomainError):
+        complaint_submit(
+            description="闪退", app=app, occurred_date=ten_years - datetime.timedelta(days=1)
+        )
+
+
+def test_a_backdated_filing_is_judged_on_its_own_day(app):
+    filed = timezone.now() - datetime.timedelta(days=400)
+    complaint, _token = complaint_submit(
+        description="闪退", app=app, submitted_at=filed, occurred_date=filed.date()
+    )
+    assert complaint.occurred_date == filed.date()
+    with pytest.raises(DomainError):
+        complaint_submit(
+            description="闪退",
+            app=app,
+            submitted_at=filed,
+            occurred_date=(filed + datetime.timedelta(days=2)).date(),
+        )
 
 
 def test_a_new_app_is_kept_by_name(db):

@@ -142,9 +142,17 @@ def test_case_page_and_the_whole_loop(rita_client, client, case, rita, olivia):
     portal = client.get(reverse("operator:portal"))
     assert [row["case"] for row in portal.context["case_rows"]] == [case]
     opened = client.get(reverse("operator:notice", args=[case.pk, notice.pk]))
-    assert opened.status_code == 200
+    assert opened.status_code == 200 and 'id="notice-acknowledge"' in opened.content.decode()
+    notice.refresh_from_db()
+    assert notice.acknowledged_at is None  # reading is not acknowledging
+    url = reverse("operator:notice_acknowledge", args=[case.pk, notice.pk])
+    assert client.get(url).status_code == 405
+    acknowledged = client.post(url)
+    assert acknowledged.status_code == 302
     notice.refresh_from_db()
     assert notice.acknowledged_at is not None
+    again = client.get(reverse("operator:notice", args=[case.pk, notice.pk]))
+    assert 'id="notice-acknowledge"' not in again.content.decode()
     report = client.post(
         reverse("operator:case_report", args=[case.pk]),
         {"text": "Contacts now optional.", "files": [png()]},

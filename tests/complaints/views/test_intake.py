@@ -218,6 +218,11 @@ def test_app_search_finds_by_alias_package_and_typo(en, app, other_app):
             "This date is in the future.",
         ),
         (
+            "what",
+            {"description": "这个应用不给权限就闪退了", "occurred_date": "1990-05-01"},
+            "This date is more than 10 years ago.",
+        ),
+        (
             "contact",
             {"contact_phone": "12345"},
             "Enter a valid phone number, for example 138 1234 5678.",
