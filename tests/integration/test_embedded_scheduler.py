@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from complaints.calendar import add_working_days
 from complaints.models import Case, Category, Event
 from complaints.services import cases
 from tests.integration.test_celery_worker import _database_url
@@ -51,7 +52,7 @@ def test_a_passed_deadline_turns_the_case_overdue_under_the_embedded_default(tmp
         case=case,
         actor=rita,
         problems="Asks for the contact list before the app can be used.",
-        deadline_date=timezone.localdate() + datetime.timedelta(days=30),
+        deadline_date=add_working_days(timezone.localdate(), 20),  # a working day, as required
     )
     # The deadline has since passed (written directly: no service backdates a notice).
     Case.objects.filter(pk=case.pk).update(
