@@ -8,7 +8,6 @@ database, with the overdue check every second instead of every ten minutes.
 
 import datetime
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -21,6 +20,7 @@ from complaints.calendar import add_working_days
 from complaints.models import Case, Category, Event
 from complaints.services import cases
 from tests.integration.test_celery_worker import _database_url
+from tests.integration.test_shared_throttle import _free_port
 
 pytestmark = [
     pytest.mark.postgres,
@@ -29,12 +29,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 WAIT_SECONDS = 90
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _status(port: int, path: str) -> int | None:
