@@ -8,7 +8,7 @@ PORT ?= 8000
 export PORT
 STAMP := $(VENV)/.installed
 
-.PHONY: run setup install test test-setup lint format bench worker beat clean
+.PHONY: run setup install test test-setup lint format bench fuzz worker beat clean
 
 run: setup
 	@echo "AppWatch on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
@@ -56,6 +56,12 @@ format: install
 
 bench: setup
 	$(PY) -m benchmarks.run
+
+# Schema-driven fuzzing of the whole API as each role (schemathesis); CI runs the same tests
+# with a few examples each. FUZZ_EXAMPLES=n for more or fewer.
+FUZZ_EXAMPLES ?= 100
+fuzz: test-setup
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/fuzz -n 2 -q
 
 worker: setup
 	$(VENV)/bin/celery -A config worker --loglevel=info

@@ -14,6 +14,11 @@ from .models import Case, Complaint
 ID_MAX = 2**63 - 1
 
 
+def flag_in_query(value: str | None) -> bool:
+    """A yes/no filter: "1" from the web forms, "true" from the API."""
+    return (value or "").strip().lower() in ("1", "true")
+
+
 def id_in_query(value: str, *, field: str) -> int | None:
     """The id a query-string filter names. None when it is empty or not written in ASCII digits
     (the filter is then ignored, like any malformed value); DomainError for a number that no row

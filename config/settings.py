@@ -318,7 +318,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "complaints.api.schema.AppWatchAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.BasicAuthentication",
@@ -334,6 +334,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "complaints.api.errors.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "complaints.api.query.ContentNegotiation",
     "DEFAULT_THROTTLE_RATES": {
         "anon_submit": os.environ.get("ANON_SUBMIT_RATE", "20/hour"),
         "track": os.environ.get("TRACK_RATE", "120/hour"),

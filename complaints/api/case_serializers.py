@@ -39,7 +39,7 @@ class NoticeSerializer(serializers.ModelSerializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    notice = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    notice = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     evidence = serializers.SerializerMethodField()
 
     class Meta:

@@ -5,12 +5,13 @@ from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_noop
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .. import workflow
 from ..errors import DomainError
 from ..models import Case
 from ..selectors import cases as sel
@@ -28,9 +29,25 @@ from .case_serializers import (
     case_payload,
 )
 from .permissions import IsRegulator
+from .query import choice_param, id_param, pattern_param, query_check, text_param
 from .triage_serializers import EventSerializer
 
 TAGS = ["cases"]
+
+CASE_LIST_PARAMETERS = [
+    choice_param(
+        "status", workflow.CaseStatus.values, description="Default: every case not closed."
+    ),
+    id_param("app"),
+    text_param("category", 40, description="Taxonomy code."),
+    pattern_param(
+        "assignee",
+        "^(me|none|[0-9]{1,19})$",
+        gettext_noop("Give me, none or a user id."),
+        description="me, none or a user id.",
+    ),
+    text_param("q", 100, description="Case reference or words of its title."),
+]
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -49,16 +66,11 @@ class CaseListView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="cases_list",
-        parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR),
-            OpenApiParameter("app", OpenApiTypes.INT),
-            OpenApiParameter("category", OpenApiTypes.STR),
-            OpenApiParameter("assignee", OpenApiTypes.STR, description="me, none or a user id"),
-            OpenApiParameter("q", OpenApiTypes.STR),
-        ],
+        parameters=CASE_LIST_PARAMETERS,
         tags=TAGS,
     )
     def get(self, request, *args, **kwargs):
+        query_check(request.query_params, CASE_LIST_PARAMETERS)
         return super().get(request, *args, **kwargs)
 
     @extend_schema(

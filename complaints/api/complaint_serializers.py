@@ -6,7 +6,9 @@ services'. The per-kind `details` are checked by the same forms the web uses.
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from ..errors import DomainError
 from ..forms.details import DETAILS_FORMS
@@ -30,6 +32,26 @@ class TextField(serializers.CharField):
         return value.strip() if self.trim_whitespace else value
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$",
+        "nullable": True,
+        "description": "Yuan, up to two decimals, e.g. 199.00.",
+    }
+)
+class AmountField(serializers.DecimalField):
+    """A money amount: what the schema states is exactly what the field takes."""
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "Fields of the category_hint's details form.",
+    }
+)
 class DetailsField(serializers.JSONField):
     """A JSON object, or (in multipart requests) a string holding one; its fields are cleaned
     by the kind's details form, like the web's."""
@@ -112,14 +134,14 @@ class ComplaintSubmitInput(serializers.Serializer):
         help_text="Per-kind details, the same fields as the web form (only with a category_hint that has them).",
     )
     occurred_date = serializers.DateField(required=False, allow_null=True)
-    amount = serializers.DecimalField(
+    amount = AmountField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
     )
     contact_name = TextField(max_length=100, required=False, allow_blank=True, default="")
     contact_phone = serializers.CharField(
         max_length=32, required=False, allow_blank=True, default=""
     )
-    contact_email = serializers.CharField(
+    contact_email = serializers.EmailField(
         max_length=254, required=False, allow_blank=True, default=""
     )
     consent_share_with_operator = serializers.BooleanField(required=False, default=False)
@@ -143,6 +165,18 @@ class ComplaintSubmitInput(serializers.Serializer):
         if not value.strip():
             raise serializers.ValidationError(_("Describe what happened."))
         return value.strip()
+
+    def to_internal_value(self, data):
+        if html.is_html_input(data):
+            # A multipart form has no null: clients that append a null (a browser's FormData
+            # does) send the text "null". For a field that may be null and is never text,
+            # that can only mean null.
+            data = data.copy()
+            for name, field in self.fields.items():
+                nullable = field.allow_null and not isinstance(field, serializers.CharField)
+                if nullable and data.get(name) == "null":
+                    data[name] = ""
+        return super().to_internal_value(data)
 
     def validate(self, data: dict) -> dict:
         if not data.get("app") and not data.get("app_name", "").strip():
@@ -231,3 +265,10 @@ class MyComplaintOutput(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(
             reverse("track_detail", args=[complaint.tracking_number])
         )
+
+
+class ComplaintSubmitJSONInput(ComplaintSubmitInput):
+    """What a JSON filing documents: the same fields but files, which only multipart carries.
+    (Used for the schema; the view reads both with ComplaintSubmitInput.)"""
+
+    evidence = None

@@ -25,6 +25,7 @@ from ..throttling import AnonymousSubmitThrottle, EvidenceUploadThrottle, TrackT
 from .complaint_serializers import (
     ComplaintCreatedOutput,
     ComplaintSubmitInput,
+    ComplaintSubmitJSONInput,
     MyComplaintOutput,
     TrackOutput,
 )
@@ -96,7 +97,7 @@ class ComplaintListCreateView(generics.GenericAPIView):
         summary="File a complaint (JSON, or multipart with evidence files)",
         parameters=[IDEMPOTENCY_PARAMETER],
         request={
-            "application/json": ComplaintSubmitInput,
+            "application/json": ComplaintSubmitJSONInput,
             "multipart/form-data": ComplaintSubmitInput,
         },
         responses={

@@ -10,6 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -25,8 +26,18 @@ def _flatten(detail) -> list[str]:
     return [str(detail)]
 
 
+def _render_as_json(context) -> None:
+    """Errors are JSON whatever was asked for: a CSV download that fails answers the error
+    shape, which a client can read, not a one-row spreadsheet."""
+    request = context.get("request")
+    if request is not None:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
+        _render_as_json(context)
         body = {"code": exc.code, "message": exc.message}
         if exc.field:
             body["fields"] = {exc.field: [exc.message]}
@@ -43,6 +54,7 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    _render_as_json(context)
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         fields = {name: _flatten(messages) for name, messages in detail.items()}

@@ -39,6 +39,7 @@ from .operator_serializers import (
 )
 from .parsers import JSONParser
 from .permissions import IsOperator
+from .query import choice_param, query_check
 
 TAGS = ["operator"]
 
@@ -48,6 +49,13 @@ TAGS = ["operator"]
 
 class OperatorAPIView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsOperator]
+
+
+OPERATOR_LIST_PARAMETERS = [
+    choice_param(
+        "status", workflow.CONFIRMED, description="Default: every status from acceptance on."
+    )
+]
 
 
 class OperatorComplaintListView(generics.ListAPIView):
@@ -69,10 +77,11 @@ class OperatorComplaintListView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="operator_complaints",
-        parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=list(workflow.CONFIRMED))],
+        parameters=OPERATOR_LIST_PARAMETERS,
         tags=TAGS,
     )
     def get(self, request, *args, **kwargs):
+        query_check(request.query_params, OPERATOR_LIST_PARAMETERS)
         return super().get(request, *args, **kwargs)
 
 

@@ -19,6 +19,7 @@ from .public_serializers import (
     NamedRefSerializer,
     PublishedComplaintSerializer,
 )
+from .query import choice_param, id_param, query_check, text_param
 from .stats import FORMAT_PARAMETER, PublicAPIView, table_payload
 
 BOARD_PAGE_SIZE = 100
@@ -74,23 +75,23 @@ def _form_errors(form) -> exceptions.ValidationError:
     )
 
 
+BOARD_PARAMETERS = [
+    text_param("q", 100, description="Search app, operator, package name or case reference."),
+    choice_param("status", stats.PUBLIC_STATUSES),
+    text_param("category", 40, description="Taxonomy code."),
+    id_param("operator", description="Operator (company) id."),
+    OpenApiParameter(
+        "page", {"type": "integer", "minimum": 1, "maximum": ID_MAX // BOARD_PAGE_SIZE}
+    ),
+]
+
+
 class BoardView(PublicAPIView):
     @extend_schema(
         operation_id="public_board",
         summary="The rectification board",
         description="Apps under a rectification notice, most urgent first: operator, problems, deadline and status. Paged by `page` (100 a page); CSV with ?format=csv gives every match.",
-        parameters=[
-            OpenApiParameter(
-                "q",
-                OpenApiTypes.STR,
-                description="Search app, operator, package name or case reference.",
-            ),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=list(stats.PUBLIC_STATUSES)),
-            OpenApiParameter("category", OpenApiTypes.STR, description="Taxonomy code."),
-            OpenApiParameter("operator", OpenApiTypes.INT, description="Operator (company) id."),
-            OpenApiParameter("page", OpenApiTypes.INT),
-            FORMAT_PARAMETER,
-        ],
+        parameters=[*BOARD_PARAMETERS, FORMAT_PARAMETER],
         responses={
             (200, "application/json"): inline_serializer(
                 "PublicBoard",
@@ -106,6 +107,7 @@ class BoardView(PublicAPIView):
         tags=["open data"],
     )
     def get(self, request):
+        query_check(request.query_params, BOARD_PARAMETERS)
         form = BoardForm(request.query_params)
         if not form.is_valid():
             raise _form_errors(form)
@@ -281,19 +283,19 @@ def complaint_record(complaint: Complaint) -> dict:
     }
 
 
+PUBLISHED_PARAMETERS = [
+    id_param("app", description="App id."),
+    text_param("category", 40, description="Taxonomy code."),
+    text_param("before", 100, description="Cursor from the previous page's `next`."),
+]
+
+
 class PublishedComplaintsView(PublicAPIView):
     @extend_schema(
         operation_id="public_complaints",
         summary="Published complaints",
         description="Complaints a regulator accepted and whose authors agreed to publication, newest first, with personal data masked. Continue with the `next` link (keyset paging by `before`).",
-        parameters=[
-            OpenApiParameter("app", OpenApiTypes.INT, description="App id."),
-            OpenApiParameter("category", OpenApiTypes.STR, description="Taxonomy code."),
-            OpenApiParameter(
-                "before", OpenApiTypes.STR, description="Cursor from the previous page's `next`."
-            ),
-            FORMAT_PARAMETER,
-        ],
+        parameters=[*PUBLISHED_PARAMETERS, FORMAT_PARAMETER],
         responses={
             (200, "application/json"): inline_serializer(
                 "PublicComplaints",
@@ -308,6 +310,7 @@ class PublishedComplaintsView(PublicAPIView):
         tags=["open data"],
     )
     def get(self, request):
+        query_check(request.query_params, PUBLISHED_PARAMETERS)
         form = PublishedForm(request.query_params)
         if not form.is_valid():
             raise _form_errors(form)

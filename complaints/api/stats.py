@@ -16,6 +16,7 @@ from ..csv_cells import csv_row
 from ..forms.stats import StatsFilterForm
 from ..selectors import stats
 from .permissions import IsRegulator
+from .query import choice_param, date_param, id_param, query_check, text_param
 from .stats_serializers import FiguresSerializer, TableSerializer
 
 
@@ -62,27 +63,21 @@ def _csv_value(value):
 
 
 FILTER_PARAMETERS = [
-    OpenApiParameter(
+    date_param(
         "start_date",
-        OpenApiTypes.DATE,
         description="First submission day (default: a year, or 90 days on the dashboard, before end_date).",
     ),
-    OpenApiParameter(
-        "end_date", OpenApiTypes.DATE, description="Last submission day (default: today)."
-    ),
-    OpenApiParameter(
-        "category", OpenApiTypes.STR, description="Taxonomy code, e.g. price_discrimination."
-    ),
-    OpenApiParameter("app", OpenApiTypes.INT, description="App id."),
-    OpenApiParameter("operator", OpenApiTypes.INT, description="Operator (company) id."),
+    date_param("end_date", description="Last submission day (default: today)."),
+    text_param("category", 40, description="Taxonomy code, e.g. price_discrimination."),
+    id_param("app", description="App id."),
+    id_param("operator", description="Operator (company) id."),
 ]
-FORMAT_PARAMETER = OpenApiParameter(
-    "format", OpenApiTypes.STR, enum=["json", "csv"], description="json (default) or csv."
-)
+FORMAT_PARAMETER = choice_param("format", ["json", "csv"], description="json (default) or csv.")
 
 
 def stats_filter(request, *, default_days: int) -> stats.StatsFilter:
     """The query string's filter, or a 400 with the form's first message and every field's."""
+    query_check(request.query_params, FILTER_PARAMETERS)
     form = StatsFilterForm(request.query_params, default_days=default_days)
     if not form.is_valid():
         raise exceptions.ValidationError(

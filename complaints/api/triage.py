@@ -3,8 +3,7 @@ POST per decision. Inputs and outputs are separate serializers; rules stay in se
 
 from django.http import Http404
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +13,7 @@ from ..models import Complaint
 from ..selectors import triage as sel
 from ..services import consumers, triage
 from .permissions import IsRegulator
+from .query import choice_param, flag_param, id_param, query_check, text_param
 from .triage_serializers import (
     AcceptInput,
     CloseInput,
@@ -34,21 +34,17 @@ TAGS = ["triage"]
 # --- views ----------------------------------------------------------------------------------
 
 QUEUE_PARAMETERS = [
-    OpenApiParameter(
-        "status", OpenApiTypes.STR, description="One of " + ", ".join(workflow.TRIAGE_QUEUE)
+    choice_param(
+        "status", workflow.TRIAGE_QUEUE, description="Default: every status awaiting a decision."
     ),
-    OpenApiParameter("app", OpenApiTypes.INT),
-    OpenApiParameter("category", OpenApiTypes.STR, description="Taxonomy code."),
-    OpenApiParameter("channel", OpenApiTypes.STR),
-    OpenApiParameter("q", OpenApiTypes.STR, description="Tracking number, app name or words."),
-    OpenApiParameter("money", OpenApiTypes.BOOL, description="1: money involved only."),
-    OpenApiParameter(
-        "breached", OpenApiTypes.BOOL, description="1: past the decision deadline only."
-    ),
-    OpenApiParameter(
-        "low_confidence", OpenApiTypes.BOOL, description="1: classifier unsure or not run."
-    ),
-    OpenApiParameter("sort", OpenApiTypes.STR, enum=list(sel.QUEUE_SORTS)),
+    id_param("app"),
+    text_param("category", 40, description="Taxonomy code."),
+    choice_param("channel", Complaint.Channel.values),
+    text_param("q", 100, description="Tracking number, app name or words."),
+    flag_param("money", description="true: money involved only."),
+    flag_param("breached", description="true: past the decision deadline only."),
+    flag_param("low_confidence", description="true: classifier unsure or not run."),
+    choice_param("sort", sel.QUEUE_SORTS, description="Default: priority."),
 ]
 
 
@@ -63,6 +59,7 @@ class TriageQueueView(generics.ListAPIView):
 
     @extend_schema(operation_id="triage_queue", parameters=QUEUE_PARAMETERS, tags=TAGS)
     def get(self, request, *args, **kwargs):
+        query_check(request.query_params, QUEUE_PARAMETERS)
         return super().get(request, *args, **kwargs)
 
 

@@ -60,7 +60,7 @@ class EventSerializer(serializers.ModelSerializer):
 class QueueItemSerializer(serializers.ModelSerializer):
     app = AppRefSerializer(allow_null=True)
     categories = serializers.SerializerMethodField()
-    category_hint = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category_hint = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     sla = serializers.SerializerMethodField()
     snippet = serializers.SerializerMethodField(help_text="The start of the complaint's text.")
 
@@ -87,8 +87,10 @@ class QueueItemSerializer(serializers.ModelSerializer):
 class ComplaintRegulatorSerializer(QueueItemSerializer):
     """Everything a regulator sees: the original text as well as the masked one."""
 
-    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    duplicate_of = serializers.SlugRelatedField(slug_field="tracking_number", read_only=True)
+    case = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
+    duplicate_of = serializers.SlugRelatedField(
+        slug_field="tracking_number", read_only=True, allow_null=True
+    )
     history = serializers.SerializerMethodField()
     description_masked = serializers.CharField(
         source="masked_text", read_only=True, help_text="As the operator and the public see it."

@@ -76,18 +76,31 @@ class StatsFilterForm(forms.Form):
         start = cleaned.get("start_date") or end - datetime.timedelta(days=self.default_days - 1)
         if "start_date" in self.errors or "end_date" in self.errors:
             return cleaned
+        # Each error names the field to change, so the API's `fields` says which one.
         if start > end:
-            raise forms.ValidationError(
-                _("The start date must not be after the end date."), code="range"
+            self.add_error(
+                "start_date",
+                forms.ValidationError(
+                    _("The start date must not be after the end date."), code="range"
+                ),
             )
+            return cleaned
         if (end - start).days >= MAX_RANGE_DAYS:
-            raise forms.ValidationError(
-                _("Choose a range of at most %(days)s days.") % {"days": MAX_RANGE_DAYS},
-                code="range",
+            self.add_error(
+                "start_date",
+                forms.ValidationError(
+                    _("Choose a range of at most %(days)s days.") % {"days": MAX_RANGE_DAYS},
+                    code="range",
+                ),
             )
+            return cleaned
         app, operator = cleaned.get("app"), cleaned.get("operator")
         if app is not None and operator is not None and app.operator_id != operator.pk:
-            raise forms.ValidationError(_("That app is not run by that operator."), code="mismatch")
+            self.add_error(
+                "app",
+                forms.ValidationError(_("That app is not run by that operator."), code="mismatch"),
+            )
+            return cleaned
         cleaned["start_date"], cleaned["end_date"] = start, end
         # Show the dates actually used when the visitor left them empty.
         self.data = self.data.copy()

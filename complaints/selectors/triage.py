@@ -15,7 +15,7 @@ from django.utils import timezone
 from rapidfuzz import fuzz, process
 
 from .. import workflow
-from ..lookups import id_in_query
+from ..lookups import flag_in_query, id_in_query
 from ..models import (
     App,
     Case,
@@ -68,9 +68,9 @@ class QueueFilters:
             if params.get("channel", "") in Complaint.Channel.values
             else "",
             q=params.get("q", "").strip()[:100],
-            money=params.get("money") == "1",
-            breached=params.get("breached") == "1",
-            low_confidence=params.get("low_confidence") == "1",
+            money=flag_in_query(params.get("money")),
+            breached=flag_in_query(params.get("breached")),
+            low_confidence=flag_in_query(params.get("low_confidence")),
             sort=sort if sort in QUEUE_SORTS else "priority",
         )
 

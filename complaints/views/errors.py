@@ -12,10 +12,12 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseServerError,
+    JsonResponse,
 )
 from django.shortcuts import render
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -28,17 +30,39 @@ STATIC_500 = (
 )
 
 
+API_PREFIX = "/api/"
+
+
+def _api_error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse | None:
+    """The API's one error shape (complaints/api/errors.py) for a path under /api/ that never
+    reached a DRF view: an address no route matches, or a failure before the view ran."""
+    if not request.path.startswith(API_PREFIX):
+        return None
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    api = _api_error(request, 400, "bad_request", _("The request could not be read."))
+    if api:
+        return api
     # Without the request's context: a bad Host header would fail again in any part of the
     # page that reads it.
     return HttpResponseBadRequest(loader.get_template("400.html").render({}))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    api = _api_error(
+        request, 403, "permission_denied", _("You do not have permission to perform this action.")
+    )
+    if api:
+        return api
     return render(request, "403.html", status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    api = _api_error(request, 404, "not_found", _("Not found."))
+    if api:
+        return api
     return render(request, "404.html", status=404)
 
 
@@ -55,6 +79,14 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    api = _api_error(
+        request,
+        500,
+        "server_error",
+        _("The server could not handle this request. Nothing already accepted is lost."),
+    )
+    if api:
+        return api
     try:
         html = loader.get_template("500.html").render({})
     except Exception:  # the error page must answer whatever else is broken

@@ -1,0 +1,117 @@
+"""Query-string parameters, declared once: the schema documents them and `query_check`
+enforces them, so what /api/schema/ promises is what the endpoint accepts.
+
+Each helper returns an `OpenApiParameter` whose type is a plain JSON schema (drf-spectacular
+copies it into the document); `query_check` reads the same schema back and refuses, with 400
+in the API's one error shape, any declared parameter whose value breaks it (an empty value
+too, unless the parameter is free text); undeclared parameters are ignored.
+"""
+
+import datetime
+import re
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+
+from ..lookups import ID_MAX
+
+
+def id_param(name: str, description: str = "") -> OpenApiParameter:
+    return OpenApiParameter(
+        name, {"type": "integer", "minimum": 1, "maximum": ID_MAX}, description=description
+    )
+
+
+def choice_param(name: str, values, description: str = "") -> OpenApiParameter:
+    return OpenApiParameter(
+        name, {"type": "string", "enum": sorted(values)}, description=description
+    )
+
+
+def flag_param(name: str, description: str = "") -> OpenApiParameter:
+    return OpenApiParameter(name, {"type": "boolean"}, description=description)
+
+
+def date_param(name: str, description: str = "") -> OpenApiParameter:
+    return OpenApiParameter(name, {"type": "string", "format": "date"}, description=description)
+
+
+def text_param(name: str, max_length: int, description: str = "") -> OpenApiParameter:
+    return OpenApiParameter(
+        name, {"type": "string", "maxLength": max_length}, description=description
+    )
+
+
+def pattern_param(name: str, pattern: str, message: str, description: str = "") -> OpenApiParameter:
+    """A string of a given form; `message` (marked for translation) says what form."""
+    PATTERN_MESSAGES[pattern] = message
+    return OpenApiParameter(name, {"type": "string", "pattern": pattern}, description=description)
+
+
+PATTERN_MESSAGES: dict[str, str] = {}
+
+
+FLAG_VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+
+def query_check(params, declared: list[OpenApiParameter]) -> None:
+    """Raise ValidationError naming every declared query parameter that breaks its schema."""
+    errors: dict[str, list[str]] = {}
+    for parameter in declared:
+        if parameter.location != OpenApiParameter.QUERY or not isinstance(parameter.type, dict):
+            continue
+        values = params.getlist(parameter.name)
+        if len(values) > 1:
+            errors[parameter.name] = [_("Give this parameter once.")]
+            continue
+        if values:
+            problem = _problem(values[0].strip(), parameter.type)
+            if problem:
+                errors[parameter.name] = [problem]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _problem(value: str, schema: dict) -> str | None:
+    kind = schema["type"]
+    if kind == "integer":
+        if not (value.isascii() and value.isdigit()):
+            return _("Give a whole number.")
+        if not schema["minimum"] <= int(value) <= schema["maximum"]:
+            return _("Give a number between %(low)s and %(high)s.") % {
+                "low": schema["minimum"],
+                "high": schema["maximum"],
+            }
+    elif kind == "boolean":
+        if value.lower() not in FLAG_VALUES:
+            return _("Give true or false.")
+    elif "enum" in schema:
+        if value not in schema["enum"]:
+            return _("Choose one of: %(values)s.") % {"values": ", ".join(schema["enum"])}
+    elif schema.get("format") == "date":
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            return _("Give a date as YYYY-MM-DD.")
+    elif "maxLength" in schema and len(value) > schema["maxLength"]:
+        return _("Use at most %(count)s characters.") % {"count": schema["maxLength"]}
+    elif "pattern" in schema and not re.fullmatch(schema["pattern"], value):
+        return _(PATTERN_MESSAGES[schema["pattern"]])
+    return None
+
+
+class ContentNegotiation(DefaultContentNegotiation):
+    """`?format=` names a representation; one this endpoint does not offer is a bad query
+    (400 naming the choices), not a missing page as DRF has it (404)."""
+
+    def filter_renderers(self, renderers, format):
+        try:
+            return super().filter_renderers(renderers, format)
+        except Http404:
+            offered = ", ".join(sorted({renderer.format for renderer in renderers}))
+            raise ValidationError(
+                {"format": [_("Choose one of: %(values)s.") % {"values": offered}]}
+            ) from None

@@ -1,0 +1,103 @@
+"""Schema-driven fuzzing of the API (schemathesis): every operation in /api/schema/, as each
+role, with generated valid and invalid requests.
+
+Each response must be no server error and match its documented status codes, content type,
+headers and body schema; an invalid request must be refused, and a request the schema calls
+valid must be accepted unless the only fields refused are ones whose validity the schema
+cannot state (below). The example count is small here (FUZZ_EXAMPLES, default 4) so CI stays
+quick; `make fuzz` runs the same tests with many more.
+"""
+
+import base64
+import json
+import os
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import ignored_auth, positive_data_acceptance
+
+from tests.factories import make_complaint
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+ROLES = ["anonymous", "alice", "olivia", "rita"]
+
+# What a schema cannot promise: that a referenced object exists and this account may see it
+# (ids, taxonomy codes, which admins edit), that a date falls in the window the rules allow
+# around today, that an opaque paging cursor came from a previous page, that a kind's details
+# fit the kind named beside them, that a phone number exists in its country's numbering plan
+# (phonenumbers decides). A schema-valid request refused with 400 passes only when
+# every field named in the error is one of these.
+BEYOND_THE_SCHEMA = {
+    "app",
+    "app_name",
+    "operator",
+    "case",
+    "complaints",
+    "category",
+    "category_hint",
+    "categories",
+    "duplicate_of",
+    "assignee",
+    "occurred_date",
+    "start_date",
+    "end_date",
+    "deadline",
+    "new_deadline",
+    "before",
+    "details",
+    "contact_phone",
+}
+
+
+@schemathesis.check
+def valid_requests_accepted(ctx, response, case):
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or response.status_code != 400:
+        return None
+    try:
+        fields = json.loads(response.content)["error"].get("fields", {})
+    except (ValueError, KeyError, TypeError):
+        fields = {"<body>": []}
+    outside = sorted(set(fields) - BEYOND_THE_SCHEMA) or (["<no field>"] if not fields else [])
+    if outside:
+        raise AssertionError(
+            f"Schema-valid request refused for fields the schema could describe: {outside}"
+        )
+    return None
+
+
+@pytest.fixture(params=ROLES)
+def role(request, app, other_app, olivia, rita, alice):
+    """The role's Basic credentials, and a little data for the ids to land on."""
+    make_complaint(app=app, submitter=alice, consent_share_with_operator=True)
+    make_complaint(app=other_app)
+    if request.param == "anonymous":
+        return request.param, {}
+    token = base64.b64encode(f"{request.param}:pw-{request.param}".encode()).decode()
+    return request.param, {"Authorization": f"Basic {token}"}
+
+
+@pytest.mark.django_db
+@pytest.mark.slow
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_api_answers_as_documented(case, role):
+    name, headers = role
+    excluded = [positive_data_acceptance]
+    if name != "anonymous":
+        # The role's own credentials go with every request, so a generated bad cookie is
+        # rightly ignored; the anonymous run keeps this check.
+        excluded.append(ignored_auth)
+    case.call_and_validate(
+        headers=headers, excluded_checks=excluded, additional_checks=[valid_requests_accepted]
+    )
