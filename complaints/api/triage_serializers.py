@@ -74,7 +74,7 @@ class QueueItemSerializer(serializers.ModelSerializer):
     def get_snippet(self, complaint) -> str:
         # The queue reads only the start of the text (selectors.triage); a detail has it all.
         text = getattr(complaint, "snippet", None)
-        return text if text is not None else complaint.description[:80]
+        return text if text is not None else complaint.description[: sel.SNIPPET_LENGTH]
 
     def get_categories(self, complaint) -> list[str]:
         return [c.code for c in complaint.categories.all()]
