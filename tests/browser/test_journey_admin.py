@@ -303,6 +303,14 @@ def test_admin_runs_every_action(open_screen, classifier_dirs, ada, app, other_a
         "Escalated from the admin",
     )
 
+    # "Assign to me" goes through the service: the assignee changes and the history says who.
+    messages = run_action(screen, cases_list, "assign_to_me", to_close, step="assigned")
+    assert messages == [("success", "1 case assigned.")]
+    to_close.refresh_from_db()
+    assert to_close.assignee == ada
+    event = last_event(case=to_close, kind=Event.Kind.ASSIGNMENT)
+    assert event.actor == ada and event.data == {"from": "", "to": "ada"}
+
     messages = run_action(screen, cases_list, "close_cases", to_close, step="closed")
     assert messages == [("success", "1 case closed.")]
     assert status(Case, to_close.pk) == K.CLOSED
