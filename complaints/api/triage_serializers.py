@@ -39,6 +39,9 @@ class SlaSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
+    # What the event says in the request's language: the system's message, then what a person
+    # typed (as typed); `message` is the same message as an id and parameters.
+    reason = serializers.CharField(source="text", read_only=True)
 
     class Meta:
         model = Event
@@ -50,6 +53,7 @@ class EventSerializer(serializers.ModelSerializer):
             "actor",
             "actor_role",
             "reason",
+            "message",
             "data",
         ]
 

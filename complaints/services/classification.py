@@ -19,6 +19,7 @@ from classifier.serving import active_model
 
 from .. import workflow
 from ..models import Category, Classification, Complaint, Event
+from ..models.event_messages import message
 from .enqueue import task_send
 from .events import complaint_move, event_record
 from .priority import complaint_prioritise
@@ -118,8 +119,9 @@ def complaint_classification_apply(
             complaint=complaint,
             to_status=target,
             actor_role="system",
-            reason=_("Classified automatically as %(labels)s (confidence %(confidence).2f).")
-            % {"labels": ", ".join(prediction.labels), "confidence": prediction.confidence},
+            message=message(
+                "classified", labels=list(prediction.labels), confidence=prediction.confidence
+            ),
             data={
                 "labels": prediction.labels,
                 "confidence": prediction.confidence,

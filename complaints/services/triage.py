@@ -18,6 +18,7 @@ from .. import workflow
 from ..calendar import add_working_days, is_working_day, working_days_between
 from ..errors import DomainError, PermissionDenied
 from ..models import Case, Category, Complaint, Event, SavedFilter
+from ..models.event_messages import message
 from . import notifications
 from .cases import complaint_case_attach
 from .events import complaint_move, event_record
@@ -124,7 +125,8 @@ def complaint_reject(
         complaint=complaint,
         to_status=S.REJECTED,
         actor=actor,
-        reason=note or str(Complaint.RejectReason(reason).label),
+        reason=note,
+        message=None if note else message("rejected", reject_reason=reason),
         data={"reject_reason": reason},
         extra_fields=("reject_reason",),
         at=at,
