@@ -120,6 +120,14 @@ class AcceptInput(serializers.Serializer):
         help_text="Taxonomy codes confirming or correcting the labels; omit to keep the model's.",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    relabel_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Required when a new category is not backed by the text (no keyword, low "
+        "classifier probability): why the regulator labels it so anyway.",
+    )
     app = serializers.PrimaryKeyRelatedField(
         queryset=App.objects.all(), required=False, allow_null=True
     )

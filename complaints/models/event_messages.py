@@ -48,6 +48,10 @@ MESSAGES: dict[str, str] = {
     "not_our_app": gettext_noop("%(company)s says complaint %(number)s is not about its app."),
     "consumer_accepted": gettext_noop("The consumer accepted the operator's answer."),
     "dispute_alert": gettext_noop("The consumer disputes the operator's answer to %(number)s."),
+    "relabel_unbacked": gettext_noop(
+        "Labelled %(labels)s although the text does not back it (no keyword, little weight "
+        "from the classifier); the regulator confirmed it with the reason below."
+    ),
     "auto_closed": gettext_noop(
         "No reply from the consumer within %(days)s days of the operator's answer."
     ),

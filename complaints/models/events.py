@@ -39,6 +39,11 @@ class EventQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise ValueError("Events are append-only; personal data is removed with redact().")
 
+    def delete(self):
+        # A removed row breaks the hash chain. (Deleting a complaint or case still cascades:
+        # Django's collector deletes related rows without this method; the admin refuses it.)
+        raise ValueError("Events are append-only: they cannot be deleted.")
+
     def redact(self, **fields) -> int:
         """Overwrite personal data (`reason`, `actor`) on these events; returns the row count.
 

@@ -68,7 +68,7 @@ def complaint_classification_give_up(*, complaint_id: int, attempts: int) -> Com
 
 @transaction.atomic
 def complaint_classification_apply(
-    *, complaint_id: int, model_version_id: int, prediction: Prediction
+    *, complaint_id: int, model_version_id: int, prediction: Prediction, at=None
 ) -> Classification:
     """Record one model version's verdict and act on it. Running it twice for the same version
     changes nothing: the first Classification row stays the only one."""
@@ -88,7 +88,7 @@ def complaint_classification_apply(
         explanation=prediction.explanation,
         language=prediction.language,
     )
-    now = timezone.now()
+    now = at or timezone.now()
     complaint.classification_attempts = 0
     complaint.classified_at = now
     fields = ["classification_attempts", "classified_at"]
@@ -138,7 +138,7 @@ def complaint_classification_apply(
 
 
 def complaint_classify(
-    *, complaint_id: int, model_version_id: int | None = None
+    *, complaint_id: int, model_version_id: int | None = None, at=None
 ) -> Classification | None:
     """Classify one complaint with the active model.
 
@@ -147,6 +147,7 @@ def complaint_classify(
     CLASSIFIER_MAX_ATTEMPTS the complaint goes to needs_review instead.
     `model_version_id` names a version the caller knows is active (a reclassification
     after a new model), so this process reloads at once if it still serves an older one.
+    `at` dates what it records (the demo's backdated filings); default now.
     """
     served = active_model(expected_version_id=model_version_id)
     if served is None:
@@ -170,7 +171,10 @@ def complaint_classify(
         return None
     prediction = served.model.predict(description)
     return complaint_classification_apply(
-        complaint_id=complaint_id, model_version_id=served.version_id, prediction=prediction
+        complaint_id=complaint_id,
+        model_version_id=served.version_id,
+        prediction=prediction,
+        at=at,
     )
 
 

@@ -220,3 +220,11 @@ def test_concurrent_writers_and_parallel_imports_make_one_chain(tmp_path, app, r
     assert Event.objects.filter(kind="created", complaint__isnull=False).count() == 6 + 6 + 600
     assert Event.objects.filter(to_status="accepted").count() == 6
     assert f"audit chain intact: {Event.objects.count()} events" in verify()
+
+
+def test_the_orm_refuses_to_delete_events(history):
+    with pytest.raises(ValueError, match="append-only"):
+        Event.objects.all().delete()
+    with pytest.raises(ValueError, match="append-only"):
+        Event.objects.first().delete()
+    assert "audit chain intact" in verify()
