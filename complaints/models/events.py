@@ -17,8 +17,9 @@ REDACTION_SETTING = "appwatch.redaction"
 
 
 class EventQuerySet(models.QuerySet):
-    """Events are append-only: `update()` and `bulk_update()` refuse, and `redact()` is the one
-    way to rewrite rows, for the erasure of a consumer's personal data (PIPL art. 47)."""
+    """Events are append-only and hash-chained (audit_chain): every insert is chained under
+    the chain's lock, `update()`, `bulk_update()` and `delete()` refuse, and `redact()` is the
+    one way to rewrite rows, for the erasure of a consumer's personal data (PIPL art. 47)."""
 
     REDACTABLE_FIELDS = frozenset({"reason", "actor"})
 
