@@ -45,7 +45,11 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from benchmarks.generation import complaints_generate  # noqa: E402
+from benchmarks.generation import (  # noqa: E402
+    FIXTURE_CHAIN_COLUMNS,
+    complaints_generate,
+    fixture_chain,
+)
 from complaints import workflow  # noqa: E402
 from complaints.calendar import next_working_day  # noqa: E402
 from complaints.models import (  # noqa: E402
@@ -97,8 +101,9 @@ def ensure_history() -> None:
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(
             f"""
-            INSERT INTO {e} (kind, complaint_id, actor_role, from_status, to_status, reason, data, public, created_at)
-            SELECT 'created', c.id, 'consumer', '', 'submitted', %s, '{{}}'::jsonb, true, c.submitted_at
+            INSERT INTO {e} (kind, complaint_id, actor_role, from_status, to_status, reason, data, public, created_at, {FIXTURE_CHAIN_COLUMNS})
+            SELECT 'created', c.id, 'consumer', '', 'submitted', %s, '{{}}'::jsonb, true, c.submitted_at,
+                   {fixture_chain(e)}
             FROM {c} c WHERE c.source = 'generated'
               AND NOT EXISTS (SELECT 1 FROM {e} x WHERE x.complaint_id = c.id)
             """,
@@ -106,9 +111,10 @@ def ensure_history() -> None:
         )
         cursor.execute(
             f"""
-            INSERT INTO {e} (kind, complaint_id, actor_role, from_status, to_status, reason, data, public, created_at)
+            INSERT INTO {e} (kind, complaint_id, actor_role, from_status, to_status, reason, data, public, created_at, {FIXTURE_CHAIN_COLUMNS})
             SELECT 'transition', c.id, 'regulator', 'classified', c.status, %s, '{{}}'::jsonb, true,
-                   coalesce(c.decided_at, c.submitted_at + interval '1 hour')
+                   coalesce(c.decided_at, c.submitted_at + interval '1 hour'),
+                   {fixture_chain(e)}
             FROM {c} c WHERE c.source = 'generated' AND c.status NOT IN ('submitted', 'classified')
             """,
             [MARK],
@@ -139,9 +145,10 @@ def ensure_history() -> None:
         # Most closed complaints were confirmed by the consumer; the rest closed by themselves.
         cursor.execute(
             f"""
-            INSERT INTO {e} (kind, complaint_id, actor_role, from_status, to_status, reason, data, public, created_at)
+            INSERT INTO {e} (kind, complaint_id, actor_role, from_status, to_status, reason, data, public, created_at, {FIXTURE_CHAIN_COLUMNS})
             SELECT 'transition', c.id, 'consumer', 'answered', 'closed', %s, '{{"confirmed": true}}'::jsonb, true,
-                   c.closed_at
+                   c.closed_at,
+                   {fixture_chain(e)}
             FROM {c} c WHERE c.source = 'generated' AND c.status = 'closed' AND c.operator_due_date IS NOT NULL
               AND mod(c.id, 10) < 7
             """,
@@ -157,9 +164,10 @@ def ensure_history() -> None:
         )
         cursor.execute(
             f"""
-            INSERT INTO {e} (kind, complaint_id, actor_role, from_status, to_status, reason, data, public, created_at)
+            INSERT INTO {e} (kind, complaint_id, actor_role, from_status, to_status, reason, data, public, created_at, {FIXTURE_CHAIN_COLUMNS})
             SELECT 'labels', c.id, 'regulator', '', '', %s, '{{"from": ["other"], "to": ["fraud"]}}'::jsonb, false,
-                   c.decided_at
+                   c.decided_at,
+                   {fixture_chain(e)}
             FROM {c} c WHERE c.source = 'generated' AND c.label_source = 'regulator' AND mod(c.id, 40) = 0
             """,
             [MARK],

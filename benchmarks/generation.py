@@ -40,6 +40,21 @@ _DECIDED = {*workflow.DECISIONS, *workflow.CONFIRMED}
 _FINAL = set(workflow.COMPLAINT_FINAL)
 
 
+# Benchmark fixtures write events in bulk SQL, around the audit log: they give them chain
+# positions but no hashes (`manage.py audit_verify` names the first such row as broken).
+FIXTURE_CHAIN_COLUMNS = (
+    "message, chain_seq, prev_hash, row_hash, personal_salt, reason_digest, actor_digest"
+)
+
+
+def fixture_chain(table: str) -> str:
+    """The SELECT side of FIXTURE_CHAIN_COLUMNS for an INSERT … SELECT into `table`."""
+    return (
+        f"'{{}}'::jsonb, (SELECT coalesce(max(chain_seq), 0) FROM {table}) + row_number() OVER (), "
+        "'', '', '', '', ''"
+    )
+
+
 # Loads at least this large (and at least as large as the table) rebuild indexes afterwards.
 REBUILD_MIN_ROWS = 100_000
 

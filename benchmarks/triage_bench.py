@@ -39,7 +39,11 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from benchmarks.generation import complaints_generate  # noqa: E402
+from benchmarks.generation import (  # noqa: E402
+    FIXTURE_CHAIN_COLUMNS,
+    complaints_generate,
+    fixture_chain,
+)
 from complaints import workflow  # noqa: E402
 from complaints.models import App, Case, Category, Company, CompanyMembership, Complaint, Event  # noqa: E402
 from complaints.services import cases as case_services  # noqa: E402
@@ -104,17 +108,19 @@ def ensure_history() -> None:
     with connection.cursor() as cursor, transaction.atomic():
         cursor.execute(
             f"""
-            INSERT INTO {events} (kind, complaint_id, actor_role, from_status, to_status, reason, data, public, created_at)
-            SELECT 'created', c.id, 'consumer', '', 'submitted', '', '{{}}'::jsonb, true, c.submitted_at
+            INSERT INTO {events} (kind, complaint_id, actor_role, from_status, to_status, reason, data, public, created_at, {FIXTURE_CHAIN_COLUMNS})
+            SELECT 'created', c.id, 'consumer', '', 'submitted', '', '{{}}'::jsonb, true, c.submitted_at,
+                   {fixture_chain(events)}
             FROM {table} c WHERE NOT EXISTS (SELECT 1 FROM {events} e WHERE e.complaint_id = c.id)
             """
         )
         created = cursor.rowcount
         cursor.execute(
             f"""
-            INSERT INTO {events} (kind, complaint_id, actor_role, from_status, to_status, reason, data, public, created_at)
+            INSERT INTO {events} (kind, complaint_id, actor_role, from_status, to_status, reason, data, public, created_at, {FIXTURE_CHAIN_COLUMNS})
             SELECT 'transition', c.id, 'regulator', 'needs_review', c.status, '', '{{}}'::jsonb, true,
-                   coalesce(c.decided_at, c.submitted_at + interval '1 hour')
+                   coalesce(c.decided_at, c.submitted_at + interval '1 hour'),
+                   {fixture_chain(events)}
             FROM {table} c
             WHERE c.status NOT IN ('submitted', 'classified')
               AND (SELECT count(*) FROM {events} e WHERE e.complaint_id = c.id) = 1

@@ -365,6 +365,15 @@ SPECTACULAR_SETTINGS = {
 # Classification below this confidence goes to a human (needs_review).
 CLASSIFIER_CONFIDENCE_THRESHOLD = envfloat("CLASSIFIER_CONFIDENCE_THRESHOLD", 0.6)
 CLASSIFIER_MAX_ATTEMPTS = envint("CLASSIFIER_MAX_ATTEMPTS", 3)
+# Who issues rectification notices: the letterhead and signature of the printed notice
+# (Chinese, and English for cases conducted in English).
+NOTICE_AUTHORITY = os.environ.get("NOTICE_AUTHORITY", "AppWatch 个人信息保护监管部门（演示）")
+NOTICE_AUTHORITY_EN = os.environ.get(
+    "NOTICE_AUTHORITY_EN", "AppWatch personal information protection authority (demo)"
+)
+# A regulator's new label counts as backed by the text when a keyword of it occurs there or
+# the classifier gave it at least this probability; otherwise they confirm it with a reason.
+RELABEL_SUPPORT_MIN_PROBABILITY = envfloat("RELABEL_SUPPORT_MIN_PROBABILITY", 0.1)
 # Complaints unclassified for longer than this are re-enqueued by the sweep.
 CLASSIFY_SWEEP_AFTER_SECONDS = envint("CLASSIFY_SWEEP_AFTER_SECONDS", 120)
 CLASSIFIER_ARTIFACT_DIR = Path(os.environ.get("CLASSIFIER_ARTIFACT_DIR", VAR_DIR / "models"))

@@ -21,10 +21,14 @@ class ReadOnlyInline(admin.TabularInline):
 
 class EventInline(ReadOnlyInline):
     model = Event
-    fields = ["created_at", "kind", "from_status", "to_status", "actor", "actor_role", "reason"]
+    fields = ["created_at", "kind", "from_status", "to_status", "actor", "actor_role", "said"]
     readonly_fields = fields
     ordering = ["created_at", "id"]
     verbose_name_plural = _("history")
+
+    @admin.display(description=_("reason"))
+    def said(self, obj):
+        return obj.text
 
 
 class KeepsItsHistory:
@@ -48,7 +52,8 @@ class EventAdmin(admin.ModelAdmin):
         "to_status",
         "actor",
         "actor_role",
-        "reason",
+        "said",
+        "chain_seq",
     ]
     list_filter = ["kind", "actor_role", "to_status", "created_at"]
     search_fields = ["complaint__tracking_number", "case__reference", "reason", "actor__username"]
@@ -63,6 +68,11 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("reason"))
+    def said(self, obj):
+        """The system's message in the admin's language, then what a person typed."""
+        return obj.text
 
     @admin.display(description=_("object"))
     def target(self, obj):

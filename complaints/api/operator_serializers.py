@@ -24,7 +24,7 @@ class PublicEventSerializer(serializers.ModelSerializer):
         fields = ["created_at", "kind", "from_status", "to_status", "actor_role", "reason"]
 
     def get_reason(self, event: Event) -> str:
-        return privacy.mask_text(event.reason)
+        return privacy.mask_text(event.text)
 
 
 class OperatorComplaintSerializer(serializers.ModelSerializer):

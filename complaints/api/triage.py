@@ -135,6 +135,7 @@ class AcceptView(_DecisionView):
             actor=request.user,
             category_codes=data.get("categories"),
             note=data["note"],
+            relabel_reason=data["relabel_reason"],
             app=data.get("app"),
         )
 

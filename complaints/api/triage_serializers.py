@@ -39,6 +39,9 @@ class SlaSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
+    # What the event says in the request's language: the system's message, then what a person
+    # typed (as typed); `message` is the same message as an id and parameters.
+    reason = serializers.CharField(source="text", read_only=True)
 
     class Meta:
         model = Event
@@ -50,6 +53,7 @@ class EventSerializer(serializers.ModelSerializer):
             "actor",
             "actor_role",
             "reason",
+            "message",
             "data",
         ]
 
@@ -118,6 +122,14 @@ class AcceptInput(serializers.Serializer):
         help_text="Taxonomy codes confirming or correcting the labels; omit to keep the model's.",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    relabel_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Required when a new category is not backed by the text (no keyword, low "
+        "classifier probability): why the regulator labels it so anyway.",
+    )
     app = serializers.PrimaryKeyRelatedField(
         queryset=App.objects.all(), required=False, allow_null=True
     )

@@ -10,6 +10,7 @@ from ..models import Category, Complaint
 class AcceptForm(forms.Form):
     categories = forms.MultipleChoiceField(label=gettext_lazy("Categories"), required=True)
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000)
+    relabel_reason = forms.CharField(required=False, max_length=2000)
     app = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):

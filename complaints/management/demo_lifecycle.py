@@ -10,33 +10,29 @@ from django.utils import timezone
 
 from complaints import workflow
 from complaints.errors import DomainError
+from complaints.label_support import labels_unbacked
 from complaints.models import (
     App,
     Category,
     CompanyMembership,
     Complaint,
-    Event,
 )
+from complaints.models.event_messages import message
 
 
 class DemoLifecycle:
     """Mixed into the demo_data command: needs `self.rng` (random.Random) and `self.stderr`."""
 
     def _ensure_labelled(self, complaint: Complaint, labels: list[str], submitted_at) -> None:
-        """Without an active model the worker leaves complaints unlabelled; the demo then uses
-        the labels its corpus text was written with, recorded as a system step."""
+        """The demo files with classify=False and classifies here, dated a few seconds after
+        filing, so every timeline runs forward. Without an active model it uses the labels its
+        corpus text was written with, recorded as the classifier's step would be."""
+        from complaints.services.classification import complaint_classify
         from complaints.services.events import complaint_move
 
-        complaint.refresh_from_db()
         at = submitted_at + datetime.timedelta(seconds=self.rng.randint(2, 40))
-        # Events the classifier wrote just now belong at filing time. Events are append-only
-        # (no UPDATE, also in PostgreSQL), so the demo writes them again, dated then.
-        with transaction.atomic():
-            events = list(Event.objects.filter(complaint=complaint))
-            Event.objects.filter(pk__in=[event.pk for event in events]).delete()
-            for event in events:
-                event.pk, event.created_at = None, at
-            Event.objects.bulk_create(events)
+        complaint_classify(complaint_id=complaint.pk, at=at)
+        complaint.refresh_from_db()
         if complaint.status != Complaint.Status.SUBMITTED:
             return
         if self.rng.random() < 0.03:
@@ -57,7 +53,11 @@ class DemoLifecycle:
                 complaint=complaint,
                 to_status=target,
                 actor_role="system",
-                reason="demo labels",
+                message=message(
+                    "classified",
+                    labels=sorted(c.code for c in categories),
+                    confidence=confidence,
+                ),
                 extra_fields=("confidence", "label_source", "classified_at"),
                 at=at,
             )
@@ -122,8 +122,15 @@ class DemoLifecycle:
                 return
             codes = labels or ["other"]
             if self.rng.random() < 0.08:
-                # A regulator corrects the model now and then.
-                codes = [self.rng.choice([c.code for c in Category.objects.all()])]
+                # A regulator corrects the model now and then, and only where the text backs
+                # the new label (a keyword of it, or weight from the classifier).
+                backed = [
+                    code
+                    for code in Category.objects.values_list("code", flat=True)
+                    if code not in codes and not labels_unbacked(complaint, [code])
+                ]
+                if backed:
+                    codes = [self.rng.choice(backed)]
             triage.complaint_accept(
                 complaint=complaint, actor=regulator, category_codes=codes, at=decided_at
             )

@@ -2,11 +2,12 @@
 written by the services in the same transaction as the change it records."""
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import audit_chain, event_messages
 from .cases import Case
 from .complaints import Complaint
 
@@ -16,10 +17,22 @@ REDACTION_SETTING = "appwatch.redaction"
 
 
 class EventQuerySet(models.QuerySet):
-    """Events are append-only: `update()` and `bulk_update()` refuse, and `redact()` is the one
-    way to rewrite rows, for the erasure of a consumer's personal data (PIPL art. 47)."""
+    """Events are append-only and hash-chained (audit_chain): every insert is chained under
+    the chain's lock, `update()`, `bulk_update()` and `delete()` refuse, and `redact()` is the
+    one way to rewrite rows, for the erasure of a consumer's personal data (PIPL art. 47)."""
 
     REDACTABLE_FIELDS = frozenset({"reason", "actor"})
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """Chained in the given order, under the chain's lock (audit_chain)."""
+        objs = list(objs)
+        if objs:
+            # No savepoint: a failed insert spoils the caller's transaction anyway.
+            with transaction.atomic(using=self.db, savepoint=False):
+                head = audit_chain.chain_head(self.db, self.model._meta.db_table)
+                audit_chain.chain_link(objs, head)
+                return super().bulk_create(objs, *args, **kwargs)
+        return super().bulk_create(objs, *args, **kwargs)
 
     def update(self, **kwargs):
         raise ValueError("Events are append-only; personal data is removed with redact().")
@@ -27,13 +40,22 @@ class EventQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise ValueError("Events are append-only; personal data is removed with redact().")
 
+    def delete(self):
+        # A removed row breaks the hash chain. (Deleting a complaint or case still cascades:
+        # Django's collector deletes related rows without this method; the admin refuses it.)
+        raise ValueError("Events are append-only: they cannot be deleted.")
+
     def redact(self, **fields) -> int:
         """Overwrite personal data (`reason`, `actor`) on these events; returns the row count.
 
-        The law outranks the audit trail's wording; every other column keeps its value.
+        The law outranks the audit trail's wording; every other column keeps its value. A new
+        reason also wipes the row's salt, so its digest can no longer be tested against guesses;
+        the caller records the erasure as an event of the complaint (see audit_chain).
         """
         if not fields or not set(fields) <= self.REDACTABLE_FIELDS:
             raise ValueError(f"Only {sorted(self.REDACTABLE_FIELDS)} can be redacted.")
+        if "reason" in fields:
+            fields["personal_salt"] = ""
         connection = transaction.get_connection(self.db)
         with transaction.atomic(using=self.db):
             if connection.vendor == "postgresql":
@@ -94,10 +116,22 @@ class Event(models.Model):
     )
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, blank=True)
+    # Free text typed by a person, kept as typed; the system's own sentences go in `message`.
     reason = models.TextField(_("reason"), blank=True)
+    # {"id": ..., "params": {...}} from event_messages: shown in the reader's language.
+    message = models.JSONField(_("message"), default=dict, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     public = models.BooleanField(_("shown to the consumer"), default=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    # The hash chain (audit_chain): position, the previous row's hash, this row's hash, and
+    # the personal fields sealed by salted digests so that erasure leaves the chain whole.
+    chain_seq = models.BigIntegerField(_("chain position"), unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, default="", editable=False)
+    row_hash = models.CharField(_("hash"), max_length=64, default="", editable=False)
+    personal_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
+    reason_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
+    actor_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = EventQuerySet.as_manager()
 
@@ -125,7 +159,18 @@ class Event(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("Events are append-only.")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            head = audit_chain.chain_head(using, self._meta.db_table)
+            audit_chain.chain_link([self], head)
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValueError("Events are append-only.")
+
+    @property
+    def text(self) -> str:
+        """What the event says, in the active language: the system's message (event_messages)
+        and what a person typed, as typed."""
+        said = event_messages.message_text(self.message) if self.message else ""
+        return "\n".join(part for part in (said, self.reason) if part)

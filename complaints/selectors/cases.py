@@ -142,6 +142,7 @@ def recent_alerts(*, limit: int = 10) -> list[Event]:
             "id",
             "created_at",
             "reason",
+            "message",
             "data",
             "case__id",
             "case__reference",

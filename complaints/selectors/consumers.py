@@ -104,7 +104,7 @@ def consumer_timeline(complaint: Complaint) -> list[TimelineEntry]:
     events = Event.objects.filter(complaint=complaint, public=True).order_by("created_at", "id")
     entries = []
     for event in events:
-        detail = "" if event.kind in (Event.Kind.CREATED, Event.Kind.ERASURE) else event.reason
+        detail = "" if event.kind in (Event.Kind.CREATED, Event.Kind.ERASURE) else event.text
         entries.append(
             TimelineEntry(
                 at=event.created_at,

@@ -27,6 +27,7 @@ from ..models import (
     OperatorResponse,
     SavedFilter,
 )
+from ..models.event_messages import category_name
 
 S = Complaint.Status
 K = Case.Status
@@ -318,12 +319,16 @@ def app_history(app: App | None) -> dict:
 
 
 def labelled_events(events, statuses) -> list[Event]:
-    """Events with their statuses' display names (from_label, to_label) for the templates."""
+    """Events with their statuses' display names (from_label, to_label) and, for relabels, the
+    categories' names (labels_from, labels_to) in the reader's language, for the templates."""
     names = dict(statuses.choices)
     events = list(events)
     for event in events:
         event.from_label = names.get(event.from_status, event.from_status)
         event.to_label = names.get(event.to_status, event.to_status)
+        if event.kind == Event.Kind.LABELS:
+            event.labels_from = [category_name(code) for code in event.data.get("from", [])]
+            event.labels_to = [category_name(code) for code in event.data.get("to", [])]
     return events
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from ..errors import DomainError
 from ..models import Complaint, Event, VerifiedEmail
+from ..models.event_messages import message
 from .events import event_record
 from .notifications import email_render, template_language
 
@@ -138,7 +139,7 @@ def complaints_claim(*, user: User, at=None) -> int:
             actor_role="consumer",
             kind=Event.Kind.NOTE,
             complaint=complaint,
-            reason=_("Added to the consumer's account after they confirmed their e-mail address."),
+            message=message("account_claimed"),
             data={"claimed_by": user.pk},
             at=at,
         )

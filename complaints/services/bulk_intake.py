@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from .. import privacy
 from ..calendar import add_working_days
 from ..errors import DomainError
-from ..models import App, Category, Complaint, Event
+from ..models import App, Category, Complaint, Event, audit_chain
 from .copy_writer import CopyLayout, copy_write, ids_draw
 from .enqueue import task_send
 from .intake import TRACKING_ALPHABET, contact_email_normalise, contact_phone_normalise
@@ -183,18 +183,25 @@ def import_row_clean(
 
 # A checked row in PostgreSQL's COPY text format, all but the values only the writer can draw
 # (the ids and the tracking number): (external_id, filing day as YYMMDD, the complaint's
-# columns after id and tracking_number, its "created" event's columns after id and
-# complaint_id). Made where rows are checked (the reader process during imports), so the writer
-# only joins strings; a plain tuple, because it crosses processes by pickle.
-PreparedRow = tuple[str, str, str, str]
+# columns after id and tracking_number, its "created" event's columns after id, complaint_id
+# and the three chain columns, and the event's content as the hash chain reads it but for its
+# position and complaint: audit_chain.canonical_tail). Made where rows are checked (the reader
+# process during imports), so the writer only joins strings and hashes; a plain tuple, because
+# it crosses processes by pickle.
+PreparedRow = tuple[str, str, str, str, str]
+EVENT_LEADING = ("id", "complaint_id", "chain_seq", "prev_hash", "row_hash")
 
 
 @functools.cache
 def _layouts() -> tuple[CopyLayout, CopyLayout]:
     return (
         CopyLayout(Complaint, ("id", "tracking_number")),
-        CopyLayout(Event, ("id", "complaint_id")),
+        CopyLayout(Event, EVENT_LEADING),
     )
+
+
+_EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+_EPOCH_TAIL = f"{audit_chain.utc_text(_EPOCH)}\x1f\x1f"
 
 
 def import_rows_prepare(
@@ -206,7 +213,7 @@ def import_rows_prepare(
     zone = lookups.zone
     # What every row shares is turned into text once.
     complaint_base = complaint_layout.row({"source": source, "updated_at": timezone.now()})
-    event_bases: dict[str, list[str]] = {}
+    event_bases: dict[str, tuple[list[str], str]] = {}
     days: dict[datetime.date, tuple[str, str]] = {}  # day: (YYMMDD, decision due)
     token_at = complaint_layout.positions["access_token_hash"]
     due_at = complaint_layout.positions["decision_due_date"]
@@ -225,19 +232,22 @@ def import_rows_prepare(
         complaint[token_at] = tokens[64 * index : 64 * index + 64]
         complaint[due_at] = due
         channel = str(row["channel"])
-        event = event_bases.get(channel)
-        if event is None:
-            event = event_bases[channel] = event_layout.row(
-                {
-                    "kind": Event.Kind.CREATED.value,
-                    "actor_role": "system",
-                    "to_status": Complaint.Status.SUBMITTED.value,
-                    "data": {"channel": channel, "source": source},
-                }
-            )
-        event = event.copy()
+        base = event_bases.get(channel)
+        if base is None:
+            values = {
+                "kind": Event.Kind.CREATED.value,
+                "actor_role": "system",
+                "to_status": Complaint.Status.SUBMITTED.value,
+                "data": {"channel": channel, "source": source},
+            }
+            # The chain's reading of the event, cut where the time goes (the two personal
+            # digests after it are empty: an imported row's event has no reason nor actor).
+            tail = audit_chain.canonical_tail(Event(**values, created_at=_EPOCH))
+            base = event_bases[channel] = (event_layout.row(values), tail[: -len(_EPOCH_TAIL)])
+        event = base[0].copy()
         event[created_at] = complaint[submitted_at]
-        prepared.append((row["external_id"], code, "\t".join(complaint), "\t".join(event)))
+        tail = f"{base[1]}{audit_chain.utc_text(row['submitted_at'])}\x1f\x1f"
+        prepared.append((row["external_id"], code, "\t".join(complaint), "\t".join(event), tail))
     return prepared
 
 
@@ -316,7 +326,7 @@ def complaints_import_prepared(*, source: str, rows: Sequence[PreparedRow]) -> l
     fresh = [row for external_id, row in wanted.items() if external_id not in known]
     if not fresh:
         return []
-    numbers = _tracking_numbers_free([day for _external_id, day, _complaint, _event in fresh])
+    numbers = _tracking_numbers_free([row[1] for row in fresh])
     complaint_layout, event_layout = _layouts()
     with connection.cursor() as cursor:
         complaint_ids = ids_draw(cursor, complaint_layout.table, len(fresh))
@@ -330,15 +340,16 @@ def complaints_import_prepared(*, source: str, rows: Sequence[PreparedRow]) -> l
                 for pk, number, row in zip(complaint_ids, numbers, fresh, strict=True)
             ),
         )
-        copy_write(
-            cursor,
-            table=event_layout.table,
-            columns=event_layout.columns,
-            lines=(
-                f"{pk}\t{complaint_id}\t{row[3]}\n"
-                for pk, complaint_id, row in zip(event_ids, complaint_ids, fresh, strict=True)
-            ),
-        )
+        # The events last, so the chain's lock (taken here, held to the commit) is held for
+        # as short a time as parallel writers allow.
+        seq, prev = audit_chain.chain_head(connection.alias, event_layout.table)
+        lines = []
+        for pk, complaint_id, row in zip(event_ids, complaint_ids, fresh, strict=True):
+            seq += 1
+            digest = audit_chain.row_hash(prev, seq, complaint_id, row[4])
+            lines.append(f"{pk}\t{complaint_id}\t{seq}\t{prev}\t{digest}\t{row[3]}\n")
+            prev = digest
+        copy_write(cursor, table=event_layout.table, columns=event_layout.columns, lines=lines)
     return complaint_ids
 
 

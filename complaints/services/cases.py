@@ -33,6 +33,7 @@ from ..models import (
     Notice,
     OperatorResponse,
 )
+from ..models.event_messages import message
 from . import notifications
 from .deadlines import deadline_check, notice_default_deadline
 from .events import case_move, event_record
@@ -414,8 +415,7 @@ def case_close(*, case: Case, actor, reason: str, at: datetime.datetime | None =
             complaint=complaint,
             to_status=Complaint.Status.CLOSED,
             actor=actor,
-            reason=_("The rectification case %(reference)s was closed.")
-            % {"reference": case.reference},
+            message=message("case_closed", reference=case.reference),
             at=now,
         )
     return case
@@ -435,18 +435,17 @@ def cases_mark_overdue(*, today: datetime.date) -> list[Case]:
         case_move(
             case=case,
             to_status=K.OVERDUE,
-            reason=_("The deadline %(date)s passed without a rectification report.")
-            % {"date": case.deadline_date.isoformat()},
+            message=message("deadline_passed", date=case.deadline_date.isoformat()),
         )
         notifications.alert_raise(
             alert=notifications.Alert.OVERDUE,
             case=case,
-            reason=_("%(reference)s (%(app)s) is overdue: the deadline was %(date)s.")
-            % {
-                "reference": case.reference,
-                "app": case.app.name,
-                "date": case.deadline_date.isoformat(),
-            },
+            message=message(
+                "overdue_alert",
+                reference=case.reference,
+                app=case.app.name,
+                date=case.deadline_date.isoformat(),
+            ),
             data={"deadline_date": case.deadline_date.isoformat()},
         )
         marked.append(case)
@@ -469,7 +468,7 @@ def notice_acknowledge(*, notice: Notice, actor, at: datetime.datetime | None = 
             actor=actor,
             kind=Event.Kind.MESSAGE,
             case=notice.case,
-            reason=_("Notice %(number)s read by the operator.") % {"number": notice.number},
+            message=message("notice_read", number=notice.number),
             data={"notice_id": notice.pk, "acknowledged": True},
             at=now,
         )

@@ -19,6 +19,7 @@ from classifier.serving import active_model
 
 from .. import workflow
 from ..models import Category, Classification, Complaint, Event
+from ..models.event_messages import message
 from .enqueue import task_send
 from .events import complaint_move, event_record
 from .priority import complaint_prioritise
@@ -67,7 +68,7 @@ def complaint_classification_give_up(*, complaint_id: int, attempts: int) -> Com
 
 @transaction.atomic
 def complaint_classification_apply(
-    *, complaint_id: int, model_version_id: int, prediction: Prediction
+    *, complaint_id: int, model_version_id: int, prediction: Prediction, at=None
 ) -> Classification:
     """Record one model version's verdict and act on it. Running it twice for the same version
     changes nothing: the first Classification row stays the only one."""
@@ -87,7 +88,7 @@ def complaint_classification_apply(
         explanation=prediction.explanation,
         language=prediction.language,
     )
-    now = timezone.now()
+    now = at or timezone.now()
     complaint.classification_attempts = 0
     complaint.classified_at = now
     fields = ["classification_attempts", "classified_at"]
@@ -118,8 +119,9 @@ def complaint_classification_apply(
             complaint=complaint,
             to_status=target,
             actor_role="system",
-            reason=_("Classified automatically as %(labels)s (confidence %(confidence).2f).")
-            % {"labels": ", ".join(prediction.labels), "confidence": prediction.confidence},
+            message=message(
+                "classified", labels=list(prediction.labels), confidence=prediction.confidence
+            ),
             data={
                 "labels": prediction.labels,
                 "confidence": prediction.confidence,
@@ -136,7 +138,7 @@ def complaint_classification_apply(
 
 
 def complaint_classify(
-    *, complaint_id: int, model_version_id: int | None = None
+    *, complaint_id: int, model_version_id: int | None = None, at=None
 ) -> Classification | None:
     """Classify one complaint with the active model.
 
@@ -145,6 +147,7 @@ def complaint_classify(
     CLASSIFIER_MAX_ATTEMPTS the complaint goes to needs_review instead.
     `model_version_id` names a version the caller knows is active (a reclassification
     after a new model), so this process reloads at once if it still serves an older one.
+    `at` dates what it records (the demo's backdated filings); default now.
     """
     served = active_model(expected_version_id=model_version_id)
     if served is None:
@@ -168,7 +171,10 @@ def complaint_classify(
         return None
     prediction = served.model.predict(description)
     return complaint_classification_apply(
-        complaint_id=complaint_id, model_version_id=served.version_id, prediction=prediction
+        complaint_id=complaint_id,
+        model_version_id=served.version_id,
+        prediction=prediction,
+        at=at,
     )
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from .. import workflow
 from ..errors import Conflict, DomainError
 from ..models import Classification, Complaint, Event
+from ..models.event_messages import message
 from . import accounts
 from .events import complaint_move, event_record
 from .evidence import CleanFile, evidence_attach, evidence_files_delete
@@ -93,7 +94,8 @@ def complaint_withdraw(*, complaint: Complaint, actor=None, reason: str = "") ->
         to_status=S.WITHDRAWN,
         actor=actor,
         actor_role="consumer",
-        reason=reason.strip() or _("Withdrawn by the consumer."),
+        reason=reason.strip(),
+        message=None if reason.strip() else message("withdrawn"),
     )
     return complaint
 
@@ -154,7 +156,7 @@ def complaint_erase(*, complaint: Complaint, actor=None, actor_role: str = "cons
             to_status=S.WITHDRAWN,
             actor=actor,
             actor_role=actor_role,
-            reason=_("Withdrawn because the consumer asked for their personal data to be erased."),
+            message=message("withdrawn_for_erasure"),
             at=now,
         )
     files = evidence_files_delete(complaint=complaint)
@@ -229,7 +231,7 @@ def complaint_status_link_issue(
         actor_role=actor_role,
         kind=Event.Kind.NOTE,
         complaint=complaint,
-        reason=_("A new status link was issued; earlier links no longer work."),
+        message=message("status_link_reissued"),
         data={"status_link": "emailed" if email else "issued"},
     )
     if email:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from ..errors import PermissionDenied
 from ..models import Case, Complaint, Event
+from ..models.event_messages import message
 from .events import event_record
 from .guards import require_regulator
 
@@ -49,7 +50,7 @@ def contact_details_reveal(
                 actor=actor,
                 kind=Event.Kind.NOTE,
                 complaint=complaint,
-                reason=_("Contact details viewed."),
+                message=message("contact_viewed"),
                 data={"contact_viewed": seen, **({"case": case.reference} if case else {})},
                 public=False,
             )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ..calendar import add_working_days, is_working_day, next_working_day, years_not_covered
 from ..errors import DomainError
 from ..models import Case, Category, Event, Notice
+from ..models.event_messages import message
 from . import notifications
 from .events import event_record
 
@@ -81,8 +82,11 @@ def notices_remind(*, today: datetime.date) -> list[Notice]:
         event = event_record(
             kind=Event.Kind.MESSAGE,
             case=case,
-            reason=_("Reminder: the deadline of notice %(number)s is %(date)s.")
-            % {"number": notice.number, "date": notice.deadline_date.isoformat()},
+            message=message(
+                "deadline_reminder",
+                number=notice.number,
+                date=notice.deadline_date.isoformat(),
+            ),
             data={"reminder_notice_id": notice.pk, "notice_id": notice.pk},
             public=False,
         )

@@ -19,10 +19,14 @@ def event_record(
     from_status: str = "",
     to_status: str = "",
     reason: str = "",
+    message: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
     public: bool = True,
     at=None,
 ) -> Event:
+    """Append one audit row. `reason` is what a person typed, kept as typed; `message` is the
+    system's own sentence as an id and parameters (models.event_messages.message), put into
+    words in each reader's language."""
     if actor is not None and not actor.is_authenticated:
         actor = None
     if actor_role is None:
@@ -36,6 +40,7 @@ def event_record(
         from_status=from_status,
         to_status=to_status,
         reason=reason,
+        message=message or {},
         data=data or {},
         public=public,
         created_at=at or timezone.now(),
@@ -50,6 +55,7 @@ def complaint_move(
     actor=None,
     actor_role: str | None = None,
     reason: str = "",
+    message: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
     public: bool = True,
     extra_fields: tuple[str, ...] = (),
@@ -76,6 +82,7 @@ def complaint_move(
         from_status=from_status,
         to_status=to_status,
         reason=reason,
+        message=message,
         data=data,
         public=public,
         at=now,
@@ -90,6 +97,7 @@ def case_move(
     actor=None,
     actor_role: str | None = None,
     reason: str = "",
+    message: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
     extra_fields: tuple[str, ...] = (),
     at=None,
@@ -119,6 +127,7 @@ def case_move(
         from_status=from_status,
         to_status=to_status,
         reason=reason,
+        message=message,
         data=data,
         at=now,
     )

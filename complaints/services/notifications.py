@@ -175,7 +175,14 @@ class Alert:
 
 
 def alert_raise(
-    *, alert: str, case=None, complaint=None, reason: str = "", data: dict | None = None, at=None
+    *,
+    alert: str,
+    case=None,
+    complaint=None,
+    reason: str = "",
+    message: dict | None = None,
+    data: dict | None = None,
+    at=None,
 ) -> Event:
     """Record an internal alert on the case or complaint and email the regulators about it."""
     event = event_record(
@@ -185,6 +192,7 @@ def alert_raise(
         case=case,
         complaint=complaint,
         reason=reason,
+        message=message,
         data={"alert": alert, **(data or {})},
         public=False,
         at=at,

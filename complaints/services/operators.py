@@ -16,6 +16,7 @@ from .. import workflow
 from ..calendar import add_working_days
 from ..errors import DomainError, TransitionNotAllowed
 from ..models import Complaint, OperatorResponse
+from ..models.event_messages import message
 from . import notifications
 from .events import complaint_move
 from .guards import require_complaint_operator, required
@@ -74,8 +75,11 @@ def complaint_answer(
         notifications.alert_raise(
             alert=notifications.Alert.NOT_OUR_APP,
             complaint=complaint,
-            reason=_("%(company)s says complaint %(number)s is not about its app.")
-            % {"company": complaint.app.operator.name, "number": complaint.tracking_number},
+            message=message(
+                "not_our_app",
+                company=complaint.app.operator.name,
+                number=complaint.tracking_number,
+            ),
             at=now,
         )
         return response
@@ -109,7 +113,7 @@ def complaint_confirm(
         to_status=S.CLOSED,
         actor=actor,
         actor_role="consumer",
-        reason=_("The consumer accepted the operator's answer."),
+        message=message("consumer_accepted"),
         data={"confirmed": True},
         extra_fields=fields,
         at=at,
@@ -141,8 +145,7 @@ def complaint_dispute(
     notifications.alert_raise(
         alert=notifications.Alert.DISPUTE,
         complaint=complaint,
-        reason=_("The consumer disputes the operator's answer to %(number)s.")
-        % {"number": complaint.tracking_number},
+        message=message("dispute_alert", number=complaint.tracking_number),
         at=now,
     )
     return complaint
@@ -176,10 +179,7 @@ def complaints_auto_close(*, now: datetime.datetime | None = None) -> list[Compl
                 complaint=locked,
                 to_status=S.CLOSED,
                 actor_role="system",
-                reason=_(
-                    "No reply from the consumer within %(days)s days of the operator's answer."
-                )
-                % {"days": settings.CONSUMER_REPLY_DAYS},
+                message=message("auto_closed", days=settings.CONSUMER_REPLY_DAYS),
                 data={"auto_closed": True},
                 at=now,
             )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from .. import workflow
 from ..errors import DomainError
 from ..models import Case, CaseCategory, Category, Complaint, TriggerRule
+from ..models.event_messages import message
 from . import notifications
 from .cases import case_open, complaint_case_attach
 from .events import case_move
@@ -32,8 +33,7 @@ def case_reopen_for_recurrence(
             case_move(
                 case=case,
                 to_status=K.OPEN,
-                reason=_("Recurrence: complaint %(number)s.")
-                % {"number": complaint.tracking_number},
+                message=message("recurrence", number=complaint.tracking_number),
                 data={"complaint": complaint.tracking_number, "recurrence": case.recurrence_count},
                 extra_fields=("recurrence_count",),
                 at=at,
@@ -44,10 +44,12 @@ def case_reopen_for_recurrence(
     notifications.alert_raise(
         alert=notifications.Alert.RECURRENCE,
         case=case,
-        reason=_(
-            "%(app)s: the problem came back (complaint %(number)s); case %(reference)s reopened."
-        )
-        % {"app": case.app.name, "number": complaint.tracking_number, "reference": case.reference},
+        message=message(
+            "recurrence_alert",
+            app=case.app.name,
+            number=complaint.tracking_number,
+            reference=case.reference,
+        ),
         data={"complaint": complaint.tracking_number},
         at=at,
     )
@@ -156,7 +158,13 @@ def supervision_run(
             notifications.alert_raise(
                 alert=notifications.Alert.TRIGGER,
                 case=case,
-                reason=why,
+                message=message(
+                    "trigger_alert",
+                    count=count,
+                    app=complaint.app.name,
+                    category=category.code,
+                    days=rule.window_days,
+                ),
                 data={"rule_id": rule.pk, "count": count, "category": category.code},
                 at=at,
             )

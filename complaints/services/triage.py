@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from .. import workflow
 from ..calendar import add_working_days, is_working_day, working_days_between
 from ..errors import DomainError, PermissionDenied
+from ..label_support import labels_unbacked
 from ..models import Case, Category, Complaint, Event, SavedFilter
+from ..models.event_messages import message
 from . import notifications
 from .cases import complaint_case_attach
 from .events import complaint_move, event_record
@@ -52,11 +54,13 @@ def complaint_accept(
     actor,
     category_codes: list[str] | None = None,
     note: str = "",
+    relabel_reason: str = "",
     app=None,
     at: datetime.datetime | None = None,
 ) -> Complaint:
     """Accept a complaint, confirming or correcting its labels (which become training data),
-    then run recurrence and trigger rules for its app and categories."""
+    then run recurrence and trigger rules for its app and categories. A new label the text
+    does not back (label_support) needs `relabel_reason`, recorded with the relabel."""
     require_regulator(actor)
     now = at or timezone.now()
     if app is not None:
@@ -70,6 +74,19 @@ def complaint_accept(
         categories = categories_from_codes(category_codes)
         before = sorted(complaint.categories.values_list("code", flat=True))
         after = sorted(c.code for c in categories)
+        unbacked = labels_unbacked(complaint, after)
+        relabel_reason = relabel_reason.strip()
+        if unbacked and not relabel_reason:
+            names = "”, “".join(c.name for c in categories if c.code in unbacked)
+            raise DomainError(
+                _(
+                    "The complaint's text does not back “%(labels)s”: none of its keywords "
+                    "occurs and the classifier gave it little weight. To label it so anyway, "
+                    "say why under “Why these categories”."
+                )
+                % {"labels": names},
+                field="relabel_reason",
+            )
         complaint.categories.set(categories)
         complaint.label_source = Complaint.LabelSource.REGULATOR
         fields.append("label_source")
@@ -78,7 +95,9 @@ def complaint_accept(
                 actor=actor,
                 kind=Event.Kind.LABELS,
                 complaint=complaint,
-                data={"from": before, "to": after},
+                reason=relabel_reason if unbacked else "",
+                message=message("relabel_unbacked", labels=unbacked) if unbacked else None,
+                data={"from": before, "to": after, **({"unbacked": unbacked} if unbacked else {})},
                 public=False,
                 at=now,
             )
@@ -124,7 +143,8 @@ def complaint_reject(
         complaint=complaint,
         to_status=S.REJECTED,
         actor=actor,
-        reason=note or str(Complaint.RejectReason(reason).label),
+        reason=note,
+        message=None if note else message("rejected", reject_reason=reason),
         data={"reject_reason": reason},
         extra_fields=("reject_reason",),
         at=at,

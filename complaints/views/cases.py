@@ -20,6 +20,7 @@ from ..forms.cases import CaseOpenForm, NoticeForm, VerifyForm
 from ..lookups import complaints_by_tracking_numbers
 from ..models import Case, Category, Complaint, Notice
 from ..selectors import cases as sel
+from ..selectors.notices import notice_document as notice_document_of
 from ..services import cases as case_services
 from ..services.contact_details import contact_details_reveal
 from ..services.deadlines import calendar_warning, notice_default_deadline
@@ -296,4 +297,8 @@ def notice_document(request, pk: int, notice_pk: int):
     notice = get_object_or_404(
         Notice.objects.select_related("case__app__operator", "issued_by"), pk=notice_pk, case_id=pk
     )
-    return render(request, "complaints/cases/notice.html", {"notice": notice, "case": notice.case})
+    return render(
+        request,
+        "complaints/cases/notice.html",
+        {"notice": notice, "case": notice.case, "doc": notice_document_of(notice)},
+    )

@@ -23,6 +23,7 @@ from ..forms.operator import AnswerForm
 from ..models import Case, Complaint, Evidence, Notice, OperatorResponse
 from ..selectors import cases, triage
 from ..selectors import operators as sel
+from ..selectors.notices import notice_document as notice_document_of
 from ..services import cases as case_services
 from ..services import operators as operator_services
 from .triage import _serve
@@ -203,7 +204,12 @@ def notice_document(request, pk: int, notice_pk: int):
     return render(
         request,
         "complaints/cases/notice.html",
-        {"notice": notice, "case": case, "for_operator": True},
+        {
+            "notice": notice,
+            "case": case,
+            "doc": notice_document_of(notice),
+            "for_operator": True,
+        },
     )
 
 

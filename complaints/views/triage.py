@@ -257,11 +257,15 @@ def _after(request, complaint: Complaint, message: str):
     return redirect("triage:detail", pk=complaint.pk)
 
 
-def _failed(request, complaint: Complaint, message: str):
+def _failed(request, complaint: Complaint, message: str, field: str | None = None):
     """Re-render the page with the error and 400, so the regulator sees what went wrong."""
     complaint = _load(complaint.pk)
     context = _detail_context(request, complaint)
     context["error"] = message
+    if request.POST.getlist("categories"):
+        # The regulator's choice stays ticked, so a confirmation needs only the reason.
+        context["chosen_codes"] = set(request.POST.getlist("categories"))
+        context["relabel_reason_needed"] = field == "relabel_reason"
     return render(request, "complaints/triage/detail.html", context, status=400)
 
 
@@ -277,7 +281,7 @@ def _decision(view):
         try:
             return view(request, complaint)
         except DomainError as error:
-            return _failed(request, complaint, _error_text(error))
+            return _failed(request, complaint, _error_text(error), error.field)
 
     return wrapper
 
@@ -295,6 +299,7 @@ def accept(request, complaint: Complaint):
         actor=request.user,
         category_codes=form.cleaned_data["categories"],
         note=form.cleaned_data["note"],
+        relabel_reason=form.cleaned_data["relabel_reason"],
         app=app,
     )
     return _after(request, complaint, _("Accepted."))

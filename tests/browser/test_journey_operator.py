@@ -111,7 +111,7 @@ def test_operator_answers_and_reports_a_fix(
     olivia_screen.step("case")
     page.get_by_role("link", name=notice.number).click()
     page.wait_for_url(re.compile(rf"/operator/cases/{case.pk}/notices/{notice.pk}/$"))
-    assert notice.number in page.locator(".notice-text").inner_text()
+    assert notice.number in page.locator("#notice-document").inner_text()
     olivia_screen.step("notice")
     notice.refresh_from_db()
     assert notice.acknowledged_at is None

@@ -193,7 +193,7 @@ def test_a_deadline_past_the_calendar_warns_the_regulator(open_screen, app, rita
     page = olivia_screen.go(f"/operator/cases/{case.pk}/notices/{notice.pk}/")
     assert (
         "2027年的节假日安排尚未收录，该年份按周一至周五计算工作日"
-        in page.locator(".notice-text").inner_text()
+        in page.locator("#notice-document").inner_text()
     )
     olivia_screen.step("notice-says-which-calendar")
 

@@ -47,6 +47,7 @@ from complaints.models import (
     Event,
     VerifiedEmail,
 )
+from complaints.models.event_messages import message
 
 
 class Command(DemoLifecycle, BaseCommand):
@@ -239,6 +240,7 @@ class Command(DemoLifecycle, BaseCommand):
                 contact_email=submitter.email if submitter else "",
                 submitted_at=submitted_at,
                 send_receipt=False,
+                classify=False,
             )
             self._ensure_labelled(complaint, labels, submitted_at)
             self._advance(complaint, labels, age_days, submitted_at, users)
@@ -372,7 +374,7 @@ class Command(DemoLifecycle, BaseCommand):
                             case=case,
                             to_status=Case.Status.OVERDUE,
                             actor_role="system",
-                            reason="deadline passed",
+                            message=message("deadline_passed", date=case.deadline_date.isoformat()),
                             at=issued_at + datetime.timedelta(days=20),
                         )
                         cases.case_escalate(

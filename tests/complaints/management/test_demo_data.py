@@ -2,12 +2,16 @@
 
 import datetime
 import re
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
+from classifier.baseline import KeywordBaseline
+from complaints.label_support import label_probabilities
 from complaints.management.demo_names import KIND_WORDS
 from complaints.models import App, Case, Company, Complaint, Event
 
@@ -69,6 +73,33 @@ def test_demo_complaints_talk_about_their_kind_of_app_and_history_runs_forward()
         times = [e.created_at for e in sorted(complaint.events.all(), key=lambda e: e.pk)]
         assert times == sorted(times), complaint.tracking_number
         assert times[0] >= complaint.submitted_at - datetime.timedelta(seconds=1)
+
+
+def test_demo_relabels_only_where_the_text_backs_the_new_label():
+    errors = StringIO()
+    with translation.override("en"):
+        call_command("demo_data", complaints=400, companies=6, apps=15, stderr=errors)
+    # The demo's regulator never tried a label the text does not back (the service refuses one
+    # without a reason, and the demo would have said so).
+    assert "does not back" not in errors.getvalue()
+    relabels = Event.objects.filter(kind=Event.Kind.LABELS, actor__isnull=False)
+    assert relabels.exists()
+    for event in relabels.select_related("complaint"):
+        added = set(event.data["to"]) - set(event.data["from"]) - {"other"}
+        complaint = event.complaint
+        backed = set(KeywordBaseline().predict_labels([complaint.description])[0])
+        probabilities = label_probabilities(complaint)
+        for code in added:
+            assert code in backed or probabilities.get(code, 0) >= 0.1, (
+                code,
+                complaint.description[:80],
+            )
+        assert "unbacked" not in event.data
+    # No English placeholder left in a Chinese timeline: the system's words are messages.
+    assert not Event.objects.filter(reason__in=["demo labels", "deadline passed"]).exists()
+    out = StringIO()
+    call_command("audit_verify", stdout=out)
+    assert "audit chain intact" in out.getvalue()
 
 
 README = Path(__file__).resolve().parents[3] / "README.md"

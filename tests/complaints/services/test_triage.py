@@ -167,7 +167,13 @@ def test_reject_with_reason(complaint, rita):
     triage.complaint_reject(complaint=complaint, actor=rita, reason="spam")
     complaint.refresh_from_db()
     assert (complaint.status, complaint.reject_reason) == (S.REJECTED, "spam")
-    assert complaint.events.get(to_status=S.REJECTED).reason == "spam or abuse"
+    event = complaint.events.get(to_status=S.REJECTED)
+    # The reason's name is a message, put into words in the reader's language.
+    assert (event.reason, event.message) == (
+        "",
+        {"id": "rejected", "params": {"reject_reason": "spam"}},
+    )
+    assert event.text == "Reason: spam or abuse."
 
 
 def test_reject_needs_a_known_reason(complaint, rita):
@@ -335,7 +341,7 @@ def test_trigger_rule_opens_a_case_and_alerts(
     assert alert.data["alert"] == "trigger" and alert.data["count"] == 3
     assert (
         case.summary
-        == alert.reason
+        == alert.text
         == "3 accepted complaints about 快送外卖 in “Online fraud” within 30 days."
     )
     assert any(m.to == ["rita@example.com"] and case.reference in m.subject for m in mailoutbox)

@@ -69,7 +69,12 @@ def stats_world(*, app, other_app, rita, olivia):
     )
     operators.complaint_confirm(complaint=w.confirmed, rating=5, at=days_ago(7))
 
-    w.relabelled = make_complaint(app=app, submitted_at=days_ago(10))
+    # The model missed it; the text backs both of the regulator's labels (item 16).
+    w.relabelled = make_complaint(
+        app=app,
+        submitted_at=days_ago(10),
+        description="假客服说能退款，让我转账，之后还开了自动续费。",
+    )
     model_labels(w.relabelled, ["other"], 0.41)
     triage.complaint_accept(
         complaint=w.relabelled,

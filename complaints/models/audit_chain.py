@@ -1,0 +1,177 @@
+"""The audit log's hash chain: every Event row holds its place in the chain (`chain_seq`), the
+hash of the row before it (`prev_hash`) and its own hash over both and its canonical content.
+
+Personal data and the chain. Erasure (PIPL art. 47) must be able to remove a consumer's words
+and account from their events, while the chain must still prove that nothing else changed.
+So the row hash covers no personal field directly: it covers `reason_digest`, an HMAC of the
+reason keyed with a random per-row salt (`personal_salt`), and `actor_digest`, the same for the
+actor's id. While the salt is there, `audit_verify` checks the reason and actor against their
+digests; `redact()` overwrites the reason and wipes the salt (a salted digest of a short text
+such as a phone number could otherwise be brute-forced back), and the erasure service then
+appends an ERASURE event in the same transaction. A row without its salt is accepted only when
+a later ERASURE event of the same complaint stands in the chain: the redaction is itself
+recorded, and hashed. A NULL actor is always accepted: it is what deleting an account leaves
+(`on_delete=SET_NULL`), and the only UPDATE the database trigger lets through.
+
+Appends are serialised: on PostgreSQL a transaction-scoped advisory lock is taken before the
+chain's head is read, so two transactions never chain onto the same row; it is held until the
+commit. SQLite's IMMEDIATE transactions serialise writers already.
+"""
+
+import datetime
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from django.db import connections
+
+# Any fixed 64-bit number, the same in every process: pg_advisory_xact_lock(key).
+CHAIN_LOCK_KEY = 0x4150505741544348  # "APPWATCH"
+GENESIS = "0" * 64
+
+
+def personal_digest(salt: str, value: str) -> str:
+    if not salt:
+        return ""
+    return hmac.new(salt.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def personal_seal(reason: str, actor_id: int | None) -> tuple[str, str, str]:
+    """(salt, reason digest, actor digest) for a new row; no salt when there is nothing personal
+    to seal (every filing's and import's "created" event: cheap to write)."""
+    if not reason and actor_id is None:
+        return "", "", ""
+    salt = secrets.token_hex(16)
+    actor = personal_digest(salt, str(actor_id)) if actor_id is not None else ""
+    return salt, personal_digest(salt, reason), actor
+
+
+def _json(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def utc_text(moment) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def canonical_tail(event) -> str:
+    """The row's content as hashed, but for its position and complaint: every column but the
+    id and the personal ones (those through their digests), in a fixed order, the time in UTC
+    to the microsecond. Bulk intake makes it in its reader process, before ids are known."""
+    return "\x1f".join(
+        (
+            event.kind,
+            str(event.case_id or ""),
+            event.actor_role,
+            event.from_status,
+            event.to_status,
+            _json(event.message),
+            _json(event.data),
+            "1" if event.public else "0",
+            utc_text(event.created_at),
+            event.reason_digest,
+            event.actor_digest,
+        )
+    )
+
+
+def row_hash(prev_hash: str, seq: int, complaint_id: int | None, tail: str) -> str:
+    text = f"{prev_hash}\x1e{seq}\x1f{complaint_id or ''}\x1f{tail}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def event_hash(prev_hash: str, event) -> str:
+    return row_hash(prev_hash, event.chain_seq, event.complaint_id, canonical_tail(event))
+
+
+def chain_head(using: str, table: str) -> tuple[int, str]:
+    """Lock the chain for this transaction (PostgreSQL) and return its last (seq, hash)."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        cursor.execute(
+            f"SELECT chain_seq, row_hash FROM {quote(table)} "  # noqa: S608
+            "WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1"
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def chain_link(events: Sequence, head: tuple[int, str]) -> tuple[int, str]:
+    """Give `events` (new, unsaved, in this order) their seals and chain fields after `head`;
+    returns the new head."""
+    seq, prev = head
+    for event in events:
+        if not event.reason_digest and not event.personal_salt:
+            salt, reason_digest, actor_digest = personal_seal(event.reason, event.actor_id)
+            event.personal_salt = salt
+            event.reason_digest = reason_digest
+            event.actor_digest = actor_digest
+        seq += 1
+        event.chain_seq = seq
+        event.prev_hash = prev
+        event.row_hash = prev = event_hash(prev, event)
+    return seq, prev
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first row where the chain does not hold."""
+
+    event_id: int | None
+    chain_seq: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} (chain position {self.chain_seq}): {self.problem}"
+
+
+def chain_verify(rows: Iterable, erased_after: dict[int, int]) -> Iterator[ChainBreak]:
+    """Walk `rows` (events in chain order) and yield every break found, first one first.
+
+    `erased_after` maps a complaint id to the chain position of its last ERASURE event: a row
+    of that complaint before it may have lost its salt (redacted)."""
+    expected_seq, prev = 1, GENESIS
+    for event in rows:
+        if event.chain_seq is None:
+            yield ChainBreak(event.pk, None, "not in the chain (written around the audit log)")
+            continue
+        if event.chain_seq != expected_seq or event.prev_hash != prev:
+            what = (
+                "a row before it is missing"
+                if event.chain_seq > expected_seq
+                else "out of order (reordered or a row before it was removed)"
+            )
+            yield ChainBreak(event.pk, event.chain_seq, what)
+        elif event.row_hash != event_hash(prev, event):
+            yield ChainBreak(event.pk, event.chain_seq, "changed after it was written")
+        else:
+            problem = _personal_problem(event, erased_after)
+            if problem:
+                yield ChainBreak(event.pk, event.chain_seq, problem)
+        expected_seq, prev = event.chain_seq + 1, event.row_hash
+
+
+def _personal_problem(event, erased_after: dict[int, int]) -> str:
+    salt = event.personal_salt
+    if salt:
+        if personal_digest(salt, event.reason) != event.reason_digest:
+            return "its reason was changed after it was written"
+        if event.actor_id is not None and event.actor_digest != personal_digest(
+            salt, str(event.actor_id)
+        ):
+            return "its actor was changed after it was written"
+        return ""
+    if event.reason_digest or event.actor_digest:
+        # Redacted: fine only when an erasure of its complaint follows in the chain.
+        if erased_after.get(event.complaint_id or 0, 0) <= event.chain_seq:
+            return "personal data removed without an erasure recorded after it"
+        return ""
+    if event.reason or event.actor_id is not None:
+        return "its reason or actor was added after it was written"
+    return ""
