@@ -11,8 +11,10 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from cryptography.fernet import Fernet
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("APPWATCH_VAR_DIR", BASE_DIR / "var"))
@@ -47,8 +49,34 @@ def _local_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _local_key(name: str) -> str:
+    """A Fernet-shaped key of this checkout in var/ (development only, like the secret key)."""
+    path = VAR_DIR / name
+    if not path.exists():
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
 DEBUG = envbool("DEBUG")
+
+# Consumers' contact details are encrypted at rest (complaints/encryption.py) with the Fernet
+# keys of FIELD_ENCRYPTION_KEYS (comma-separated; the first encrypts, all decrypt), and an
+# e-mail address is found again by its HMAC under CONTACT_INDEX_KEY. Production (SECURE_COOKIES)
+# refuses to start without both; elsewhere a per-checkout pair in var/ stands in, with a
+# warning from `manage.py check` (and so from migrate and runserver) unless DEBUG is on.
+FIELD_ENCRYPTION_KEYS = envlist("FIELD_ENCRYPTION_KEYS")
+CONTACT_INDEX_KEY = os.environ.get("CONTACT_INDEX_KEY", "")
+CONTACT_KEYS_FROM_ENVIRONMENT = bool(FIELD_ENCRYPTION_KEYS and CONTACT_INDEX_KEY)
+if not CONTACT_KEYS_FROM_ENVIRONMENT:
+    if envbool("SECURE_COOKIES"):
+        raise ImproperlyConfigured(
+            "Set FIELD_ENCRYPTION_KEYS and CONTACT_INDEX_KEY: production settings "
+            "(SECURE_COOKIES=true) keep no contact details under a key stored beside the data."
+        )
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_local_key("field_encryption_key")]
+    CONTACT_INDEX_KEY = CONTACT_INDEX_KEY or _local_key("contact_index_key")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 # Addresses or networks of our own reverse proxies (e.g. "127.0.0.1,10.0.0.0/8"). Only a
 # request from one of them has its X-Forwarded-For believed (complaints/throttling.py).
