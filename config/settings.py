@@ -100,6 +100,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our own static files
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "classifier",
     "complaints",
 ]
@@ -115,6 +118,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.user.is_verified(): whether this session has shown a second factor.
+    "django_otp.middleware.OTPMiddleware",
+    "complaints.middleware.StaffIdleTimeoutMiddleware",
+    "complaints.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it locks out brute-forced logins.
@@ -186,6 +193,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # The lockout page is a normal page of the site (status 429), in the visitor's language.
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+
+# Regulators and admins log in with a password and a code from an authenticator app or a
+# recovery code (django-otp; complaints/services/two_factor.py). Off only for a throwaway demo.
+OTP_REQUIRED_FOR_STAFF = envbool("OTP_REQUIRED_FOR_STAFF", "true")
+OTP_TOTP_ISSUER = "AppWatch"
+# A staff session with no request for this long is logged out.
+STAFF_SESSION_IDLE_SECONDS = envint("STAFF_SESSION_IDLE_SECONDS", 30 * 60)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -348,8 +362,9 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # DRF's, holding regulators and admins to their second factor.
+        "complaints.api.authentication.SessionAuthentication",
+        "complaints.api.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -3,12 +3,12 @@ browser, and used for the e-mails the platform sends them."""
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.test import Client
 from django.urls import reverse
 
 from complaints.models import Event, Preference
 from complaints.services import cases as case_services
 from complaints.services.notifications import Alert, Kind, alert_raise, notification_send
+from tests.otp import VerifiedClient as Client
 
 pytestmark = pytest.mark.django_db
 
