@@ -327,6 +327,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.tasks.purge_evidence_drafts",
         "schedule": crontab(hour=4, minute=30),
     },
+    "purge-expired-personal-data": {
+        "task": "complaints.tasks.purge_expired_personal_data",
+        "schedule": crontab(hour=4, minute=45),
+    },
     "classify-sweep": {
         "task": "complaints.tasks.sweep_unclassified",
         "schedule": 60.0,
@@ -437,6 +441,8 @@ DEADLINE_REMINDER_WORKING_DAYS = envint("DEADLINE_REMINDER_WORKING_DAYS", 3)
 COLLECTIVE_HINT_THRESHOLD = envint("COLLECTIVE_HINT_THRESHOLD", 10)
 # Dashboards and open data read summary tables at most this many seconds old.
 STATISTICS_MAX_AGE_SECONDS = envint("STATISTICS_MAX_AGE_SECONDS", 60)
+# Personal data of a complaint is erased this many years after it closed (retention job).
+RETENTION_YEARS = envint("RETENTION_YEARS", 5)
 EVIDENCE_MAX_FILES = envint("EVIDENCE_MAX_FILES", 5)
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
