@@ -453,6 +453,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "jieba": {"level": "WARNING"},
+        # No personal data in logs, even at LOG_LEVEL=DEBUG: Django's template and SQL debug
+        # records quote whole template contexts and every value written.
+        "django.template": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
         # In-process (eager) tasks would log a line per task; workers keep their own logging.
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
