@@ -5,6 +5,7 @@ A regulator's or admin's session counts only once it has passed the two-factor s
 Basic, which has no second factor, is closed to them: their scripts use a verified session."""
 
 from django.utils.translation import gettext as _
+from drf_spectacular.authentication import BasicScheme, SessionScheme
 from rest_framework import authentication, exceptions
 
 from ..services.two_factor import two_factor_required
@@ -33,3 +34,12 @@ class BasicAuthentication(authentication.BasicAuthentication):
                 )
             )
         return user, auth
+
+
+# The schema describes them as the DRF classes they extend.
+class TwoFactorSessionScheme(SessionScheme):
+    target_class = "complaints.api.authentication.SessionAuthentication"
+
+
+class TwoFactorBasicScheme(BasicScheme):
+    target_class = "complaints.api.authentication.BasicAuthentication"
