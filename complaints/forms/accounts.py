@@ -71,7 +71,7 @@ class TwoFactorCodeForm(ConsumerForm):
     """The second step of logging in, and the proof that an authenticator app is set up."""
 
     code = forms.CharField(
-        label=_("Code"),
+        label=_("Verification code"),
         max_length=32,
         help_text=_("The 6-digit code from your authenticator app, or a recovery code."),
         widget=forms.TextInput(

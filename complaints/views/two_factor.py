@@ -92,6 +92,8 @@ def setup(request: HttpRequest) -> HttpResponse:
     if not key:
         key = request.session[PENDING_SECRET] = two_factor.secret_new()
     form = TwoFactorCodeForm(data=request.POST if request.method == "POST" else None)
+    # Here only the app's code proves anything: no recovery codes exist yet.
+    form.fields["code"].help_text = ""
     if request.method == "POST" and form.is_valid():
         try:
             device, codes = two_factor.two_factor_enrol(

@@ -231,3 +231,11 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
     for name in ("two_factor_verify", "two_factor_setup", "two_factor_recovery_codes"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_the_menu_shows_regulator_screens_only_after_the_second_factor(half_logged_in, rita):
+    page = half_logged_in.get(reverse("two_factor_verify")).content.decode()
+    assert 'href="/triage/"' not in page and 'href="/dashboard/"' not in page
+    assert "Verification code" in page
+    half_logged_in.post(reverse("two_factor_verify"), {"code": code_now(authenticator(rita))})
+    assert 'href="/triage/"' in half_logged_in.get("/").content.decode()
