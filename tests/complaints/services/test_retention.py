@@ -21,7 +21,7 @@ from complaints.services.retention import retention_cutoff
 from complaints.tasks import purge_expired_personal_data
 from tests.factories import make_complaint
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NOW = datetime.datetime(2026, 11, 18, 9, 0, tzinfo=datetime.UTC)
 
