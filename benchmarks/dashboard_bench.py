@@ -66,6 +66,7 @@ from complaints.services import cases as case_services  # noqa: E402
 from complaints.services import triage  # noqa: E402
 from complaints.services.intake import complaint_submit  # noqa: E402
 from complaints.services.statistics import statistics_refresh  # noqa: E402
+from tests.otp import otp_verify_session  # noqa: E402
 
 S = Complaint.Status
 K = Case.Status
@@ -416,6 +417,7 @@ def main() -> None:
     year_ago = (today - datetime.timedelta(days=364)).isoformat()
     regulator_client, operator_client, public = Client(), Client(), Client()
     regulator_client.force_login(regulator)
+    otp_verify_session(regulator_client, regulator)  # regulators' pages need the second factor
     operator_client.force_login(operator)
     deep = Complaint.objects.filter(consent_publish=True, status__in=workflow.CONFIRMED).order_by(
         "-submitted_at", "-pk"

@@ -47,6 +47,7 @@ from benchmarks.generation import (  # noqa: E402
 from complaints import workflow  # noqa: E402
 from complaints.models import App, Case, Category, Company, CompanyMembership, Complaint, Event  # noqa: E402
 from complaints.services import cases as case_services  # noqa: E402
+from tests.otp import otp_verify_session  # noqa: E402
 
 S = Complaint.Status
 # Accepted complaints past linking (linking no longer moves them): the ones the generator's
@@ -300,6 +301,7 @@ def main() -> None:
     )
     client = Client()
     client.force_login(regulator)
+    otp_verify_session(client, regulator)  # regulators' pages need the second factor
     operator_client = Client()
     operator_client.force_login(operator)
     pages = {

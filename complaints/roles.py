@@ -30,6 +30,12 @@ def is_regulator(user: User | AnonymousUser) -> bool:
     return is_admin(user) or REGULATOR in _groups(user)
 
 
+def is_staff_member(user: User | AnonymousUser) -> bool:
+    """Regulators, admins and anyone with the admin site's staff flag: the accounts that
+    decide, which need two-factor log-in and whose sessions end when left idle."""
+    return user.is_authenticated and (user.is_staff or is_regulator(user))
+
+
 def is_operator(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and OPERATOR in _groups(user)
 

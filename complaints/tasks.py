@@ -17,6 +17,7 @@ from .services.deadlines import notices_remind
 from .services.evidence import evidence_drafts_purge
 from .services.notifications import notification_send
 from .services.operators import complaints_auto_close
+from .services.retention import retention_purge
 from .services.statistics import statistics_refresh
 
 logger = logging.getLogger(__name__)
@@ -111,3 +112,9 @@ def refresh_statistics(full: bool = False) -> str:
 def purge_evidence_drafts() -> int:
     """Files uploaded in web forms that were never sent, older than a day."""
     return evidence_drafts_purge()
+
+
+@shared_task(acks_late=True)
+def purge_expired_personal_data() -> int:
+    """Daily from beat: personal data of complaints closed longer than RETENTION_YEARS ago."""
+    return retention_purge()

@@ -13,12 +13,20 @@ from .views import passwords as password_views
 from .views import public as public_views
 from .views import tracking as tracking_views
 from .views import triage as triage_views
+from .views import two_factor as two_factor_views
 from .views.accounts import EmailLoginView
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/login/", EmailLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", two_factor_views.verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        two_factor_views.recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
     path("", include(password_views)),
 ]
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from cryptography.fernet import Fernet
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("APPWATCH_VAR_DIR", BASE_DIR / "var"))
@@ -47,8 +49,34 @@ def _local_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _local_key(name: str) -> str:
+    """A Fernet-shaped key of this checkout in var/ (development only, like the secret key)."""
+    path = VAR_DIR / name
+    if not path.exists():
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
 DEBUG = envbool("DEBUG")
+
+# Consumers' contact details are encrypted at rest (complaints/encryption.py) with the Fernet
+# keys of FIELD_ENCRYPTION_KEYS (comma-separated; the first encrypts, all decrypt), and an
+# e-mail address is found again by its HMAC under CONTACT_INDEX_KEY. Production (SECURE_COOKIES)
+# refuses to start without both; elsewhere a per-checkout pair in var/ stands in, with a
+# warning from `manage.py check` (and so from migrate and runserver) unless DEBUG is on.
+FIELD_ENCRYPTION_KEYS = envlist("FIELD_ENCRYPTION_KEYS")
+CONTACT_INDEX_KEY = os.environ.get("CONTACT_INDEX_KEY", "")
+CONTACT_KEYS_FROM_ENVIRONMENT = bool(FIELD_ENCRYPTION_KEYS and CONTACT_INDEX_KEY)
+if not CONTACT_KEYS_FROM_ENVIRONMENT:
+    if envbool("SECURE_COOKIES"):
+        raise ImproperlyConfigured(
+            "Set FIELD_ENCRYPTION_KEYS and CONTACT_INDEX_KEY: production settings "
+            "(SECURE_COOKIES=true) keep no contact details under a key stored beside the data."
+        )
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_local_key("field_encryption_key")]
+    CONTACT_INDEX_KEY = CONTACT_INDEX_KEY or _local_key("contact_index_key")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 # Addresses or networks of our own reverse proxies (e.g. "127.0.0.1,10.0.0.0/8"). Only a
 # request from one of them has its X-Forwarded-For believed (complaints/throttling.py).
@@ -72,6 +100,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our own static files
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "classifier",
     "complaints",
 ]
@@ -87,6 +118,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.user.is_verified(): whether this session has shown a second factor.
+    "django_otp.middleware.OTPMiddleware",
+    "complaints.middleware.StaffIdleTimeoutMiddleware",
+    "complaints.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it locks out brute-forced logins.
@@ -158,6 +193,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # The lockout page is a normal page of the site (status 429), in the visitor's language.
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+
+# Regulators and admins log in with a password and a code from an authenticator app or a
+# recovery code (django-otp; complaints/services/two_factor.py). Off only for a throwaway demo.
+OTP_REQUIRED_FOR_STAFF = envbool("OTP_REQUIRED_FOR_STAFF", "true")
+OTP_TOTP_ISSUER = "AppWatch"
+# A staff session with no request for this long is logged out.
+STAFF_SESSION_IDLE_SECONDS = envint("STAFF_SESSION_IDLE_SECONDS", 30 * 60)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -285,6 +327,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.tasks.purge_evidence_drafts",
         "schedule": crontab(hour=4, minute=30),
     },
+    "purge-expired-personal-data": {
+        "task": "complaints.tasks.purge_expired_personal_data",
+        "schedule": crontab(hour=4, minute=45),
+    },
     "classify-sweep": {
         "task": "complaints.tasks.sweep_unclassified",
         "schedule": 60.0,
@@ -320,8 +366,9 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "complaints.api.schema.AppWatchAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # DRF's, holding regulators and admins to their second factor.
+        "complaints.api.authentication.SessionAuthentication",
+        "complaints.api.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -404,6 +451,8 @@ DEADLINE_REMINDER_WORKING_DAYS = envint("DEADLINE_REMINDER_WORKING_DAYS", 3)
 COLLECTIVE_HINT_THRESHOLD = envint("COLLECTIVE_HINT_THRESHOLD", 10)
 # Dashboards and open data read summary tables at most this many seconds old.
 STATISTICS_MAX_AGE_SECONDS = envint("STATISTICS_MAX_AGE_SECONDS", 60)
+# Personal data of a complaint is erased this many years after it closed (retention job).
+RETENTION_YEARS = envint("RETENTION_YEARS", 5)
 EVIDENCE_MAX_FILES = envint("EVIDENCE_MAX_FILES", 5)
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
@@ -414,6 +463,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "jieba": {"level": "WARNING"},
+        # No personal data in logs, even at LOG_LEVEL=DEBUG: Django's template and SQL debug
+        # records quote whole template contexts and every value written.
+        "django.template": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
         # In-process (eager) tasks would log a line per task; workers keep their own logging.
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },

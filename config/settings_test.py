@@ -26,3 +26,7 @@ CSRF_COOKIE_AGE = SESSION_COOKIE_AGE
 # Each test process keeps its own counters (parallel test workers must not clear each
 # other's); tests/integration/test_shared_throttle.py runs web processes on the real default.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Fixed keys, so the suite never depends on (or writes) a checkout's var/ keys.
+FIELD_ENCRYPTION_KEYS = ["dGVzdC1maWVsZC1lbmNyeXB0aW9uLWtleS0wMDAwMDA="]
+CONTACT_INDEX_KEY = "test-contact-index-key"
+CONTACT_KEYS_FROM_ENVIRONMENT = True

@@ -18,6 +18,7 @@ from django.utils import translation
 from complaints.models import CompanyMembership
 from tests import clock
 from tests.factories import AppFactory, CompanyFactory
+from tests.otp import VerifiedClient, authenticator
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -106,6 +107,13 @@ def _user(username: str, group: str | None, **extra) -> User:
 
 
 @pytest.fixture
+def client():
+    """Django's test client, whose force_login passes the two-factor step for regulators and
+    admins (tests/otp.py); `force_login_password_only` stops before it."""
+    return VerifiedClient()
+
+
+@pytest.fixture
 def alice(db) -> User:
     return _user("alice", "consumer")
 
@@ -160,12 +168,18 @@ def oscar(other_company) -> User:
 
 @pytest.fixture
 def rita(db) -> User:
-    return _user("rita", "regulator", is_staff=True)
+    """A regulator who has set up her authenticator app (tests/otp.py)."""
+    user = _user("rita", "regulator", is_staff=True)
+    authenticator(user)
+    return user
 
 
 @pytest.fixture
 def ada(db) -> User:
-    return _user("ada", "admin", is_staff=True, is_superuser=True)
+    """An admin who has set up her authenticator app."""
+    user = _user("ada", "admin", is_staff=True, is_superuser=True)
+    authenticator(user)
+    return user
 
 
 _SEED = importlib.import_module("complaints.migrations.0002_seed_taxonomy_and_roles")

@@ -93,6 +93,12 @@ def test_make_hands_the_port_to_the_served_process():
     assert by_default.stdout.strip() == "8000"
 
 
+PRODUCTION_KEYS = {
+    "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1maWVsZC1rZXktLS0tLS0tLS0tLS0=",
+    "CONTACT_INDEX_KEY": "production-index-key",
+}
+
+
 def _deploy_check(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
     clean = {
         k: v
@@ -106,6 +112,7 @@ def _deploy_check(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
             "APPWATCH_VAR_DIR": str(tmp_path),
             "SECRET_KEY": "production-" + "k3y-" * 15,
             "ALLOWED_HOSTS": "appwatch.example",
+            **PRODUCTION_KEYS,
             **env,
         }
     )
@@ -122,6 +129,23 @@ def test_deploy_check_is_clean_behind_https(tmp_path):
     result = _deploy_check({"SECURE_COOKIES": "true"}, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_contact_keys(tmp_path):
+    result = _deploy_check(
+        {"SECURE_COOKIES": "true", "FIELD_ENCRYPTION_KEYS": "", "CONTACT_INDEX_KEY": ""}, tmp_path
+    )
+    assert result.returncode != 0
+    assert "Set FIELD_ENCRYPTION_KEYS and CONTACT_INDEX_KEY" in result.stderr
+    assert not (tmp_path / "field_encryption_key").exists()
+
+
+def test_development_keys_stand_in_with_a_warning(tmp_path):
+    result = _deploy_check({"FIELD_ENCRYPTION_KEYS": "", "CONTACT_INDEX_KEY": ""}, tmp_path)
+    assert "appwatch.W001" in result.stderr
+    assert (tmp_path / "field_encryption_key").exists()
+    # Keys from the environment: no warning.
+    assert "appwatch.W001" not in _deploy_check({}, tmp_path).stderr
 
 
 def test_deploy_check_names_https_settings_without_secure_cookies(tmp_path):
@@ -141,7 +165,11 @@ def test_https_settings_follow_secure_cookies_and_can_be_set_one_by_one(tmp_path
     def read(env):
         base = {k: v for k, v in os.environ.items() if not k.startswith("SECURE_")}
         base.update(
-            {"DJANGO_SETTINGS_MODULE": "config.settings", "APPWATCH_VAR_DIR": str(tmp_path)}
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "APPWATCH_VAR_DIR": str(tmp_path),
+                **PRODUCTION_KEYS,
+            }
         )
         out = subprocess.run(
             [sys.executable, "-c", probe],

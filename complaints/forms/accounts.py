@@ -65,3 +65,16 @@ class EmailLoginForm(AuthenticationForm):
     def clean_username(self):
         value = self.cleaned_data["username"].strip()
         return value.lower() if "@" in value else value
+
+
+class TwoFactorCodeForm(ConsumerForm):
+    """The second step of logging in, and the proof that an authenticator app is set up."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=32,
+        help_text=_("The 6-digit code from your authenticator app, or a recovery code."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )

@@ -14,6 +14,12 @@ DEMO_USERS = [
     ("regulator", "demo-regulator-2026", "regulator", True),
     ("admin", "demo-admin-2026", "admin", True),
 ]
+# The demo regulator's and admin's authenticator secret (base32), published in README.md so
+# that whoever tries the demo can add it to an authenticator app (or ask `manage.py demo_code`).
+# Two-factor log-in stays on in the demo, as staff meet it in production; a real account sets
+# up its own secret on its first log-in.
+DEMO_TOTP_SECRET = "IFYHAV3BORRWQLLEMVWW6LJSGAZDMIJB"
+DEMO_TOTP_DEVICE = "demo authenticator"
 
 # Fictional company and app names, put together from parts.
 PREFIXES = [

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import workflow
+from ..encryption import EncryptedTextField, email_index
 from .organisations import App, Category
 
 
@@ -104,9 +105,13 @@ class Complaint(models.Model):
         related_name="complaints",
         db_index=False,
     )
-    contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
-    contact_email = models.EmailField(_("contact email"), blank=True)
+    # Encrypted at rest (complaints/encryption.py); the address is found by its blind index.
+    contact_name = EncryptedTextField(_("contact name"), max_length=100, blank=True)
+    contact_phone = EncryptedTextField(_("contact phone"), max_length=32, blank=True)
+    contact_email = EncryptedTextField(_("contact email"), max_length=254, blank=True)
+    contact_email_index = models.CharField(
+        _("contact email index"), max_length=64, blank=True, editable=False
+    )
     # Both are set on few rows: partial indexes in Meta keep them small.
     duplicate_of = models.ForeignKey(
         "self",
@@ -218,10 +223,24 @@ class Complaint(models.Model):
             ),
             # An app's record on the triage page: its complaints counted by status.
             models.Index(fields=["app", "status"], name="complaint_app_status"),
+            # Claiming complaints filed without an account by a newly verified address.
+            models.Index(
+                fields=["contact_email_index"],
+                condition=Q(submitter__isnull=True) & ~Q(contact_email_index=""),
+                name="complaint_claim_by_email",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.tracking_number
+
+    def save(self, *args, **kwargs):
+        # The blind index follows the address on every save, whichever door wrote it.
+        self.contact_email_index = email_index(self.contact_email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "contact_email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "contact_email_index"}
+        super().save(*args, **kwargs)
 
     @property
     def masked_text(self) -> str:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..encryption import email_index
 from ..errors import DomainError
 from ..models import Complaint, Event, VerifiedEmail
 from ..models.event_messages import message
@@ -126,9 +127,16 @@ def complaints_claim(*, user: User, at=None) -> int:
     account; each records it in its timeline. Returns how many joined."""
     if not email_verified(user):
         raise DomainError(_("Confirm your e-mail address first."))
+    address_index = email_index(user.email)
+    if not address_index:
+        return 0
     claimed = list(
         Complaint.objects.select_for_update()
-        .filter(submitter__isnull=True, contact_email__iexact=user.email, erased_at__isnull=True)
+        .filter(
+            submitter__isnull=True,
+            contact_email_index=address_index,
+            erased_at__isnull=True,
+        )
         .order_by("id")
     )
     for complaint in claimed:

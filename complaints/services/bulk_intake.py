@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from .. import privacy
 from ..calendar import add_working_days
+from ..encryption import email_index, encrypt
 from ..errors import DomainError
 from ..models import App, Category, Complaint, Event, audit_chain
 from .copy_writer import CopyLayout, copy_write, ids_draw
@@ -32,6 +33,9 @@ IMPORT_CHANNELS = (
     Complaint.Channel.API,
     Complaint.Channel.WEB,
 )
+
+
+CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
 
 
 class ImportRowError(Exception):
@@ -177,6 +181,7 @@ def import_row_clean(
         "contact_name": _text(raw, "contact_name", 100),
         "contact_phone": contact_phone,
         "contact_email": contact_email,
+        "contact_email_index": email_index(contact_email),
         "language": language,
     }
 
@@ -228,7 +233,10 @@ def import_rows_prepare(
         if day not in days:
             days[day] = (f"{day:%y%m%d}", lookups.decision_due(day).isoformat())
         code, due = days[day]
-        complaint = complaint_layout.row(row, complaint_base)
+        # COPY writes column text as it is: the contact details are encrypted here, as the
+        # model field would on save.
+        contacts = {name: encrypt(row[name]) for name in CONTACT_FIELDS if row.get(name)}
+        complaint = complaint_layout.row({**row, **contacts} if contacts else row, complaint_base)
         complaint[token_at] = tokens[64 * index : 64 * index + 64]
         complaint[due_at] = due
         channel = str(row["channel"])

@@ -138,7 +138,9 @@ def complaint_rate(
 
 
 @transaction.atomic
-def complaint_erase(*, complaint: Complaint, actor=None, actor_role: str = "consumer") -> Complaint:
+def complaint_erase(
+    *, complaint: Complaint, actor=None, actor_role: str = "consumer", reason: str = ""
+) -> Complaint:
     """Replace the consumer's personal data with tombstones (PIPL art. 47).
 
     Kept for statistics: app, categories, kind, channel, language, amount, dates and status
@@ -199,6 +201,7 @@ def complaint_erase(*, complaint: Complaint, actor=None, actor_role: str = "cons
         actor_role=actor_role,
         kind=Event.Kind.ERASURE,
         complaint=complaint,
+        reason=reason,
         data={"files_deleted": files},
         at=now,
     )

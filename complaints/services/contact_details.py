@@ -10,8 +10,10 @@ nothing), and the details are not on screen for whoever looks over a shoulder.
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from ..encryption import email_index
 from ..errors import PermissionDenied
 from ..models import Case, Complaint, Event
 from ..models.event_messages import message
@@ -56,3 +58,31 @@ def contact_details_reveal(
             )
         shown[complaint.pk] = details
     return shown
+
+
+CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
+
+
+def contact_details_reencrypt(*, batch_size: int = 1000) -> int:
+    """Encrypt every stored contact detail again under the first of FIELD_ENCRYPTION_KEYS and
+    recompute the address index under CONTACT_INDEX_KEY (`manage.py rotate_contact_key`).
+    Each batch commits on its own, so a large table is never locked for long and a run cut
+    short can simply be started again. Returns how many complaints were rewritten."""
+    has_contact = ~Q(contact_name="") | ~Q(contact_phone="") | ~Q(contact_email="")
+    rewritten, after = 0, 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Complaint.objects.select_for_update()
+                .filter(has_contact, pk__gt=after)
+                .order_by("pk")
+                .only("pk", *CONTACT_FIELDS)[:batch_size]
+            )
+            if not batch:
+                return rewritten
+            for complaint in batch:
+                # Read through any key; written back through the first.
+                complaint.contact_email_index = email_index(complaint.contact_email)
+            Complaint.objects.bulk_update(batch, [*CONTACT_FIELDS, "contact_email_index"])
+        rewritten += len(batch)
+        after = batch[-1].pk

@@ -334,8 +334,13 @@ def complaint_receipt_send(*, complaint: Complaint, token: str) -> bool:
     def send() -> None:
         try:
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-        except OSError:  # smtplib's errors are OSErrors too
-            logger.exception("Receipt for complaint %s not sent", complaint.tracking_number)
+        except OSError as error:  # smtplib's errors are OSErrors too
+            # The kind of error only: an SMTP server's refusal quotes the address.
+            logger.warning(
+                "Receipt for complaint %s not sent: %s",
+                complaint.tracking_number,
+                type(error).__name__,
+            )
 
     transaction.on_commit(send)
     return True

@@ -46,6 +46,10 @@ ALL_KINDS = frozenset(
 TEMPLATE_LANGUAGES = ("zh-hans", "en")
 
 
+class MailNotSent(OSError):
+    """A message the mail server did not take (an OSError, so the task retries it)."""
+
+
 def notification_enqueue(*, kind: str, event: Event) -> None:
     """Send `kind` about `event` once the surrounding transaction commits."""
     if kind not in ALL_KINDS:
@@ -162,7 +166,12 @@ def notification_send(*, kind: str, event_id: int) -> int:
         if language not in rendered:
             rendered[language] = notification_render(kind=kind, event=event, language=language)
         subject, body = rendered[language]
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+        except OSError as error:
+            # Retried by the task; what reaches the logs names neither the address nor the
+            # server's answer (which quotes it).
+            raise MailNotSent(f"{kind} for event {event_id}: {type(error).__name__}") from None
     return len(recipients)
 
 

@@ -2,11 +2,11 @@
 them out: the triage queue and page, the consumer's /my/ and the admin."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from complaints.models import Complaint
 from tests.factories import make_complaint
+from tests.otp import VerifiedClient as Client
 
 RLO = "\u202e"
 # What a RIGHT-TO-LEFT OVERRIDE does: "invoice\u202egpj.exe" shows as "invoiceexe.jpg".

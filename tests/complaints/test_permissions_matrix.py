@@ -80,6 +80,18 @@ CONSUMER_API = {
     "ada": 404,
 }
 
+# The second step of staff log-in (tests/complaints/views/test_two_factor.py has its flows):
+# only accounts that need it have these pages.
+TWO_FACTOR_WEB = {
+    "anonymous": 302,
+    "alice": 404,
+    "bob": 404,
+    "olivia": 404,
+    "oscar": 404,
+    "rita": OK,
+    "ada": OK,
+}
+
 
 def png(name="proof.png") -> SimpleUploadedFile:
     buffer = io.BytesIO()
@@ -193,6 +205,10 @@ ENDPOINTS = [
     ("operator consumer file shared", "web", "get", lambda w: reverse("operator:evidence", args=[w["shared_file"].pk]), None, OPERATOR_WEB_OWN),
     ("operator consumer file not shared", "web", "get", lambda w: reverse("operator:evidence", args=[w["unshared_file"].pk]), None, OPERATOR_WEB_NONE),
     ("triage consumer file not shared", "web", "get", lambda w: reverse("triage:evidence", args=[w["unshared_file"].pk]), None, REGULATOR_WEB),
+    # staff log-in's second step
+    ("two-factor setup", "web", "get", lambda w: reverse("two_factor_setup"), None, TWO_FACTOR_WEB),
+    ("two-factor recovery codes", "web", "get", lambda w: reverse("two_factor_recovery_codes"), None, TWO_FACTOR_WEB),
+    ("two-factor new recovery codes", "web", "post", lambda w: reverse("two_factor_recovery_codes"), lambda w: {}, TWO_FACTOR_WEB),
     # regulator API
     ("api triage queue", "api", "get", lambda w: "/api/v1/triage/", None, REGULATOR_API),
     ("api triage complaint", "api", "get", lambda w: f"/api/v1/triage/{w['fresh'].pk}/", None, REGULATOR_API),

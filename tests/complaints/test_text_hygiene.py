@@ -5,7 +5,6 @@ import json
 
 import pytest
 from django.db import DataError, connection, transaction
-from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -13,6 +12,7 @@ from complaints.errors import DomainError
 from complaints.models import Complaint
 from complaints.text import text_clean, text_shown
 from tests.factories import category, make_complaint
+from tests.otp import VerifiedClient as Client
 
 pytestmark = pytest.mark.usefixtures("english")
 

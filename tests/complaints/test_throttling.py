@@ -3,7 +3,7 @@ filing, uploading and looking up, on the web pages and the API alike. Across web
 tests/integration/test_shared_throttle.py."""
 
 import pytest
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -11,6 +11,7 @@ from complaints.models import Complaint
 from complaints.throttling import client_ip
 from tests.complaints.views.test_intake import file_through, photo_with_gps, step
 from tests.factories import make_complaint
+from tests.otp import VerifiedClient as Client
 
 pytestmark = pytest.mark.django_db
 FILE_URL = "/api/v1/complaints/"

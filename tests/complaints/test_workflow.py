@@ -12,7 +12,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.messages import get_messages
-from django.test import Client
 from rest_framework.test import APIClient
 
 from complaints import workflow
@@ -20,6 +19,7 @@ from complaints.errors import TransitionNotAllowed
 from complaints.models import Case, CaseCategory, Complaint, Event, Notice, OperatorResponse
 from complaints.services.events import case_move, complaint_move
 from tests.factories import AppFactory, category, make_complaint
+from tests.otp import VerifiedClient as Client
 
 C = Complaint.Status
 K = Case.Status

@@ -6,6 +6,7 @@ Everything goes through the services, backdated with their `at` argument, so the
 the same as real use would leave.
 """
 
+import base64
 import datetime
 import json
 import random
@@ -18,6 +19,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from complaints import workflow
 from complaints.calendar import is_working_day
@@ -26,6 +28,8 @@ from complaints.management.demo_lifecycle import DemoLifecycle
 from complaints.management.demo_names import (
     APP_KINDS,
     CITIES,
+    DEMO_TOTP_DEVICE,
+    DEMO_TOTP_SECRET,
     DEMO_USERS,
     FALLBACK_TEXTS,
     INDUSTRIES,
@@ -94,6 +98,15 @@ class Command(DemoLifecycle, BaseCommand):
             user.is_superuser = group == "admin"
             user.save()
             user.groups.add(Group.objects.get(name=group))
+            if staff:
+                TOTPDevice.objects.update_or_create(
+                    user=user,
+                    name=DEMO_TOTP_DEVICE,
+                    defaults={
+                        "key": base64.b32decode(DEMO_TOTP_SECRET).hex(),
+                        "confirmed": True,
+                    },
+                )
             users[group] = user
         # The demo consumer's (fictional) address counts as confirmed, as a returning user's
         # would be: "my complaints" shows their complaints, not the confirmation prompt.
@@ -111,6 +124,10 @@ class Command(DemoLifecycle, BaseCommand):
         self.stdout.write("Demo users (log-in name / password):")
         for username, password, group, _ in DEMO_USERS:
             self.stdout.write(f"  {group:<10} {username} / {password}")
+        self.stdout.write(
+            f"Two-factor secret of the demo regulator and admin: {DEMO_TOTP_SECRET} (add it to "
+            "an authenticator app, or run `manage.py demo_code` for the current code)."
+        )
 
     # --- registry --------------------------------------------------------------------------
 

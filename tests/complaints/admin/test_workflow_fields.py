@@ -5,12 +5,12 @@ and what the admin may do to the workflow it does through actions that call the 
 
 import pytest
 from django.contrib import admin
-from django.test import Client
 from django.urls import reverse
 
 from complaints.models import Case, CaseNote, Complaint, Event, Notice, OperatorResponse
 from complaints.services import cases, operators, triage
 from tests.factories import make_complaint
+from tests.otp import VerifiedClient as Client
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,12 @@ holding lone surrogates, bodies over the size limit, page numbers and ids beyond
 import json
 
 import pytest
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from complaints.api.parsers import JSONParser as DepthLimitedJSONParser
 from tests.factories import make_complaint
+from tests.otp import VerifiedClient as Client
 
 pytestmark = pytest.mark.usefixtures("english", "db")
 

@@ -2,11 +2,11 @@
 language, a price comparison as two columns with the difference, never a Python repr."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from complaints.forms.details_shown import details_shown
 from tests.factories import category, make_complaint
+from tests.otp import VerifiedClient as Client
 
 pytestmark = pytest.mark.django_db
 

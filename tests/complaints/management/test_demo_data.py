@@ -1,5 +1,6 @@
 """demo_data loads a believable platform and is idempotent."""
 
+import base64
 import datetime
 import re
 from io import StringIO
@@ -9,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
+from django_otp.oath import TOTP
 
 from classifier.baseline import KeywordBaseline
 from complaints.label_support import label_probabilities
@@ -121,11 +123,29 @@ def test_every_demo_login_in_the_readme_works(client):
     logins = readme_logins()
     assert [role for _name, _password, role in logins] == list(HOME_OF)
     call_command("demo_data", complaints=20, companies=2, apps=3)
+    secret = re.search(r"two-factor secret `([A-Z2-7]+)`", README.read_text()).group(1)
     for name, password, role in logins:
         client.logout()
         response = client.post(reverse("login"), {"username": name, "password": password})
         assert response.status_code == 302, (name, role)
+        if role in ("regulator", "admin"):
+            # The second step, with a code from the secret the README gives.
+            response = client.get(HOME_OF[role])
+            assert response.url.startswith(reverse("two_factor_verify")), (name, role)
+            code = f"{TOTP(base64.b32decode(secret)).token():06d}"
+            response = client.post(response.url, {"code": code})
+            assert response.status_code == 302, (name, role, response.content[-2000:])
         assert client.get(HOME_OF[role]).status_code == 200, (name, role)
+
+
+def test_demo_code_prints_the_code_the_demo_staff_log_in_with(client):
+    call_command("demo_data", complaints=20, companies=2, apps=3)
+    out = StringIO()
+    call_command("demo_code", stdout=out)
+    code = out.getvalue().split()[0]
+    client.post(reverse("login"), {"username": "regulator", "password": "demo-regulator-2026"})
+    assert client.post(reverse("two_factor_verify"), {"code": code}).status_code == 302
+    assert client.get("/triage/").status_code == 200
 
 
 def test_a_demo_database_from_before_keeps_its_consumer(django_user_model):

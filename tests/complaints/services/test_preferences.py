@@ -3,12 +3,13 @@ browser, and used for the e-mails the platform sends them."""
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.test import Client
 from django.urls import reverse
 
 from complaints.models import Event, Preference
 from complaints.services import cases as case_services
 from complaints.services.notifications import Alert, Kind, alert_raise, notification_send
+from tests.otp import VerifiedClient as Client
+from tests.otp import authenticator, code_now
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,7 @@ def test_logging_in_on_another_browser_brings_the_language_back(rita):
     response = other.post(reverse("login"), {"username": "rita", "password": "pw-rita"})
     assert response.status_code == 302
     assert response.cookies["django_language"].value == "en"
+    other.post(reverse("two_factor_verify"), {"code": code_now(authenticator(rita))})
     page = other.get(reverse("triage:queue")).content.decode()
     assert '<html lang="en"' in page
 

@@ -8,7 +8,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -17,6 +16,7 @@ from complaints.models import Complaint, Event
 from complaints.services import consumers, triage
 from complaints.services.intake import access_token_hash, access_token_matches
 from tests.factories import make_complaint
+from tests.otp import VerifiedClient as Client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

@@ -5,6 +5,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from tests.factories import make_complaint
+from tests.otp import authenticator, code_now
 
 
 @pytest.fixture
@@ -86,6 +87,9 @@ def test_login_page_renders_with_email_label(en, db):
 def test_staff_log_in_with_their_username(client, rita):
     response = client.post(reverse("login"), {"username": "rita", "password": "pw-rita"})
     assert response.status_code == 302
+    # Then the second step (tests/complaints/views/test_two_factor.py has the rest).
+    assert client.get("/triage/").url.startswith(reverse("two_factor_verify"))
+    client.post(reverse("two_factor_verify"), {"code": code_now(authenticator(rita))})
     assert client.get("/triage/").status_code == 200
 
 

@@ -5,7 +5,6 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -15,6 +14,7 @@ from complaints.models import Case, Complaint, Notice
 from complaints.services import cases as case_services
 from complaints.services import operators, triage
 from tests.factories import make_complaint
+from tests.otp import VerifiedClient as Client
 
 # Deadlines, clocks and day counts: run at each of the dates in tests/clock.py.
 pytestmark = [pytest.mark.usefixtures("english"), pytest.mark.every_date]

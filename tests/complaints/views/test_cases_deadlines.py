@@ -5,13 +5,13 @@ deadline in a year the holiday calendar does not cover warns the regulator."""
 import datetime
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
 from complaints.models import Case, Notice
 from complaints.services import cases as case_services
 from tests import clock
+from tests.otp import VerifiedClient as Client
 
 K = Case.Status
 # Default clock: Wednesday 18 November 2026. Saturday 21 November, Monday 23 November.

@@ -3,10 +3,10 @@ failure that says to reload, and the status page's referrer policy that lets its
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.test import Client
 from django.urls import include, path, reverse
 
 from tests.factories import make_complaint
+from tests.otp import VerifiedClient as Client
 
 
 def _boom(request):

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from PIL import ExifTags, Image
 
+from complaints.encryption import email_index
 from complaints.models import Complaint, Event, Evidence
 from tests.factories import AppFactory, category, make_complaint
 
@@ -506,7 +507,7 @@ def test_receipt_in_chinese_and_none_without_an_address(
     file_through(zh, app=app, contact={"contact_email": "lei@example.com"})
     with django_capture_on_commit_callbacks(execute=True):
         step(zh, "review", {})
-    complaint = Complaint.objects.get(contact_email="lei@example.com")
+    complaint = Complaint.objects.get(contact_email_index=email_index("lei@example.com"))
     (mail,) = mailoutbox
     assert mail.subject == f"我们已收到您的投诉 {complaint.tracking_number}"
     assert (

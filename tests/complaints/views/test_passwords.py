@@ -5,10 +5,10 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from complaints.services.preferences import language_remember
+from tests.otp import VerifiedClient as Client
 
 pytestmark = pytest.mark.django_db
 

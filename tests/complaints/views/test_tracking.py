@@ -4,7 +4,6 @@ import io
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
@@ -15,6 +14,7 @@ from complaints.services import consumers, operators, triage
 from complaints.services.consumers import TOMBSTONE
 from complaints.services.evidence import evidence_clean
 from tests.factories import category, make_complaint
+from tests.otp import VerifiedClient as Client
 
 pytestmark = pytest.mark.usefixtures("english")
 

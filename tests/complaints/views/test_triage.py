@@ -4,13 +4,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from complaints.models import Complaint, Event, SavedFilter
 from complaints.services import cases as case_services
 from complaints.services import consumers, priority, triage
 from tests.factories import make_complaint
+from tests.otp import VerifiedClient as Client
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -2,13 +2,13 @@
 rate charts that they run 0–100%, count charts what they count."""
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from complaints.selectors.stats import DASHBOARD_TABLES, StatsFilter, dashboard
 from complaints.selectors.stats.tables import Column, Table
 from complaints.services.statistics import statistics_refresh
 from tests.complaints.selectors.stats.test_summary import stats_world
+from tests.otp import VerifiedClient as Client
 
 pytestmark = pytest.mark.django_db
 
