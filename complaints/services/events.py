@@ -83,6 +83,51 @@ def complaint_move(
 
 
 @transaction.atomic
+def complaints_move_many(
+    *,
+    moves: list[tuple[Complaint, str, str, dict[str, Any]]],
+    actor_role: str = "system",
+    public: bool = True,
+    extra_fields: tuple[str, ...] = (),
+    at=None,
+) -> list[Event]:
+    """`complaint_move` for many complaints (a classification batch): each (complaint,
+    to_status, reason, data) checked against the workflow table, then one UPDATE and one
+    INSERT for them all. The complaint objects are updated in place."""
+    now = at or timezone.now()
+    fields = {"status", "updated_at", *extra_fields}
+    events = []
+    for complaint, to_status, reason, data in moves:
+        from_status = complaint.status
+        workflow.check_complaint_move(from_status, to_status)
+        complaint.status = to_status
+        complaint.updated_at = now
+        if to_status in workflow.DECISIONS and not complaint.decided_at:
+            complaint.decided_at = now
+            fields.add("decided_at")
+        if to_status in workflow.COMPLAINT_FINAL:
+            complaint.closed_at = now
+            fields.add("closed_at")
+        events.append(
+            Event(
+                actor_role=actor_role,
+                kind=Event.Kind.TRANSITION,
+                complaint=complaint,
+                from_status=from_status,
+                to_status=to_status,
+                reason=reason,
+                data=data or {},
+                public=public,
+                created_at=now,
+            )
+        )
+    if not moves:
+        return []
+    Complaint.objects.bulk_update([move[0] for move in moves], sorted(fields))
+    return Event.objects.bulk_create(events)
+
+
+@transaction.atomic
 def case_move(
     *,
     case: Case,

@@ -293,10 +293,10 @@ def complaint_submit(
     if send_receipt:
         complaint_receipt_send(complaint=complaint, token=token)
     complaint_id = complaint.pk
-    # With Redis down the filing still stands; the sweep classifies it later.
+    # Through the outbox: with Redis down the filing neither fails nor waits for it.
     enqueue_on_commit(
-        "complaints.tasks.classify_complaint",
-        complaint_id,
+        "complaints.tasks.classify_complaints",
+        [complaint_id],
         what=f"classification of complaint {complaint_id}",
     )
     return complaint, token
