@@ -283,7 +283,7 @@ CELERY_VISIBILITY_TIMEOUT = envint("CELERY_VISIBILITY_TIMEOUT", 600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # Look for such messages every 10 s (kombu's default is every 100 s).
-    "unacked_restore_interval": 10,
+    "unacked_restore_interval": envint("CELERY_UNACKED_RESTORE_SECONDS", 10),
     "unacked_restore_throttle": 1,
     # Workers and beat: one quick retry, then the caller's own logic (beat retries the entry).
     "max_retries": 1,
