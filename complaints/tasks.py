@@ -16,7 +16,11 @@ from classifier.services import TrainingBusy, model_train_with_confirmed
 from classifier.serving import active_model
 
 from .services.cases import cases_mark_overdue
-from .services.classification import classification_sweep, complaint_classify
+from .services.classification import (
+    classification_of_waiting,
+    classification_sweep,
+    complaint_classify,
+)
 from .services.classification_batch import complaints_classify
 from .services.deadlines import notices_remind
 from .services.evidence import evidence_drafts_purge
@@ -54,6 +58,13 @@ def classify_complaints(self, complaint_ids: list[int], model_version_id: int | 
             complaint_ids=complaint_ids, model_version_id=model_version_id, top_up=room
         )
     )
+
+
+@shared_task(acks_late=True, autoretry_for=_TRANSIENT, retry_backoff=2, retry_backoff_max=60)
+def classify_waiting() -> int:
+    """Filing's task: every complaint waiting, in batches (one model call and one set of bulk
+    writes each). One pending message serves every filing until it starts."""
+    return classification_of_waiting()
 
 
 @shared_task(

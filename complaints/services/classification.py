@@ -18,7 +18,13 @@ from classifier.serving import active_model
 from .. import workflow
 from ..models import Classification, Complaint
 from .classification_batch import complaints_classify
-from .enqueue import task_send
+from .enqueue import (
+    enqueue_coalesced_on_commit,
+    enqueue_on_commit,
+    pending_mark_clear,
+    task_send,
+    tasks_run_in_process,
+)
 
 logger = logging.getLogger(__name__)
 S = Complaint.Status
@@ -39,6 +45,36 @@ def complaint_classify(
     return Classification.objects.filter(
         complaint_id=complaint_id, model_version_id=served.version_id
     ).first()
+
+
+def classification_enqueue_on_commit(*, complaint_id: int) -> None:
+    """After a filing commits: have it classified. With workers, by a run of
+    `classify_waiting`, which takes every complaint waiting at the time in batches; one run
+    pending serves any number of filings. Without (tasks in-process), just this one."""
+    if tasks_run_in_process():
+        enqueue_on_commit(
+            "complaints.tasks.classify_complaints",
+            [complaint_id],
+            what=f"classification of complaint {complaint_id}",
+        )
+    else:
+        enqueue_coalesced_on_commit(
+            "complaints.tasks.classify_waiting", what=f"classification of complaint {complaint_id}"
+        )
+
+
+def classification_of_waiting(*, rounds: int = 100) -> int:
+    """Classify every complaint waiting (submitted, not held by another run), oldest first,
+    in batches of CLASSIFY_BATCH_SIZE, until fewer than a batch remain; returns how many."""
+    pending_mark_clear("complaints.tasks.classify_waiting")
+    size = settings.CLASSIFY_BATCH_SIZE
+    done = 0
+    for _round in range(rounds):
+        classified = len(complaints_classify(complaint_ids=[], top_up=size))
+        done += classified
+        if classified < size:
+            break
+    return done
 
 
 def classification_enqueue(complaint_ids: list[int], model_version_id: int | None = None) -> bool:

@@ -25,6 +25,7 @@ from classifier.serving import ServedModel, active_model
 
 from .. import workflow
 from ..models import Category, Classification, Complaint, Event, Evidence
+from .bulk_writes import objects_update
 from .events import complaint_move, complaints_move_many
 from .priority import priority_score
 
@@ -59,6 +60,7 @@ def _claim(complaint_ids: Sequence[int], version_id: int, *, top_up: int, now) -
         locked = Complaint.objects.select_for_update(skip_locked=True).filter(free)
         rows = list(
             locked.filter(pk__in=list(complaint_ids))
+            .order_by()
             .exclude(classifications__model_version_id=version_id)
             .values_list(*fields)
         )
@@ -252,7 +254,7 @@ def complaints_classification_apply(
     if stays:
         for complaint in stays:
             complaint.updated_at = now
-        Complaint.objects.bulk_update(stays, [*fields, "updated_at"])
+        objects_update(stays, [*fields, "updated_at"])
     return result
 
 

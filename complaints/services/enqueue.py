@@ -28,6 +28,13 @@ logger = logging.getLogger(__name__)
 # Tasks whose one argument is a list of complaint ids: the dispatcher joins waiting rows of
 # one such task into messages of up to CLASSIFY_BATCH_SIZE ids.
 JOINABLE = frozenset({"complaints.tasks.classify_complaints"})
+# Tasks that do whatever is waiting when they run (no arguments): one message stands for any
+# number of requests for it, so the dispatcher sends one for all its waiting rows, and a
+# request sends none while one is pending (`enqueue_coalesced_on_commit`).
+COALESCED = frozenset({"complaints.tasks.classify_waiting"})
+# How long a pending mark holds without its task starting (a message lost with its worker):
+# after this the next request sends a new one.
+PENDING_MARK_SECONDS = 5
 # How long the dispatcher leaves a row to the request that wrote it (OutboxMessage.available_at).
 REQUEST_PUBLISHES_WITHIN_SECONDS = 2.0
 
@@ -57,8 +64,12 @@ def task_send(task_name: str, *args, what: str = "") -> bool:
     return True
 
 
-def _eager() -> bool:
+def tasks_run_in_process() -> bool:
+    """No broker (the embedded default, the tests): tasks run here, after commit."""
     return bool(current_app.conf.task_always_eager)
+
+
+_eager = tasks_run_in_process
 
 
 def _quick_connection():
@@ -138,12 +149,78 @@ def enqueue_on_commit(task_name: str, *args, what: str = "") -> None:
     transaction.on_commit(publish)
 
 
+def _pending_mark_key(task_name: str) -> str:
+    return f"appwatch:pending:{task_name}"
+
+
+def _redis_client():
+    """This thread's Redis client on the broker, with the request's short timeouts."""
+    import redis
+
+    url = current_app.conf.broker_write_url or current_app.conf.broker_url
+    client = getattr(_local, "redis", None)
+    if client is None or getattr(_local, "redis_url", None) != url:
+        timeout = settings.OUTBOX_PUBLISH_TIMEOUT
+        client = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=None
+        )
+        _local.redis, _local.redis_url = client, url
+    return client
+
+
+def pending_mark_set(task_name: str) -> bool:
+    """Mark the task as pending; False when it already was (its run will see our rows)."""
+    return bool(
+        _redis_client().set(_pending_mark_key(task_name), 1, nx=True, ex=PENDING_MARK_SECONDS)
+    )
+
+
+def pending_mark_clear(task_name: str) -> None:
+    """Called by the task as it starts, before it reads what is waiting: a request that
+    commits after this sends a new message."""
+    if not _eager():
+        _redis_client().delete(_pending_mark_key(task_name))
+
+
+def enqueue_coalesced_on_commit(task_name: str, *, what: str = "") -> None:
+    """Ask, after commit, for a run of a task that does whatever is waiting. While a run is
+    pending (sent, not started) no other message is sent: the run will see this commit. Like
+    `enqueue_on_commit`, the request goes through the outbox, so Redis being down loses
+    nothing and holds up nothing."""
+    if _eager():
+        transaction.on_commit(lambda: task_send(task_name, what=what))
+        return
+    message = OutboxMessage.objects.create(
+        task_name=task_name,
+        available_at=timezone.now() + timezone.timedelta(seconds=REQUEST_PUBLISHES_WITHIN_SECONDS),
+    )
+
+    def publish() -> None:
+        global _paused_until
+        if time.monotonic() < _paused_until:
+            return
+        try:
+            needed = pending_mark_set(task_name)
+        except Exception:  # noqa: BLE001 — Redis down: the dispatcher sends it later
+            _paused_until = time.monotonic() + settings.OUTBOX_PAUSE_AFTER_FAILURE_SECONDS
+            logger.warning("Broker unavailable; %s waits in the outbox.", task_name)
+            return
+        if not needed or publish_quick(task_name, []):
+            OutboxMessage.objects.filter(pk=message.pk).delete()
+
+    transaction.on_commit(publish)
+
+
 def _messages(rows: list[OutboxMessage]) -> Iterable[tuple[list[int], str, list, dict]]:
-    """(row ids, task, args, kwargs) to publish, joinable rows joined into batches."""
+    """(row ids, task, args, kwargs) to publish: joinable rows joined into batches,
+    coalesced rows into one message per task."""
     batches: dict[str, tuple[list[int], list]] = {}
+    coalesced: dict[str, list[int]] = {}
     size = settings.CLASSIFY_BATCH_SIZE
     for row in rows:
-        if row.task_name in JOINABLE and len(row.args) == 1 and not row.kwargs:
+        if row.task_name in COALESCED and not row.args and not row.kwargs:
+            coalesced.setdefault(row.task_name, []).append(row.pk)
+        elif row.task_name in JOINABLE and len(row.args) == 1 and not row.kwargs:
             row_ids, items = batches.setdefault(row.task_name, ([], []))
             row_ids.append(row.pk)
             items.extend(row.args[0])
@@ -154,6 +231,8 @@ def _messages(rows: list[OutboxMessage]) -> Iterable[tuple[list[int], str, list,
             yield [row.pk], row.task_name, row.args, row.kwargs
     for task_name, (row_ids, items) in batches.items():
         yield row_ids, task_name, [items], {}
+    for task_name, row_ids in coalesced.items():
+        yield row_ids, task_name, [], {}
 
 
 def _run_here(task_name: str, args: list, kwargs: dict) -> None:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .. import roles, workflow
 from ..models import Case, CaseCategory, Complaint, Event
+from .bulk_writes import objects_update
 
 
 def event_record(
@@ -123,7 +124,7 @@ def complaints_move_many(
         )
     if not moves:
         return []
-    Complaint.objects.bulk_update([move[0] for move in moves], sorted(fields))
+    objects_update([move[0] for move in moves], sorted(fields))
     return Event.objects.bulk_create(events)
 
 

@@ -31,7 +31,7 @@ from ..calendar import add_working_days
 from ..errors import Conflict, DomainError
 from ..models import App, Category, Complaint, Event
 from ..text import text_first_unstorable
-from .enqueue import enqueue_on_commit
+from .classification import classification_enqueue_on_commit
 from .events import event_record
 from .evidence import CleanFile, evidence_attach
 from .notifications import email_render, template_language
@@ -294,11 +294,7 @@ def complaint_submit(
         complaint_receipt_send(complaint=complaint, token=token)
     complaint_id = complaint.pk
     # Through the outbox: with Redis down the filing neither fails nor waits for it.
-    enqueue_on_commit(
-        "complaints.tasks.classify_complaints",
-        [complaint_id],
-        what=f"classification of complaint {complaint_id}",
-    )
+    classification_enqueue_on_commit(complaint_id=complaint_id)
     return complaint, token
 
 

@@ -9,6 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from complaints.models import Complaint, OutboxMessage
+from complaints.services.classification import classification_of_waiting
 from complaints.services.enqueue import enqueue_on_commit, outbox_add, outbox_dispatch
 from complaints.services.intake import complaint_submit
 from config.beat import OutboxScheduler
@@ -133,3 +134,58 @@ def test_the_dispatcher_joins_waiting_classifications_into_batches(settings, db)
         client.delete("celery")
         conf.task_always_eager = saved
     assert not OutboxMessage.objects.exists()
+
+
+@pytest.fixture
+def real_broker(settings):
+    """Tasks published for real to the test's own Redis database, its default queue empty."""
+    import redis
+
+    conf = celery_app.conf
+    saved = conf.task_always_eager
+    conf.task_always_eager = False
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete("celery", "appwatch:pending:complaints.tasks.classify_waiting")
+    yield client
+    client.delete("celery", "appwatch:pending:complaints.tasks.classify_waiting")
+    conf.task_always_eager = saved
+
+
+@pytest.mark.redis
+def test_filings_share_one_pending_classification_run(
+    app, active_version, real_broker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first, _ = complaint_submit(description=OBVIOUS["over_permission"], app=app)
+    with django_capture_on_commit_callbacks(execute=True):
+        second, _ = complaint_submit(description=OBVIOUS["unauthorized_charges"], app=app)
+    assert real_broker.llen("celery") == 1  # one run pending serves both
+    assert not OutboxMessage.objects.exists()
+    # The run (as the worker does it) clears the mark first, then takes what waits.
+    assert classification_of_waiting() == 2
+    for complaint in (first, second):
+        complaint.refresh_from_db()
+        assert complaint.status in (S.CLASSIFIED, S.NEEDS_REVIEW)
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint_submit(description=OBVIOUS["account_cancellation"], app=app)
+    assert real_broker.llen("celery") == 2  # filed after the run started: a new message
+
+
+@pytest.mark.redis
+def test_the_dispatcher_sends_one_run_for_all_waiting_requests_of_it(real_broker, db):
+    for _ in range(5):
+        outbox_add("complaints.tasks.classify_waiting")
+    assert outbox_dispatch() == 5
+    assert real_broker.llen("celery") == 1
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_run_classifies_everything_waiting_in_batches(settings, app, active_version):
+    from tests.factories import make_complaint
+
+    settings.CLASSIFY_BATCH_SIZE = 2
+    complaints = [make_complaint(app=app, description=OBVIOUS["over_permission"]) for _ in range(5)]
+    assert classification_of_waiting() == 5
+    assert not Complaint.objects.filter(
+        pk__in=[c.pk for c in complaints], status=S.SUBMITTED
+    ).exists()

@@ -202,7 +202,7 @@ def test_a_broker_outage_loses_nothing(
         complaint, token = complaint_submit(description="闪退", app=app)
     assert Complaint.objects.get(pk=complaint.pk).status == Complaint.Status.SUBMITTED
     row = OutboxMessage.objects.get()
-    assert (row.task_name, row.args) == ("complaints.tasks.classify_complaints", [[complaint.pk]])
-    assert "Broker unavailable; complaints.tasks.classify_complaints waits in the outbox" in (
+    assert (row.task_name, row.args) == ("complaints.tasks.classify_waiting", [])
+    assert "Broker unavailable; complaints.tasks.classify_waiting waits in the outbox" in (
         caplog.text
     )
