@@ -85,14 +85,17 @@ def test_beat_writes_a_due_entry_to_the_outbox_so_an_outage_does_not_drop_it(
     settings.OUTBOX_DISPATCH_SECONDS = 0  # dispatch at every tick
     scheduler = OutboxScheduler(app=celery_app, schedule_filename=str(tmp_path / "schedule"))
     entry = scheduler.schedule["deadline-reminders"]
-    scheduler.apply_entry(entry)
-    scheduler.tick()  # the dispatcher runs inside beat: Redis is down, the row stays
-    assert OutboxMessage.objects.filter(
-        task_name="complaints.tasks.send_deadline_reminders"
-    ).exists()
-    celery_app.conf.task_always_eager = True  # Redis is back
-    scheduler.tick()
-    assert not OutboxMessage.objects.exists()
+    try:
+        scheduler.apply_entry(entry)
+        scheduler.tick()  # the dispatcher runs inside beat: Redis is down, the row stays
+        assert OutboxMessage.objects.filter(
+            task_name="complaints.tasks.send_deadline_reminders"
+        ).exists()
+        celery_app.conf.task_always_eager = True  # Redis is back
+        scheduler.tick()
+        assert not OutboxMessage.objects.exists()
+    finally:
+        scheduler.close()
 
 
 def test_maintenance_tasks_have_their_own_queue(settings):
