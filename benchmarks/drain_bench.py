@@ -90,8 +90,8 @@ def main(argv: list[str] | None = None) -> None:
         print("|---|---|---|---|")
         for mode in args.modes.split(","):
             walls, cpus = [], []
-            # One task per complaint is slow enough that a tenth of the backlog tells.
-            count = args.complaints // 10 if mode == "single" else args.complaints
+            # One message per complaint is slow enough that a tenth of the backlog tells.
+            count = args.complaints // 10 if mode in ("single", "ids") else args.complaints
             for _run in range(args.runs):
                 now = timezone.now()
                 rows = Complaint.objects.bulk_create(
