@@ -257,23 +257,39 @@ class LabelModel:
         Confidence is the probability of the least certain chosen label: a complaint the
         model is sure is about fraud but unsure is also a data leak is not a sure call.
         """
-        X = self.features([text])
-        P = self.proba_from_features(X)[0]
-        labels = labels_from_proba(P[None, :], self.labels, self.thresholds)[0]
-        probabilities = {label: round(float(p), 4) for label, p in zip(self.labels, P, strict=True)}
-        confidence = min(float(P[self.labels.index(label)]) for label in labels)
-        explanation = (
-            {label: self.top_terms(X, label, limit=explain_terms) for label in labels}
-            if explain_terms
-            else {}
-        )
-        return Prediction(
-            labels=labels,
-            probabilities=probabilities,
-            confidence=min(max(confidence, 0.0), 1.0),
-            explanation=explanation,
-            language=detect_language(text),
-        )
+        return self.predict_many([text], explain_terms=explain_terms)[0]
+
+    def predict_many(self, texts, *, explain_terms: int = 6) -> list[Prediction]:
+        """`predict` for many texts with one feature matrix and one probability matrix: a
+        worker classifying a batch pays the model's fixed costs once."""
+        texts = list(texts)
+        if not texts:
+            return []
+        X = sparse.csr_matrix(self.features(texts))
+        P = self.proba_from_features(X)
+        chosen = labels_from_proba(P, self.labels, self.thresholds)
+        predictions = []
+        for row, (text, labels) in enumerate(zip(texts, chosen, strict=True)):
+            p = P[row]
+            x = X[row]
+            confidence = min(float(p[self.labels.index(label)]) for label in labels)
+            predictions.append(
+                Prediction(
+                    labels=labels,
+                    probabilities={
+                        label: round(float(value), 4)
+                        for label, value in zip(self.labels, p, strict=True)
+                    },
+                    confidence=min(max(confidence, 0.0), 1.0),
+                    explanation=(
+                        {label: self.top_terms(x, label, limit=explain_terms) for label in labels}
+                        if explain_terms
+                        else {}
+                    ),
+                    language=detect_language(text),
+                )
+            )
+        return predictions
 
     # -- explanation -----------------------------------------------------------------------
     def top_terms(self, X, label: str, *, limit: int = 6) -> list[dict]:

@@ -72,13 +72,13 @@ def active_model(
     now = time.monotonic()
     served = _served
     fresh = now - _checked_at < settings.CLASSIFIER_ACTIVE_CHECK_SECONDS
+    # "Nothing active" is not trusted for the grace period: a version activated since (the
+    # first one, say, while a worker that started without one waits) serves at once.
     if (
         not refresh
         and fresh
-        and (
-            expected_version_id is None
-            or (served is not None and served.version_id == expected_version_id)
-        )
+        and served is not None
+        and (expected_version_id is None or served.version_id == expected_version_id)
     ):
         return served
     with _lock:

@@ -6,13 +6,22 @@ Enqueued only after commit; each is safe to run twice.
 import logging
 
 from celery import shared_task
+from celery.signals import worker_init
+from django import db
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from classifier.services import TrainingBusy, model_train_with_confirmed
+from classifier.serving import active_model
 
 from .services.cases import cases_mark_overdue
-from .services.classification import classification_sweep, complaint_classify
+from .services.classification import (
+    classification_of_waiting,
+    classification_sweep,
+    complaint_classify,
+)
+from .services.classification_batch import complaints_classify
 from .services.deadlines import notices_remind
 from .services.evidence import evidence_drafts_purge
 from .services.notifications import notification_send
@@ -30,16 +39,45 @@ _TRANSIENT = (OperationalError, InterfaceError)
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     autoretry_for=_TRANSIENT,
     retry_backoff=2,
-    retry_backoff_max=300,
+    # Below the broker's visibility timeout, or a waiting retry is handed out twice.
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+)
+def classify_complaints(self, complaint_ids: list[int], model_version_id: int | None = None) -> int:
+    """Classify these complaints and, on a worker, as many other waiting ones as fit in the
+    batch: a backlog of one-complaint messages drains in batches, the later messages finding
+    their complaint done. Late ack: a worker that dies mid-task gets the message redelivered
+    (see CELERY_VISIBILITY_TIMEOUT), counted as lost, not failed (classification_batch)."""
+    room = 0 if self.request.is_eager else settings.CLASSIFY_BATCH_SIZE - len(complaint_ids)
+    return len(
+        complaints_classify(
+            complaint_ids=complaint_ids, model_version_id=model_version_id, top_up=room
+        )
+    )
+
+
+@shared_task(acks_late=True, autoretry_for=_TRANSIENT, retry_backoff=2, retry_backoff_max=60)
+def classify_waiting() -> int:
+    """Filing's task: every complaint waiting, in batches (one model call and one set of bulk
+    writes each). One pending message serves every filing until it starts."""
+    return classification_of_waiting()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=_TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=60,
     retry_jitter=True,
     max_retries=5,
 )
 def classify_complaint(complaint_id: int, model_version_id: int | None = None) -> int | None:
-    """Late ack: a worker that dies mid-task gets the message redelivered, and the attempt
-    counter in the database ends the loop for a complaint that kills it every time."""
+    """One complaint: messages queued before batches existed, and the tests."""
     classification = complaint_classify(
         complaint_id=complaint_id, model_version_id=model_version_id
     )
@@ -49,6 +87,21 @@ def classify_complaint(complaint_id: int, model_version_id: int | None = None) -
 @shared_task(acks_late=True)
 def sweep_unclassified() -> int:
     return classification_sweep()
+
+
+@worker_init.connect
+def _load_model_before_the_first_task(**kwargs) -> None:
+    """Load the active model in the worker's main process before any task: the first
+    classification does not pay for it, and prefork children share its memory (fork)."""
+    try:
+        served = active_model(refresh=True)
+        if served is not None:
+            logger.info("Classifier %s loaded before the first task.", served.version)
+    except Exception:  # noqa: BLE001 — the first task loads it instead
+        logger.warning("Could not load the classifier at worker start.", exc_info=True)
+    finally:
+        # Children must not share the parent's database connection.
+        db.connections.close_all()
 
 
 # Early ack and no retries: a retraining that dies is simply run again next week or by hand,
@@ -66,7 +119,13 @@ def retrain_classifier(actor_id: int | None = None, force: bool = False) -> str:
 # --- rectification loop (triage, cases, operators) -----------------------------------------
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=60,  # below the broker's visibility timeout
+    max_retries=5,
+)
 def send_notification(kind: str, event_id: int) -> int:
     return notification_send(kind=kind, event_id=event_id)
 

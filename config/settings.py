@@ -315,12 +315,51 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A publish must not hang a web request when Redis is down; the sweep catches up later.
+# Late acknowledgement keeps a message in Redis' unacked set until its task ends; a worker
+# killed mid-task leaves it there, and Redis hands it out again once it is older than the
+# visibility timeout. So the timeout must exceed the longest late-acked task (a full
+# statistics rebuild, minutes) and every retry countdown (capped at 60 s below), or a slow
+# task runs twice; and it bounds how late a lost worker's message comes back. Lost
+# classifications do not wait for it: the sweep reclaims them after CLASSIFY_LEASE_SECONDS.
+CELERY_VISIBILITY_TIMEOUT = envint("CELERY_VISIBILITY_TIMEOUT", 600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Look for such messages every 10 s (kombu's default is every 100 s).
+    "unacked_restore_interval": envint("CELERY_UNACKED_RESTORE_SECONDS", 10),
+    "unacked_restore_throttle": 1,
+    # Workers and beat: one quick retry, then the caller's own logic (beat retries the entry).
     "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
     "socket_connect_timeout": 2,
+}
+# A web request publishes after commit over its own connection with these limits and no
+# retry; what does not go out at once stays in the outbox for the dispatcher in beat.
+OUTBOX_PUBLISH_TIMEOUT = envfloat("OUTBOX_PUBLISH_TIMEOUT", 0.2)
+# After a failed publish a process leaves the outbox to the dispatcher for this long, so an
+# outage costs one failed connection per process, not one per request.
+OUTBOX_PAUSE_AFTER_FAILURE_SECONDS = envfloat("OUTBOX_PAUSE_AFTER_FAILURE_SECONDS", 2.0)
+# Beat drains the outbox this often (and at once after scheduling an entry).
+OUTBOX_DISPATCH_SECONDS = envfloat("OUTBOX_DISPATCH_SECONDS", 1.0)
+# Beat writes due entries to the outbox too, so one that falls due during an outage is sent
+# when Redis returns instead of being dropped; the dispatcher runs inside beat, on no tick.
+CELERY_BEAT_SCHEDULER = "config.beat:OutboxScheduler"
+# Two queues, both consumed by a plain `celery worker`: the default one for classification and
+# notifications, and `maintenance` for the periodic jobs, so a sweep or a statistics refresh
+# never waits behind a backlog of classifications (kombu takes the queues in turn).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {"celery": {}, "maintenance": {}}
+CELERY_TASK_ROUTES = {
+    f"complaints.tasks.{name}": {"queue": "maintenance"}
+    for name in (
+        "sweep_unclassified",
+        "purge_evidence_drafts",
+        "mark_overdue_cases",
+        "send_deadline_reminders",
+        "auto_close_answered",
+        "refresh_statistics",
+        "retrain_classifier",
+    )
 }
 CELERY_BEAT_SCHEDULE = {
     "purge-evidence-drafts": {
@@ -333,7 +372,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "classify-sweep": {
         "task": "complaints.tasks.sweep_unclassified",
-        "schedule": 60.0,
+        "schedule": envfloat("CLASSIFY_SWEEP_SECONDS", 15.0),
     },
     "mark-overdue-cases": {
         "task": "complaints.tasks.mark_overdue_cases",
@@ -411,6 +450,8 @@ SPECTACULAR_SETTINGS = {
 # --- AppWatch rules -----------------------------------------------------------------------
 # Classification below this confidence goes to a human (needs_review).
 CLASSIFIER_CONFIDENCE_THRESHOLD = envfloat("CLASSIFIER_CONFIDENCE_THRESHOLD", 0.6)
+# Failed classifications (the task raised) before a complaint goes to a person instead; and,
+# counted apart, runs lost with their worker (killed, out of memory) before the same.
 CLASSIFIER_MAX_ATTEMPTS = envint("CLASSIFIER_MAX_ATTEMPTS", 3)
 # Who issues rectification notices: the letterhead and signature of the printed notice
 # (Chinese, and English for cases conducted in English).
@@ -421,8 +462,13 @@ NOTICE_AUTHORITY_EN = os.environ.get(
 # A regulator's new label counts as backed by the text when a keyword of it occurs there or
 # the classifier gave it at least this probability; otherwise they confirm it with a reason.
 RELABEL_SUPPORT_MIN_PROBABILITY = envfloat("RELABEL_SUPPORT_MIN_PROBABILITY", 0.1)
-# Complaints unclassified for longer than this are re-enqueued by the sweep.
-CLASSIFY_SWEEP_AFTER_SECONDS = envint("CLASSIFY_SWEEP_AFTER_SECONDS", 120)
+CLASSIFIER_MAX_INTERRUPTIONS = envint("CLASSIFIER_MAX_INTERRUPTIONS", 5)
+# The sweep, for faults only: complaints never claimed for longer than this (their message
+# lost with Redis' data), and runs begun longer than the lease ago (their worker died).
+CLASSIFY_SWEEP_AFTER_SECONDS = envint("CLASSIFY_SWEEP_AFTER_SECONDS", 60)
+CLASSIFY_LEASE_SECONDS = envint("CLASSIFY_LEASE_SECONDS", 15)
+# Complaints classified together: one model call and one set of bulk writes per batch.
+CLASSIFY_BATCH_SIZE = envint("CLASSIFY_BATCH_SIZE", 200)
 CLASSIFIER_ARTIFACT_DIR = Path(os.environ.get("CLASSIFIER_ARTIFACT_DIR", VAR_DIR / "models"))
 # The labelled corpus (JSON Lines) and its recorded test split, test_split.txt.
 CLASSIFIER_CORPUS_DIR = Path(

@@ -18,6 +18,7 @@ from .organisations import (
     TriggerRule,
     validate_credit_code,
 )
+from .outbox import OutboxMessage
 from .statistics import ComplaintStat, StatisticsState
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Event",
     "Evidence",
     "Notice",
+    "OutboxMessage",
     "OperatorResponse",
     "Preference",
     "SavedFilter",

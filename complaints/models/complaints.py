@@ -82,6 +82,10 @@ class Complaint(models.Model):
         _("classification attempts"), default=0
     )
     classified_at = models.DateTimeField(_("classified at"), null=True, blank=True)
+    # A classification run that began and has not ended; one found still set when the next
+    # run claims the complaint means a worker was lost mid-run (counted apart from failures).
+    classification_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    classification_interruptions = models.PositiveSmallIntegerField(default=0, editable=False)
     channel = models.CharField(
         _("channel"), max_length=12, choices=Channel.choices, default=Channel.WEB
     )

@@ -22,8 +22,8 @@ from ..calendar import add_working_days
 from ..encryption import email_index, encrypt
 from ..errors import DomainError
 from ..models import App, Category, Complaint, Event, audit_chain
+from .classification import classification_enqueue
 from .copy_writer import CopyLayout, copy_write, ids_draw
-from .enqueue import task_send
 from .intake import TRACKING_ALPHABET, contact_email_normalise, contact_phone_normalise
 
 IMPORT_CHANNELS = (
@@ -403,11 +403,6 @@ def _tracking_numbers_free(days: Sequence[str]) -> list[str]:
 
 
 def complaints_enqueue_classification(*, complaint_ids: Sequence[int]) -> None:
-    """After an import batch commits: queue its classification. Without a broker (embedded
-    default) the tasks run in-process; with Redis down, the sweep picks them up later."""
-    for complaint_id in complaint_ids:
-        task_send(
-            "complaints.tasks.classify_complaint",
-            complaint_id,
-            what=f"classification of complaint {complaint_id}; the sweep will pick it up",
-        )
+    """After an import batch commits: queue its classification, in batches. Without a broker
+    (embedded default) they run in-process; with Redis down, the sweep picks them up later."""
+    classification_enqueue(list(complaint_ids))

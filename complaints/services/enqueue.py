@@ -1,21 +1,54 @@
 """Handing work to Celery from the services: by task name, so no service imports the tasks
-module (which imports the services), and never failing the change that asked for it.
+module (which imports the services), and never failing or holding up the change that asked.
+
+With a broker, work goes through the outbox (models/outbox.py): a row written in the
+change's own transaction, published after commit over a connection with a short timeout and
+no retry, deleted once Redis took it. What could not go out waits for the dispatcher
+(`outbox_dispatch`, run by beat every second), so a filing answers as fast with Redis down
+as with it up, and nothing it asked for is lost. Without a broker (the embedded default and
+the tests) tasks run in-process after commit, as before.
 """
 
+import contextlib
+import importlib
 import logging
+import threading
+import time
+from collections.abc import Iterable
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+
+from ..models import OutboxMessage
 
 logger = logging.getLogger(__name__)
+
+# Tasks whose one argument is a list of complaint ids: the dispatcher joins waiting rows of
+# one such task into messages of up to CLASSIFY_BATCH_SIZE ids.
+JOINABLE = frozenset({"complaints.tasks.classify_complaints"})
+# Tasks that do whatever is waiting when they run (no arguments): one message stands for any
+# number of requests for it, so the dispatcher sends one for all its waiting rows, and a
+# request sends none while one is pending (`enqueue_coalesced_on_commit`).
+COALESCED = frozenset({"complaints.tasks.classify_waiting"})
+# How long a pending mark holds without its task starting (a message lost with its worker):
+# after this the next request sends a new one.
+PENDING_MARK_SECONDS = 5
+# How long the dispatcher leaves a row to the request that wrote it (OutboxMessage.available_at).
+REQUEST_PUBLISHES_WITHIN_SECONDS = 2.0
+
+_local = threading.local()
+_paused_until = 0.0
 
 
 def _task(task_name: str):
     app = current_app
     if task_name not in app.tasks:
-        # A web process has not imported the apps' tasks modules yet: autodiscovery runs
-        # when the default modules are imported.
-        app.loader.import_default_modules()
+        # A web process has not imported the tasks module yet. Importing just that module
+        # registers its tasks; Celery's import_default_modules would also run django.setup()
+        # again, which reconfigures logging under a running process.
+        importlib.import_module(task_name.rpartition(".")[0])
     return app.tasks[task_name]
 
 
@@ -31,7 +64,208 @@ def task_send(task_name: str, *args, what: str = "") -> bool:
     return True
 
 
+def tasks_run_in_process() -> bool:
+    """No broker (the embedded default, the tests): tasks run here, after commit."""
+    return bool(current_app.conf.task_always_eager)
+
+
+_eager = tasks_run_in_process
+
+
+def _quick_connection():
+    """This thread's broker connection for publishing from a request: short timeouts, no
+    retries (kombu's defaults would retry the connection for seconds)."""
+    url = current_app.conf.broker_write_url or current_app.conf.broker_url
+    connection = getattr(_local, "connection", None)
+    if connection is not None and getattr(_local, "url", None) != url:
+        _forget_quick_connection()
+        connection = None
+    if connection is None:
+        timeout = settings.OUTBOX_PUBLISH_TIMEOUT
+        connection = current_app.connection_for_write(
+            transport_options={
+                **current_app.conf.broker_transport_options,
+                "max_retries": 0,
+                "socket_connect_timeout": timeout,
+                "socket_timeout": timeout,
+            },
+            connect_timeout=timeout,
+        )
+        _local.connection, _local.url = connection, url
+    return connection
+
+
+def _forget_quick_connection() -> None:
+    connection = getattr(_local, "connection", None)
+    _local.connection = None
+    if connection is not None:
+        # A dead connection may fail to close; it is dropped either way.
+        with contextlib.suppress(Exception):
+            connection.close()
+
+
+def publish_pause_end() -> None:
+    """Try the broker again at the next publish (tests, after simulating an outage)."""
+    global _paused_until
+    _paused_until = 0.0
+
+
+def publish_quick(task_name: str, args: list, kwargs: dict | None = None) -> bool:
+    """Publish once, bounded by OUTBOX_PUBLISH_TIMEOUT, or report False. After a failure this
+    process stops trying for OUTBOX_PAUSE_AFTER_FAILURE_SECONDS and leaves the work in the
+    outbox, so an outage costs one failed attempt per process, not one per request."""
+    global _paused_until
+    if time.monotonic() < _paused_until:
+        return False
+    try:
+        _task(task_name).apply_async(
+            args=args, kwargs=kwargs or {}, connection=_quick_connection(), retry=False
+        )
+    except Exception:  # noqa: BLE001 — any broker failure: the dispatcher sends it later
+        _paused_until = time.monotonic() + settings.OUTBOX_PAUSE_AFTER_FAILURE_SECONDS
+        _forget_quick_connection()
+        logger.warning("Broker unavailable; %s waits in the outbox.", task_name, exc_info=True)
+        return False
+    return True
+
+
 def enqueue_on_commit(task_name: str, *args, what: str = "") -> None:
     """Send the task once the surrounding transaction commits (at once outside one), so a
-    worker never reads rows that are not there yet; see task_send for failures."""
-    transaction.on_commit(lambda: task_send(task_name, *args, what=what))
+    worker never reads rows that are not there yet. With a broker the task is first written
+    to the outbox in the same transaction, so Redis being down loses nothing."""
+    if _eager():
+        transaction.on_commit(lambda: task_send(task_name, *args, what=what))
+        return
+    message = OutboxMessage.objects.create(
+        task_name=task_name,
+        args=list(args),
+        available_at=timezone.now() + timezone.timedelta(seconds=REQUEST_PUBLISHES_WITHIN_SECONDS),
+    )
+
+    def publish() -> None:
+        if publish_quick(task_name, message.args):
+            OutboxMessage.objects.filter(pk=message.pk).delete()
+
+    transaction.on_commit(publish)
+
+
+def _pending_mark_key(task_name: str) -> str:
+    return f"appwatch:pending:{task_name}"
+
+
+def _redis_client():
+    """This thread's Redis client on the broker, with the request's short timeouts."""
+    import redis
+
+    url = current_app.conf.broker_write_url or current_app.conf.broker_url
+    client = getattr(_local, "redis", None)
+    if client is None or getattr(_local, "redis_url", None) != url:
+        timeout = settings.OUTBOX_PUBLISH_TIMEOUT
+        client = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=None
+        )
+        _local.redis, _local.redis_url = client, url
+    return client
+
+
+def pending_mark_set(task_name: str) -> bool:
+    """Mark the task as pending; False when it already was (its run will see our rows)."""
+    return bool(
+        _redis_client().set(_pending_mark_key(task_name), 1, nx=True, ex=PENDING_MARK_SECONDS)
+    )
+
+
+def pending_mark_clear(task_name: str) -> None:
+    """Called by the task as it starts, before it reads what is waiting: a request that
+    commits after this sends a new message."""
+    if not _eager():
+        _redis_client().delete(_pending_mark_key(task_name))
+
+
+def enqueue_coalesced_on_commit(task_name: str, *, what: str = "") -> None:
+    """Ask, after commit, for a run of a task that does whatever is waiting. While a run is
+    pending (sent, not started) no other message is sent: the run will see this commit. Like
+    `enqueue_on_commit`, the request goes through the outbox, so Redis being down loses
+    nothing and holds up nothing."""
+    if _eager():
+        transaction.on_commit(lambda: task_send(task_name, what=what))
+        return
+    message = OutboxMessage.objects.create(
+        task_name=task_name,
+        available_at=timezone.now() + timezone.timedelta(seconds=REQUEST_PUBLISHES_WITHIN_SECONDS),
+    )
+
+    def publish() -> None:
+        global _paused_until
+        if time.monotonic() < _paused_until:
+            return
+        try:
+            needed = pending_mark_set(task_name)
+        except Exception:  # noqa: BLE001 — Redis down: the dispatcher sends it later
+            _paused_until = time.monotonic() + settings.OUTBOX_PAUSE_AFTER_FAILURE_SECONDS
+            logger.warning("Broker unavailable; %s waits in the outbox.", task_name)
+            return
+        if not needed or publish_quick(task_name, []):
+            OutboxMessage.objects.filter(pk=message.pk).delete()
+
+    transaction.on_commit(publish)
+
+
+def _messages(rows: list[OutboxMessage]) -> Iterable[tuple[list[int], str, list, dict]]:
+    """(row ids, task, args, kwargs) to publish: joinable rows joined into batches,
+    coalesced rows into one message per task."""
+    batches: dict[str, tuple[list[int], list]] = {}
+    coalesced: dict[str, list[int]] = {}
+    size = settings.CLASSIFY_BATCH_SIZE
+    for row in rows:
+        if row.task_name in COALESCED and not row.args and not row.kwargs:
+            coalesced.setdefault(row.task_name, []).append(row.pk)
+        elif row.task_name in JOINABLE and len(row.args) == 1 and not row.kwargs:
+            row_ids, items = batches.setdefault(row.task_name, ([], []))
+            row_ids.append(row.pk)
+            items.extend(row.args[0])
+            if len(items) >= size:
+                yield row_ids, row.task_name, [items], {}
+                del batches[row.task_name]
+        else:
+            yield [row.pk], row.task_name, row.args, row.kwargs
+    for task_name, (row_ids, items) in batches.items():
+        yield row_ids, task_name, [items], {}
+    for task_name, row_ids in coalesced.items():
+        yield row_ids, task_name, [], {}
+
+
+def _run_here(task_name: str, args: list, kwargs: dict) -> None:
+    """Without a broker: run the task in this process; its failure is logged, not raised."""
+    try:
+        _task(task_name).apply(args=args, kwargs=kwargs)
+    except Exception:  # noqa: BLE001 — one failing job must not stop the others
+        logger.exception("Task %s failed.", task_name)
+
+
+def outbox_dispatch(*, limit: int = 5000) -> int:
+    """Publish what waits in the outbox, oldest first, and delete what went out. Stops at the
+    first failure (Redis still down) and reports how many rows went out. Several dispatchers
+    may run at once: each takes rows the others have not locked."""
+    sent = 0
+    with transaction.atomic():
+        rows = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(available_at__lte=timezone.now())
+            .order_by("id")[:limit]
+        )
+        for row_ids, task_name, args, kwargs in _messages(rows):
+            if _eager():
+                _run_here(task_name, args, kwargs)
+            elif not publish_quick(task_name, args, kwargs):
+                break
+            OutboxMessage.objects.filter(pk__in=row_ids).delete()
+            sent += len(row_ids)
+    if sent:
+        logger.info("Outbox: %s waiting task(s) sent.", sent)
+    return sent
+
+
+def outbox_add(task_name: str, args: list | None = None, kwargs: dict | None = None) -> None:
+    """Queue a task for the dispatcher (beat's due entries)."""
+    OutboxMessage.objects.create(task_name=task_name, args=args or [], kwargs=kwargs or {})

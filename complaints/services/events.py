@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .. import roles, workflow
 from ..models import Case, CaseCategory, Complaint, Event
+from .bulk_writes import objects_update
 
 
 def event_record(
@@ -87,6 +88,53 @@ def complaint_move(
         public=public,
         at=now,
     )
+
+
+@transaction.atomic
+def complaints_move_many(
+    *,
+    moves: list[tuple[Complaint, str, str, dict[str, Any]]],
+    actor_role: str = "system",
+    public: bool = True,
+    extra_fields: tuple[str, ...] = (),
+    at=None,
+) -> list[Event]:
+    """`complaint_move` for many complaints (a classification batch): each (complaint,
+    to_status, message, data) checked against the workflow table, then one UPDATE and one
+    INSERT for them all. The message is the system's sentence as an id and parameters
+    (models.event_messages), translated when read. The complaint objects are updated in
+    place."""
+    now = at or timezone.now()
+    fields = {"status", "updated_at", *extra_fields}
+    events = []
+    for complaint, to_status, text, data in moves:
+        from_status = complaint.status
+        workflow.check_complaint_move(from_status, to_status)
+        complaint.status = to_status
+        complaint.updated_at = now
+        if to_status in workflow.DECISIONS and not complaint.decided_at:
+            complaint.decided_at = now
+            fields.add("decided_at")
+        if to_status in workflow.COMPLAINT_FINAL:
+            complaint.closed_at = now
+            fields.add("closed_at")
+        events.append(
+            Event(
+                actor_role=actor_role,
+                kind=Event.Kind.TRANSITION,
+                complaint=complaint,
+                from_status=from_status,
+                to_status=to_status,
+                message=text,
+                data=data or {},
+                public=public,
+                created_at=now,
+            )
+        )
+    if not moves:
+        return []
+    objects_update([move[0] for move in moves], sorted(fields))
+    return Event.objects.bulk_create(events)
 
 
 @transaction.atomic

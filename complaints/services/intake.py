@@ -31,7 +31,7 @@ from ..calendar import add_working_days
 from ..errors import Conflict, DomainError
 from ..models import App, Category, Complaint, Event
 from ..text import text_first_unstorable
-from .enqueue import enqueue_on_commit
+from .classification import classification_enqueue_on_commit
 from .events import event_record
 from .evidence import CleanFile, evidence_attach
 from .notifications import email_render, template_language
@@ -297,12 +297,8 @@ def complaint_submit(
     complaint_id = complaint.pk
     if not classify:
         return complaint, token
-    # With Redis down the filing still stands; the sweep classifies it later.
-    enqueue_on_commit(
-        "complaints.tasks.classify_complaint",
-        complaint_id,
-        what=f"classification of complaint {complaint_id}",
-    )
+    # Through the outbox: with Redis down the filing neither fails nor waits for it.
+    classification_enqueue_on_commit(complaint_id=complaint_id)
     return complaint, token
 
 

@@ -151,7 +151,7 @@ def test_the_data_migration_encrypts_rows_stored_in_plaintext(app):
             "contact_email = %s WHERE id = %s",
             [NAME, "+8613812345678", EMAIL, complaint.pk],
         )
-    migration = importlib.import_module("complaints.migrations.0018_contact_details_encrypted")
+    migration = importlib.import_module("complaints.migrations.0020_contact_details_encrypted")
     # The models as they are when the migration's RunPython step runs: plain text columns.
     state = MigrationLoader(connection).project_state(("complaints", "0017_event_update_trigger"))
     for operation in migration.Migration.operations[:4]:

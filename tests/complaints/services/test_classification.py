@@ -14,7 +14,12 @@ from classifier.models import ModelVersion
 from classifier.pipeline import LabelModel
 from complaints.models import Classification, Complaint, Event
 from complaints.services.classification import complaint_classify, confirmed_examples
-from complaints.tasks import classify_complaint, retrain_classifier, sweep_unclassified
+from complaints.tasks import (
+    classify_complaint,
+    classify_complaints,
+    retrain_classifier,
+    sweep_unclassified,
+)
 from tests.classifier.helpers import (  # noqa: F401 — fixtures
     OBVIOUS,
     activate_small_model,
@@ -108,21 +113,23 @@ def test_without_an_active_model_nothing_happens(model_dirs, app):
     assert complaint_classify(complaint_id=10**9) is None
 
 
-def test_a_complaint_that_keeps_crashing_the_worker_ends_in_review(
+def test_a_complaint_whose_classification_keeps_failing_ends_in_review(
     settings, active_version, app, monkeypatch
 ):
     settings.CLASSIFIER_MAX_ATTEMPTS = 3
-    complaint = make_complaint(app=app, description="这条投诉每次都让分类进程崩溃")
+    complaint = make_complaint(app=app, description="这条投诉每次都让分类出错")
 
-    def crash(self, text, **kwargs):
-        raise RuntimeError("worker died")
+    def crash(self, texts, **kwargs):
+        raise RuntimeError("the model failed")
 
-    monkeypatch.setattr(LabelModel, "predict", crash)
+    monkeypatch.setattr(LabelModel, "predict_many", crash)
     for attempt in range(1, 4):
         with pytest.raises(RuntimeError):
             complaint_classify(complaint_id=complaint.pk)
         complaint.refresh_from_db()
-        assert complaint.classification_attempts == attempt  # counted before the model ran
+        assert complaint.classification_attempts == attempt
+        assert complaint.classification_interruptions == 0  # a failure, not a lost worker
+        assert complaint.classification_started_at is None
         assert complaint.status == S.SUBMITTED
     assert complaint_classify(complaint_id=complaint.pk) is None
     complaint.refresh_from_db()
@@ -136,13 +143,57 @@ def test_a_complaint_that_keeps_crashing_the_worker_ends_in_review(
     assert Event.objects.filter(complaint=complaint, to_status=S.NEEDS_REVIEW).count() == 1
 
 
-def test_transient_database_errors_are_retried_with_backoff():
-    assert OperationalError in classify_complaint.autoretry_for
-    assert (
-        classify_complaint.acks_late
-        and classify_complaint.retry_backoff
-        and classify_complaint.max_retries == 5
+def _run_lost_with_its_worker(complaint: Complaint, *, seconds_ago: int = 60) -> None:
+    """What a worker killed mid-run leaves behind: the run's mark, never cleared."""
+    Complaint.objects.filter(pk=complaint.pk).update(
+        classification_started_at=timezone.now() - datetime.timedelta(seconds=seconds_ago)
     )
+
+
+def test_a_run_lost_with_its_worker_is_not_a_failed_attempt(settings, active_version, app):
+    settings.CLASSIFIER_MAX_ATTEMPTS = 1
+    settings.CLASSIFY_LEASE_SECONDS = 15
+    complaint = make_complaint(app=app, description=OBVIOUS["over_permission"])
+    _run_lost_with_its_worker(complaint, seconds_ago=60)
+    classification = complaint_classify(complaint_id=complaint.pk)
+    complaint.refresh_from_db()
+    assert classification is not None and "over_permission" in classification.labels
+    assert complaint.status in (S.CLASSIFIED, S.NEEDS_REVIEW)
+    assert (complaint.classification_attempts, complaint.classification_interruptions) == (0, 1)
+    assert complaint.classification_started_at is None
+
+
+def test_a_run_still_within_its_lease_is_left_to_its_worker(settings, active_version, app):
+    settings.CLASSIFY_LEASE_SECONDS = 15
+    complaint = make_complaint(app=app, description=OBVIOUS["over_permission"])
+    _run_lost_with_its_worker(complaint, seconds_ago=5)
+    assert complaint_classify(complaint_id=complaint.pk) is None
+    complaint.refresh_from_db()
+    assert complaint.status == S.SUBMITTED and complaint.classification_interruptions == 0
+
+
+def test_a_complaint_that_keeps_killing_its_worker_ends_in_review(settings, active_version, app):
+    settings.CLASSIFIER_MAX_INTERRUPTIONS = 2
+    complaint = make_complaint(app=app, description="这条投诉每次都让分类进程崩溃")
+    Complaint.objects.filter(pk=complaint.pk).update(classification_interruptions=2)
+    _run_lost_with_its_worker(complaint)
+    with translation.override("en"):
+        assert complaint_classify(complaint_id=complaint.pk) is None
+    complaint.refresh_from_db()
+    assert complaint.status == S.NEEDS_REVIEW and complaint.classification_started_at is None
+    event = Event.objects.get(complaint=complaint, to_status=S.NEEDS_REVIEW)
+    assert event.reason == (
+        "Automatic classification stopped 3 times with its worker; a regulator needs to label it."
+    )
+    assert event.data == {"classification_interruptions": 3}
+
+
+def test_transient_database_errors_are_retried_with_backoff(settings):
+    for task in (classify_complaint, classify_complaints):
+        assert OperationalError in task.autoretry_for
+        assert task.acks_late and task.retry_backoff and task.max_retries == 5
+        # A retry waiting longer than the visibility timeout would be handed out twice.
+        assert task.retry_backoff_max < settings.CELERY_VISIBILITY_TIMEOUT
 
 
 def test_sweep_classifies_complaints_stored_without_an_enqueue(
@@ -264,18 +315,19 @@ def test_reclassify_filters_by_date_status_and_category(active_version, app):
     assert not Classification.objects.filter(complaint=old).exists()
 
 
-def test_beat_runs_the_sweep_every_minute_and_retraining_weekly(settings):
+def test_beat_runs_the_sweep_every_15_seconds_and_retraining_weekly(settings):
     from config.celery import app as celery_app
 
     schedule = {
         entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }
-    assert schedule["complaints.tasks.sweep_unclassified"] == 60.0
+    assert schedule["complaints.tasks.sweep_unclassified"] == 15.0
     assert "complaints.tasks.retrain_classifier" in schedule
     for name in (
         "complaints.tasks.sweep_unclassified",
         "complaints.tasks.retrain_classifier",
         "complaints.tasks.classify_complaint",
+        "complaints.tasks.classify_complaints",
     ):
         assert name in celery_app.tasks
     assert retrain_classifier.name == settings.CLASSIFIER_RETRAIN_TASK

@@ -50,7 +50,7 @@ def decrypt_rows(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("complaints", "0017_event_update_trigger"),
+        ("complaints", "0019_event_hash_chain"),
     ]
 
     operations = [
