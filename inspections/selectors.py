@@ -42,3 +42,33 @@ def inspections_compare(older: AppInspection, newer: AppInspection) -> dict:
         "sdks_added": sorted(new_sdks[key] for key in new_sdks.keys() - old_sdks.keys()),
         "sdks_removed": sorted(old_sdks[key] for key in old_sdks.keys() - new_sdks.keys()),
     }
+
+
+def case_panel(app: App) -> dict:
+    """What the case page shows about the app's package: the latest inspection with its
+    permissions and SDKs in the reader's language, and what changed since the inspection
+    before it (both done)."""
+    rows = list(inspections_for_app(app)[:20])
+    latest = rows[0] if rows else None
+    done = [row for row in rows if row.status == AppInspection.Status.DONE]
+    comparison = None
+    if latest is not None and latest.status == AppInspection.Status.DONE and len(done) > 1:
+        comparison = {"older": done[1], **inspections_compare(done[1], done[0])}
+    sdks = []
+    if latest is not None:
+        for sdk in latest.sdks:
+            category = catalogue.sdk_categories().get(sdk["category"], {})
+            sdks.append(
+                {
+                    **sdk,
+                    "category_label": catalogue.in_language(category) if category else "",
+                    "personal_data_labels": [catalogue.pi_label(c) for c in sdk["personal_data"]],
+                }
+            )
+    return {
+        "latest": latest,
+        "permissions": inspection_permissions(latest) if latest else [],
+        "sdks": sdks,
+        "comparison": comparison,
+        "count": len(rows),
+    }
