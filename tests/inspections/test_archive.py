@@ -1,5 +1,8 @@
 """The checks before any parsing: hostile files are refused from the zip directory alone."""
 
+import random
+import zipfile
+
 import pytest
 
 from inspections.archive import Limits, archive_check
@@ -75,3 +78,21 @@ def test_zip_without_manifest_is_not_an_apk(tmp_path):
 def test_real_apk_passes(tmp_path):
     path = apks.build_apk(tmp_path, permissions=("android.permission.CAMERA",))
     archive_check(path, LIMITS)
+
+
+def test_one_bomb_entry_hidden_among_incompressible_data(tmp_path):
+    """The whole archive's ratio looks ordinary (about 50x); one entry inflates a thousandfold."""
+    roomy = Limits(
+        **{**LIMITS.__dict__, "max_bytes": 100 * 1024 * 1024, "max_uncompressed_bytes": 1024**3}
+    )
+    data = apks.zip_bytes(
+        {"AndroidManifest.xml": b"x", "assets/bomb.bin": b"\0" * (50 * 1024 * 1024)}
+    )
+    path = tmp_path / "mixed.apk"
+    path.write_bytes(data)
+    noise = random.Random(17).randbytes(1024 * 1024)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("assets/noise.bin", noise)
+    with pytest.raises(InspectionRefused) as refused:
+        archive_check(path, roomy)
+    assert refused.value.code == "zip_bomb"
