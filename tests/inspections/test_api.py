@@ -43,6 +43,7 @@ def test_upload_queues_then_lists_the_report(
     listed = api(rita).get(url(ride_app)).json()
     assert [row["id"] for row in listed] == [body["id"]]
     report = listed[0]
+    assert (report["status"], report["error"]) == ("done", "")
     assert (report["package"], report["version_name"], report["version_code"]) == (
         "com.yuntu.ride",
         "3.0",
