@@ -72,3 +72,14 @@ def case_panel(app: App) -> dict:
         "comparison": comparison,
         "count": len(rows),
     }
+
+
+def scorecard_summary(app: App) -> dict:
+    """The app's latest finished inspection for its public scorecard: version, what goes
+    beyond its type's scope, and the SDKs embedded (no file details)."""
+    latest = (
+        AppInspection.objects.filter(app=app, status=AppInspection.Status.DONE)
+        .only("app_id", "inspected_at", "version_name", "version_code", "beyond_scope", "sdks")
+        .first()
+    )
+    return {"inspection": latest}

@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from complaints.models import Case, Event
+from inspections import services
 from inspections.models import AppInspection
 from tests.inspections import apks
 
@@ -78,3 +79,20 @@ def test_unknown_case_and_get(client, rita):
     client.force_login(rita)
     assert client.post(reverse("inspections:case_upload", args=[999999])).status_code == 404
     assert client.get(reverse("inspections:case_upload", args=[1])).status_code == 405
+
+
+@pytest.mark.aapt
+def test_public_scorecard_shows_the_latest_finished_inspection(
+    client, rita, ride_app, ride_apk, django_capture_on_commit_callbacks
+):
+    url = reverse("app-scorecard", args=[ride_app.pk])
+    assert "Technical inspection" not in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inspection_upload(
+            app=ride_app, actor=rita, upload=SimpleUploadedFile("a.apk", ride_apk.read_bytes())
+        )
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Version 3.0 of the Android app, inspected by the regulator on" in page
+    assert "<code>android.permission.READ_SMS</code>" in page
+    assert "Getui Push (每日互动股份有限公司)" in page
+    assert AppInspection.objects.get().file_sha256 not in page  # nothing about the file itself

@@ -66,7 +66,7 @@ PAGES = [
     ("rita", lambda s: "/triage/", 10),
     ("rita", lambda s: f"/triage/{s['probe'].pk}/", 15),
     ("rita", lambda s: "/cases/", 8),
-    ("rita", lambda s: f"/cases/{s['case'].pk}/", 14),
+    ("rita", lambda s: f"/cases/{s['case'].pk}/", 15),  # +1: the app's inspections (issue 17)
     ("olivia", lambda s: "/operator/", 11),
     ("olivia", lambda s: f"/operator/cases/{s['case'].pk}/", 10),
     ("olivia", lambda s: f"/operator/complaints/{s['answered'].pk}/", 8),
