@@ -25,6 +25,12 @@ def _manifest(package, version_code, version_name, permissions, components, debu
     uses = "\n".join(f'  <uses-permission android:name="{name}"/>' for name in permissions)
     parts = []
     for kind, name, exported in components:
+        if exported == "intent":  # no exported attribute, an intent filter
+            parts.append(
+                f'    <{kind} android:name="{name}"><intent-filter>'
+                f'<action android:name="android.intent.action.VIEW"/></intent-filter></{kind}>'
+            )
+            continue
         written = "" if exported is None else f' android:exported="{str(exported).lower()}"'
         parts.append(f'    <{kind} android:name="{name}"{written}/>')
     flags = ""
@@ -52,14 +58,16 @@ def build_apk(
     version_code: int = 1,
     version_name: str = "1.0",
     permissions: tuple[str, ...] = (),
-    components: tuple[tuple[str, str, bool | None], ...] = (),
+    components: tuple[tuple[str, str, bool | str | None], ...] = (),
     classes: tuple[str, ...] = (),
     debuggable: bool = False,
     cleartext: bool | None = False,
     padding_bytes: int = 0,
     name: str = "app.apk",
 ) -> Path:
-    """An unsigned APK; `classes` are dotted Java class names put in classes.dex;
+    """An unsigned APK; components are (tag, name, exported) with exported True, False, None
+    (not written) or "intent" (not written, with an intent filter); `classes` are dotted Java
+    class names put in classes.dex;
     `padding_bytes` of stored (uncompressed) asset for size tests."""
     work = directory / f"build-{name}"
     work.mkdir(parents=True)

@@ -23,6 +23,7 @@ def test_manifest_facts(tmp_path):
             ("activity", ".Main", False),
             ("service", "com.igexin.sdk.PushService", True),
             ("receiver", "com.yuntu.ride.Boot", None),
+            ("activity", "com.yuntu.ride.Deeplink", "intent"),
         ),
         debuggable=True,
         cleartext=True,
@@ -39,6 +40,8 @@ def test_manifest_facts(tmp_path):
         {"kind": "activity", "name": "com.yuntu.ride.Main", "exported": False},
         {"kind": "service", "name": "com.igexin.sdk.PushService", "exported": True},
         {"kind": "receiver", "name": "com.yuntu.ride.Boot", "exported": False},
+        # Not written, with an intent filter: exported (the default before Android 12).
+        {"kind": "activity", "name": "com.yuntu.ride.Deeplink", "exported": True},
     ]
     assert facts["cert_sha256"] == ""  # aapt does not sign
 
