@@ -35,11 +35,13 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Browser tests drive Debian's Chromium (with CJK fonts for the screenshots); the translation
-# test scans the sources with GNU gettext. Installed once.
+# test scans the sources with GNU gettext; the APK inspection tests build real packages with
+# aapt against android-framework-res and a dex with smali. Installed once.
 test-setup: install
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ] || [ ! -x /usr/bin/xgettext ]; then \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk gettext) \
-		|| echo "Chromium could not be installed; browser tests will report it."; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ] || [ ! -x /usr/bin/xgettext ] \
+		|| [ ! -x /usr/bin/aapt ] || [ ! -f /usr/share/android-framework-res/framework-res.apk ] || [ ! -x /usr/bin/smali ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk gettext aapt android-framework-res libsmali-java) \
+		|| echo "Chromium or aapt could not be installed; browser and APK tests will report it."; \
 	fi
 	$(PY) manage.py compile_translations
 

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "classifier",
     "complaints",
+    "inspections",
 ]
 
 MIDDLEWARE = [
@@ -501,6 +502,15 @@ STATISTICS_MAX_AGE_SECONDS = envint("STATISTICS_MAX_AGE_SECONDS", 60)
 RETENTION_YEARS = envint("RETENTION_YEARS", 5)
 EVIDENCE_MAX_FILES = envint("EVIDENCE_MAX_FILES", 5)
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+# Uploaded Android packages (inspections/): kept here, outside the web root and MEDIA_ROOT,
+# never served back. Limits on the file, on its zip directory, and on the parsing process.
+INSPECTION_DIR = Path(os.environ.get("INSPECTION_DIR", VAR_DIR / "inspections"))
+INSPECTION_MAX_BYTES = envint("INSPECTION_MAX_BYTES", 200 * 1024 * 1024)
+INSPECTION_MAX_ENTRIES = envint("INSPECTION_MAX_ENTRIES", 20000)
+INSPECTION_MAX_UNCOMPRESSED_BYTES = envint("INSPECTION_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024)
+INSPECTION_MAX_RATIO = envint("INSPECTION_MAX_RATIO", 100)
+INSPECTION_TIME_LIMIT_SECONDS = envint("INSPECTION_TIME_LIMIT_SECONDS", 120)
+INSPECTION_MEMORY_LIMIT_MB = envint("INSPECTION_MEMORY_LIMIT_MB", 1536)
 
 LOGGING = {
     "version": 1,

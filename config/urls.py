@@ -28,6 +28,8 @@ urlpatterns = [
     path("api/schema/swagger/", swagger_ui, name="swagger-ui"),
     path("api/schema/redoc/", redoc, name="redoc"),
     path("api/v1/", include("complaints.api.urls")),
+    path("api/v1/", include("inspections.urls")),
+    path("", include("inspections.urls_web")),
     path("", include("complaints.urls")),
 ]
 if settings.DEBUG:

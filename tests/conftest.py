@@ -2,8 +2,9 @@
 companies, rita a regulator, ada an admin) and the rules for service-backed tests.
 
 Tests marked `postgres` need DATABASE_URL pointing at PostgreSQL; tests marked `redis` need
-CELERY_BROKER_URL pointing at Redis. Outside CI they skip with the reason; in CI (CI=true)
-a missing service fails them.
+CELERY_BROKER_URL pointing at Redis; tests marked `aapt` need aapt, android-framework-res and
+smali (make test-setup). Outside CI they skip with the reason; in CI (CI=true) a missing
+service fails them.
 """
 
 import importlib
@@ -38,6 +39,10 @@ def _service_missing(item) -> str | None:
             redis.Redis.from_url(url, socket_connect_timeout=1).ping()
         except redis.RedisError as exc:
             return f"Redis at {url} is not answering: {exc}"
+    if item.get_closest_marker("aapt"):
+        from tests.inspections.apks import tools_missing
+
+        return tools_missing()
     return None
 
 

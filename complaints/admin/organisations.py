@@ -53,7 +53,7 @@ class AppAdmin(admin.ModelAdmin):
         "complaint_count",
         "open_cases",
     ]
-    list_filter = ["platform", ("operator", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["platform", "app_type", ("operator", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "aliases", "package_name", "filing_number", "operator__name"]
     autocomplete_fields = ["operator"]
 

@@ -75,7 +75,36 @@ class App(models.Model):
         WEB = "web", _("website")
         MULTI = "multi", _("several platforms")
 
+    class AppType(models.TextChoices):
+        """Common app types of the 2021 rule on necessary personal information; the personal
+        information each may need lives in inspections/data/app_types.json."""
+
+        MAPS_NAVIGATION = "maps_navigation", _("maps and navigation")
+        RIDE_HAILING = "ride_hailing", _("ride hailing")
+        INSTANT_MESSAGING = "instant_messaging", _("instant messaging")
+        ONLINE_COMMUNITY = "online_community", _("online community")
+        ONLINE_PAYMENT = "online_payment", _("online payment")
+        ONLINE_SHOPPING = "online_shopping", _("online shopping")
+        FOOD_DELIVERY = "food_delivery", _("food delivery")
+        EXPRESS_DELIVERY = "express_delivery", _("express delivery")
+        TRANSPORT_TICKETS = "transport_tickets", _("transport tickets")
+        ONLINE_LENDING = "online_lending", _("online lending")
+        ONLINE_GAMES = "online_games", _("online games")
+        SHORT_VIDEO = "short_video", _("short video")
+        LIVE_STREAMING = "live_streaming", _("live streaming")
+        NEWS = "news", _("news")
+        BROWSER = "browser", _("browser")
+        INPUT_METHOD = "input_method", _("input method")
+        PHOTO_EDITING = "photo_editing", _("photo and beauty")
+
     name = models.CharField(_("name"), max_length=120)
+    app_type = models.CharField(
+        _("app type"),
+        max_length=24,
+        choices=AppType.choices,
+        blank=True,
+        help_text=_("Decides which permissions an inspection counts as necessary."),
+    )
     aliases = models.JSONField(
         _("aliases"), default=list, blank=True, help_text=_("Other names consumers use.")
     )

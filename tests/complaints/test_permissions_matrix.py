@@ -230,6 +230,7 @@ ENDPOINTS = [
     ("api case verify", "api", "post", lambda w: f"/api/v1/cases/{w['reported'].pk}/verify/", lambda w: {"rectified": True, "notes": "ok"}, REGULATOR_API),
     ("api case escalate", "api", "post", lambda w: f"/api/v1/cases/{w['overdue'].pk}/escalate/", lambda w: {"measure": "public_notice", "reason": "Ignored."}, REGULATOR_API),
     ("api case close", "api", "post", lambda w: f"/api/v1/cases/{w['case'].pk}/close/", lambda w: {"reason": "r"}, REGULATOR_API),
+    ("api app inspections", "api", "get", lambda w: f"/api/v1/apps/{w['case'].app_id}/inspections/", None, REGULATOR_API),
     # operator API
     ("api operator complaints", "api", "get", lambda w: "/api/v1/operator/complaints/", None, OPERATOR_API_LIST),
     ("api operator complaint", "api", "get", lambda w: f"/api/v1/operator/complaints/{w['accepted'].pk}/", None, OPERATOR_API_OWN),

@@ -30,7 +30,8 @@ ROLES = ["anonymous", "alice", "olivia", "rita"]
 # (ids, taxonomy codes, which admins edit), that a date falls in the window the rules allow
 # around today, that an opaque paging cursor came from a previous page, that a kind's details
 # fit the kind named beside them, that a phone number exists in its country's numbering plan
-# (phonenumbers decides). A schema-valid request refused with 400 passes only when
+# (phonenumbers decides), that an uploaded file is a well-formed Android package (apk). A
+# schema-valid request refused with 400 passes only when
 # every field named in the error is one of these.
 BEYOND_THE_SCHEMA = {
     "app",
@@ -51,6 +52,7 @@ BEYOND_THE_SCHEMA = {
     "before",
     "details",
     "contact_phone",
+    "apk",
 }
 
 

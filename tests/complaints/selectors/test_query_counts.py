@@ -73,7 +73,7 @@ PAGES = [
     ("rita", lambda s: "/triage/", 11),
     ("rita", lambda s: f"/triage/{s['probe'].pk}/", 16),
     ("rita", lambda s: "/cases/", 9),
-    ("rita", lambda s: f"/cases/{s['case'].pk}/", 15),
+    ("rita", lambda s: f"/cases/{s['case'].pk}/", 16),  # +1: the app's inspections (issue 17)
     ("olivia", lambda s: "/operator/", 11),
     ("olivia", lambda s: f"/operator/cases/{s['case'].pk}/", 10),
     ("olivia", lambda s: f"/operator/complaints/{s['answered'].pk}/", 8),

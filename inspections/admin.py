@@ -1,0 +1,19 @@
+"""Inspections in the admin: read-only (the worker writes them; the file is never offered)."""
+
+from django.contrib import admin
+
+from .models import AppInspection
+
+
+@admin.register(AppInspection)
+class AppInspectionAdmin(admin.ModelAdmin):
+    list_display = ["app", "package", "version_name", "status", "uploaded_at"]
+    list_filter = ["status"]
+    search_fields = ["app__name", "package", "file_sha256"]
+    readonly_fields = [field.name for field in AppInspection._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

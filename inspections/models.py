@@ -1,0 +1,75 @@
+"""An inspection of one Android package of an app: what the package declares, which SDKs it
+embeds, and which permissions go beyond what the app's type needs."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import App, Case
+
+from .errors import error_message
+
+
+class AppInspection(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    app = models.ForeignKey(
+        App, on_delete=models.CASCADE, related_name="inspections", verbose_name=_("app")
+    )
+    case = models.ForeignKey(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inspections",
+        verbose_name=_("case"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    inspected_at = models.DateTimeField(_("inspected at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    # A key of inspections.errors.MESSAGES, translated when read (error_text).
+    error_code = models.CharField(_("error"), max_length=24, blank=True)
+    # The stored file's name inside settings.INSPECTION_DIR; never served.
+    stored_name = models.CharField(max_length=80, editable=False)
+    file_sha256 = models.CharField(_("file SHA-256"), max_length=64)
+    file_size = models.PositiveBigIntegerField(_("file size (bytes)"))
+    package = models.CharField(_("package"), max_length=255, blank=True)
+    version_name = models.CharField(_("version name"), max_length=120, blank=True)
+    version_code = models.BigIntegerField(_("version code"), null=True, blank=True)
+    cert_sha256 = models.CharField(_("signing certificate SHA-256"), max_length=64, blank=True)
+    min_sdk = models.PositiveIntegerField(_("min SDK"), null=True, blank=True)
+    target_sdk = models.PositiveIntegerField(_("target SDK"), null=True, blank=True)
+    debuggable = models.BooleanField(_("debuggable"), default=False)
+    cleartext = models.BooleanField(_("cleartext traffic allowed"), default=False)
+    app_type = models.CharField(_("app type checked against"), max_length=24, blank=True)
+    permissions = models.JSONField(_("permissions"), default=list, blank=True)
+    exported_components = models.JSONField(_("exported components"), default=list, blank=True)
+    sdks = models.JSONField(_("third-party SDKs"), default=list, blank=True)
+    beyond_scope = models.JSONField(_("beyond scope"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("app inspection")
+        verbose_name_plural = _("app inspections")
+        ordering = ["-uploaded_at", "-id"]
+        # The app's inspections newest first (API list, case page, comparison).
+        indexes = [models.Index(fields=["app", "-uploaded_at"], name="inspection_app_latest")]
+
+    def __str__(self) -> str:
+        version = f" {self.version_name}" if self.version_name else ""
+        return f"{self.app} {self.package}{version} ({self.get_status_display()})"
+
+    def error_text(self) -> str:
+        return error_message(self.error_code)

@@ -1,0 +1,71 @@
+"""Input and output of the inspections API."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import AppInspection
+
+
+class InspectionUploadInput(serializers.Serializer):
+    apk = serializers.FileField(help_text="The Android package (APK).")
+    case = serializers.IntegerField(
+        required=False, min_value=1, help_text="A case about this app the report is evidence for."
+    )
+
+
+class PermissionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    protection_level = serializers.CharField()
+    scope = serializers.CharField(
+        help_text="necessary, optional, beyond_scope, not_personal or type_not_declared"
+    )
+    pi = serializers.ListField(child=serializers.CharField())
+    explanation = serializers.CharField()
+
+
+class SdkSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    vendor = serializers.CharField()
+    category = serializers.CharField()
+    personal_data = serializers.ListField(child=serializers.CharField())
+    evidence = serializers.ListField(child=serializers.CharField())
+
+
+class BeyondScopeSerializer(serializers.Serializer):
+    permission = serializers.CharField()
+    pi = serializers.ListField(child=serializers.CharField())
+
+
+class ComponentSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    exported = serializers.BooleanField()
+
+
+class InspectionSerializer(serializers.ModelSerializer):
+    error = serializers.SerializerMethodField()
+    permissions = serializers.SerializerMethodField()
+    sdks = SdkSerializer(many=True)
+    beyond_scope = BeyondScopeSerializer(many=True)
+    exported_components = ComponentSerializer(many=True)
+
+    class Meta:
+        model = AppInspection
+        fields = [
+            "id", "app", "case", "status", "error", "uploaded_at", "inspected_at",
+            "file_sha256", "file_size", "package", "version_name", "version_code",
+            "cert_sha256", "min_sdk", "target_sdk", "debuggable", "cleartext", "app_type",
+            "permissions", "exported_components", "sdks", "beyond_scope",
+        ]  # fmt: skip
+
+    def get_error(self, inspection) -> str:
+        return inspection.error_text()
+
+    @extend_schema_field(PermissionSerializer(many=True))
+    def get_permissions(self, inspection):
+        from .selectors import inspection_permissions
+
+        rows = inspection_permissions(inspection)
+        keep = ("name", "protection_level", "scope", "pi", "explanation")
+        return [{key: row.get(key, "") for key in keep} for row in rows]

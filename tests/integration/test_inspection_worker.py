@@ -1,0 +1,78 @@
+"""A real Celery worker inspects a package uploaded over the API: the web process (this one)
+only checks and stores the file; the worker parses it (in its limited child) and writes the
+report. Needs PostgreSQL, Redis, aapt and smali."""
+
+import time
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from complaints.models import App
+from config.celery import app as celery_app
+from inspections.models import AppInspection
+from tests.inspections import apks
+from tests.integration.test_celery_worker import Worker
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.aapt,
+    pytest.mark.slow,
+    pytest.mark.real_clock,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+P = "android.permission."
+
+
+@pytest.fixture
+def inspection_worker(tmp_path, settings, monkeypatch):
+    store = tmp_path / "store"
+    settings.INSPECTION_DIR = store
+    monkeypatch.setenv("INSPECTION_DIR", str(store))
+    queue = f"appwatch-test-{uuid.uuid4().hex[:10]}"
+    saved = celery_app.conf.task_routes, celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_routes = {"inspections.tasks.inspection_run": {"queue": queue}}
+    celery_app.amqp.flush_routes()
+    celery_app.conf.broker_url = celery_app.conf.broker_write_url = settings.CELERY_BROKER_URL
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    process = Worker(queue, tmp_path / "worker-models")
+    try:
+        assert process.ready.wait(60), f"the worker did not start:\n{process.log}"
+        yield process
+    finally:
+        process.stop()
+        celery_app.conf.task_routes, celery_app.conf.task_always_eager = saved
+        celery_app.amqp.flush_routes()
+
+
+def test_worker_inspects_an_uploaded_package(inspection_worker, tmp_path, other_app, rita):
+    other_app.app_type = App.AppType.RIDE_HAILING
+    other_app.save(update_fields=["app_type"])
+    path = apks.build_apk(
+        tmp_path, package="com.yuntu.ride", version_name="3.0", version_code=30,
+        permissions=(P + "ACCESS_FINE_LOCATION", P + "READ_CALL_LOG"),
+        classes=("cn.jpush.android.api.JPushInterface",),
+    )  # fmt: skip
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(rita)
+    response = client.post(
+        f"/api/v1/apps/{other_app.pk}/inspections/",
+        {"apk": SimpleUploadedFile("a.apk", path.read_bytes())},
+        format="multipart",
+    )
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "queued"
+    inspection = AppInspection.objects.get(pk=response.json()["id"])
+    deadline = time.monotonic() + 90
+    while inspection.status == "queued" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        inspection.refresh_from_db()
+    assert inspection.status == "done", inspection_worker.log
+    assert inspection.package == "com.yuntu.ride"
+    assert [s["id"] for s in inspection.sdks] == ["jpush"]
+    assert inspection.beyond_scope == [{"permission": P + "READ_CALL_LOG", "pi": ["call_log"]}]
+    assert "inspections.tasks.inspection_run[" in "\n".join(inspection_worker.lines)
