@@ -18,6 +18,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from .fast_path import FastPath, pipeline_vectorizers
+from .lexicon import LexiconFeatures
 from .text import TextNormaliser, WordSegmenter, detect_language
 
 ALGORITHMS = ("linear_svm", "logistic_regression", "complement_nb")
@@ -27,6 +28,7 @@ ARTIFACT_FORMAT = 2  # 2: vocabularies stored as term arrays
 # it, and it is refused before a single object is built.
 TRUSTED_TYPES = frozenset(
     {
+        "classifier.lexicon.LexiconFeatures",
         "classifier.text.TextNormaliser",
         "classifier.text.WordSegmenter",
         "sklearn.calibration._CalibratedClassifier",
@@ -53,8 +55,12 @@ def pipeline_build(algorithm: str = "linear_svm") -> Pipeline:
     )
 
 
+LEXICON_WEIGHT = 0.1
+
+
 def features_build() -> FeatureUnion:
-    """The feature half of the pipeline (after normalisation)."""
+    """The feature half of the pipeline (after normalisation): character n-grams, words
+    (negation marked) and the keyword lexicon's concepts (classifier.lexicon)."""
     chars = TfidfVectorizer(
         analyzer="char_wb",
         ngram_range=(1, 3),
@@ -72,7 +78,11 @@ def features_build() -> FeatureUnion:
         dtype=np.float32,
     )
     return FeatureUnion(
-        [("chars", chars), ("words", Pipeline([("segment", WordSegmenter()), ("tfidf", words)]))]
+        [
+            ("chars", chars),
+            ("words", Pipeline([("segment", WordSegmenter()), ("tfidf", words)])),
+            ("lexicon", LexiconFeatures(weight=LEXICON_WEIGHT)),
+        ]
     )
 
 
@@ -98,38 +108,69 @@ def classifier_build(algorithm: str) -> OneVsRestClassifier:
     return OneVsRestClassifier(CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False))
 
 
-def thresholds_choose(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
+def thresholds_choose(
+    Y: np.ndarray, P: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
     """Per label, the probability cut that maximises F1 on out-of-fold predictions.
 
-    Ties go to the cut nearest 0.5, so a flat optimum does not drift to an extreme.
+    `weights` (one per row) make some examples count more: training gives the register
+    examples, predicted out of register, as much weight as the whole first corpus. Ties go
+    to the cut nearest 0.5, so a flat optimum does not drift to an extreme.
     """
     grid = np.round(np.arange(0.10, 0.91, 0.025), 3)
+    w = np.ones(len(Y)) if weights is None else np.asarray(weights, dtype=float)
     chosen = np.full(Y.shape[1], 0.5)
     for j in range(Y.shape[1]):
         truth = Y[:, j].astype(bool)
         if not truth.any():
             continue
         best = (-1.0, 0.0)
+        positives = w[truth].sum()
         for cut in grid:
             predicted = P[:, j] >= cut
-            tp = np.sum(predicted & truth)
-            f1 = 2 * tp / (predicted.sum() + truth.sum()) if tp else 0.0
+            tp = w[predicted & truth].sum()
+            f1 = 2 * tp / (w[predicted].sum() + positives) if tp else 0.0
             key = (round(f1, 6), -abs(cut - 0.5))
             if key > best:
                 best, chosen[j] = key, cut
     return chosen
 
 
-def labels_from_proba(P: np.ndarray, labels: list[str], thresholds: np.ndarray) -> list[list[str]]:
-    """Labels above their thresholds; when none is, the single most probable label."""
+OTHER = "other"
+
+
+def labels_from_proba(
+    P: np.ndarray, labels: list[str], thresholds: np.ndarray, *, second_min: float | None = None
+) -> list[list[str]]:
+    """Labels above their thresholds, with two rules measured on register-shifted validation
+    (classifier.training): `other` only when no other label passes, and past the most probable
+    label, others only at probability `second_min` or more (real complaints are seldom
+    multi-label). When no label passes, the single most probable one."""
     above = thresholds <= P
+    other = labels.index(OTHER) if OTHER in labels else None
     result = []
     for row, hits in zip(P, above, strict=True):
         idx = np.flatnonzero(hits)
+        if other is not None and idx.size > 1 and hits[other]:
+            idx = idx[idx != other]
+        if second_min is not None and idx.size > 1:
+            top = idx[np.argmax(row[idx])]
+            idx = np.array([i for i in idx if i == top or row[i] >= second_min])
         if idx.size == 0:
             idx = [int(np.argmax(row))]
         result.append([labels[i] for i in idx])
     return result
+
+
+def confidence_of(P: np.ndarray, labels: list[str], chosen: list[list[str]]) -> np.ndarray:
+    """Per row, the probability of the least certain chosen label."""
+    index = {label: i for i, label in enumerate(labels)}
+    return np.array(
+        [
+            min(float(row[index[label]]) for label in row_labels)
+            for row, row_labels in zip(P, chosen, strict=True)
+        ]
+    )
 
 
 @dataclass
@@ -217,11 +258,19 @@ class LabelModel:
     which is checked when the model is built or loaded; otherwise the pipeline itself.
     """
 
-    def __init__(self, pipeline: Pipeline, labels: list[str], thresholds, algorithm: str):
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        labels: list[str],
+        thresholds,
+        algorithm: str,
+        second_label_min: float | None = None,
+    ):
         self.pipeline = pipeline
         self.labels = list(labels)
         self.thresholds = np.asarray(thresholds, dtype=float)
         self.algorithm = algorithm
+        self.second_label_min = second_label_min
         self._terms: list[str | None] | None = None
         self._explain_weights: np.ndarray | None = None
         self._fast = FastPath.compile(pipeline, len(self.labels))
@@ -248,8 +297,18 @@ class LabelModel:
             return self.pipeline.predict_proba(texts)
         return self._fast.proba(self._fast.features(texts))
 
+    def labels_for(self, P: np.ndarray) -> list[list[str]]:
+        """The label sets this model gives for probability rows P."""
+        return labels_from_proba(P, self.labels, self.thresholds, second_min=self.second_label_min)
+
     def predict_labels(self, texts) -> list[list[str]]:
-        return labels_from_proba(self.predict_proba(texts), self.labels, self.thresholds)
+        return self.labels_for(self.predict_proba(texts))
+
+    def predict_with_confidence(self, texts) -> tuple[list[list[str]], np.ndarray]:
+        """Label sets and their confidences (as `predict` gives them) for many texts."""
+        P = self.predict_proba(texts)
+        chosen = self.labels_for(P)
+        return chosen, np.clip(confidence_of(P, self.labels, chosen), 0.0, 1.0)
 
     def predict(self, text: str, *, explain_terms: int = 6) -> Prediction:
         """One text: labels, probabilities, confidence, the terms behind each label, language.
@@ -259,7 +318,7 @@ class LabelModel:
         """
         X = self.features([text])
         P = self.proba_from_features(X)[0]
-        labels = labels_from_proba(P[None, :], self.labels, self.thresholds)[0]
+        labels = self.labels_for(P[None, :])[0]
         probabilities = {label: round(float(p), 4) for label, p in zip(self.labels, P, strict=True)}
         confidence = min(float(P[self.labels.index(label)]) for label in labels)
         explanation = (
@@ -328,6 +387,7 @@ class LabelModel:
                     "algorithm": self.algorithm,
                     "labels": self.labels,
                     "thresholds": [float(t) for t in self.thresholds],
+                    "second_label_min": self.second_label_min,
                     "vocabularies": {
                         name: np.array(sorted(vocab, key=vocab.__getitem__), dtype=str)
                         for name, vocab in vocabularies.items()
@@ -361,7 +421,13 @@ class LabelModel:
                 vec.vocabulary_ = {
                     str(term): index for index, term in enumerate(payload["vocabularies"][name])
                 }
-            return cls(pipeline, payload["labels"], payload["thresholds"], payload["algorithm"])
+            return cls(
+                pipeline,
+                payload["labels"],
+                payload["thresholds"],
+                payload["algorithm"],
+                payload.get("second_label_min"),
+            )
         except (KeyError, AttributeError, IndexError, TypeError) as exc:
             raise ArtifactError(f"damaged AppWatch classifier artifact: {exc!r}") from exc
 
@@ -398,6 +464,10 @@ def _feature_terms(features: FeatureUnion) -> list[str | None]:
     """
     terms: list[str | None] = []
     for name, transformer in features.transformer_list:
+        if name == "lexicon":
+            # Concepts, not words of the text: the words behind them are shown instead.
+            terms.extend([None] * len(transformer.get_feature_names_out()))
+            continue
         vectorizer = transformer[-1] if isinstance(transformer, Pipeline) else transformer
         for feature in vectorizer.get_feature_names_out():
             feature = str(feature).strip()
