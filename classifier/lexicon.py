@@ -11,6 +11,7 @@ position wins, so "屏幕共享" (screen sharing, a fraud trick) is not read as 
 """
 
 import re
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
@@ -74,13 +75,41 @@ _WORDS = {
 LEXICON: dict[str, tuple[str, ...]] = {k: tuple(v.split("|")) for k, v in _WORDS.items()}
 
 
-def _matcher(lexicon: dict[str, tuple[str, ...]]) -> tuple[re.Pattern, dict[str, list[int]]]:
+def _trie_pattern(words: list[str]) -> str:
+    """One regular expression for many words, factored by common prefix, longest first.
+
+    An alternation of hundreds of literals is tried one literal at a time at every position
+    of the text; factored as a trie, each position costs one branch on its character.
+    """
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        group = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # A word may end here: the longer words are tried first, then stopping.
+        return f"(?:{group})?" if "" in node else group
+
+    return build(trie)
+
+
+def _matcher(lexicon: dict[str, list[str]]) -> tuple[list[re.Pattern], dict[str, tuple[int, ...]]]:
+    """Patterns for the Chinese and the Latin keywords (two small tries run faster than one
+    mixed one) and the columns each keyword sets."""
     columns: dict[str, list[int]] = {}
     for column, words in enumerate(lexicon.values()):
         for word in words:
             columns.setdefault(word, []).append(column)
-    alternatives = sorted(columns, key=lambda word: (-len(word), word))
-    return re.compile("|".join(re.escape(word) for word in alternatives)), columns
+    latin = [word for word in columns if word.isascii()]
+    other = [word for word in columns if not word.isascii()]
+    patterns = [re.compile(_trie_pattern(group)) for group in (other, latin) if group]
+    return patterns, {word: tuple(cols) for word, cols in columns.items()}
 
 
 class LexiconFeatures(TransformerMixin, BaseEstimator):
@@ -102,13 +131,14 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         return cached[1], cached[2]
 
     def transform(self, X) -> sparse.csr_matrix:
-        pattern, columns = self._compiled()
+        patterns, columns = self._compiled()
         indptr, indices = [0], []
         for text in X:
-            hit: set[int] = set()
-            for found in pattern.findall(text):
-                hit.update(columns[found])
-            indices.extend(sorted(hit))
+            found = []
+            for pattern in patterns:
+                found += pattern.findall(text)
+            if found:
+                indices.extend(sorted(set(chain.from_iterable(map(columns.__getitem__, found)))))
             indptr.append(len(indices))
         data = np.full(len(indices), self.weight, dtype=np.float32)
         return sparse.csr_matrix(

@@ -141,9 +141,14 @@ def second_label_choose(
 def review_threshold_choose(
     truth: list[tuple[str, ...]], chosen: list[list[str]], confidence: np.ndarray
 ) -> dict:
-    """The confidence cut that sends fewest complaints to review while those accepted
-    automatically are exactly right at least TARGET_AUTO_EXACT of the time; the strictest
-    cut of the grid when none reaches it. With each cut's review share and accuracy."""
+    """The confidence cut below which complaints go to review, with each cut's review share
+    and exact match of the automatically accepted rest.
+
+    Of the cuts meeting both targets (review share ≤ TARGET_REVIEW_SHARE, auto exact match
+    ≥ TARGET_AUTO_EXACT), the one nearest the middle of their range: real text is further
+    from the corpus than these examples, and drift can push either figure past its target.
+    With no cut meeting both, the one with the best auto exact match within the review share.
+    """
     exact = np.array([set(t) == set(c) for t, c in zip(truth, chosen, strict=True)])
     table = []
     for cut in REVIEW_GRID:
@@ -155,9 +160,18 @@ def review_threshold_choose(
                 "auto_exact_match": round(float(exact[auto].mean()), 4) if auto.any() else None,
             }
         )
-    meeting = [row for row in table if (row["auto_exact_match"] or 0) >= TARGET_AUTO_EXACT]
-    best = min(meeting, key=lambda row: row["threshold"]) if meeting else table[-1]
-    return {"chosen": best, "table": table}
+    within = [row for row in table if row["review_share"] <= TARGET_REVIEW_SHARE]
+    meeting = [row for row in within if (row["auto_exact_match"] or 0) >= TARGET_AUTO_EXACT]
+    if meeting:
+        middle = (meeting[0]["threshold"] + meeting[-1]["threshold"]) / 2
+        best = min(meeting, key=lambda row: (abs(row["threshold"] - middle), row["threshold"]))
+    else:
+        best = max(within or table[:1], key=lambda row: row["auto_exact_match"] or 0)
+    return {
+        "chosen": best,
+        "meeting_targets": [meeting[0]["threshold"], meeting[-1]["threshold"]] if meeting else [],
+        "table": table,
+    }
 
 
 def reliability(
