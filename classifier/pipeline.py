@@ -19,7 +19,7 @@ from sklearn.svm import LinearSVC
 
 from .fast_path import FastPath, pipeline_vectorizers
 from .lexicon import LexiconFeatures
-from .text import TextNormaliser, WordSegmenter, detect_language
+from .text import NEGATION_PREFIX, TextNormaliser, WordSegmenter, detect_language
 
 ALGORITHMS = ("linear_svm", "logistic_regression", "complement_nb")
 SEED = 20240515
@@ -183,72 +183,22 @@ class Prediction:
 
 
 _TERM_DISPLAY = {"urltok": "[URL]", "phonetok": "[phone number]", "moneytok": "[amount]"}
-# Function words carry weight in the model but explain nothing to a reader.
-_NOT_SHOWN = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "for",
-        "from",
-        "i",
-        "in",
-        "is",
-        "it",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "so",
-        "that",
-        "the",
-        "this",
-        "to",
-        "was",
-        "we",
-        "with",
-        "you",
-        "0",
-        "的",
-        "了",
-        "是",
-        "我",
-        "你",
-        "他",
-        "她",
-        "它",
-        "在",
-        "就",
-        "也",
-        "都",
-        "又",
-        "还",
-        "和",
-        "跟",
-        "想",
-        "找",
-        "要",
-        "说",
-        "一个",
-        "这个",
-        "那个",
-        "什么",
-        "怎么",
-        "然后",
-        "但是",
-        "因为",
-        "所以",
-        "我们",
-        "他们",
-    ]
+# Function words carry weight in the model but explain nothing to a reader: per language,
+# and a word pair containing one is not shown either.
+_STOP_EN = (
+    "a about after again all also am an and any are as at be because been before but by can "
+    "could did do does even every for from get got had has have here how i if in into is it "
+    "its just me my of on once one only or our out over so still that the their them then "
+    "there they this to too two up us very was we were what when which who why will with "
+    "would you your 0"
 )
+_STOP_ZH = (
+    "的 了 是 我 你 他 她 它 在 就 也 都 又 还 和 跟 想 找 要 说 很 被 让 给 把 会 能 可以 已经 "
+    "之后 现在 一直 这样 这种 自己 还是 就是 结果 时候 知道 觉得 一个 这个 那个 什么 怎么 然后 但是 "
+    "因为 所以 我们 他们 你们 我的 没有 不 没 有 个 吗 呢 吧 啊 后 上 下 里 中 到 去 来 过 着 "
+    "再 才 而 并 等 与 及 或 对 从 向 以 为 于 这 那 其 该 之 次 多 每 些"
+)
+_NOT_SHOWN = frozenset(_STOP_EN.split()) | frozenset(_STOP_ZH.split())
 
 
 class LabelModel:
@@ -458,27 +408,26 @@ def _linear_weights(estimator, n_features: int) -> np.ndarray:
 def _feature_terms(features: FeatureUnion) -> list[str | None]:
     """A readable term for each feature, or None for features not worth showing.
 
-    Word features are shown as words (a Chinese bigram joined up); character n-grams only
-    when they are two or more Chinese characters, since Latin fragments like "efun" mean
-    nothing to a reader although they help the model.
+    Only whole words of the segmenter are shown (a word or a pair of words, a Chinese pair
+    joined up): character n-grams help the model but cut across words ("规收" out of
+    "违规收集"), negated words ("not_杀熟") speak against a label, and stop words and pairs
+    holding one explain nothing.
     """
     terms: list[str | None] = []
     for name, transformer in features.transformer_list:
-        if name == "lexicon":
-            # Concepts, not words of the text: the words behind them are shown instead.
-            terms.extend([None] * len(transformer.get_feature_names_out()))
-            continue
         vectorizer = transformer[-1] if isinstance(transformer, Pipeline) else transformer
-        for feature in vectorizer.get_feature_names_out():
-            feature = str(feature).strip()
-            if name == "words":
-                terms.append(
-                    feature.replace(" ", "") if _CJK_ONLY_RE.fullmatch(feature) else feature
-                )
+        names = vectorizer.get_feature_names_out()
+        if name != "words":
+            terms.extend([None] * len(names))
+            continue
+        for feature in names:
+            words = str(feature).split()
+            if not words or any(w in _NOT_SHOWN or w.startswith(NEGATION_PREFIX) for w in words):
+                terms.append(None)
+            elif all(_CJK_ONLY_RE.fullmatch(w) for w in words):
+                terms.append("".join(words))
             else:
-                terms.append(
-                    feature if len(feature) >= 2 and _CJK_ONLY_RE.fullmatch(feature) else None
-                )
+                terms.append(" ".join(words))
     return terms
 
 
