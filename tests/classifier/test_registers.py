@@ -57,6 +57,7 @@ def test_lexicon_reads_regulator_notice_and_bug_tracker_wording():
 
 def test_the_longest_keyword_wins_so_screen_sharing_is_a_fraud_trick_not_data_sharing():
     assert columns("客服让我打开屏幕共享处理退款") == {"fraud", "service"}
+    assert columns("他让我共享屏幕") == {"fraud"}  # not "共享", a prefix of the longer word
     assert "sharing" in columns("它把我的通讯录共享给了第三方")
 
 
