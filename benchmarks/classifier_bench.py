@@ -259,7 +259,7 @@ def markdown(r: dict) -> str:
         f"| single prediction with explanation, p50 / p95 / p99 | {r['single_ms']['p50']} / {r['single_ms']['p95']} / {r['single_ms']['p99']} ms "
         f"(CPU time p50 / p95: {r['single_ms']['cpu_p50']} / {r['single_ms']['cpu_p95']} ms) "
         f"| p95 ≤ {TARGET_P95_MS} ms ({ok(r['single_ms']['p95'] <= TARGET_P95_MS)}) |",
-        f"| training (3 candidates × 5-fold CV + final fits + baseline) | {r['training_seconds']} s | make setup budget ~120 s |",
+        f"| training (3 candidates × {r['candidates'][0]['cv']['folds']}-fold CV + final fits + baseline) | {r['training_seconds']} s | make setup budget ~120 s |",
         f"| artifact (skops, deflated) | {r['artifact_bytes'] / 1e6:.1f} MB, loads in {r['load_seconds']} s | |",
         f"| worker process peak RSS (Django + Celery app + tasks) | {r['worker_rss']['without_model_mib']} MiB without model, "
         f"{r['worker_rss']['with_model_mib']} MiB with it loaded (with scikit-learn, NumPy, SciPy, rjieba, OpenCC) and one prediction made | |",
