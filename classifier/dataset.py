@@ -29,6 +29,8 @@ class Example:
     labels: tuple[str, ...]
     lang: str = ""
     source: str = ""
+    # How the complaint is written (corpus v2, see corpus/WRITING.md); "" for the first corpus.
+    register: str = ""
 
     @property
     def split_key(self) -> str:
@@ -76,6 +78,9 @@ def examples_read(path: Path, *, require_lang: bool = False) -> list[Example]:
                     labels=tuple(sorted(set(labels))),
                     lang=lang,
                     source=f"{path.name}:{number}",
+                    register=row.get("register", "")
+                    if isinstance(row.get("register"), str)
+                    else "",
                 )
             )
     return examples

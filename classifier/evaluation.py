@@ -60,3 +60,31 @@ def confusion_tables(Y: np.ndarray, P: np.ndarray, labels: list[str]) -> dict:
     }
     matrix = (Y.T.astype(int) @ P.astype(int)).tolist()
     return {"per_label": per_label, "matrix": {"labels": labels, "rows": matrix}}
+
+
+def scores_by(examples, predicted, field: str) -> dict:
+    """Macro-F1 and exact match per value of an example field (lang, register) when set."""
+    groups = {}
+    for value in sorted({getattr(e, field) for e in examples if getattr(e, field)}):
+        idx = [i for i, e in enumerate(examples) if getattr(e, field) == value]
+        part = scores(
+            [examples[i].labels for i in idx], [predicted[i] for i in idx], confusion=False
+        )
+        groups[value] = {
+            "n": len(idx),
+            "macro_f1": part["macro_f1"],
+            "exact_match": part["exact_match"],
+        }
+    return groups
+
+
+def review_figures(examples, predicted, confidence, threshold: float) -> dict:
+    """What a confidence threshold does: the share sent to review (confidence below it) and
+    how often the label set of the rest, accepted automatically, is exactly right."""
+    exact = [set(e.labels) == set(p) for e, p in zip(examples, predicted, strict=True)]
+    auto = [i for i, c in enumerate(confidence) if c >= threshold]
+    return {
+        "confidence_threshold": threshold,
+        "needs_review_share": round(1 - len(auto) / len(examples), 4) if examples else 0.0,
+        "auto_exact_match": round(sum(exact[i] for i in auto) / len(auto), 4) if auto else None,
+    }

@@ -59,7 +59,11 @@ class FastPath:
         normalised = [normalise(text) for text in texts]
         chars = tfidf_transform(vectorizers["chars"], normalised)
         words = tfidf_transform(vectorizers["words"], [segment(text) for text in normalised])
-        return sparse.hstack([chars, words], format="csr")
+        blocks = [chars, words]
+        union = self.pipeline.named_steps["features"]
+        if len(union.transformer_list) > 2:  # the lexicon (artifacts since issue 15)
+            blocks.append(union.transformer_list[2][1].transform(normalised))
+        return sparse.hstack(blocks, format="csr")
 
     def proba(self, X) -> np.ndarray:
         """What the pipeline's calibrated one-vs-rest classifier gives for features X."""

@@ -18,7 +18,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from .fast_path import FastPath, pipeline_vectorizers
-from .text import TextNormaliser, WordSegmenter, detect_language
+from .lexicon import LexiconFeatures
+from .text import NEGATION_PREFIX, TextNormaliser, WordSegmenter, detect_language
 
 ALGORITHMS = ("linear_svm", "logistic_regression", "complement_nb")
 SEED = 20240515
@@ -27,6 +28,7 @@ ARTIFACT_FORMAT = 2  # 2: vocabularies stored as term arrays
 # it, and it is refused before a single object is built.
 TRUSTED_TYPES = frozenset(
     {
+        "classifier.lexicon.LexiconFeatures",
         "classifier.text.TextNormaliser",
         "classifier.text.WordSegmenter",
         "sklearn.calibration._CalibratedClassifier",
@@ -53,8 +55,12 @@ def pipeline_build(algorithm: str = "linear_svm") -> Pipeline:
     )
 
 
+LEXICON_WEIGHT = 0.1
+
+
 def features_build() -> FeatureUnion:
-    """The feature half of the pipeline (after normalisation)."""
+    """The feature half of the pipeline (after normalisation): character n-grams, words
+    (negation marked) and the keyword lexicon's concepts (classifier.lexicon)."""
     chars = TfidfVectorizer(
         analyzer="char_wb",
         ngram_range=(1, 3),
@@ -72,7 +78,11 @@ def features_build() -> FeatureUnion:
         dtype=np.float32,
     )
     return FeatureUnion(
-        [("chars", chars), ("words", Pipeline([("segment", WordSegmenter()), ("tfidf", words)]))]
+        [
+            ("chars", chars),
+            ("words", Pipeline([("segment", WordSegmenter()), ("tfidf", words)])),
+            ("lexicon", LexiconFeatures(weight=LEXICON_WEIGHT)),
+        ]
     )
 
 
@@ -98,38 +108,69 @@ def classifier_build(algorithm: str) -> OneVsRestClassifier:
     return OneVsRestClassifier(CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False))
 
 
-def thresholds_choose(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
+def thresholds_choose(
+    Y: np.ndarray, P: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
     """Per label, the probability cut that maximises F1 on out-of-fold predictions.
 
-    Ties go to the cut nearest 0.5, so a flat optimum does not drift to an extreme.
+    `weights` (one per row) make some examples count more: training gives the register
+    examples, predicted out of register, as much weight as the whole first corpus. Ties go
+    to the cut nearest 0.5, so a flat optimum does not drift to an extreme.
     """
     grid = np.round(np.arange(0.10, 0.91, 0.025), 3)
+    w = np.ones(len(Y)) if weights is None else np.asarray(weights, dtype=float)
     chosen = np.full(Y.shape[1], 0.5)
     for j in range(Y.shape[1]):
         truth = Y[:, j].astype(bool)
         if not truth.any():
             continue
         best = (-1.0, 0.0)
+        positives = w[truth].sum()
         for cut in grid:
             predicted = P[:, j] >= cut
-            tp = np.sum(predicted & truth)
-            f1 = 2 * tp / (predicted.sum() + truth.sum()) if tp else 0.0
+            tp = w[predicted & truth].sum()
+            f1 = 2 * tp / (w[predicted].sum() + positives) if tp else 0.0
             key = (round(f1, 6), -abs(cut - 0.5))
             if key > best:
                 best, chosen[j] = key, cut
     return chosen
 
 
-def labels_from_proba(P: np.ndarray, labels: list[str], thresholds: np.ndarray) -> list[list[str]]:
-    """Labels above their thresholds; when none is, the single most probable label."""
+OTHER = "other"
+
+
+def labels_from_proba(
+    P: np.ndarray, labels: list[str], thresholds: np.ndarray, *, second_min: float | None = None
+) -> list[list[str]]:
+    """Labels above their thresholds, with two rules measured on register-shifted validation
+    (classifier.training): `other` only when no other label passes, and past the most probable
+    label, others only at probability `second_min` or more (real complaints are seldom
+    multi-label). When no label passes, the single most probable one."""
     above = thresholds <= P
+    other = labels.index(OTHER) if OTHER in labels else None
     result = []
     for row, hits in zip(P, above, strict=True):
         idx = np.flatnonzero(hits)
+        if other is not None and idx.size > 1 and hits[other]:
+            idx = idx[idx != other]
+        if second_min is not None and idx.size > 1:
+            top = idx[np.argmax(row[idx])]
+            idx = np.array([i for i in idx if i == top or row[i] >= second_min])
         if idx.size == 0:
             idx = [int(np.argmax(row))]
         result.append([labels[i] for i in idx])
     return result
+
+
+def confidence_of(P: np.ndarray, labels: list[str], chosen: list[list[str]]) -> np.ndarray:
+    """Per row, the probability of the least certain chosen label."""
+    index = {label: i for i, label in enumerate(labels)}
+    return np.array(
+        [
+            min(float(row[index[label]]) for label in row_labels)
+            for row, row_labels in zip(P, chosen, strict=True)
+        ]
+    )
 
 
 @dataclass
@@ -142,72 +183,22 @@ class Prediction:
 
 
 _TERM_DISPLAY = {"urltok": "[URL]", "phonetok": "[phone number]", "moneytok": "[amount]"}
-# Function words carry weight in the model but explain nothing to a reader.
-_NOT_SHOWN = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "for",
-        "from",
-        "i",
-        "in",
-        "is",
-        "it",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "so",
-        "that",
-        "the",
-        "this",
-        "to",
-        "was",
-        "we",
-        "with",
-        "you",
-        "0",
-        "的",
-        "了",
-        "是",
-        "我",
-        "你",
-        "他",
-        "她",
-        "它",
-        "在",
-        "就",
-        "也",
-        "都",
-        "又",
-        "还",
-        "和",
-        "跟",
-        "想",
-        "找",
-        "要",
-        "说",
-        "一个",
-        "这个",
-        "那个",
-        "什么",
-        "怎么",
-        "然后",
-        "但是",
-        "因为",
-        "所以",
-        "我们",
-        "他们",
-    ]
+# Function words carry weight in the model but explain nothing to a reader: per language,
+# and a word pair containing one is not shown either.
+_STOP_EN = (
+    "a about after again all also am an and any are as at be because been before but by can "
+    "could did do does even every for from get got had has have here how i if in into is it "
+    "its just me my of on once one only or our out over so still that the their them then "
+    "there they this to too two up us very was we were what when which who why will with "
+    "would you your 0"
 )
+_STOP_ZH = (
+    "的 了 是 我 你 他 她 它 在 就 也 都 又 还 和 跟 想 找 要 说 很 被 让 给 把 会 能 可以 已经 "
+    "之后 现在 一直 这样 这种 自己 还是 就是 结果 时候 知道 觉得 一个 这个 那个 什么 怎么 然后 但是 "
+    "因为 所以 我们 他们 你们 我的 没有 不 没 有 个 吗 呢 吧 啊 后 上 下 里 中 到 去 来 过 着 "
+    "再 才 而 并 等 与 及 或 对 从 向 以 为 于 这 那 其 该 之 次 多 每 些"
+)
+_NOT_SHOWN = frozenset(_STOP_EN.split()) | frozenset(_STOP_ZH.split())
 
 
 class LabelModel:
@@ -217,11 +208,19 @@ class LabelModel:
     which is checked when the model is built or loaded; otherwise the pipeline itself.
     """
 
-    def __init__(self, pipeline: Pipeline, labels: list[str], thresholds, algorithm: str):
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        labels: list[str],
+        thresholds,
+        algorithm: str,
+        second_label_min: float | None = None,
+    ):
         self.pipeline = pipeline
         self.labels = list(labels)
         self.thresholds = np.asarray(thresholds, dtype=float)
         self.algorithm = algorithm
+        self.second_label_min = second_label_min
         self._terms: list[str | None] | None = None
         self._explain_weights: np.ndarray | None = None
         self._fast = FastPath.compile(pipeline, len(self.labels))
@@ -248,8 +247,18 @@ class LabelModel:
             return self.pipeline.predict_proba(texts)
         return self._fast.proba(self._fast.features(texts))
 
+    def labels_for(self, P: np.ndarray) -> list[list[str]]:
+        """The label sets this model gives for probability rows P."""
+        return labels_from_proba(P, self.labels, self.thresholds, second_min=self.second_label_min)
+
     def predict_labels(self, texts) -> list[list[str]]:
-        return labels_from_proba(self.predict_proba(texts), self.labels, self.thresholds)
+        return self.labels_for(self.predict_proba(texts))
+
+    def predict_with_confidence(self, texts) -> tuple[list[list[str]], np.ndarray]:
+        """Label sets and their confidences (as `predict` gives them) for many texts."""
+        P = self.predict_proba(texts)
+        chosen = self.labels_for(P)
+        return chosen, np.clip(confidence_of(P, self.labels, chosen), 0.0, 1.0)
 
     def predict(self, text: str, *, explain_terms: int = 6) -> Prediction:
         """One text: labels, probabilities, confidence, the terms behind each label, language.
@@ -267,7 +276,7 @@ class LabelModel:
             return []
         X = sparse.csr_matrix(self.features(texts))
         P = self.proba_from_features(X)
-        chosen = labels_from_proba(P, self.labels, self.thresholds)
+        chosen = self.labels_for(P)
         predictions = []
         for row, (text, labels) in enumerate(zip(texts, chosen, strict=True)):
             p = P[row]
@@ -344,6 +353,7 @@ class LabelModel:
                     "algorithm": self.algorithm,
                     "labels": self.labels,
                     "thresholds": [float(t) for t in self.thresholds],
+                    "second_label_min": self.second_label_min,
                     "vocabularies": {
                         name: np.array(sorted(vocab, key=vocab.__getitem__), dtype=str)
                         for name, vocab in vocabularies.items()
@@ -377,7 +387,13 @@ class LabelModel:
                 vec.vocabulary_ = {
                     str(term): index for index, term in enumerate(payload["vocabularies"][name])
                 }
-            return cls(pipeline, payload["labels"], payload["thresholds"], payload["algorithm"])
+            return cls(
+                pipeline,
+                payload["labels"],
+                payload["thresholds"],
+                payload["algorithm"],
+                payload.get("second_label_min"),
+            )
         except (KeyError, AttributeError, IndexError, TypeError) as exc:
             raise ArtifactError(f"damaged AppWatch classifier artifact: {exc!r}") from exc
 
@@ -408,23 +424,26 @@ def _linear_weights(estimator, n_features: int) -> np.ndarray:
 def _feature_terms(features: FeatureUnion) -> list[str | None]:
     """A readable term for each feature, or None for features not worth showing.
 
-    Word features are shown as words (a Chinese bigram joined up); character n-grams only
-    when they are two or more Chinese characters, since Latin fragments like "efun" mean
-    nothing to a reader although they help the model.
+    Only whole words of the segmenter are shown (a word or a pair of words, a Chinese pair
+    joined up): character n-grams help the model but cut across words ("规收" out of
+    "违规收集"), negated words ("not_杀熟") speak against a label, and stop words and pairs
+    holding one explain nothing.
     """
     terms: list[str | None] = []
     for name, transformer in features.transformer_list:
         vectorizer = transformer[-1] if isinstance(transformer, Pipeline) else transformer
-        for feature in vectorizer.get_feature_names_out():
-            feature = str(feature).strip()
-            if name == "words":
-                terms.append(
-                    feature.replace(" ", "") if _CJK_ONLY_RE.fullmatch(feature) else feature
-                )
+        names = vectorizer.get_feature_names_out()
+        if name != "words":
+            terms.extend([None] * len(names))
+            continue
+        for feature in names:
+            words = str(feature).split()
+            if not words or any(w in _NOT_SHOWN or w.startswith(NEGATION_PREFIX) for w in words):
+                terms.append(None)
+            elif all(_CJK_ONLY_RE.fullmatch(w) for w in words):
+                terms.append("".join(words))
             else:
-                terms.append(
-                    feature if len(feature) >= 2 and _CJK_ONLY_RE.fullmatch(feature) else None
-                )
+                terms.append(" ".join(words))
     return terms
 
 

@@ -186,9 +186,10 @@ def model_version_register(
         library_versions=library_versions(),
         code_revision=code_revision(),
         params={
-            "pipeline": "normalise > char_wb 1-3 + jieba (rjieba) words 1-2 tf-idf > one-vs-rest calibrated (sigmoid)",
+            "pipeline": "normalise > char_wb 1-3 + jieba (rjieba) words 1-2 (negation marked) tf-idf + keyword lexicon > one-vs-rest calibrated (sigmoid)",
             "algorithm": result.best.algorithm,
-            "folds": training.FOLDS,
+            "folds": result.best.folds,
+            "second_label_min": result.model.second_label_min,
             "labels": result.labels,
         },
         metrics=result.metrics,

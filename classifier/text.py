@@ -94,11 +94,54 @@ def detect_language(text: str) -> str:
 
 _PLACEHOLDER_SPLIT_RE = re.compile(r"\b(urltok|phonetok|moneytok)\b")
 _WORD_RE = re.compile(r"[a-z][a-z0-9'_-]*|0")
+_EN_CLAUSE_RE = re.compile(r"[.,;:!?()\"]+")
+
+# Negation: a cue word negates the next few words of its clause, which the word features see
+# as "not_" + word, so "价格没有杀熟" and "never agreed" do not read as "杀熟" and "agreed".
+# Character n-grams are left alone (they keep spelling variants). Clauses end at punctuation
+# and at words that turn the sentence ("就是", "but").
+NEGATION_PREFIX = "not_"
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+NEGATION_SCOPE = 3
+ZH_NEGATION_CUES = _word_set(
+    "没有 没 未 并未 并没有 从未 从没 从来没 从没有 未曾 不 并不 不是 并非 非 无 毫无 不存在 别"
+)
+EN_NEGATION_CUES = _word_set(
+    "not no never nothing nobody without nor don't doesn't didn't isn't wasn't aren't weren't "
+    "haven't hasn't hadn't won't wouldn't can't cannot couldn't shouldn't dont didnt doesnt "
+    "isnt wasnt cant wont"
+)
+ZH_SCOPE_END = _word_set(
+    "就 就是 但 但是 可是 只是 而是 不过 却 而 还 也 才 又 所以 因为 结果 然后 反而"
+)
+EN_SCOPE_END = _word_set("but however though although just only yet instead and so")
+
+
+def _negated(words: list[str], cues: frozenset[str], ends: frozenset[str]) -> list[str]:
+    """`words` of one clause with the scope of each negation cue prefixed."""
+    out, left = [], 0
+    for word in words:
+        if word in cues:
+            out.append(word)
+            left = NEGATION_SCOPE
+        elif left and word not in ends:
+            out.append(NEGATION_PREFIX + word)
+            left -= 1
+        else:
+            out.append(word)
+            left = 0
+    return out
 
 
 @functools.lru_cache(maxsize=8192)
 def segment(normalised: str) -> str:
-    """Space-separated words of normalised text: jieba for Chinese runs, letters for the rest.
+    """Space-separated words of normalised text: jieba for Chinese runs, letters for the rest,
+    with negated words marked (see NEGATION_PREFIX).
 
     jieba's algorithm and dictionary, run by rjieba (jieba-rs, its Rust port): the same
     words as the Python original (a test checks it on the corpus) at a sixteenth of the cost.
@@ -111,10 +154,25 @@ def segment(normalised: str) -> str:
             words.append(piece)
         elif _CJK_RE.search(piece):
             # No HMM: new-word discovery costs a third more time and adds little for labels.
+            left = 0
             for word in rjieba.cut(piece, hmm=False):
                 word = word.strip()
-                if word and (_CJK_RE.match(word) or _WORD_RE.match(word)):
+                if not word:
+                    continue
+                if not (_CJK_RE.match(word) or _WORD_RE.match(word)):
+                    left = 0  # punctuation closes the clause
+                elif word in ZH_NEGATION_CUES or word in EN_NEGATION_CUES:
                     words.append(word)
+                    left = NEGATION_SCOPE
+                elif left and word not in ZH_SCOPE_END and word not in EN_SCOPE_END:
+                    words.append(NEGATION_PREFIX + word)
+                    left -= 1
+                else:
+                    words.append(word)
+                    left = 0
+        elif "n" in piece:  # every English cue has an n
+            for clause in _EN_CLAUSE_RE.split(piece):
+                words.extend(_negated(_WORD_RE.findall(clause), EN_NEGATION_CUES, EN_SCOPE_END))
         else:
             words.extend(_WORD_RE.findall(piece))
     return " ".join(words)

@@ -23,6 +23,13 @@ from .pipeline import (
     pipeline_build,
     thresholds_choose,
 )
+from .shift import (
+    calibration_report,
+    register_folds,
+    second_label_choose,
+    shifted_scores,
+    threshold_weights,
+)
 
 FOLDS = 5
 
@@ -37,12 +44,25 @@ class CandidateReport:
     test_by_lang: dict
     fit_seconds: float
     thresholds: dict[str, float] = field(default_factory=dict)
+    folds: int = FOLDS
+    # Out-of-register figures (classifier.shift); empty without register examples.
+    shifted: dict = field(default_factory=dict)
+    decision_rule: dict = field(default_factory=dict)
+    calibration: dict = field(default_factory=dict)
+
+    @property
+    def selection_score(self) -> tuple[float, float]:
+        """Leave-one-register-out macro-F1 when there are register examples, then CV."""
+        return (self.shifted.get("macro_f1", self.cv_macro_f1), self.cv_macro_f1)
 
     def as_dict(self) -> dict:
         return {
             "algorithm": self.algorithm,
+            "shifted": self.shifted,
+            "decision_rule": self.decision_rule,
+            "calibration": self.calibration,
             "cv": {
-                "folds": FOLDS,
+                "folds": self.folds,
                 "macro_f1": self.cv_macro_f1,
                 "micro_f1": self.cv_micro_f1,
                 "macro_f1_std": self.cv_macro_f1_std,
@@ -69,7 +89,14 @@ class TrainingResult:
             "test": self.best.test,
             "test_by_lang": self.best.test_by_lang,
             "cv": self.best.as_dict()["cv"],
-            "selection": "highest 5-fold cross-validated macro-F1 on the training split",
+            "shifted": self.best.shifted,
+            "calibration": self.best.calibration,
+            "selection": (
+                "highest leave-one-register-out macro-F1 on the training split's register "
+                "examples (then cross-validated macro-F1)"
+                if self.best.shifted
+                else "highest 5-fold cross-validated macro-F1 on the training split"
+            ),
             "candidates": [c.as_dict() for c in self.candidates],
         }
 
@@ -130,27 +157,32 @@ def candidates_train(
             classifier = pipeline_build(algorithm)[-1].fit(X_fit, Y[fit_idx])
             oof[algorithm][held_idx] = classifier.predict_proba(X_held)
             seconds[algorithm] += time.perf_counter() - started
+    weights = threshold_weights(train)
     results = []
     for algorithm in algorithms:
         started = time.perf_counter()
+        thresholds = thresholds_choose(Y, oof[algorithm], weights)
+        second_min, rule_table = second_label_choose(train, oof[algorithm], labels, thresholds)
         fold_scores = []
+        oof_labels: list[list[str]] = [[] for _ in train]
         for _, held_idx in splits:
             others = np.setdiff1d(np.arange(len(train)), held_idx)
-            cuts = thresholds_choose(Y[others], oof[algorithm][others])
-            predicted = labels_from_proba(oof[algorithm][held_idx], labels, cuts)
+            cuts = thresholds_choose(Y[others], oof[algorithm][others], weights[others])
+            predicted = labels_from_proba(
+                oof[algorithm][held_idx], labels, cuts, second_min=second_min
+            )
+            for i, chosen in zip(held_idx, predicted, strict=True):
+                oof_labels[i] = chosen
             fold_scores.append(
                 scores(
                     [train[i].labels for i in held_idx], predicted, labels=labels, confusion=False
                 )
             )
-        thresholds = thresholds_choose(Y, oof[algorithm])
         pipeline = pipeline_build(algorithm).fit(texts, Y)
-        model = LabelModel(pipeline, labels, thresholds, algorithm)
+        model = LabelModel(pipeline, labels, thresholds, algorithm, second_min)
         predicted = (
-            labels_from_proba(
-                model.proba_from_features(pipeline[:-1].transform([e.text for e in test])),
-                labels,
-                model.thresholds,
+            model.labels_for(
+                model.proba_from_features(pipeline[:-1].transform([e.text for e in test]))
             )
             if test
             else []
@@ -165,6 +197,10 @@ def candidates_train(
             test_by_lang=_by_lang(test, predicted, labels) if test else {},
             fit_seconds=seconds[algorithm],
             thresholds={label: float(t) for label, t in zip(labels, thresholds, strict=True)},
+            folds=len(splits),
+            shifted=shifted_scores(train, oof_labels, labels),
+            decision_rule={"second_label_min": second_min, "measured": rule_table},
+            calibration=calibration_report(train, oof[algorithm], labels, thresholds, second_min),
         )
         results.append((model, report))
     return results
@@ -193,6 +229,8 @@ def baseline_report(
         test=scores([e.labels for e in test], predicted, labels=labels) if test else {},
         test_by_lang=_by_lang(test, predicted, labels) if test else {},
         fit_seconds=time.perf_counter() - started,
+        folds=len(splits),
+        shifted=shifted_scores(train, baseline.predict_labels([e.text for e in train]), labels),
     )
 
 
@@ -202,9 +240,9 @@ def train(
     """Run the recipe; the model returned is the best candidate fitted on all of `train`."""
     started = time.perf_counter()
     labels = sorted({label for e in train for label in e.labels})
-    splits = folds_for(train)
+    splits = register_folds(train) or folds_for(train)
     fitted = candidates_train(algorithms, train, test, labels, splits)
-    model, best = max(fitted, key=lambda pair: (pair[1].cv_macro_f1, pair[1].cv_micro_f1))
+    model, best = max(fitted, key=lambda pair: pair[1].selection_score)
     reports = [report for _, report in fitted] + [baseline_report(train, test, labels, splits)]
     return TrainingResult(
         model=model,

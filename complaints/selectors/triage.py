@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 from rapidfuzz import fuzz, process
@@ -37,7 +37,12 @@ QUEUE_SORTS = {
     "oldest": ("submitted_at",),
     "newest": ("-submitted_at",),
     "due": ("decision_due_date", "-priority"),
+    # "Help the model": what the classifier was least sure of first, so a regulator's
+    # confirmations teach the next retraining the most; unclassified complaints last.
+    "confidence": (F("confidence").asc(nulls_last=True), "-priority", "submitted_at"),
 }
+# The "help the model" view: the classifier's unsure complaints, least confident first.
+HELP_THE_MODEL_QUERY = "low_confidence=1&sort=confidence"
 
 
 # --- triage queue -------------------------------------------------------------------------

@@ -128,9 +128,7 @@ def complaint_classification_give_up(*, complaint_id: int, failures: int, lost: 
 
 def _labels_move(prediction: Prediction, version_id: int) -> tuple[dict, dict]:
     """The event's message (translated when read) and data for a classification's move."""
-    text = message(
-        "classified", labels=list(prediction.labels), confidence=prediction.confidence
-    )
+    text = message("classified", labels=list(prediction.labels), confidence=prediction.confidence)
     data = {
         "labels": prediction.labels,
         "confidence": prediction.confidence,

@@ -74,6 +74,8 @@ def queue(request):
         "saved_filters": sel.saved_filters(request.user),
         "choices": sel.filter_choices(),
         "reject_reasons": Complaint.RejectReason.choices,
+        "help_the_model": filters.low_confidence and filters.sort == "confidence",
+        "help_the_model_query": sel.HELP_THE_MODEL_QUERY,
     }
     return render(request, "complaints/triage/queue.html", context)
 

@@ -124,3 +124,36 @@ def test_evaluate_classifier_errors(tmp_path, model_dirs, db):
     path.write_text('{"text": "骗子", "labels": ["fraud"]}\n', encoding="utf-8")
     with pytest.raises(CommandError, match="No classifier version is active"):
         call_command("evaluate_classifier", str(path), "--json")
+
+
+def test_evaluate_classifier_reports_review_share_and_scores_per_language_and_register(
+    tmp_path, active_version, settings
+):
+    from classifier.serving import active_model
+
+    _, test = small_corpus()
+    registers = ["news_report", "review", ""]
+    path = tmp_path / "eval.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for i, e in enumerate(test):
+            row = {"text": e.text, "labels": list(e.labels), "lang": e.lang}
+            if registers[i % 3]:
+                row["register"] = registers[i % 3]
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    settings.CLASSIFIER_CONFIDENCE_THRESHOLD = 0.7
+    result = json.loads(_run("evaluate_classifier", str(path), "--json"))
+    # The same figures from one prediction at a time, as intake makes them.
+    model = active_model().model
+    predictions = [model.predict(e.text, explain_terms=0) for e in test]
+    exact = [set(p.labels) == set(e.labels) for p, e in zip(predictions, test, strict=True)]
+    auto = [x for p, x in zip(predictions, exact, strict=True) if p.confidence >= 0.7]
+    assert result["confidence_threshold"] == 0.7
+    assert result["exact_match"] == pytest.approx(sum(exact) / len(test), abs=1e-4)
+    assert result["needs_review_share"] == pytest.approx(1 - len(auto) / len(test), abs=1e-4)
+    assert 0 < result["needs_review_share"] < 1
+    assert result["auto_exact_match"] == pytest.approx(sum(auto) / len(auto), abs=1e-4)
+    assert set(result["by_lang"]) == {"zh", "en"}
+    assert sum(row["n"] for row in result["by_lang"].values()) == len(test)
+    assert set(result["by_register"]) == {"news_report", "review"}
+    text = _run("evaluate_classifier", str(path))
+    assert "needs review (confidence < 0.7)" in text and "lang en:" in text

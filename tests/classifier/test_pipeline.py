@@ -5,6 +5,7 @@ import pytest
 import skops.io as sio
 
 from classifier.pipeline import (
+    _NOT_SHOWN,
     ARTIFACT_FORMAT,
     ArtifactError,
     LabelModel,
@@ -12,6 +13,7 @@ from classifier.pipeline import (
     pipeline_build,
     thresholds_choose,
 )
+from classifier.text import normalise, segment
 
 from .helpers import OBVIOUS, small_corpus, small_training
 
@@ -45,6 +47,27 @@ def test_explanation_names_the_words_behind_a_label(model):
     assert "注销" in terms
     assert all(item["weight"] > 0 for item in prediction.explanation["account_cancellation"])
     assert len(terms) == len(set(terms)) <= 6
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "问题项：违规收集个人信息。该应用在用户同意隐私政策前即收集设备识别码和位置信息，价格没有杀熟。",
+        "The app sends data to Facebook and collects my location; it did not ask for consent.",
+    ],
+)
+def test_explanations_show_whole_words_only_never_fragments_or_stop_words(model, text):
+    words = segment(normalise(text)).split()
+    shown_ok = set(words) | {a + b for a, b in zip(words, words[1:], strict=False)}
+    shown_ok |= {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    X = model.features([text])
+    for label in model.labels:
+        for item in model.top_terms(X, label, limit=20):
+            term = item["term"]
+            assert term in shown_ok, (label, term)
+            assert not set(term.split()) & _NOT_SHOWN and term not in _NOT_SHOWN, (label, term)
+            assert not term.startswith("not_"), (label, term)
+    assert "规收" not in {i["term"] for i in model.top_terms(X, "illegal_collection", limit=50)}
 
 
 def test_detected_language_comes_with_the_prediction(model):

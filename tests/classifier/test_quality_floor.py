@@ -5,6 +5,7 @@ still works but got worse (fewer features, a lost feature block, a weaker candid
 """
 
 import pytest
+from django.conf import settings
 from sklearn.metrics import f1_score
 from sklearn.preprocessing import MultiLabelBinarizer
 
@@ -17,6 +18,15 @@ from classifier.baseline import KeywordBaseline
 # block costs about 0.03 and leaves 0.881-0.887, which a 0.88 floor would let through.
 MACRO_F1_FLOOR = 0.90
 MARGIN_OVER_BASELINE = 0.25
+# Issue 15, on the outside set (classifier/corpus/outside/, never trained on), which stands
+# in for real complaints. Measured when set: macro-F1 0.924 (zh 0.941, en 0.894), review
+# share 11.3% at the 0.6 confidence threshold with 0.940 exact match on the rest (the
+# recipe before issue 15: 0.855, zh 0.896, en 0.791, 27.7%, 0.887). The targets of the issue
+# are 0.85, each language 0.80, review share <= 25%, auto exact match >= 0.90.
+OUTSIDE_MACRO_F1_FLOOR = 0.90
+OUTSIDE_LANG_FLOOR = {"zh": 0.90, "en": 0.85}
+OUTSIDE_REVIEW_SHARE_CEILING = 0.20
+OUTSIDE_AUTO_EXACT_FLOOR = 0.92
 
 
 def _macro_f1(truth, predicted, labels: list[str]) -> float:
@@ -33,11 +43,16 @@ def _macro_f1(truth, predicted, labels: list[str]) -> float:
     )
 
 
-@pytest.mark.slow
-def test_shipped_recipe_keeps_its_floor_and_its_margin_over_the_keyword_baseline():
+@pytest.fixture(scope="module")
+def shipped():
     train, test = dataset.corpus_split()
-    # What `classifier.services.model_train` runs: every candidate, the winner by CV.
-    result = training.train(train, test)
+    # What `classifier.services.model_train` runs: every candidate, the winner by LORO.
+    return train, test, training.train(train, test)
+
+
+@pytest.mark.slow
+def test_shipped_recipe_keeps_its_floor_and_its_margin_over_the_keyword_baseline(shipped):
+    train, test, result = shipped
     texts = [e.text for e in test]
     truth = [e.labels for e in test]
     labels = result.model.labels
@@ -52,3 +67,28 @@ def test_shipped_recipe_keeps_its_floor_and_its_margin_over_the_keyword_baseline
     assert model_f1 - baseline_f1 >= MARGIN_OVER_BASELINE, (
         f"beats the keyword baseline by less than {MARGIN_OVER_BASELINE}; {figures}"
     )
+
+
+@pytest.mark.slow
+def test_shipped_recipe_keeps_its_floors_on_complaints_written_unlike_the_corpus(shipped):
+    _, _, result = shipped
+    model = result.model
+    outside = dataset.examples_read(dataset.CORPUS_DIR / "outside" / "registers.jsonl")
+    predicted, confidence = model.predict_with_confidence([e.text for e in outside])
+    figures = {"macro_f1": _macro_f1([e.labels for e in outside], predicted, model.labels)}
+    for lang in OUTSIDE_LANG_FLOOR:
+        idx = [i for i, e in enumerate(outside) if e.lang == lang]
+        figures[lang] = _macro_f1(
+            [outside[i].labels for i in idx], [predicted[i] for i in idx], model.labels
+        )
+    auto = [i for i, c in enumerate(confidence) if c >= settings.CLASSIFIER_CONFIDENCE_THRESHOLD]
+    figures["review_share"] = 1 - len(auto) / len(outside)
+    figures["auto_exact"] = sum(set(predicted[i]) == set(outside[i].labels) for i in auto) / len(
+        auto
+    )
+    shown = ", ".join(f"{k} {v:.4f}" for k, v in figures.items())
+    assert figures["macro_f1"] >= OUTSIDE_MACRO_F1_FLOOR, shown
+    for lang, floor in OUTSIDE_LANG_FLOOR.items():
+        assert figures[lang] >= floor, shown
+    assert figures["review_share"] <= OUTSIDE_REVIEW_SHARE_CEILING, shown
+    assert figures["auto_exact"] >= OUTSIDE_AUTO_EXACT_FLOOR, shown

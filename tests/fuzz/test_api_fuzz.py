@@ -14,11 +14,15 @@ import os
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core.wsgi import get_wsgi_application
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import ignored_auth, positive_data_acceptance
 
 from tests.factories import make_complaint
+from tests.otp import VerifiedClient
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 
@@ -75,13 +79,26 @@ def valid_requests_accepted(ctx, response, case):
 
 @pytest.fixture(params=ROLES)
 def role(request, app, other_app, olivia, rita, alice):
-    """The role's Basic credentials, and a little data for the ids to land on."""
+    """The role's credentials, and a little data for the ids to land on. Consumers and
+    operators use HTTP Basic; staff cannot (no second factor there), so the regulator goes
+    with a session that passed both steps, and its CSRF token as a browser sends it."""
     make_complaint(app=app, submitter=alice, consent_share_with_operator=True)
     make_complaint(app=other_app)
     if request.param == "anonymous":
         return request.param, {}
-    token = base64.b64encode(f"{request.param}:pw-{request.param}".encode()).decode()
-    return request.param, {"Authorization": f"Basic {token}"}
+    if request.param == "rita":
+        client = VerifiedClient()
+        client.force_login(rita)
+        csrf = HttpRequest()
+        token = get_token(csrf)
+        session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+        return request.param, {
+            "Cookie": f"{django_settings.SESSION_COOKIE_NAME}={session}; "
+            f"{django_settings.CSRF_COOKIE_NAME}={csrf.META['CSRF_COOKIE']}",
+            "X-CSRFToken": token,
+        }
+    credentials = base64.b64encode(f"{request.param}:pw-{request.param}".encode()).decode()
+    return request.param, {"Authorization": f"Basic {credentials}"}
 
 
 @pytest.mark.django_db

@@ -302,39 +302,47 @@ class Command(DemoLifecycle, BaseCommand):
             "closed",
             "recurrence",
         ]
+        days_ago = {
+            "open": 5,
+            "notice": 12,
+            "response": 25,
+            "rectified": 70,
+            "not_rectified": 45,
+            "overdue": 40,
+            "escalated": 80,
+            "closed": 150,
+            "recurrence": 200,
+        }
+        candidates = list(dict.fromkeys((pair["app"], pair["categories"]) for pair in pairs))
         taken: set[tuple[int, int]] = set()
-        index = 0
         self.stdout.write("Opening cases …")
-        for pair in pairs:
-            key = (pair["app"], pair["categories"])
-            if key in taken:
-                continue
-            taken.add(key)
+        # The stages needing the oldest complaints choose first, before younger ones take them.
+        stages.sort(key=lambda stage: -days_ago[stage])
+        for index in range(len(candidates)):
             stage = stages[index % len(stages)]
-            index += 1
-            app = App.objects.get(pk=pair["app"])
-            category = Category.objects.get(pk=pair["categories"])
-            related = list(
-                Complaint.objects.filter(
-                    app=app, categories=category, status=Complaint.Status.ACCEPTED
-                ).order_by("submitted_at")[:8]
+            opened_at = timezone.now() - datetime.timedelta(
+                days=days_ago[stage] + self.rng.randint(0, 10)
             )
-            days_ago = {
-                "open": 5,
-                "notice": 12,
-                "response": 25,
-                "rectified": 70,
-                "not_rectified": 45,
-                "overdue": 40,
-                "escalated": 80,
-                "closed": 150,
-                "recurrence": 200,
-            }[stage]
-            opened_at = timezone.now() - datetime.timedelta(days=days_ago + self.rng.randint(0, 10))
-            # A case takes in complaints accepted before it opened, so every history runs forward.
-            related = [c for c in related if c.decided_at and c.decided_at < opened_at]
-            if not related:
+            # A case takes in complaints accepted before it opened, so every history runs
+            # forward: each stage goes to the busiest pair with complaints old enough for it,
+            # so which stages appear does not hinge on which texts the complaints drew.
+            # Complaints are read afresh: one linked to an earlier case is no longer accepted.
+            chosen = next(
+                (
+                    (key, related)
+                    for key in candidates
+                    if key not in taken
+                    and self._fits_stage(key, related := self._accepted_for(*key), opened_at)
+                ),
+                None,
+            )
+            if chosen is None:
                 continue  # no case without the complaints that justify it
+            key, related = chosen
+            taken.add(key)
+            app = App.objects.get(pk=key[0])
+            category = Category.objects.get(pk=key[1])
+            related = [c for c in related if c.decided_at < opened_at]
             try:
                 existing = (
                     CaseCategory.objects.filter(app=app, category=category, is_open=True)
@@ -372,6 +380,11 @@ class Command(DemoLifecycle, BaseCommand):
                     notice_deadline = self.today - datetime.timedelta(days=self.rng.randint(3, 20))
                     while not is_working_day(notice_deadline):  # deadlines fall on working days
                         notice_deadline -= datetime.timedelta(days=1)
+                elif stage == "notice":
+                    # Still running today whatever the category's default period.
+                    notice_deadline = self.today + datetime.timedelta(days=10)
+                    while not is_working_day(notice_deadline):
+                        notice_deadline += datetime.timedelta(days=1)
                 cases.notice_issue(
                     case=case,
                     actor=regulator,
@@ -436,6 +449,31 @@ class Command(DemoLifecycle, BaseCommand):
             except DomainError as exc:
                 self.stderr.write(f"{app} / {category.code} ({stage}): {exc.message}")
         cases.cases_mark_overdue(today=self.today)
+
+    @staticmethod
+    def _accepted_for(app_id: int, category_id: int) -> list[Complaint]:
+        return list(
+            Complaint.objects.filter(
+                app_id=app_id, categories=category_id, status=Complaint.Status.ACCEPTED
+            )
+            .exclude(decided_at=None)
+            .order_by("submitted_at")[:8]
+        )
+
+    @staticmethod
+    def _fits_stage(key: tuple[int, int], related: list[Complaint], opened_at) -> bool:
+        """Some complaint was accepted before `opened_at`, and no case a trigger rule opened
+        on the pair is more recent than that (its history would then run backwards)."""
+        if not any(c.decided_at < opened_at for c in related):
+            return False
+        existing = (
+            CaseCategory.objects.filter(app_id=key[0], category_id=key[1], is_open=True)
+            .select_related("case")
+            .first()
+        )
+        return existing is None or (
+            existing.case.status == Case.Status.OPEN and existing.case.opened_at <= opened_at
+        )
 
 
 def _kind_of(app: App) -> str | None:

@@ -153,3 +153,25 @@ def test_a_demo_database_from_before_keeps_its_consumer(django_user_model):
     call_command("demo_data", complaints=20, companies=2, apps=3)
     consumer = django_user_model.objects.get(email="consumer@appwatch.demo")
     assert consumer.username == "consumer@appwatch.demo"
+
+
+@pytest.mark.parametrize("draw", [1, 2])
+def test_every_case_stage_appears_whatever_texts_the_complaints_draw(draw, monkeypatch):
+    """Adding a corpus file changes which texts (and so which labels and apps) the random
+    complaints get; the case stages must not depend on it (a new training file once lost the
+    escalated case: staged cases only take complaints accepted before they opened)."""
+    import random
+
+    from complaints.management.commands.demo_data import Command
+
+    corpus = Command._corpus
+
+    def shuffled(self):
+        rows = corpus(self)
+        random.Random(draw).shuffle(rows)
+        return rows[: len(rows) * (4 + draw) // 8]
+
+    monkeypatch.setattr(Command, "_corpus", shuffled)
+    call_command("demo_data", complaints=300, companies=8, apps=12)
+    case_statuses = set(Case.objects.values_list("status", flat=True))
+    assert {"open", "notice_issued", "rectified", "closed", "overdue", "escalated"} <= case_statuses

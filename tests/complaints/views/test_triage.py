@@ -75,6 +75,35 @@ def test_queue_filters(rita_client, app, other_app):
     assert response.status_code == 200 and len(response.context["rows"]) == 2
 
 
+def test_help_the_model_puts_what_the_classifier_was_least_sure_of_first(
+    rita_client, app, settings
+):
+    settings.CLASSIFIER_CONFIDENCE_THRESHOLD = 0.6
+    made = {}
+    for name, confidence, urgency in (
+        ("sure", 0.95, 90),
+        ("middling", 0.52, 50),
+        ("unsure", 0.31, 10),
+        ("unclassified", None, 70),
+    ):
+        made[name] = make_complaint(app=app, description=name)
+        Complaint.objects.filter(pk=made[name].pk).update(confidence=confidence, priority=urgency)
+    response = rita_client.get(reverse("triage:queue"))
+    assert [r["pk"] for r in response.context["rows"]] == [
+        made[n].pk for n in ("sure", "unclassified", "middling", "unsure")
+    ]
+    assert "?low_confidence=1&amp;sort=confidence" in response.content.decode()
+    response = rita_client.get(
+        reverse("triage:queue"), {"low_confidence": "1", "sort": "confidence"}
+    )
+    # Unsure first; complaints the classifier has not seen yet come last.
+    assert [r["pk"] for r in response.context["rows"]] == [
+        made[n].pk for n in ("unsure", "middling", "unclassified")
+    ]
+    assert response.context["help_the_model"] is True
+    assert "least sure of come first" in response.content.decode()
+
+
 def test_save_and_delete_a_filter(rita_client, rita):
     response = rita_client.post(
         reverse("triage:filter_save"), {"name": "Money", "query": "money=1"}
