@@ -360,6 +360,7 @@ CELERY_TASK_ROUTES = {
         "auto_close_answered",
         "refresh_statistics",
         "retrain_classifier",
+        "purge_expired_personal_data",
     )
 }
 CELERY_BEAT_SCHEDULE = {

@@ -15,7 +15,9 @@ import os
 import pytest
 import schemathesis
 from django.conf import settings as django_settings
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from hypothesis import HealthCheck, settings
@@ -75,6 +77,17 @@ def valid_requests_accepted(ctx, response, case):
             f"Schema-valid request refused for fields the schema could describe: {outside}"
         )
     return None
+
+
+@pytest.fixture(autouse=True)
+def _test_connection_kept():
+    """The WSGI handler closes database connections when a request ends; in a test that would
+    close the test's own transaction (PostgreSQL). Django's test client does the same."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(params=ROLES)

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.test import Client
 from django.utils import translation
 
 from complaints.models import Complaint, Event
@@ -16,6 +15,7 @@ from complaints.models.event_messages import MESSAGES, message, message_parse, m
 from complaints.selectors.consumers import consumer_timeline
 from complaints.services import cases, consumers, triage
 from tests.factories import make_complaint
+from tests.otp import VerifiedClient as Client
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,6 @@ a category its text does not back (no keyword, little weight from the classifier
 with a reason, and the reason is shown with the relabel; backed relabels need none."""
 
 import pytest
-from django.test import Client
 from django.utils import translation
 
 from classifier.models import ModelVersion
@@ -11,6 +10,7 @@ from complaints.errors import DomainError
 from complaints.models import Classification, Complaint, Event
 from complaints.services import triage
 from tests.factories import category, make_complaint
+from tests.otp import VerifiedClient as Client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

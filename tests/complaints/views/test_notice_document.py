@@ -6,7 +6,6 @@ deadline in working days, how to respond, seal block and date; in the case's lan
 import datetime
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from complaints.calendar import working_days_between
 from complaints.services import cases as case_services
 from complaints.services import triage
 from tests.factories import make_complaint
+from tests.otp import VerifiedClient as Client
 
 pytestmark = pytest.mark.django_db
 
