@@ -79,6 +79,9 @@ def test_a_rolled_back_change_leaves_no_outbox_row(app, dead_broker):
 
 
 @pytest.mark.breaks_broker
+# Beat closes stale connections at each tick, as a long-running process must: the test runs
+# outside a wrapping transaction so PostgreSQL's connection may close and reopen.
+@pytest.mark.django_db(transaction=True)
 def test_beat_writes_a_due_entry_to_the_outbox_so_an_outage_does_not_drop_it(
     tmp_path, dead_broker, settings
 ):
