@@ -7,6 +7,7 @@ The worker reads the same (test) database as this process, so the test commits f
 Redis can take the task.
 """
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -107,15 +108,15 @@ class Worker:
         return "\n".join(self.lines[-60:])
 
 
-@pytest.fixture
-def worker(tmp_path, settings):
-    settings.CLASSIFIER_ARTIFACT_DIR = tmp_path / "models"
-    served_model_forget()
+@contextlib.contextmanager
+def running_worker(task_name: str, models_dir):
+    """A real worker consuming a queue of its own, to which `task_name` is routed; the app
+    publishes through Redis while it runs, and everything is put back afterwards."""
     queue = f"appwatch-test-{uuid.uuid4().hex[:10]}"
     saved = celery_app.conf.task_routes, celery_app.conf.task_always_eager
     # Test settings run tasks in-process; here they must go through Redis to the worker.
     celery_app.conf.task_always_eager = False
-    celery_app.conf.task_routes = {"complaints.tasks.classify_waiting": {"queue": queue}}
+    celery_app.conf.task_routes = {task_name: {"queue": queue}}
     # The routing table is computed once per app; earlier publishes may have built it already.
     celery_app.amqp.flush_routes()
     celery_app.amqp.__dict__.pop("router", None)
@@ -123,11 +124,7 @@ def worker(tmp_path, settings):
     celery_app.conf.broker_url = celery_app.conf.broker_write_url = settings.CELERY_BROKER_URL
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
-    # A run an earlier test left marked pending would make this test's filing send none.
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(
-        "appwatch:pending:complaints.tasks.classify_waiting"
-    )
-    process = Worker(queue, tmp_path / "worker-models")
+    process = Worker(queue, models_dir)
     try:
         assert process.ready.wait(60), f"the worker did not start:\n{process.log}"
         yield process
@@ -136,6 +133,20 @@ def worker(tmp_path, settings):
         celery_app.conf.task_routes, celery_app.conf.task_always_eager = saved
         celery_app.amqp.flush_routes()
         celery_app.amqp.__dict__.pop("router", None)
+
+
+@pytest.fixture
+def worker(tmp_path, settings):
+    settings.CLASSIFIER_ARTIFACT_DIR = tmp_path / "models"
+    served_model_forget()
+    # A run an earlier test left marked pending would make this test's filing send none.
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(
+        "appwatch:pending:complaints.tasks.classify_waiting"
+    )
+    try:
+        with running_worker("complaints.tasks.classify_waiting", tmp_path / "worker-models") as w:
+            yield w
+    finally:
         served_model_forget()
 
 

@@ -3,17 +3,15 @@ only checks and stores the file; the worker parses it (in its limited child) and
 report. Needs PostgreSQL, Redis, aapt and smali."""
 
 import time
-import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from complaints.models import App
-from config.celery import app as celery_app
 from inspections.models import AppInspection
 from tests.inspections import apks
-from tests.integration.test_celery_worker import Worker
+from tests.integration.test_celery_worker import running_worker
 
 pytestmark = [
     pytest.mark.postgres,
@@ -31,22 +29,8 @@ def inspection_worker(tmp_path, settings, monkeypatch):
     store = tmp_path / "store"
     settings.INSPECTION_DIR = store
     monkeypatch.setenv("INSPECTION_DIR", str(store))
-    queue = f"appwatch-test-{uuid.uuid4().hex[:10]}"
-    saved = celery_app.conf.task_routes, celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_routes = {"inspections.tasks.inspection_run": {"queue": queue}}
-    celery_app.amqp.flush_routes()
-    celery_app.conf.broker_url = celery_app.conf.broker_write_url = settings.CELERY_BROKER_URL
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    process = Worker(queue, tmp_path / "worker-models")
-    try:
-        assert process.ready.wait(60), f"the worker did not start:\n{process.log}"
-        yield process
-    finally:
-        process.stop()
-        celery_app.conf.task_routes, celery_app.conf.task_always_eager = saved
-        celery_app.amqp.flush_routes()
+    with running_worker("inspections.tasks.inspection_run", tmp_path / "worker-models") as w:
+        yield w
 
 
 def test_worker_inspects_an_uploaded_package(inspection_worker, tmp_path, other_app, rita):
