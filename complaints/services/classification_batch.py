@@ -28,7 +28,7 @@ from ..models import Category, Classification, Complaint, Event, Evidence
 from ..models.event_messages import message
 from .bulk_writes import objects_update
 from .events import complaint_move, complaints_move_many
-from .priority import priority_score
+from .priority import complaint_priority
 
 logger = logging.getLogger(__name__)
 S = Complaint.Status
@@ -217,15 +217,8 @@ def complaints_classification_apply(
                         created_at=now,
                     )
                 )
-        if complaint.category_hint_id:
-            kinds.add(complaint.category_hint.code)
-        complaint.priority = priority_score(
-            amount=complaint.amount,
-            text=complaint.description,
-            confidence=complaint.confidence,
-            kinds=kinds,
-            evidence=evidence.get(complaint.pk, 0),
-            forced=(complaint.details or {}).get("refused_without") == "yes",
+        complaint.priority = complaint_priority(
+            complaint, kinds=kinds, evidence=evidence.get(complaint.pk, 0)
         )
         target = S.CLASSIFIED if prediction.confidence >= threshold else S.NEEDS_REVIEW
         if workflow.can_classify(complaint) and complaint.status != target:

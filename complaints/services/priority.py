@@ -83,18 +83,28 @@ def priority_score(
     return score
 
 
-def complaint_prioritise(*, complaint: Complaint, save: bool = True) -> int:
-    """Score a complaint for the triage queue; filing and classification call this."""
-    kinds = {c.code for c in complaint.categories.all()} if complaint.pk else set()
+def complaint_priority(complaint: Complaint, *, kinds: set[str], evidence: int) -> int:
+    """The complaint's score from its own fields, given its categories' codes and how many
+    files it has (which callers load one by one or for a whole batch). The consumer's
+    category hint counts as a kind."""
     if complaint.category_hint_id:
-        kinds.add(complaint.category_hint.code)
-    complaint.priority = priority_score(
+        kinds = {*kinds, complaint.category_hint.code}
+    return priority_score(
         amount=complaint.amount,
         text=complaint.description,
         confidence=complaint.confidence,
         kinds=kinds,
-        evidence=complaint.evidence.count() if complaint.pk else 0,
+        evidence=evidence,
         forced=(complaint.details or {}).get("refused_without") == "yes",
+    )
+
+
+def complaint_prioritise(*, complaint: Complaint, save: bool = True) -> int:
+    """Score a complaint for the triage queue; filing and classification call this."""
+    complaint.priority = complaint_priority(
+        complaint,
+        kinds={c.code for c in complaint.categories.all()} if complaint.pk else set(),
+        evidence=complaint.evidence.count() if complaint.pk else 0,
     )
     if save and complaint.pk:
         Complaint.objects.filter(pk=complaint.pk).update(priority=complaint.priority)
