@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from complaints.api.parsers import JSONParser as DepthLimitedJSONParser
+from tests.complaints.api.conftest import error
 from tests.factories import make_complaint
 from tests.otp import VerifiedClient as Client
 
@@ -20,26 +21,10 @@ TOO_BIG_PAGE = "922337203685477581"
 
 
 @pytest.fixture
-def api():
-    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
-
-
-@pytest.fixture
-def rita_api(api, rita):
-    api.force_authenticate(rita)
-    return api
-
-
-@pytest.fixture
 def rita_client(rita):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(rita)
     return client
-
-
-def error(response) -> dict:
-    assert response["Content-Type"].startswith("application/json"), response.content[:200]
-    return response.json()["error"]
 
 
 # --- JSON the parser refuses ---------------------------------------------------------------

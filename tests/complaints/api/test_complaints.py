@@ -27,11 +27,6 @@ def fresh_throttles():
     cache.clear()
 
 
-@pytest.fixture
-def api():
-    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
-
-
 def file(api, body, **headers):
     return api.post(URL, body, format="json", headers=headers)
 

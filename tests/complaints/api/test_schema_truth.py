@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.test import APIClient
 
+from tests.complaints.api.conftest import error
 from tests.factories import make_complaint
 
 pytestmark = pytest.mark.usefixtures("english", "db")
@@ -19,25 +19,6 @@ pytestmark = pytest.mark.usefixtures("english", "db")
 @pytest.fixture(scope="module")
 def schema():
     return SchemaGenerator().get_schema(request=None, public=True)
-
-
-@pytest.fixture
-def rita_api(rita):
-    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    api.force_authenticate(rita)
-    return api
-
-
-@pytest.fixture
-def olivia_api(olivia):
-    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    api.force_authenticate(olivia)
-    return api
-
-
-def error(response) -> dict:
-    assert response["Content-Type"].startswith("application/json"), response.content[:200]
-    return response.json()["error"]
 
 
 def operations(schema):
