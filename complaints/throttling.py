@@ -6,15 +6,28 @@ web process counts together, and keyed by the client's address as `client_ip` fi
 right, each hop is taken while the address before it is in TRUSTED_PROXIES; the first address
 that is not ours is the client. With no proxies configured the header is ignored, so a client
 cannot pick a new address per request.
+
+A Redis cache that does not answer lets requests through (and is left alone until it answers
+again, complaints/breakers.py): filing must not stop because its counter is unreachable.
 """
 
 import ipaddress
 import math
 from functools import lru_cache, wraps
 
+import redis.exceptions
 from django.conf import settings
+from django.core.cache import cache
 from django.shortcuts import render
 from rest_framework.throttling import SimpleRateThrottle
+
+from .breakers import Breaker
+
+# What a Redis cache raises when it cannot be reached in time (a file cache raises none).
+CACHE_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+cache_breaker = Breaker(
+    "The throttles' cache", lambda: cache.get("appwatch:probe"), lambda: settings.CACHE_TIMEOUT * 4
+)
 
 
 @lru_cache(maxsize=8)
@@ -62,6 +75,15 @@ class ClientThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
+
+    def allow_request(self, request, view) -> bool:
+        if cache_breaker.is_open:
+            return True
+        try:
+            return super().allow_request(request, view)
+        except CACHE_DOWN:
+            cache_breaker.trip()
+            return True
 
     def get_ident(self, request) -> str:
         return client_ip(request)

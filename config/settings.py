@@ -294,11 +294,15 @@ CACHES = {
         "LOCATION": str(VAR_DIR / "cache"),
     }
 }
+# A Redis cache answers within CACHE_TIMEOUT seconds or the request goes on without it (the
+# throttles let it through while the cache is down: complaints/breakers.py).
+CACHE_TIMEOUT = envfloat("CACHE_TIMEOUT", 0.5)
 if os.environ.get("CACHE_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["CACHE_URL"],
+            "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT, "socket_timeout": CACHE_TIMEOUT},
         }
     }
 
@@ -337,8 +341,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # A web request publishes after commit over its own connection with these limits and no
 # retry; what does not go out at once stays in the outbox for the dispatcher in beat.
 OUTBOX_PUBLISH_TIMEOUT = envfloat("OUTBOX_PUBLISH_TIMEOUT", 0.2)
-# After a failed publish a process leaves the outbox to the dispatcher for this long, so an
-# outage costs one failed connection per process, not one per request.
+# After a failed publish a process's requests leave the broker alone (the outbox waits for the
+# dispatcher) until a probe thread reaches it again, trying this often: an outage costs one
+# failed connection per process, not one per request (complaints/breakers.py).
 OUTBOX_PAUSE_AFTER_FAILURE_SECONDS = envfloat("OUTBOX_PAUSE_AFTER_FAILURE_SECONDS", 2.0)
 # Beat drains the outbox this often (and at once after scheduling an entry).
 OUTBOX_DISPATCH_SECONDS = envfloat("OUTBOX_DISPATCH_SECONDS", 1.0)

@@ -5,7 +5,9 @@ With a broker, work goes through the outbox (models/outbox.py): a row written in
 change's own transaction, published after commit over a connection with a short timeout and
 no retry, deleted once Redis took it. What could not go out waits for the dispatcher
 (`outbox_dispatch`, run by beat every second), so a filing answers as fast with Redis down
-as with it up, and nothing it asked for is lost. Without a broker (the embedded default and
+as with it up, and nothing it asked for is lost. After one failure a request no longer touches
+the broker at all: the process's breaker (complaints/breakers.py) stays open until its own
+probe reaches Redis again. Without a broker (the embedded default and
 the tests) tasks run in-process after commit, as before.
 """
 
@@ -13,7 +15,6 @@ import contextlib
 import importlib
 import logging
 import threading
-import time
 from collections.abc import Iterable
 
 from celery import current_app
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ..breakers import Breaker
 from ..models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,6 @@ PENDING_MARK_SECONDS = 5
 REQUEST_PUBLISHES_WITHIN_SECONDS = 2.0
 
 _local = threading.local()
-_paused_until = 0.0
 
 
 def _task(task_name: str):
@@ -54,12 +55,17 @@ def _task(task_name: str):
 
 def task_send(task_name: str, *args, what: str = "") -> bool:
     """Send the task now (run in-process when tasks are eager). A broker outage is logged
-    and reported as False, never raised: the sweeps and beat pick the work up later."""
+    and reported as False, never raised: the sweeps and beat pick the work up later. While
+    the breaker is open nothing is tried."""
     task = _task(task_name)
+    if not _eager() and broker_breaker.is_open:
+        return False
     try:
         task.apply_async(args=args)
     except Exception:  # noqa: BLE001 — a broker outage must not fail the change that caused it
         logger.warning("Could not enqueue %s.", what or f"{task_name}{args}", exc_info=True)
+        if not _eager():
+            broker_breaker.trip()
         return False
     return True
 
@@ -104,28 +110,44 @@ def _forget_quick_connection() -> None:
             connection.close()
 
 
+def _broker_probe() -> None:
+    """Raises while Redis does not answer (the breaker's probe thread, with its own client)."""
+    _redis_client().ping()
+
+
+# After a failed publish this process's requests leave the broker alone (their work waits in
+# the outbox) until the probe, every OUTBOX_PAUSE_AFTER_FAILURE_SECONDS, reaches it again.
+broker_breaker = Breaker(
+    "The broker", _broker_probe, lambda: settings.OUTBOX_PAUSE_AFTER_FAILURE_SECONDS
+)
+
+
 def publish_pause_end() -> None:
     """Try the broker again at the next publish (tests, after simulating an outage)."""
-    global _paused_until
-    _paused_until = 0.0
+    broker_breaker.reset()
 
 
-def publish_quick(task_name: str, args: list, kwargs: dict | None = None) -> bool:
-    """Publish once, bounded by OUTBOX_PUBLISH_TIMEOUT, or report False. After a failure this
-    process stops trying for OUTBOX_PAUSE_AFTER_FAILURE_SECONDS and leaves the work in the
-    outbox, so an outage costs one failed attempt per process, not one per request."""
-    global _paused_until
-    if time.monotonic() < _paused_until:
+def publish_quick(
+    task_name: str, args: list, kwargs: dict | None = None, *, from_request: bool = True
+) -> bool:
+    """Publish once, bounded by OUTBOX_PUBLISH_TIMEOUT, or report False. From a request,
+    nothing is tried while the breaker is open: an outage costs one failed attempt per
+    process, not one per request. The dispatcher (`from_request=False`) always tries, and
+    its success closes the breaker."""
+    if from_request and broker_breaker.is_open:
         return False
     try:
         _task(task_name).apply_async(
             args=args, kwargs=kwargs or {}, connection=_quick_connection(), retry=False
         )
     except Exception:  # noqa: BLE001 — any broker failure: the dispatcher sends it later
-        _paused_until = time.monotonic() + settings.OUTBOX_PAUSE_AFTER_FAILURE_SECONDS
         _forget_quick_connection()
         logger.warning("Broker unavailable; %s waits in the outbox.", task_name, exc_info=True)
+        if from_request:
+            broker_breaker.trip()
         return False
+    if not from_request:
+        broker_breaker.reset()
     return True
 
 
@@ -196,14 +218,13 @@ def enqueue_coalesced_on_commit(task_name: str, *, what: str = "") -> None:
     )
 
     def publish() -> None:
-        global _paused_until
-        if time.monotonic() < _paused_until:
+        if broker_breaker.is_open:
             return
         try:
             needed = pending_mark_set(task_name)
         except Exception:  # noqa: BLE001 — Redis down: the dispatcher sends it later
-            _paused_until = time.monotonic() + settings.OUTBOX_PAUSE_AFTER_FAILURE_SECONDS
             logger.warning("Broker unavailable; %s waits in the outbox.", task_name)
+            broker_breaker.trip()
             return
         if not needed or publish_quick(task_name, []):
             OutboxMessage.objects.filter(pk=message.pk).delete()
@@ -257,7 +278,7 @@ def outbox_dispatch(*, limit: int = 5000) -> int:
         for row_ids, task_name, args, kwargs in _messages(rows):
             if _eager():
                 _run_here(task_name, args, kwargs)
-            elif not publish_quick(task_name, args, kwargs):
+            elif not publish_quick(task_name, args, kwargs, from_request=False):
                 break
             OutboxMessage.objects.filter(pk__in=row_ids).delete()
             sent += len(row_ids)
