@@ -37,7 +37,7 @@ _STATUS_WEIGHTS_BY_AGE = [
 ]
 # A regulator decided these (their decision time is set); the final ones have a closing time.
 _DECIDED = {*workflow.DECISIONS, *workflow.CONFIRMED}
-_FINAL = set(workflow.COMPLAINT_FINAL)
+_FINAL = set(workflow.COMPLAINT_ENDED)
 
 
 # Benchmark fixtures write events in bulk SQL, around the audit log: they give them chain

@@ -68,6 +68,10 @@ AWAITING_OPERATOR = (C.ACCEPTED, C.LINKED)
 RATEABLE = (C.CLOSED, C.REJECTED, C.DUPLICATE)
 # Nothing more will happen.
 COMPLAINT_FINAL = (C.CLOSED, C.WITHDRAWN)
+# Ended: final, or decided against (rejected, a duplicate). A complaint entering one of these
+# is stamped `closed_at`, and the retention period runs from then; an appeal that reopens a
+# rejected or duplicate one clears the stamp.
+COMPLAINT_ENDED = (C.REJECTED, C.DUPLICATE, *COMPLAINT_FINAL)
 
 # A notice is out and the next move is the operator's report or the regulator's verdict (the
 # public board tells these apart: selectors/stats/rectification_board.py).

@@ -48,6 +48,16 @@ def event_record(
     )
 
 
+def _closing_stamp(complaint: Complaint, to_status: str, now) -> bool:
+    """Set or clear `closed_at` for a move to `to_status` (workflow.COMPLAINT_ENDED); whether
+    the field changed."""
+    closed_at = now if to_status in workflow.COMPLAINT_ENDED else None
+    if closed_at == complaint.closed_at:
+        return False
+    complaint.closed_at = closed_at
+    return True
+
+
 @transaction.atomic
 def complaint_move(
     *,
@@ -72,8 +82,7 @@ def complaint_move(
     if to_status in workflow.DECISIONS and not complaint.decided_at:
         complaint.decided_at = now
         fields.add("decided_at")
-    if to_status in workflow.COMPLAINT_FINAL:
-        complaint.closed_at = now
+    if _closing_stamp(complaint, to_status, now):
         fields.add("closed_at")
     complaint.save(update_fields=sorted(fields))
     return event_record(
@@ -115,8 +124,7 @@ def complaints_move_many(
         if to_status in workflow.DECISIONS and not complaint.decided_at:
             complaint.decided_at = now
             fields.add("decided_at")
-        if to_status in workflow.COMPLAINT_FINAL:
-            complaint.closed_at = now
+        if _closing_stamp(complaint, to_status, now):
             fields.add("closed_at")
         events.append(
             Event(

@@ -23,11 +23,11 @@ def retention_cutoff(now: datetime.datetime, years: int) -> datetime.datetime:
 
 
 def complaints_past_retention(*, now: datetime.datetime | None = None):
-    """Complaints that ended (closed or withdrawn) before the retention period and still hold
-    personal data."""
+    """Complaints that ended (closed, withdrawn, rejected or marked a duplicate) before the
+    retention period and still hold personal data."""
     cutoff = retention_cutoff(now or timezone.now(), settings.RETENTION_YEARS)
     return Complaint.objects.filter(
-        status__in=workflow.COMPLAINT_FINAL, closed_at__lt=cutoff, erased_at__isnull=True
+        status__in=workflow.COMPLAINT_ENDED, closed_at__lt=cutoff, erased_at__isnull=True
     ).order_by("pk")
 
 

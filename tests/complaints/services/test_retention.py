@@ -115,3 +115,71 @@ def test_beat_runs_the_retention_job_daily(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["purge-expired-personal-data"]
     assert entry["task"] == "complaints.tasks.purge_expired_personal_data"
     assert "purge-evidence-drafts" in settings.CELERY_BEAT_SCHEDULE
+
+
+def _decided_against(app, rita, at: datetime.datetime) -> tuple[Complaint, Complaint]:
+    """A rejected complaint and a duplicate, both decided at `at`."""
+    with time_machine.travel(at - datetime.timedelta(days=10), tick=False):
+        original = make_complaint(app=app, description="自动续费扣款，电话 13812345678。")
+        rejected = make_complaint(app=app, contact_name="王小明", contact_phone="13812345678")
+        duplicate = make_complaint(app=app, contact_name="李四", contact_phone="13912345678")
+    with time_machine.travel(at, tick=False):
+        triage.complaint_reject(complaint=rejected, actor=rita, reason="spam")
+        triage.complaint_mark_duplicate(complaint=duplicate, original=original, actor=rita)
+    return rejected, duplicate
+
+
+def test_rejected_and_duplicate_complaints_are_stamped_closed_and_reach_retention(app, rita):
+    rejected, duplicate = _decided_against(app, rita, years_ago(5, days=-1))
+    for complaint in (rejected, duplicate):
+        complaint.refresh_from_db()
+        assert complaint.closed_at == years_ago(5, days=-1)
+    with time_machine.travel(NOW, tick=False):
+        assert purge_expired_personal_data() == 2
+    for complaint in (rejected, duplicate):
+        complaint.refresh_from_db()
+        assert complaint.is_erased and complaint.contact_name == ""
+        assert complaint.status in (Complaint.Status.REJECTED, Complaint.Status.DUPLICATE)
+
+
+def test_an_appeal_that_reopens_a_rejected_complaint_clears_its_closing_time(app, rita):
+    from complaints.services.events import complaint_move
+
+    rejected, _duplicate = _decided_against(app, rita, years_ago(6))
+    complaint_move(complaint=rejected, to_status=Complaint.Status.NEEDS_REVIEW, actor=rita)
+    rejected.refresh_from_db()
+    assert rejected.closed_at is None
+    with time_machine.travel(NOW, tick=False):
+        assert purge_expired_personal_data() == 1  # the duplicate only
+    rejected.refresh_from_db()
+    assert not rejected.is_erased
+
+
+def test_the_data_migration_stamps_earlier_rejected_and_duplicate_complaints(app, rita):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    rejected, duplicate = _decided_against(app, rita, years_ago(6))
+    withdrawn = filed_and_closed(app, rita, years_ago(7), withdraw=True)
+    # As the rows were before: no closing time on decisions against a complaint; decided
+    # earlier (a first decision, then an appeal and this one).
+    Complaint.objects.filter(pk__in=[rejected.pk, duplicate.pk]).update(
+        closed_at=None, decided_at=years_ago(8)
+    )
+    module = importlib.import_module(
+        "complaints.migrations.0023_closed_at_for_rejected_and_duplicate"
+    )
+    state = MigrationExecutor(connection).loader.project_state(
+        ("complaints", "0023_closed_at_for_rejected_and_duplicate")
+    )
+    module.stamp_closed_at(state.apps, SimpleNamespace(connection=connection))
+    for complaint in (rejected, duplicate):
+        complaint.refresh_from_db()
+        assert complaint.closed_at == years_ago(6)  # when the event moved it there
+    withdrawn_closed_at = Complaint.objects.get(pk=withdrawn.pk).closed_at
+    assert withdrawn_closed_at == years_ago(7)
+    with time_machine.travel(NOW, tick=False):
+        assert purge_expired_personal_data() == 3
