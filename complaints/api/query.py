@@ -45,13 +45,18 @@ def text_param(name: str, max_length: int, description: str = "") -> OpenApiPara
     )
 
 
+class PatternParameter(OpenApiParameter):
+    """A string of a given form, carrying the message (marked for translation) that says what
+    form, for `query_check` to give when a value breaks it."""
+
+    def __init__(self, name: str, pattern: str, message: str, description: str = ""):
+        super().__init__(name, {"type": "string", "pattern": pattern}, description=description)
+        self.message = message
+
+
 def pattern_param(name: str, pattern: str, message: str, description: str = "") -> OpenApiParameter:
     """A string of a given form; `message` (marked for translation) says what form."""
-    PATTERN_MESSAGES[pattern] = message
-    return OpenApiParameter(name, {"type": "string", "pattern": pattern}, description=description)
-
-
-PATTERN_MESSAGES: dict[str, str] = {}
+    return PatternParameter(name, pattern, message, description)
 
 
 FLAG_VALUES = {"true": True, "1": True, "false": False, "0": False}
@@ -68,14 +73,15 @@ def query_check(params, declared: list[OpenApiParameter]) -> None:
             errors[parameter.name] = [_("Give this parameter once.")]
             continue
         if values:
-            problem = _problem(values[0].strip(), parameter.type)
+            problem = _problem(values[0].strip(), parameter)
             if problem:
                 errors[parameter.name] = [problem]
     if errors:
         raise ValidationError(errors)
 
 
-def _problem(value: str, schema: dict) -> str | None:
+def _problem(value: str, parameter: OpenApiParameter) -> str | None:
+    schema = parameter.type
     kind = schema["type"]
     if kind == "integer":
         if not (value.isascii() and value.isdigit()):
@@ -99,7 +105,7 @@ def _problem(value: str, schema: dict) -> str | None:
     elif "maxLength" in schema and len(value) > schema["maxLength"]:
         return _("Use at most %(count)s characters.") % {"count": schema["maxLength"]}
     elif "pattern" in schema and not re.fullmatch(schema["pattern"], value):
-        return _(PATTERN_MESSAGES[schema["pattern"]])
+        return _(parameter.message)
     return None
 
 
