@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 # Importing the modules registers their model admins with the default site.
-from . import audit, cases, complaints, organisations  # noqa: F401
+from . import accounts, audit, cases, complaints, organisations  # noqa: F401
 
 admin.site.site_header = _("AppWatch administration")
 admin.site.site_title = _("AppWatch admin")

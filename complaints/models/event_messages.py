@@ -52,6 +52,21 @@ MESSAGES: dict[str, str] = {
         "Labelled %(labels)s although the text does not back it (no keyword, little weight "
         "from the classifier); the regulator confirmed it with the reason below."
     ),
+    "two_factor_enrolled": gettext_noop(
+        "Two-factor log-in set up for %(account)s: an authenticator app and new recovery codes."
+    ),
+    "recovery_codes_renewed": gettext_noop(
+        "New recovery codes made for %(account)s; the earlier ones no longer work."
+    ),
+    "recovery_code_used": gettext_noop(
+        "%(account)s logged in with a recovery code; %(left)s left."
+    ),
+    "two_factor_reset": gettext_noop(
+        "Two-factor log-in of %(account)s reset: its authenticator app and recovery codes were "
+        "removed, and a new app must be set up at the next log-in."
+    ),
+    "authenticator_removed": gettext_noop("The authenticator app of %(account)s was removed."),
+    "recovery_codes_removed": gettext_noop("The recovery codes of %(account)s were removed."),
     "auto_closed": gettext_noop(
         "No reply from the consumer within %(days)s days of the operator's answer."
     ),

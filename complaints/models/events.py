@@ -83,6 +83,8 @@ class Event(models.Model):
         ERASURE = "erasure", _("personal data erased")
         ASSIGNMENT = "assignment", _("assignment")
         ALERT = "alert", _("alert")
+        # Staff log-in's second factor set up, used or removed (services/two_factor.py).
+        SECURITY = "security", _("account security")
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.TRANSITION)
     # The three keys are indexed in Meta: the timelines lead with complaint and case, and

@@ -2,7 +2,9 @@
 (django-otp's static device). Required for regulators and admins (OTP_REQUIRED_FOR_STAFF).
 
 Enrolment keeps the new secret in the session until the person proves their app has it, so
-opening the page writes nothing; recovery codes are shown once and each works once.
+opening the page writes nothing; recovery codes are shown once and each works once. Setting
+up, renewing codes, using a recovery code and removing a device each write an audit event
+(kind "security", on no complaint or case, naming the account).
 """
 
 import base64
@@ -21,6 +23,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from .. import roles
 from ..errors import DomainError
+from ..models import Event
+from ..models.event_messages import message
+from .events import event_record
 
 RECOVERY_CODES = 10
 AUTHENTICATOR = "authenticator app"
@@ -59,6 +64,18 @@ def setup_qr_data_uri(*, user, key_hex: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _security_event(*, user, actor, what: str, **params) -> Event:
+    """The audit row of a change to `user`'s second factor, made by `actor` (the person
+    themselves, an admin, or None for the system)."""
+    return event_record(
+        actor=actor,
+        kind=Event.Kind.SECURITY,
+        message=message(what, account=user.get_username(), **params),
+        data={"account": user.pk},
+        public=False,
+    )
+
+
 def _code_typed(code: str) -> str:
     return re.sub(r"[\s-]", "", code or "").lower()
 
@@ -86,12 +103,20 @@ def two_factor_enrol(*, user, key_hex: str, code: str) -> tuple[TOTPDevice, list
     device = TOTPDevice.objects.create(
         user=user, name=AUTHENTICATOR, key=key_hex, confirmed=True, last_t=totp.t()
     )
-    return device, recovery_codes_renew(user=user)
+    codes = _recovery_codes_new(user)
+    _security_event(user=user, actor=user, what="two_factor_enrolled")
+    return device, codes
 
 
 @transaction.atomic
 def recovery_codes_renew(*, user) -> list[str]:
     """New recovery codes for `user`; the earlier ones stop working."""
+    codes = _recovery_codes_new(user)
+    _security_event(user=user, actor=user, what="recovery_codes_renewed")
+    return codes
+
+
+def _recovery_codes_new(user) -> list[str]:
     device, _created = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY, defaults={"confirmed": True}
     )
@@ -122,6 +147,29 @@ def two_factor_verify(*, user, code: str):
 
 
 @transaction.atomic
+def two_factor_reset(*, user, actor) -> int:
+    """An admin removes every second-factor device of `user` (a lost phone): at the next
+    log-in they set up a new authenticator app. Returns how many devices went."""
+    removed = _devices_delete(TOTPDevice.objects.filter(user=user))
+    removed += _devices_delete(StaticDevice.objects.filter(user=user))
+    _security_event(user=user, actor=actor, what="two_factor_reset")
+    return removed
+
+
+@transaction.atomic
+def two_factor_device_remove(*, device, actor) -> None:
+    """An admin removes one device (the admin's device pages delete through this)."""
+    user = device.user
+    device.delete()
+    what = "recovery_codes_removed" if isinstance(device, StaticDevice) else "authenticator_removed"
+    _security_event(user=user, actor=actor, what=what)
+
+
+def _devices_delete(devices) -> int:
+    return devices.delete()[1].get(devices.model._meta.label, 0)
+
+
+@transaction.atomic
 def _verify(user, code: str):
     if code.isdigit() and len(code) == 6:
         devices = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
@@ -132,5 +180,8 @@ def _verify(user, code: str):
         if not allowed:
             return None, True
         if device.verify_token(code):
+            if isinstance(device, StaticDevice):
+                left = StaticToken.objects.filter(device=device).count()
+                _security_event(user=user, actor=user, what="recovery_code_used", left=left)
             return device, False
     return None, False

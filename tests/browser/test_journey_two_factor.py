@@ -140,3 +140,34 @@ def test_a_wrong_code_is_refused_and_the_queue_stays_shut(open_screen, rita, loc
         page.locator("main button.primary").click()
     page.wait_for_url("**/triage/")
     assert screen.csp_violations == []
+
+
+def test_an_admin_resets_a_lost_phone_and_the_regulator_sets_up_a_new_app(open_screen, ada, rita):
+    """Rita lost her phone: ada resets her second factor from the users list; the audit log
+    shows who did it, and Rita's next log-in asks her to set up a new app."""
+    from complaints.models import Event
+
+    rita_device = TOTPDevice.objects.get(user=rita)
+    admin_screen = english(open_screen, "ada")
+    admin_screen.login("ada", "pw-ada")
+    page = admin_screen.go("/admin/auth/user/?q=rita")
+    page.check(f"input[name=_selected_action][value='{rita.pk}']")
+    page.select_option("select[name=action]", "reset_two_factor")
+    admin_screen.submit("Go")
+    assert (
+        page.locator("ul.messagelist li.success").inner_text()
+        == "Two-factor log-in reset for 1 accounts."
+    )
+    admin_screen.step("two-factor-reset")
+    assert not TOTPDevice.objects.filter(pk=rita_device.pk).exists()
+    event = Event.objects.get(kind=Event.Kind.SECURITY, data__account=rita.pk)
+    assert (event.actor, event.message["id"]) == (ada, "two_factor_reset")
+    page = admin_screen.go("/admin/complaints/event/?kind__exact=security")
+    assert "Two-factor log-in of rita reset" in page.locator("#result_list").inner_text()
+    admin_screen.step("audit-log-security")
+
+    rita_screen = english(open_screen, "rita")
+    page = password_step(rita_screen, "rita", "pw-rita")
+    assert "/accounts/two-factor/setup/" in page.url
+    rita_screen.step("asked-to-set-up-again")
+    assert admin_screen.csp_violations == [] and rita_screen.csp_violations == []
