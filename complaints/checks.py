@@ -20,3 +20,20 @@ def contact_keys_check(app_configs, **kwargs):
             id="appwatch.W001",
         )
     ]
+
+
+@register()
+def audit_chain_key_check(app_configs, **kwargs):
+    """The audit chain's head sealed with a key kept in var/, beside the data: whoever can cut
+    rows off the log can reseal the head. Fine for `make run`; said when DEBUG is off."""
+    if settings.AUDIT_CHAIN_KEY_FROM_ENVIRONMENT or settings.DEBUG:
+        return []
+    return [
+        Warning(
+            "The audit log's head is sealed with a development key stored in var/ "
+            "(AUDIT_CHAIN_KEY is not set).",
+            hint="Set AUDIT_CHAIN_KEY in the environment; see README 'The audit log'. "
+            "Production settings (SECURE_COOKIES=true) refuse to start without it.",
+            id="appwatch.W002",
+        )
+    ]

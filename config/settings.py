@@ -77,6 +77,20 @@ if not CONTACT_KEYS_FROM_ENVIRONMENT:
         )
     FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_local_key("field_encryption_key")]
     CONTACT_INDEX_KEY = CONTACT_INDEX_KEY or _local_key("contact_index_key")
+# The audit chain's head (complaints/models/audit_chain.py) is sealed with an HMAC under
+# AUDIT_CHAIN_KEY, so rows cut off the end of the log cannot be hidden by rewriting the head
+# in the database. Production (SECURE_COOKIES) refuses to start without it; elsewhere a
+# per-checkout key in var/ stands in. Every AUDIT_CHECKPOINT_EVERY events the head is logged.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+AUDIT_CHAIN_KEY_FROM_ENVIRONMENT = bool(AUDIT_CHAIN_KEY)
+if not AUDIT_CHAIN_KEY:
+    if envbool("SECURE_COOKIES"):
+        raise ImproperlyConfigured(
+            "Set AUDIT_CHAIN_KEY: production settings (SECURE_COOKIES=true) keep no key that "
+            "seals the audit log beside the data."
+        )
+    AUDIT_CHAIN_KEY = _local_key("audit_chain_key")
+AUDIT_CHECKPOINT_EVERY = envint("AUDIT_CHECKPOINT_EVERY", 1000)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 # Addresses or networks of our own reverse proxies (e.g. "127.0.0.1,10.0.0.0/8"). Only a
 # request from one of them has its X-Forwarded-For believed (complaints/throttling.py).

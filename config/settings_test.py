@@ -1,7 +1,7 @@
 """Settings for the test suite: the real settings, made fast and quiet."""
 
 from .settings import *  # noqa: F403
-from .settings import REST_FRAMEWORK, VAR_DIR
+from .settings import DATABASES, REST_FRAMEWORK, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -30,3 +30,9 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1maWVsZC1lbmNyeXB0aW9uLWtleS0wMDAwMDA="]
 CONTACT_INDEX_KEY = "test-contact-index-key"
 CONTACT_KEYS_FROM_ENVIRONMENT = True
+AUDIT_CHAIN_KEY = "test-audit-chain-key"
+# pytest-django empties the tables between transactional tests with TRUNCATE, which the events
+# table refuses on PostgreSQL unless the session allows it (migration 0026): these do.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c appwatch.allow_truncate=on"
+AUDIT_CHAIN_KEY_FROM_ENVIRONMENT = True

@@ -96,6 +96,7 @@ def test_make_hands_the_port_to_the_served_process():
 PRODUCTION_KEYS = {
     "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1maWVsZC1rZXktLS0tLS0tLS0tLS0=",
     "CONTACT_INDEX_KEY": "production-index-key",
+    "AUDIT_CHAIN_KEY": "production-audit-chain-key",
 }
 
 
@@ -138,6 +139,20 @@ def test_production_settings_refuse_to_start_without_contact_keys(tmp_path):
     assert result.returncode != 0
     assert "Set FIELD_ENCRYPTION_KEYS and CONTACT_INDEX_KEY" in result.stderr
     assert not (tmp_path / "field_encryption_key").exists()
+
+
+def test_production_settings_refuse_to_start_without_the_audit_chain_key(tmp_path):
+    result = _deploy_check({"SECURE_COOKIES": "true", "AUDIT_CHAIN_KEY": ""}, tmp_path)
+    assert result.returncode != 0
+    assert "Set AUDIT_CHAIN_KEY" in result.stderr
+    assert not (tmp_path / "audit_chain_key").exists()
+
+
+def test_a_development_audit_chain_key_stands_in_with_a_warning(tmp_path):
+    result = _deploy_check({"AUDIT_CHAIN_KEY": ""}, tmp_path)
+    assert "appwatch.W002" in result.stderr
+    assert (tmp_path / "audit_chain_key").exists()
+    assert "appwatch.W002" not in _deploy_check({}, tmp_path).stderr
 
 
 def test_development_keys_stand_in_with_a_warning(tmp_path):

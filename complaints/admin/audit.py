@@ -32,9 +32,9 @@ class EventInline(ReadOnlyInline):
 
 
 class KeepsItsHistory:
-    """Complaints and cases are never deleted from the admin: deleting one would take its audit
-    events with it (they cascade). Consumers' personal data is erased through the erasure
-    service, which keeps the record and its history."""
+    """Complaints and cases are never deleted from the admin: their audit events PROTECT them
+    (and on PostgreSQL the events table refuses DELETE). Consumers' personal data is erased
+    through the erasure service, which keeps the record and its history."""
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -9,7 +9,7 @@ from .complaints import (
     Evidence,
     evidence_upload_to,
 )
-from .events import Event
+from .events import AuditChainHead, Event
 from .organisations import (
     App,
     Category,
@@ -23,6 +23,7 @@ from .statistics import ComplaintStat, StatisticsState
 
 __all__ = [
     "App",
+    "AuditChainHead",
     "Case",
     "CaseCategory",
     "CaseNote",

@@ -16,21 +16,38 @@ recorded, and hashed. A NULL actor is always accepted: it is what deleting an ac
 Appends are serialised: on PostgreSQL a transaction-scoped advisory lock is taken before the
 chain's head is read, so two transactions never chain onto the same row; it is held until the
 commit. SQLite's IMMEDIATE transactions serialise writers already.
+
+The head. Rows cut off the end of the chain leave a shorter chain that is whole, so the chain
+alone cannot show them. One more row, the head (AuditChainHead), records the chain's length and
+last hash, sealed with an HMAC under AUDIT_CHAIN_KEY (from the environment, never in the
+database), and is rewritten by every append under the same lock in the same transaction.
+Appends chain from the head, not from the last row found, so a later append does not paper
+over a cut; a head found missing or with a wrong seal is marked (`broken_at`, sealed, kept
+from then on) rather than silently renewed. `audit_verify` compares the head with the walk.
+Every AUDIT_CHECKPOINT_EVERY positions the head is also written to the log after commit: a
+copy outside the database, for `audit_verify --checkpoint` to hold the chain to.
 """
 
 import datetime
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from django.db import connections
+from django.conf import settings
+from django.db import connections, transaction
+
+logger = logging.getLogger("complaints.audit")
 
 # Any fixed 64-bit number, the same in every process: pg_advisory_xact_lock(key).
 CHAIN_LOCK_KEY = 0x4150505741544348  # "APPWATCH"
 GENESIS = "0" * 64
+HEAD_TABLE = "complaints_auditchainhead"
+HEAD_ID = 1
 
 
 def personal_digest(salt: str, value: str) -> str:
@@ -87,25 +104,91 @@ def event_hash(prev_hash: str, event) -> str:
     return row_hash(prev_hash, event.chain_seq, event.complaint_id, canonical_tail(event))
 
 
-def chain_head(using: str, table: str) -> tuple[int, str]:
-    """Lock the chain for this transaction (PostgreSQL) and return its last (seq, hash)."""
+class ChainHead(NamedTuple):
+    """Where the chain ends: position and hash of its last row, and the position at which an
+    append found the head record missing or its seal wrong (None while that never happened)."""
+
+    seq: int
+    hash: str
+    broken_at: int | None = None
+
+
+def head_seal(seq: int, last_hash: str, broken_at: int | None, key: str | None = None) -> str:
+    text = f"{seq}\x1f{last_hash}\x1f{'' if broken_at is None else broken_at}"
+    key = settings.AUDIT_CHAIN_KEY if key is None else key
+    return hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def head_seal_holds(seq: int, last_hash: str, broken_at: int | None, seal: str) -> bool:
+    return hmac.compare_digest(seal, head_seal(seq, last_hash, broken_at))
+
+
+def chain_head(using: str, table: str) -> ChainHead:
+    """Lock the chain for this transaction (PostgreSQL) and return where it ends: the sealed
+    head record. When that is missing or its seal is wrong, or rows were written beyond it
+    (around the audit log), the last row found, and the position where this was noticed is
+    marked (`broken_at`) for `audit_verify` to report."""
     connection = connections[using]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
         cursor.execute(
+            f"SELECT length, last_hash, broken_at, seal FROM {quote(HEAD_TABLE)} "  # noqa: S608
+            "WHERE id = %s",
+            [HEAD_ID],
+        )
+        head = cursor.fetchone()
+        cursor.execute(
             f"SELECT chain_seq, row_hash FROM {quote(table)} "  # noqa: S608
             "WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1"
         )
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row else (0, GENESIS)
+        last = cursor.fetchone() or (0, GENESIS)
+    if head is None and last[0] == 0:
+        return ChainHead(0, GENESIS)  # a new, empty log
+    if head is not None and head_seal_holds(*head) and last[0] <= head[0]:
+        # Rows cut off the end (last row before the head) stay visible: chain from the head.
+        return ChainHead(*head[:3])
+    earlier = head[2] if head is not None else None
+    return ChainHead(last[0], last[1], earlier if earlier is not None else last[0])
 
 
-def chain_link(events: Sequence, head: tuple[int, str]) -> tuple[int, str]:
+def chain_head_store(using: str, head: ChainHead, *, previous: int) -> None:
+    """Record the chain's new head, sealed, in the appending transaction (under its lock). When
+    the append from position `previous` passed a multiple of AUDIT_CHECKPOINT_EVERY, the head
+    also goes to the log, once committed."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    seal = head_seal(*head)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(HEAD_TABLE)} (id, length, last_hash, broken_at, seal) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
+            "length = excluded.length, last_hash = excluded.last_hash, "
+            "broken_at = excluded.broken_at, seal = excluded.seal",
+            [HEAD_ID, head.seq, head.hash, head.broken_at, seal],
+        )
+    every = settings.AUDIT_CHECKPOINT_EVERY
+    if every and previous // every < head.seq // every:
+        transaction.on_commit(
+            lambda: logger.info("audit chain checkpoint %s:%s", head.seq, head.hash), using=using
+        )
+
+
+def chain_append(using: str, table: str, events: Sequence) -> ChainHead:
+    """Chain `events` (new, unsaved, in this order) after the head and record the new head;
+    the caller inserts them in the same transaction."""
+    head = chain_head(using, table)
+    new_head = chain_link(events, head)
+    chain_head_store(using, new_head, previous=head.seq)
+    return new_head
+
+
+def chain_link(events: Sequence, head: tuple) -> ChainHead:
     """Give `events` (new, unsaved, in this order) their seals and chain fields after `head`;
     returns the new head."""
-    seq, prev = head
+    seq, prev = head[0], head[1]
+    broken_at = head[2] if len(head) > 2 else None
     for event in events:
         if not event.reason_digest and not event.personal_salt:
             salt, reason_digest, actor_digest = personal_seal(event.reason, event.actor_id)
@@ -116,7 +199,7 @@ def chain_link(events: Sequence, head: tuple[int, str]) -> tuple[int, str]:
         event.chain_seq = seq
         event.prev_hash = prev
         event.row_hash = prev = event_hash(prev, event)
-    return seq, prev
+    return ChainHead(seq, prev, broken_at)
 
 
 @dataclass(frozen=True)
@@ -128,11 +211,17 @@ class ChainBreak:
     problem: str
 
     def __str__(self) -> str:
+        if self.event_id is None:
+            return f"the chain's end (position {self.chain_seq}): {self.problem}"
         return f"event {self.event_id} (chain position {self.chain_seq}): {self.problem}"
 
 
-def chain_verify(rows: Iterable, erased_after: dict[int, int]) -> Iterator[ChainBreak]:
-    """Walk `rows` (events in chain order) and yield every break found, first one first.
+def chain_verify(
+    rows: Iterable, erased_after: dict[int, int], head: tuple | None
+) -> Iterator[ChainBreak]:
+    """Walk `rows` (events in chain order) and yield every break found, first one first; then
+    hold the end of the walk to `head`, the head record's (length, last hash, broken_at, seal),
+    None when there is none.
 
     `erased_after` maps a complaint id to the chain position of its last ERASURE event: a row
     of that complaint before it may have lost its salt (redacted)."""
@@ -155,6 +244,33 @@ def chain_verify(rows: Iterable, erased_after: dict[int, int]) -> Iterator[Chain
             if problem:
                 yield ChainBreak(event.pk, event.chain_seq, problem)
         expected_seq, prev = event.chain_seq + 1, event.row_hash
+    problem = head_problem(expected_seq - 1, prev, head)
+    if problem:
+        yield ChainBreak(None, expected_seq - 1, problem)
+
+
+def head_problem(last_seq: int, last_hash: str, head: tuple | None) -> str:
+    """What is wrong between the last row walked and the head record ("" when nothing)."""
+    if head is None:
+        return "the head record is missing (rows may have been cut off the end)" if last_seq else ""
+    length, recorded_hash, broken_at, seal = head
+    if not head_seal_holds(length, recorded_hash, broken_at, seal):
+        return (
+            "the head record does not match its seal (changed in the database, or sealed "
+            "with another AUDIT_CHAIN_KEY)"
+        )
+    if broken_at is not None:
+        return (
+            f"at position {broken_at} an append found the head record missing or its seal "
+            "wrong (rows may have been cut off the end before it)"
+        )
+    if length > last_seq:
+        return f"{length - last_seq} row(s) cut off the end: the head records {length}"
+    if length < last_seq:
+        return f"rows after position {length} were written around the audit log"
+    if recorded_hash != last_hash:
+        return "the last row is not the one the head records"
+    return ""
 
 
 def _personal_problem(event, erased_after: dict[int, int]) -> str:

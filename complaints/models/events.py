@@ -29,8 +29,7 @@ class EventQuerySet(models.QuerySet):
         if objs:
             # No savepoint: a failed insert spoils the caller's transaction anyway.
             with transaction.atomic(using=self.db, savepoint=False):
-                head = audit_chain.chain_head(self.db, self.model._meta.db_table)
-                audit_chain.chain_link(objs, head)
+                audit_chain.chain_append(self.db, self.model._meta.db_table, objs)
                 return super().bulk_create(objs, *args, **kwargs)
         return super().bulk_create(objs, *args, **kwargs)
 
@@ -90,16 +89,18 @@ class Event(models.Model):
     # The three keys are indexed in Meta: the timelines lead with complaint and case, and
     # partial indexes leave out the many rows without a case or an actor (every filing and
     # import writes one), which keeps bulk intake cheap.
+    # PROTECT: a complaint or case with history cannot be deleted (ProtectedError); on
+    # PostgreSQL a trigger refuses DELETE on this table besides (migration 0025).
     complaint = models.ForeignKey(
         Complaint,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="events",
         db_index=False,
     )
     case = models.ForeignKey(
-        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="events", db_index=False
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="events", db_index=False
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -163,8 +164,7 @@ class Event(models.Model):
             raise ValueError("Events are append-only.")
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using, savepoint=False):
-            head = audit_chain.chain_head(using, self._meta.db_table)
-            audit_chain.chain_link([self], head)
+            audit_chain.chain_append(using, self._meta.db_table, [self])
             super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -176,3 +176,27 @@ class Event(models.Model):
         and what a person typed, as typed."""
         said = event_messages.message_text(self.message) if self.message else ""
         return "\n".join(part for part in (said, self.reason) if part)
+
+
+class AuditChainHead(models.Model):
+    """The audit chain's end, sealed: its length and last hash with an HMAC under
+    AUDIT_CHAIN_KEY, rewritten by every append in the same transaction (audit_chain). One row."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=audit_chain.HEAD_ID)
+    length = models.BigIntegerField(_("length"))
+    last_hash = models.CharField(_("last hash"), max_length=64)
+    # Set (and sealed, and kept) when an append found this record missing or its seal wrong.
+    broken_at = models.BigIntegerField(_("broken at"), null=True, blank=True)
+    seal = models.CharField(max_length=64)
+
+    class Meta:
+        db_table = audit_chain.HEAD_TABLE
+        verbose_name = _("audit chain head")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id=audit_chain.HEAD_ID), name="audit_chain_head_one_row"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.length}:{self.last_hash}"

@@ -5,8 +5,8 @@ from collections.abc import Iterator
 
 from django.db.models import Max
 
-from ..models import Event
-from ..models.audit_chain import ChainBreak, chain_verify
+from ..models import AuditChainHead, Event
+from ..models.audit_chain import HEAD_ID, ChainBreak, chain_verify
 
 # Only what the hash covers, plus the id to name a row by.
 _COLUMNS = (
@@ -40,7 +40,12 @@ def audit_chain_breaks(*, chunk_size: int = 5000) -> Iterator[ChainBreak]:
         .annotate(last=Max("chain_seq"))
         .values_list("complaint_id", "last")
     )
-    return chain_verify(_in_chain_order(chunk_size), erased_after)
+    head = (
+        AuditChainHead.objects.filter(pk=HEAD_ID)
+        .values_list("length", "last_hash", "broken_at", "seal")
+        .first()
+    )
+    return chain_verify(_in_chain_order(chunk_size), erased_after, head)
 
 
 def _in_chain_order(chunk_size: int) -> Iterator[Event]:
@@ -60,3 +65,14 @@ def _in_chain_order(chunk_size: int) -> Iterator[Event]:
 
 def audit_chain_length() -> int:
     return Event.objects.count()
+
+
+def audit_checkpoint_problem(position: int, row_hash: str) -> str:
+    """Whether the chain still holds, at `position`, the row a logged checkpoint names ("" when
+    it does): a cut together with an older head put back would otherwise pass."""
+    found = Event.objects.filter(chain_seq=position).values_list("row_hash", flat=True).first()
+    if found is None:
+        return f"the checkpoint's row at position {position} is gone"
+    if found != row_hash:
+        return f"the row at position {position} is not the checkpoint's"
+    return ""

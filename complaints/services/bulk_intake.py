@@ -350,7 +350,8 @@ def complaints_import_prepared(*, source: str, rows: Sequence[PreparedRow]) -> l
         )
         # The events last, so the chain's lock (taken here, held to the commit) is held for
         # as short a time as parallel writers allow.
-        seq, prev = audit_chain.chain_head(connection.alias, event_layout.table)
+        head = audit_chain.chain_head(connection.alias, event_layout.table)
+        seq, prev = head.seq, head.hash
         lines = []
         for pk, complaint_id, row in zip(event_ids, complaint_ids, fresh, strict=True):
             seq += 1
@@ -358,6 +359,9 @@ def complaints_import_prepared(*, source: str, rows: Sequence[PreparedRow]) -> l
             lines.append(f"{pk}\t{complaint_id}\t{seq}\t{prev}\t{digest}\t{row[3]}\n")
             prev = digest
         copy_write(cursor, table=event_layout.table, columns=event_layout.columns, lines=lines)
+        audit_chain.chain_head_store(
+            connection.alias, head._replace(seq=seq, hash=prev), previous=head.seq
+        )
     return complaint_ids
 
 

@@ -24,18 +24,22 @@ def verify() -> str:
     return out.getvalue()
 
 
-def verify_fails() -> str:
+def verify_fails(*, all_rows: bool = False) -> str:
+    """The failure message; with `all_rows`, every break listed (stderr) as well."""
+    err = StringIO()
     with pytest.raises(CommandError) as failure:
-        verify()
-    return str(failure.value)
+        call_command(
+            "audit_verify", *(["--all"] if all_rows else []), stdout=StringIO(), stderr=err
+        )
+    return str(failure.value) + "\n" + err.getvalue()
 
 
 def tamper(sql: str, params=()) -> None:
     """Someone with database rights goes around the application (on PostgreSQL past the
-    append-only trigger too, which a superuser can switch off)."""
+    append-only triggers too, which a superuser can switch off)."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT set_config('appwatch.redaction', 'on', true)")
+            cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(sql, params)
 
 
@@ -228,3 +232,120 @@ def test_the_orm_refuses_to_delete_events(history):
     with pytest.raises(ValueError, match="append-only"):
         Event.objects.first().delete()
     assert "audit chain intact" in verify()
+
+
+# --- the end of the chain: the sealed head ----------------------------------------------------
+
+
+def cut_last(count: int) -> list[Event]:
+    """Delete the last `count` rows with raw SQL; returns the rows left, in chain order."""
+    events = list(Event.objects.order_by("chain_seq"))
+    for event in events[-count:]:
+        tamper("DELETE FROM complaints_event WHERE id = %s", [event.pk])
+    return events[:-count]
+
+
+def head_row():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT length, last_hash, broken_at, seal FROM complaints_auditchainhead")
+        return cursor.fetchone()
+
+
+def test_rows_cut_off_the_end_are_reported(history):
+    total = Event.objects.count()
+    cut_last(3)
+    message = verify_fails()
+    assert f"the chain's end (position {total - 3})" in message
+    assert f"3 row(s) cut off the end: the head records {total}" in message
+
+
+def test_an_append_after_a_cut_does_not_hide_it(history, app):
+    total = Event.objects.count()
+    cut_last(2)
+    make_complaint(app=app)  # the log goes on: it chains from the head, not from the cut end
+    newest = Event.objects.order_by("-chain_seq").first()
+    assert newest.chain_seq == total + 1
+    message = verify_fails()
+    assert f"event {newest.pk} " in message and "missing" in message
+
+
+def test_a_head_rewritten_to_match_the_cut_is_refused_by_its_seal(history):
+    left = cut_last(2)
+    tamper(
+        "UPDATE complaints_auditchainhead SET length = %s, last_hash = %s",
+        [left[-1].chain_seq, left[-1].row_hash],
+    )
+    assert "does not match its seal" in verify_fails()
+
+
+def test_a_head_deleted_with_the_cut_is_reported_and_stays_reported(history, app):
+    cut_last(2)
+    tamper("DELETE FROM complaints_auditchainhead")
+    assert "the head record is missing" in verify_fails()
+    make_complaint(app=app)  # the next append notices, and marks the head for good
+    assert head_row()[2] is not None
+    make_complaint(app=app)
+    assert "an append found the head record missing" in verify_fails()
+
+
+def test_a_head_sealed_with_another_key_is_reported(history, settings):
+    settings.AUDIT_CHAIN_KEY = "another-key"
+    assert "sealed with another AUDIT_CHAIN_KEY" in verify_fails()
+
+
+def test_a_logged_checkpoint_catches_a_cut_with_an_older_head_put_back(
+    history, app, settings, caplog, django_capture_on_commit_callbacks
+):
+    """Whoever keeps an old head can put it back after cutting to it; the head logged later
+    (a copy outside the database) still names a row that is gone."""
+    old_head = head_row()
+    settings.AUDIT_CHECKPOINT_EVERY = 2
+    with (
+        caplog.at_level("INFO", logger="complaints.audit"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        make_complaint(app=app)
+        make_complaint(app=app)
+    logged = [r.getMessage() for r in caplog.records if "audit chain checkpoint" in r.message]
+    assert logged, "a checkpoint every 2 positions"
+    point = logged[-1].rsplit(" ", 1)[1]
+    assert "audit chain intact" in verify_checkpoint(point)
+    cut_last(Event.objects.count() - old_head[0])
+    tamper(
+        "UPDATE complaints_auditchainhead SET length = %s, last_hash = %s, broken_at = %s, "
+        "seal = %s",
+        list(old_head),
+    )
+    assert "audit chain intact" in verify()  # the chain alone cannot tell
+    with pytest.raises(CommandError, match=f"checkpoint {point.split(':')[0]}: .* is gone"):
+        verify_checkpoint(point)
+
+
+def verify_checkpoint(point: str) -> str:
+    out = StringIO()
+    call_command("audit_verify", "--checkpoint", point, stdout=out)
+    return out.getvalue()
+
+
+def test_a_complaint_with_history_cannot_be_deleted(history):
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        history[0].delete()
+    assert "audit chain intact" in verify()
+
+
+def test_rows_written_beyond_the_head_do_not_stop_the_log_and_are_reported(history, app):
+    """A row inserted around the audit log (a benchmark's fixture, or a forger) past the head:
+    the next append chains after it rather than failing on its position, and says so."""
+    last = Event.objects.order_by("-chain_seq").first()
+    tamper(
+        "INSERT INTO complaints_event (kind, actor_role, from_status, to_status, reason, "
+        "message, data, public, created_at, chain_seq, prev_hash, row_hash, personal_salt, "
+        "reason_digest, actor_digest) VALUES ('note', 'system', '', '', '', '{}', '{}', "
+        "%s, %s, %s, %s, %s, '', '', '')",
+        [True, "2026-01-01T00:00:00+00:00", last.chain_seq + 1, last.row_hash, "f" * 64],
+    )
+    complaint = make_complaint(app=app)
+    assert Event.objects.get(complaint=complaint).chain_seq == last.chain_seq + 2
+    assert f"at position {last.chain_seq + 1} an append found" in verify_fails(all_rows=True)

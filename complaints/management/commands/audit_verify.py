@@ -1,11 +1,24 @@
 """Check the audit log's hash chain: exits 0 when every event is where it was written and as
-it was written, 1 naming the first row that was changed, removed or reordered."""
+it was written and the chain ends where its sealed head says, 1 naming the first row (or the
+chain's end) that was changed, removed, reordered or cut off."""
 
 import itertools
+import re
 
 from django.core.management.base import BaseCommand, CommandError
 
-from complaints.selectors.audit import audit_chain_breaks, audit_chain_length
+from complaints.selectors.audit import (
+    audit_chain_breaks,
+    audit_chain_length,
+    audit_checkpoint_problem,
+)
+
+
+def checkpoint(text: str) -> tuple[int, str]:
+    found = re.fullmatch(r"([0-9]+):([0-9a-f]{64})", text.strip())
+    if found is None:
+        raise ValueError(text)
+    return int(found.group(1)), found.group(2)
 
 
 class Command(BaseCommand):
@@ -15,10 +28,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--all", action="store_true", help="List every broken row, not only the first."
         )
+        parser.add_argument(
+            "--checkpoint",
+            type=checkpoint,
+            action="append",
+            default=[],
+            metavar="POSITION:HASH",
+            help="A head logged earlier ('audit chain checkpoint …'): the row must still be there.",
+        )
 
     def handle(self, *args, **options):
         breaks = audit_chain_breaks()
-        found = list(breaks) if options["all"] else list(itertools.islice(breaks, 1))
+        found = [str(item) for item in (breaks if options["all"] else itertools.islice(breaks, 1))]
+        for position, row_hash in options["checkpoint"]:
+            if problem := audit_checkpoint_problem(position, row_hash):
+                found.append(f"checkpoint {position}: {problem}")
         if not found:
             self.stdout.write(f"audit chain intact: {audit_chain_length()} events")
             return

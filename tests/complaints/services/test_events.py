@@ -100,3 +100,63 @@ def test_postgres_lets_a_deleted_account_leave_its_events_without_actor(app, ali
     alice.delete()
     answer.refresh_from_db()
     assert answer.actor is None and answer.reason == "On 1 May, call 13812345678"
+
+
+def _raw(sql: str, params=()) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_a_raw_delete_of_events(app):
+    complaint = make_complaint(app=app)
+    event = Event.objects.filter(complaint=complaint).first()
+    with pytest.raises(DatabaseError, match="append-only: DELETE"):
+        _raw("DELETE FROM complaints_event WHERE id = %s", [event.pk])
+    # Not during erasure either: redaction rewrites in place, it never deletes.
+    with pytest.raises(DatabaseError, match="append-only: DELETE"), transaction.atomic():
+        Event.objects.filter(pk=event.pk).redact(actor=None)
+        _raw("DELETE FROM complaints_event WHERE id = %s", [event.pk])
+    assert Event.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.postgres
+# Committed rows: PostgreSQL refuses any TRUNCATE of a table with constraint checks pending.
+@pytest.mark.django_db(transaction=True)
+def test_postgres_refuses_truncate_unless_the_session_allows_it(app):
+    make_complaint(app=app)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The test settings allow it on their connections (pytest-django's flush); a session
+        # that has not said so is refused.
+        cursor.execute("SET LOCAL appwatch.allow_truncate = off")
+        with pytest.raises(DatabaseError, match="append-only: TRUNCATE"):
+            cursor.execute("TRUNCATE complaints_event CASCADE")
+    assert Event.objects.exists()
+
+
+def test_a_complaint_or_case_with_history_is_protected_from_deletion(app, rita):
+    from django.db.models import ProtectedError
+
+    from complaints.services import cases
+
+    complaint = make_complaint(app=app)
+    case = cases.case_open(app=app, categories=["fraud"], actor=rita)
+    with pytest.raises(ProtectedError):
+        complaint.delete()
+    with pytest.raises(ProtectedError):
+        case.delete()
+    assert Event.objects.filter(complaint=complaint).exists()
+    assert Event.objects.filter(case=case).exists()
+
+
+def test_retention_erases_a_rejected_complaint_without_deleting_an_event(app, alice, rita):
+    """Erasure (and so retention) works through digests and redaction: every row stays."""
+    from complaints.selectors.audit import audit_chain_breaks
+
+    complaint = make_complaint(app=app, submitter=alice)
+    _consumer_answer(complaint, alice, rita)
+    triage.complaint_reject(complaint=complaint, actor=rita, reason="spam")
+    before = Event.objects.count()
+    consumers.complaint_erase(complaint=complaint, actor=None, actor_role="system")
+    assert Event.objects.count() == before + 1  # the erasure event, nothing removed
+    assert list(audit_chain_breaks()) == []
