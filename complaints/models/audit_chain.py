@@ -48,6 +48,10 @@ CHAIN_LOCK_KEY = 0x4150505741544348  # "APPWATCH"
 GENESIS = "0" * 64
 HEAD_TABLE = "complaints_auditchainhead"
 HEAD_ID = 1
+SEAL_BROKEN = (
+    "the head record does not match its seal (changed in the database, or sealed with another "
+    "AUDIT_CHAIN_KEY)"
+)
 
 
 def personal_digest(salt: str, value: str) -> str:
@@ -255,10 +259,7 @@ def head_problem(last_seq: int, last_hash: str, head: tuple | None) -> str:
         return "the head record is missing (rows may have been cut off the end)" if last_seq else ""
     length, recorded_hash, broken_at, seal = head
     if not head_seal_holds(length, recorded_hash, broken_at, seal):
-        return (
-            "the head record does not match its seal (changed in the database, or sealed "
-            "with another AUDIT_CHAIN_KEY)"
-        )
+        return SEAL_BROKEN
     if broken_at is not None:
         return (
             f"at position {broken_at} an append found the head record missing or its seal "

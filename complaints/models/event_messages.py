@@ -67,6 +67,9 @@ MESSAGES: dict[str, str] = {
     ),
     "authenticator_removed": gettext_noop("The authenticator app of %(account)s was removed."),
     "recovery_codes_removed": gettext_noop("The recovery codes of %(account)s were removed."),
+    "audit_chain_resealed": gettext_noop(
+        "The audit log's head (position %(position)s) was sealed again under a new key."
+    ),
     "auto_closed": gettext_noop(
         "No reply from the consumer within %(days)s days of the operator's answer."
     ),

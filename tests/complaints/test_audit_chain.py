@@ -349,3 +349,22 @@ def test_rows_written_beyond_the_head_do_not_stop_the_log_and_are_reported(histo
     complaint = make_complaint(app=app)
     assert Event.objects.get(complaint=complaint).chain_seq == last.chain_seq + 2
     assert f"at position {last.chain_seq + 1} an append found" in verify_fails(all_rows=True)
+
+
+def test_a_new_key_seals_the_head_again_only_over_a_whole_chain(history, settings):
+    settings.AUDIT_CHAIN_KEY = "rotated-key"
+    assert "sealed with another AUDIT_CHAIN_KEY" in verify_fails()
+    out = StringIO()
+    call_command("audit_verify", "--reseal", stdout=out)
+    assert "audit chain head sealed again" in out.getvalue()
+    assert "audit chain intact" in out.getvalue()
+    assert Event.objects.filter(message__id="audit_chain_resealed").exists()
+
+
+def test_a_new_key_does_not_launder_a_cut(history, settings):
+    cut_last(2)
+    settings.AUDIT_CHAIN_KEY = "rotated-key"
+    with pytest.raises(CommandError, match="Only a whole chain"):
+        call_command("audit_verify", "--reseal", stdout=StringIO())
+    settings.AUDIT_CHAIN_KEY = "test-audit-chain-key"
+    assert "cut off the end" in verify_fails()

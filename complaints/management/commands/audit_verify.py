@@ -7,11 +7,13 @@ import re
 
 from django.core.management.base import BaseCommand, CommandError
 
+from complaints.errors import DomainError
 from complaints.selectors.audit import (
     audit_chain_breaks,
     audit_chain_length,
     audit_checkpoint_problem,
 )
+from complaints.services.audit import audit_chain_reseal
 
 
 def checkpoint(text: str) -> tuple[int, str]:
@@ -36,8 +38,20 @@ class Command(BaseCommand):
             metavar="POSITION:HASH",
             help="A head logged earlier ('audit chain checkpoint …'): the row must still be there.",
         )
+        parser.add_argument(
+            "--reseal",
+            action="store_true",
+            help="After changing AUDIT_CHAIN_KEY: seal the head under the new key, if the "
+            "chain is otherwise whole.",
+        )
 
     def handle(self, *args, **options):
+        if options["reseal"]:
+            try:
+                event = audit_chain_reseal()
+            except DomainError as error:
+                raise CommandError(error.message) from None
+            self.stdout.write(f"audit chain head sealed again: {event.text}")
         breaks = audit_chain_breaks()
         found = [str(item) for item in (breaks if options["all"] else itertools.islice(breaks, 1))]
         for position, row_hash in options["checkpoint"]:
