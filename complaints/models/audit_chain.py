@@ -137,17 +137,17 @@ def chain_head(using: str, table: str) -> ChainHead:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        # One round trip (the lock is held meanwhile): the head record and the last row.
         cursor.execute(
-            f"SELECT length, last_hash, broken_at, seal FROM {quote(HEAD_TABLE)} "  # noqa: S608
-            "WHERE id = %s",
+            "SELECT h.length, h.last_hash, h.broken_at, h.seal, e.chain_seq, e.row_hash "  # noqa: S608
+            f"FROM (SELECT 1 AS one) AS x LEFT JOIN {quote(HEAD_TABLE)} AS h ON h.id = %s "
+            f"LEFT JOIN (SELECT chain_seq, row_hash FROM {quote(table)} "
+            "WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1) AS e ON 1 = 1",
             [HEAD_ID],
         )
-        head = cursor.fetchone()
-        cursor.execute(
-            f"SELECT chain_seq, row_hash FROM {quote(table)} "  # noqa: S608
-            "WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1"
-        )
-        last = cursor.fetchone() or (0, GENESIS)
+        row = cursor.fetchone()
+    head = row[:4] if row[0] is not None else None
+    last = row[4:] if row[4] is not None else (0, GENESIS)
     if head is None and last[0] == 0:
         return ChainHead(0, GENESIS)  # a new, empty log
     if head is not None and head_seal_holds(*head) and last[0] <= head[0]:

@@ -364,7 +364,7 @@ def test_a_new_key_seals_the_head_again_only_over_a_whole_chain(history, setting
 def test_a_new_key_does_not_launder_a_cut(history, settings):
     cut_last(2)
     settings.AUDIT_CHAIN_KEY = "rotated-key"
-    with pytest.raises(CommandError, match="Only a whole chain"):
-        call_command("audit_verify", "--reseal", stdout=StringIO())
+    with pytest.raises(CommandError, match="只有完整且链头由其他密钥封存的审计链才能重新封存"):
+        call_command("audit_verify", "--reseal", stdout=StringIO())  # in the site's language
     settings.AUDIT_CHAIN_KEY = "test-audit-chain-key"
     assert "cut off the end" in verify_fails()
