@@ -122,7 +122,8 @@ def test_postgres_refuses_a_raw_delete_of_events(app):
 
 @pytest.mark.postgres
 # Committed rows: PostgreSQL refuses any TRUNCATE of a table with constraint checks pending.
-@pytest.mark.django_db(transaction=True)
+# (serialized_rollback, as every transactional test here: the seed data comes back after.)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_postgres_refuses_truncate_unless_the_session_allows_it(app):
     make_complaint(app=app)
     with transaction.atomic(), connection.cursor() as cursor:
