@@ -1,12 +1,16 @@
 """Reads: an app's inspections, one inspection's report with labels in the reader's language,
-and the difference between two inspections of one app."""
+the difference between two inspections of one app, complaints matched to a version, pending
+inspection requests, a notice's technical evidence and the SDK ranking."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
-from complaints.models import App
+from complaints import workflow
+from complaints.errors import DomainError
+from complaints.models import App, Case, Complaint
 
 from . import catalogue
-from .models import AppInspection
+from .models import AppInspection, SdkAttribution
 
 
 def inspections_for_app(app: App) -> QuerySet[AppInspection]:
@@ -83,3 +87,160 @@ def scorecard_summary(app: App) -> dict:
         .first()
     )
     return {"inspection": latest}
+
+
+# --- verification by version ----------------------------------------------------------------
+
+
+def _done(app_id: int) -> QuerySet[AppInspection]:
+    return AppInspection.objects.filter(app_id=app_id, status=AppInspection.Status.DONE)
+
+
+def inspection_pair(app: App, from_id: int, to_id: int) -> tuple[AppInspection, AppInspection]:
+    """Two finished inspections of `app` by id; DomainError (field "from" or "to") when an id
+    names no finished inspection of this app."""
+    rows = {row.pk: row for row in _done(app.pk).filter(pk__in=[from_id, to_id])}
+    for field, pk in (("from", from_id), ("to", to_id)):
+        if pk not in rows:
+            raise DomainError(
+                _("%(id)s is not a finished inspection of this app.") % {"id": pk}, field=field
+            )
+    return rows[from_id], rows[to_id]
+
+
+def verification_comparison(case: Case) -> dict | None:
+    """What "verify rectified" compares: the package the operator sent with its latest report
+    (or else the newest finished inspection on the case) against the app's finished inspection
+    before it. None until both exist."""
+    on_case = _done(case.app_id).filter(case=case)
+    newer = on_case.filter(response__isnull=False).first() or on_case.first()
+    if newer is None:
+        return None
+    older = (
+        _done(case.app_id).filter(uploaded_at__lt=newer.uploaded_at).exclude(pk=newer.pk).first()
+    )
+    if older is None:
+        return None
+    return {"older": older, "newer": newer, **inspections_compare(older, newer)}
+
+
+def _version_key(text: str) -> str:
+    text = (text or "").strip().lower()
+    return text[1:] if text.startswith("v") else text
+
+
+def version_inspection(app_id: int | None, app_version: str) -> AppInspection | None:
+    """The app's newest finished inspection whose version name or code is the version a
+    complaint names ("v3.0", "3.0" and "30" for version 3.0, code 30)."""
+    key = _version_key(app_version)
+    if not key or app_id is None:
+        return None
+    for row in _done(app_id).only("pk", "app_id", "version_name", "version_code", "uploaded_at"):
+        if key in (_version_key(row.version_name), str(row.version_code)):
+            return row
+    return None
+
+
+def case_versions(case: Case) -> list[dict]:
+    """The app versions the case's complaints name, each with its count and the inspection of
+    that version if there is one; complaints that name no version are left out."""
+    counts: dict[str, int] = {}
+    for version in case.complaints.exclude(app_version="").values_list("app_version", flat=True):
+        counts[version.strip()] = counts.get(version.strip(), 0) + 1
+    return [
+        {"version": version, "count": count, "inspection": version_inspection(case.app_id, version)}
+        for version, count in sorted(counts.items())
+    ]
+
+
+# --- requests, notices, attribution --------------------------------------------------------
+
+
+def inspection_requests_pending() -> QuerySet[Case]:
+    """Cases a trigger rule asked an inspection for, still without a package attached to the
+    case since the request, oldest request first (cases that ended are left out)."""
+    answered = AppInspection.objects.filter(
+        case=OuterRef("pk"), uploaded_at__gte=OuterRef("inspection_requested_at")
+    )
+    return (
+        Case.objects.filter(inspection_requested_at__isnull=False)
+        .exclude(status__in=workflow.CASE_ENDED)
+        .exclude(Exists(answered))
+        .select_related("app")
+        .order_by("inspection_requested_at", "pk")
+    )
+
+
+def case_request_pending(case: Case) -> bool:
+    return bool(
+        case.inspection_requested_at
+        and not AppInspection.objects.filter(
+            case=case, uploaded_at__gte=case.inspection_requested_at
+        ).exists()
+    )
+
+
+def notice_inspections(notice) -> list[AppInspection]:
+    """The finished inspections on the notice's case uploaded before it was issued: the
+    technical evidence the notice rests on, oldest first."""
+    return list(
+        _done(notice.case.app_id)
+        .filter(case_id=notice.case_id, uploaded_at__lte=notice.issued_at)
+        .order_by("uploaded_at", "pk")
+    )
+
+
+def sdk_choices(app: App) -> list[dict]:
+    """The SDKs finished inspections of the app found (newest inspection first, each once),
+    for attributing a case or complaint to one."""
+    seen: dict[str, dict] = {}
+    for inspection in _done(app.pk).only("sdks", "app_id", "uploaded_at"):
+        for sdk in inspection.sdks:
+            seen.setdefault(
+                sdk["id"], {"id": sdk["id"], "name": sdk["name"], "vendor": sdk["vendor"]}
+            )
+    return sorted(seen.values(), key=lambda sdk: sdk["name"])
+
+
+def sdk_ranking(limit: int = 20) -> list[dict]:
+    """SDKs by complaints attributed to them (a complaint attributed itself, or on a case that
+    is), then by apps whose newest finished inspection embeds them."""
+    catalogue_sdks = {sdk["id"]: sdk for sdk in catalogue.sdks()}
+    rows: dict[str, dict] = {}
+
+    def row(sdk_id: str, name: str = "", vendor: str = "") -> dict:
+        known = catalogue_sdks.get(sdk_id, {})
+        return rows.setdefault(
+            sdk_id,
+            {
+                "id": sdk_id,
+                "name": known.get("name", name),
+                "vendor": known.get("vendor", vendor),
+                "complaints": set(),
+                "apps": set(),
+            },
+        )
+
+    for attribution in SdkAttribution.objects.only(
+        "sdk_id", "sdk_name", "vendor", "complaint_id", "case_id"
+    ):
+        entry = row(attribution.sdk_id, attribution.sdk_name, attribution.vendor)
+        if attribution.complaint_id:
+            entry["complaints"].add(attribution.complaint_id)
+        else:
+            entry["complaints"].update(
+                Complaint.objects.filter(case_id=attribution.case_id).values_list("pk", flat=True)
+            )
+    newest = _done(OuterRef("app_id")).order_by("-uploaded_at", "-id").values("pk")[:1]
+    latest = AppInspection.objects.filter(
+        status=AppInspection.Status.DONE, pk=Subquery(newest)
+    ).only("app_id", "sdks")
+    for inspection in latest:
+        for sdk in inspection.sdks:
+            row(sdk["id"], sdk["name"], sdk["vendor"])["apps"].add(inspection.app_id)
+    ranked = [
+        {**entry, "complaints": len(entry["complaints"]), "apps": len(entry["apps"])}
+        for entry in rows.values()
+    ]
+    ranked.sort(key=lambda entry: (-entry["complaints"], -entry["apps"], entry["name"]))
+    return ranked[:limit]

@@ -52,6 +52,15 @@ MESSAGES: dict[str, str] = {
         "Labelled %(labels)s although the text does not back it (no keyword, little weight "
         "from the classifier); the regulator confirmed it with the reason below."
     ),
+    "inspection_requested": gettext_noop(
+        "Inspection requested: the operator of %(app)s is asked for the app's package (APK)."
+    ),
+    "package_submitted": gettext_noop(
+        "The operator submitted the app's package (APK) for inspection with its report."
+    ),
+    "package_uploaded": gettext_noop("App package uploaded for inspection."),
+    "sdk_attributed": gettext_noop("Attributed to the embedded SDK %(sdk)s (%(vendor)s)."),
+    "sdk_attribution_cleared": gettext_noop("Attributed to the host app again, not to an SDK."),
     "auto_closed": gettext_noop(
         "No reply from the consumer within %(days)s days of the operator's answer."
     ),
