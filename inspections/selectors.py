@@ -244,3 +244,10 @@ def sdk_ranking(limit: int = 20) -> list[dict]:
     ]
     ranked.sort(key=lambda entry: (-entry["complaints"], -entry["apps"], entry["name"]))
     return ranked[:limit]
+
+
+def operator_packages(case: Case) -> QuerySet[AppInspection]:
+    """The packages the operator sent on this case (the operator sees their own results)."""
+    return AppInspection.objects.filter(
+        case=case, uploaded_by__memberships__company_id=case.app.operator_id
+    ).select_related("response")
