@@ -112,10 +112,10 @@ def verification_comparison(case: Case) -> dict | None:
     """What "verify rectified" compares: the package the operator sent with its latest report
     (or else the newest finished inspection on the case) against the app's finished inspection
     before it. None until both exist."""
-    on_case = _done(case.app_id).filter(case=case)
-    newer = on_case.filter(response__isnull=False).first() or on_case.first()
-    if newer is None:
+    on_case = list(_done(case.app_id).filter(case=case).select_related("response")[:50])
+    if not on_case:
         return None
+    newer = next((row for row in on_case if row.response_id), on_case[0])
     older = (
         _done(case.app_id).filter(uploaded_at__lt=newer.uploaded_at).exclude(pk=newer.pk).first()
     )
@@ -129,16 +129,24 @@ def _version_key(text: str) -> str:
     return text[1:] if text.startswith("v") else text
 
 
+def _versions_inspected(app_id: int) -> dict[str, AppInspection]:
+    """The app's finished inspections by version key (name and code), the newest kept."""
+    index: dict[str, AppInspection] = {}
+    rows = _done(app_id).only("pk", "app_id", "version_name", "version_code", "uploaded_at")
+    for row in rows:
+        for key in (_version_key(row.version_name), str(row.version_code)):
+            if key and key != "none":
+                index.setdefault(key, row)
+    return index
+
+
 def version_inspection(app_id: int | None, app_version: str) -> AppInspection | None:
     """The app's newest finished inspection whose version name or code is the version a
     complaint names ("v3.0", "3.0" and "30" for version 3.0, code 30)."""
     key = _version_key(app_version)
     if not key or app_id is None:
         return None
-    for row in _done(app_id).only("pk", "app_id", "version_name", "version_code", "uploaded_at"):
-        if key in (_version_key(row.version_name), str(row.version_code)):
-            return row
-    return None
+    return _versions_inspected(app_id).get(key)
 
 
 def case_versions(case: Case) -> list[dict]:
@@ -147,8 +155,11 @@ def case_versions(case: Case) -> list[dict]:
     counts: dict[str, int] = {}
     for version in case.complaints.exclude(app_version="").values_list("app_version", flat=True):
         counts[version.strip()] = counts.get(version.strip(), 0) + 1
+    if not counts:
+        return []
+    index = _versions_inspected(case.app_id)
     return [
-        {"version": version, "count": count, "inspection": version_inspection(case.app_id, version)}
+        {"version": version, "count": count, "inspection": index.get(_version_key(version))}
         for version, count in sorted(counts.items())
     ]
 
@@ -203,8 +214,8 @@ def sdk_choices(app: App) -> list[dict]:
 
 
 def sdk_ranking(limit: int = 20) -> list[dict]:
-    """SDKs by complaints attributed to them (a complaint attributed itself, or on a case that
-    is), then by apps whose newest finished inspection embeds them."""
+    """SDKs by complaints attributed to them (a complaint attributed itself, or else on a case
+    that is), then by apps whose newest finished inspection embeds them."""
     catalogue_sdks = {sdk["id"]: sdk for sdk in catalogue.sdks()}
     rows: dict[str, dict] = {}
 
@@ -221,16 +232,21 @@ def sdk_ranking(limit: int = 20) -> list[dict]:
             },
         )
 
+    by_case: dict[int, str] = {}
+    direct: set[int] = set()
     for attribution in SdkAttribution.objects.only(
         "sdk_id", "sdk_name", "vendor", "complaint_id", "case_id"
     ):
         entry = row(attribution.sdk_id, attribution.sdk_name, attribution.vendor)
         if attribution.complaint_id:
             entry["complaints"].add(attribution.complaint_id)
+            direct.add(attribution.complaint_id)
         else:
-            entry["complaints"].update(
-                Complaint.objects.filter(case_id=attribution.case_id).values_list("pk", flat=True)
-            )
+            by_case[attribution.case_id] = attribution.sdk_id
+    on_cases = Complaint.objects.filter(case_id__in=by_case).values_list("case_id", "pk")
+    for case_id, complaint_id in on_cases:
+        if complaint_id not in direct:  # a complaint's own attribution outranks its case's
+            rows[by_case[case_id]]["complaints"].add(complaint_id)
     newest = _done(OuterRef("app_id")).order_by("-uploaded_at", "-id").values("pk")[:1]
     latest = AppInspection.objects.filter(
         status=AppInspection.Status.DONE, pk=Subquery(newest)

@@ -1,0 +1,23 @@
+"""Inspection rows written directly, for reads (comparison, versions, ranking) that need the
+report's data but no real package (the packages themselves are tested with aapt builds)."""
+
+from django.utils import timezone
+
+from inspections import catalogue
+from inspections.models import AppInspection
+
+
+def found(app, *sdks, version="3.0", **fields) -> AppInspection:
+    """An inspection row (finished unless `status` says otherwise) that found `sdks` (ids
+    from sdks.json), for reads that need no real package."""
+    table = {sdk["id"]: sdk for sdk in catalogue.sdks()}
+    row = {
+        "status": AppInspection.Status.DONE,
+        "uploaded_at": timezone.now(),
+        "stored_name": f"{version}.apk",
+        "file_sha256": "0" * 64,
+        "file_size": 1,
+        "version_name": version,
+        "sdks": [{"id": i, "name": table[i]["name"], "vendor": table[i]["vendor"]} for i in sdks],
+    }
+    return AppInspection.objects.create(app=app, **{**row, **fields})
