@@ -18,6 +18,13 @@ def found(app, *sdks, version="3.0", **fields) -> AppInspection:
         "file_sha256": "0" * 64,
         "file_size": 1,
         "version_name": version,
-        "sdks": [{"id": i, "name": table[i]["name"], "vendor": table[i]["vendor"]} for i in sdks],
+        "sdks": [
+            {
+                **{key: table[i][key] for key in ("id", "name", "vendor", "category")},
+                "personal_data": table[i]["personal_data"],
+                "evidence": [f"dex:{table[i]['prefixes'][0]}"],
+            }
+            for i in sdks
+        ],
     }
     return AppInspection.objects.create(app=app, **{**row, **fields})
