@@ -1,0 +1,143 @@
+"""The inspection loop in headless Chromium: oscar, the operator, reports a fix and sends the
+package of the fixed version (a file that is not an APK first: refused); rita sees the package
+attached to the report and the diff in "verify the rectification", and attributes the case and
+one complaint to SDKs the inspections found; ruth, another regulator, sees the SDK ranking on
+the dashboard, the attribution on the case and the inspection as evidence on the notice.
+
+  operator/case.html               POST operator:case_report, inspections:operator_package
+  cases/detail.html                POST inspections:case_attribution
+  triage/detail.html               POST inspections:complaint_attribution
+"""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from complaints.models import App, Case
+from complaints.services import cases as case_services
+from complaints.services import triage
+from inspections import services
+from inspections.models import AppInspection, SdkAttribution
+from tests.browser.test_journey_inspections import signed_in
+from tests.factories import make_complaint
+from tests.inspections import apks
+from tests.inspections.conftest import P
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.aapt,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+REPORT = "Version 3.1 no longer asks for contacts or SMS; the Getui push SDK is removed."
+
+
+def test_operator_sends_the_fixed_package_and_regulators_attribute(
+    open_screen, settings, tmp_path, other_app, rita, oscar
+):
+    settings.INSPECTION_DIR = tmp_path / "store"
+    other_app.app_type = App.AppType.RIDE_HAILING
+    other_app.save(update_fields=["app_type"])
+    ruth = User.objects.create_user("ruth", password="pw-ruth", is_staff=True)
+    ruth.groups.add(Group.objects.get(name="regulator"))
+    case = case_services.case_open(app=other_app, categories=["over_permission"], actor=rita)
+    complaints = []
+    for version in ("3.0", ""):
+        complaint = make_complaint(app=other_app, app_version=version)
+        triage.complaint_accept(complaint=complaint, actor=rita, category_codes=["over_permission"])
+        complaints.append(complaint)
+    old = apks.build_apk(
+        tmp_path, package="com.yuntu.ride", version_code=30, version_name="3.0",
+        permissions=(P + "ACCESS_FINE_LOCATION", P + "READ_CONTACTS", P + "READ_SMS"),
+        components=(("service", "com.igexin.sdk.PushService", True),),
+        classes=("com.umeng.analytics.MobclickAgent",), name="yuntu-3.0.apk",
+    )  # fmt: skip
+    services.inspection_upload(
+        app=other_app, actor=rita, case=case,
+        upload=SimpleUploadedFile("yuntu-3.0.apk", old.read_bytes()),
+    )  # fmt: skip
+    notice = case_services.notice_issue(case=case, actor=rita, problems="Contacts and SMS.")
+    fixed = apks.build_apk(
+        tmp_path, package="com.yuntu.ride", version_code=31, version_name="3.1",
+        permissions=(P + "ACCESS_FINE_LOCATION",),
+        classes=("com.umeng.analytics.MobclickAgent",), name="yuntu-3.1.apk",
+    )  # fmt: skip
+    not_apk = tmp_path / "release-notes.apk"
+    not_apk.write_bytes(b"Release notes for 3.1, not a package")
+
+    # Oscar reports the fix, then sends the package of the fixed version with it.
+    oscar_screen = signed_in(open_screen, "oscar")
+    page = oscar_screen.go(f"/operator/cases/{case.pk}/")
+    page.fill("textarea[name=text]", REPORT)
+    oscar_screen.submit("Submit report")
+    assert "Rectification report submitted" in page.locator(".messages").inner_text()
+    assert page.get_by_text("Send the package of the fixed version").is_visible()
+    oscar_screen.step("report-sent")
+    page.set_input_files("#package-apk", str(not_apk))
+    oscar_screen.submit("Send for inspection")
+    assert page.locator(".messages").inner_text() == (
+        "The file is not an Android package (APK): it is not a zip archive."
+    )
+    assert not AppInspection.objects.filter(uploaded_by=oscar).exists()
+    oscar_screen.step("refused")
+    page.set_input_files("#package-apk", str(fixed))
+    oscar_screen.submit("Send for inspection")
+    assert page.locator(".messages").inner_text() == (
+        "The package was sent; the regulator will inspect it."
+    )
+    assert "com.yuntu.ride 3.1 (31)" in page.locator("#package").inner_text()
+    oscar_screen.step("package-sent")
+    report = Case.objects.get(pk=case.pk).responses.get()
+    sent = AppInspection.objects.get(uploaded_by=oscar)
+    assert (sent.response, sent.case, sent.status, sent.version_name) == (
+        report, case, "done", "3.1",
+    )  # fmt: skip
+
+    # Rita verifies: the package came with the report; the diff sits in the verify form.
+    rita_screen = signed_in(open_screen, "rita")
+    page = rita_screen.go(f"/cases/{case.pk}/")
+    assert page.locator("#inspection-from-report").is_visible()
+    diff = page.locator("#verification-diff").inner_text()
+    assert "The package from version 3.0 to 3.1" in diff
+    assert f"− {P}READ_CONTACTS" in diff and f"− {P}READ_SMS" in diff and "− Getui Push" in diff
+    versions = page.locator("#inspection-versions").inner_text()
+    assert "3.0" in versions and "3.0 (30), inspected" in versions
+    rita_screen.step("verify-diff")
+    # She attributes the case to Getui, found in 3.0 (no longer in 3.1).
+    page.select_option("#sdk-choice", "getui")
+    rita_screen.submit("Save attribution")
+    assert page.locator(".messages").inner_text() == "Attributed to the SDK Getui Push."
+    rita_screen.step("case-attributed")
+    assert SdkAttribution.objects.get(case=case).sdk_id == "getui"
+    # And the complaint about version 3.0 to Umeng, on its own page.
+    page = rita_screen.go(f"/triage/{complaints[0].pk}/")
+    assert (
+        "Version 3.0 matches the inspected package 3.0 (30)"
+        in page.locator("#complaint-version-match").inner_text()
+    )
+    page.select_option("#sdk-choice", "umeng_analytics")
+    rita_screen.submit("Save attribution")
+    assert (
+        "the embedded SDK Umeng Analytics" in page.locator("#sdk-attribution-current").inner_text()
+    )
+    rita_screen.step("complaint-attributed")
+    assert SdkAttribution.objects.get(complaint=complaints[0]).sdk_name == "Umeng Analytics"
+
+    # Ruth, the next regulator: the ranking, the case's attribution, the notice's evidence.
+    ruth_screen = signed_in(open_screen, "ruth")
+    page = ruth_screen.go("/dashboard/")
+    ranking = page.locator("#sdk-ranking")
+    getui = ranking.locator("tr[data-sdk='getui']").inner_text().split("\t")
+    umeng = ranking.locator("tr[data-sdk='umeng_analytics']").inner_text().split("\t")
+    # Getui: the case's other complaint, in no app's latest package; Umeng: the complaint
+    # attributed to it, embedded in 3.1.
+    assert getui[2:] == ["1", "0"] and umeng[2:] == ["1", "1"]
+    ruth_screen.step("sdk-ranking")
+    page = ruth_screen.go(f"/cases/{case.pk}/")
+    assert "the embedded SDK Getui Push" in page.locator("#sdk-attribution-current").inner_text()
+    page = ruth_screen.go(f"/cases/{case.pk}/notices/{notice.pk}/")
+    evidence = page.locator("#notice-inspections").inner_text()
+    assert "com.yuntu.ride 3.0 (30)" in evidence and f"{P}READ_SMS" in evidence
+    assert "Getui Push" in evidence and "3.1" not in evidence
+    ruth_screen.step("notice-evidence")
+    assert not oscar_screen.errors and not rita_screen.errors and not ruth_screen.errors
