@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from complaints.models import App, Case
+from complaints.models import App, Case, TriggerRule
 from complaints.services import cases as case_services
 from complaints.services import triage
 from inspections import services
@@ -141,3 +141,87 @@ def test_operator_sends_the_fixed_package_and_regulators_attribute(
     assert "Getui Push" in evidence and "3.1" not in evidence
     ruth_screen.step("notice-evidence")
     assert not oscar_screen.errors and not rita_screen.errors and not ruth_screen.errors
+
+
+def test_a_trigger_rule_asks_for_the_package(
+    open_screen, settings, tmp_path, other_app, rita, oscar, ada
+):
+    """ada lets the over-permission rule ask for an inspection (the fraud rule may not); rita's
+    acceptance opens a case that asks for the package; oscar sends it; ruth sees the request
+    answered.
+
+      admin/complaints/triggerrule change form    "ask for an inspection"
+      operator/case.html                          POST inspections:operator_package
+    """
+    settings.INSPECTION_DIR = tmp_path / "store"
+    ruth = User.objects.create_user("ruth", password="pw-ruth", is_staff=True)
+    ruth.groups.add(Group.objects.get(name="regulator"))
+    fraud = TriggerRule.objects.get(category__code="fraud")
+    permissions = TriggerRule.objects.get(category__code="over_permission")
+    complaint = make_complaint(app=other_app)
+    package = apks.build_apk(
+        tmp_path, package="com.yuntu.ride", version_code=30, version_name="3.0",
+        permissions=(P + "READ_CONTACTS",), name="yuntu-3.0.apk",
+    )  # fmt: skip
+
+    def save(screen):
+        with screen.page.expect_navigation():
+            screen.page.locator("input[name=_save]").click()
+
+    ada_screen = signed_in(open_screen, "ada")
+    page = ada_screen.go(f"/admin/complaints/triggerrule/{fraud.pk}/change/")
+    page.check("#id_request_inspection")
+    save(ada_screen)
+    assert (
+        "Only rules on over-permission or illegal collection can ask for an inspection"
+        in page.locator(".errorlist").inner_text()
+    )
+    ada_screen.step("fraud-refused")
+    assert TriggerRule.objects.get(pk=fraud.pk).request_inspection is False
+    page = ada_screen.go(f"/admin/complaints/triggerrule/{permissions.pk}/change/")
+    page.fill("#id_threshold", "1")
+    page.check("#id_request_inspection")
+    save(ada_screen)
+    ada_screen.step("rule-saved")
+    permissions.refresh_from_db()
+    assert (permissions.threshold, permissions.request_inspection) == (1, True)
+
+    # Rita accepts the complaint: the rule opens a case that asks for the package.
+    rita_screen = signed_in(open_screen, "rita")
+    page = rita_screen.go(f"/triage/{complaint.pk}/")
+    accept = page.locator("form[action$='/accept/']")
+    accept.locator("input[value=over_permission]").check()
+    rita_screen.submit("Accept", within=accept)
+    case = Case.objects.get(origin=Case.Origin.TRIGGER)
+    assert case.inspection_requested_at is not None
+    page = rita_screen.go("/dashboard/")
+    assert page.locator(f"#inspection-requests li[data-case='{case.pk}']").is_visible()
+    rita_screen.step("request-pending")
+    page = rita_screen.go(f"/cases/{case.pk}/")
+    assert "inspection requested" in page.locator("#inspection-requested").inner_text()
+    case_services.notice_issue(case=case, actor=rita, problems="Contacts at launch.")
+
+    # Oscar is asked for the package and sends it, without a report yet.
+    oscar_screen = signed_in(open_screen, "oscar")
+    page = oscar_screen.go(f"/operator/cases/{case.pk}/")
+    assert page.locator("#package-requested").is_visible()
+    oscar_screen.step("asked")
+    page.set_input_files("#package-apk", str(package))
+    oscar_screen.submit("Send for inspection")
+    assert "com.yuntu.ride 3.0 (30)" in page.locator("#package").inner_text()
+    oscar_screen.step("sent")
+    sent = AppInspection.objects.get()
+    assert (sent.case, sent.response, sent.uploaded_by) == (case, None, oscar)
+
+    # Ruth: nothing pending any more; the package is on the case.
+    ruth_screen = signed_in(open_screen, "ruth")
+    page = ruth_screen.go("/dashboard/")
+    assert (
+        "No case is waiting for an app's package."
+        in page.locator("#inspection-requests").inner_text()
+    )
+    page = ruth_screen.go(f"/cases/{case.pk}/")
+    assert not page.locator("#inspection-requested").count()
+    assert page.locator("#inspection-package").inner_text() == "com.yuntu.ride 3.0 (30)"
+    ruth_screen.step("answered")
+    assert not any(s.errors for s in (ada_screen, rita_screen, oscar_screen, ruth_screen))
