@@ -135,7 +135,7 @@ def package_submit(*, case: Case, actor, upload) -> AppInspection:
     stored = _package_accept(upload)
     with transaction.atomic():
         report = None
-        if case.status == Case.Status.RESPONSE_RECEIVED:
+        if workflow.package_goes_with_report(case):
             report = (
                 OperatorResponse.objects.filter(
                     case=case, kind=OperatorResponse.Kind.RECTIFICATION_REPORT

@@ -39,6 +39,7 @@ def operator_package(context, case):
         "request_pending": selectors.case_request_pending(case),
         "packages": selectors.operator_packages(case),
         "can_submit": workflow.can_submit_package(case),
+        "with_report": workflow.package_goes_with_report(case),
         "csrf_token": context.get("csrf_token"),
     }
 
