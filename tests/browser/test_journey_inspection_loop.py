@@ -20,8 +20,7 @@ from inspections import services
 from inspections.models import AppInspection, SdkAttribution
 from tests.browser.test_journey_inspections import signed_in
 from tests.factories import make_complaint
-from tests.inspections import apks
-from tests.inspections.conftest import P
+from tests.inspections.conftest import P, yuntu_30, yuntu_31
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,22 +45,13 @@ def test_operator_sends_the_fixed_package_and_regulators_attribute(
         complaint = make_complaint(app=other_app, app_version=version)
         triage.complaint_accept(complaint=complaint, actor=rita, category_codes=["over_permission"])
         complaints.append(complaint)
-    old = apks.build_apk(
-        tmp_path, package="com.yuntu.ride", version_code=30, version_name="3.0",
-        permissions=(P + "ACCESS_FINE_LOCATION", P + "READ_CONTACTS", P + "READ_SMS"),
-        components=(("service", "com.igexin.sdk.PushService", True),),
-        classes=("com.umeng.analytics.MobclickAgent",), name="yuntu-3.0.apk",
-    )  # fmt: skip
+    old = yuntu_30(tmp_path)
     services.inspection_upload(
         app=other_app, actor=rita, case=case,
         upload=SimpleUploadedFile("yuntu-3.0.apk", old.read_bytes()),
     )  # fmt: skip
     notice = case_services.notice_issue(case=case, actor=rita, problems="Contacts and SMS.")
-    fixed = apks.build_apk(
-        tmp_path, package="com.yuntu.ride", version_code=31, version_name="3.1",
-        permissions=(P + "ACCESS_FINE_LOCATION",),
-        classes=("com.umeng.analytics.MobclickAgent",), name="yuntu-3.1.apk",
-    )  # fmt: skip
+    fixed = yuntu_31(tmp_path)
     not_apk = tmp_path / "release-notes.apk"
     not_apk.write_bytes(b"Release notes for 3.1, not a package")
 
@@ -159,10 +149,7 @@ def test_a_trigger_rule_asks_for_the_package(
     fraud = TriggerRule.objects.get(category__code="fraud")
     permissions = TriggerRule.objects.get(category__code="over_permission")
     complaint = make_complaint(app=other_app)
-    package = apks.build_apk(
-        tmp_path, package="com.yuntu.ride", version_code=30, version_name="3.0",
-        permissions=(P + "READ_CONTACTS",), name="yuntu-3.0.apk",
-    )  # fmt: skip
+    package = yuntu_30(tmp_path)
 
     def save(screen):
         with screen.page.expect_navigation():

@@ -94,31 +94,27 @@ def package_url(case) -> str:
     return f"/api/v1/operator/cases/{case.pk}/package/"
 
 
-@pytest.fixture
-def reported(ride_case, rita, oscar):
-    case_services.notice_issue(case=ride_case, actor=rita, problems="SMS.")
-    case_services.rectification_report_submit(case=ride_case, actor=oscar, text="SMS removed.")
-    ride_case.refresh_from_db()
-    return ride_case
-
-
 @pytest.mark.aapt
 def test_operator_sends_the_package_with_its_report(
-    reported, oscar, rita, ride_apk_fixed, django_capture_on_commit_callbacks
+    reported_case, oscar, rita, ride_apk_fixed, django_capture_on_commit_callbacks
 ):
-    report = reported.responses.get()
+    report = reported_case.responses.get()
     with django_capture_on_commit_callbacks(execute=True):
         response = api(oscar).post(
-            package_url(reported),
+            package_url(reported_case),
             {"apk": apk_file(ride_apk_fixed.read_bytes())},
             format="multipart",
         )
     assert response.status_code == 202, response.json()
     body = response.json()
-    assert (body["case"], body["response"], body["status"]) == (reported.pk, report.pk, "queued")
+    assert (body["case"], body["response"], body["status"]) == (
+        reported_case.pk,
+        report.pk,
+        "queued",
+    )
     assert AppInspection.objects.get(pk=body["id"]).version_name == "3.1"
     # The regulator's list shows it, attached to the report.
-    listed = api(rita).get(f"/api/v1/apps/{reported.app_id}/inspections/").json()
+    listed = api(rita).get(f"/api/v1/apps/{reported_case.app_id}/inspections/").json()
     assert [(row["id"], row["response"]) for row in listed] == [(body["id"], report.pk)]
 
 
@@ -141,12 +137,12 @@ def test_operator_package_refusals(ride_case, rita, oscar):
     assert not AppInspection.objects.exists()
 
 
-def test_operator_package_who_and_how(reported, olivia, rita, alice):
+def test_operator_package_who_and_how(reported_case, olivia, rita, alice):
     data = {"apk": apk_file(b"x")}
-    assert api(olivia).post(package_url(reported), data, format="multipart").status_code == 404
+    assert api(olivia).post(package_url(reported_case), data, format="multipart").status_code == 404
     for user in (None, rita, alice):
         response = api(user).post(
-            package_url(reported), {"apk": apk_file(b"x")}, format="multipart"
+            package_url(reported_case), {"apk": apk_file(b"x")}, format="multipart"
         )
         assert response.status_code == 403
     missing = "/api/v1/operator/cases/999999/package/"
@@ -154,8 +150,8 @@ def test_operator_package_who_and_how(reported, olivia, rita, alice):
     assert not AppInspection.objects.exists()
 
 
-def test_operator_package_wrong_method(reported, oscar):
-    assert api(oscar).get(package_url(reported)).status_code == 405
+def test_operator_package_wrong_method(reported_case, oscar):
+    assert api(oscar).get(package_url(reported_case)).status_code == 405
 
 
 # --- SDK attribution ------------------------------------------------------------------------

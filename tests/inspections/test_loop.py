@@ -18,22 +18,6 @@ from tests.inspections.test_services import upload
 pytestmark = pytest.mark.usefixtures("english")
 
 
-@pytest.fixture
-def noticed_case(ride_case, rita):
-    case_services.notice_issue(case=ride_case, actor=rita, problems="Contacts and SMS.")
-    ride_case.refresh_from_db()
-    return ride_case
-
-
-@pytest.fixture
-def reported_case(noticed_case, oscar):
-    case_services.rectification_report_submit(
-        case=noticed_case, actor=oscar, text="Contacts and SMS removed in 3.1."
-    )
-    noticed_case.refresh_from_db()
-    return noticed_case
-
-
 # --- the operator's package ------------------------------------------------------------------
 
 

@@ -25,14 +25,6 @@ def page(client, url: str) -> str:
     return response.content.decode()
 
 
-@pytest.fixture
-def reported(ride_case, rita, oscar):
-    case_services.notice_issue(case=ride_case, actor=rita, problems="SMS.")
-    case_services.rectification_report_submit(case=ride_case, actor=oscar, text="SMS removed.")
-    ride_case.refresh_from_db()
-    return ride_case
-
-
 def send_package(client, case, data: bytes | None):
     files = {"apk": SimpleUploadedFile("app.apk", data)} if data is not None else {}
     url = reverse("inspections:operator_package", args=[case.pk])
@@ -41,52 +33,55 @@ def send_package(client, case, data: bytes | None):
 
 @pytest.mark.aapt
 def test_operator_sends_the_package_and_the_regulator_sees_it(
-    client, reported, oscar, rita, ride_apk, ride_apk_fixed, django_capture_on_commit_callbacks
+    client, reported_case, oscar, rita, ride_apk, ride_apk_fixed, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.inspection_upload(
-            app=reported.app, actor=rita, upload=SimpleUploadedFile("a.apk", ride_apk.read_bytes())
+            app=reported_case.app,
+            actor=rita,
+            upload=SimpleUploadedFile("a.apk", ride_apk.read_bytes()),
         )
     client.force_login(oscar)
-    operator_page = page(client, reverse("operator:case", args=[reported.pk]))
+    operator_page = page(client, reverse("operator:case", args=[reported_case.pk]))
     assert "Send the package of the fixed version with your rectification report" in operator_page
     with django_capture_on_commit_callbacks(execute=True):
-        response = send_package(client, reported, ride_apk_fixed.read_bytes())
+        response = send_package(client, reported_case, ride_apk_fixed.read_bytes())
     assert response.status_code == 302
-    assert response.url == reverse("operator:case", args=[reported.pk]) + "#package"
-    operator_page = page(client, reverse("operator:case", args=[reported.pk]))
+    assert response.url == reverse("operator:case", args=[reported_case.pk]) + "#package"
+    operator_page = page(client, reverse("operator:case", args=[reported_case.pk]))
     assert "The package was sent; the regulator will inspect it." in operator_page
     assert "com.yuntu.ride 3.1 (31)" in operator_page
     client.force_login(rita)
-    case_page = page(client, reverse("cases:detail", args=[reported.pk]))
+    case_page = page(client, reverse("cases:detail", args=[reported_case.pk]))
     assert "sent by the operator with its rectification report of" in case_page
     assert "The package from version 3.0 to 3.1" in case_page
     diff = case_page.split('id="verification-diff"')[1].split("</div>")[0]
     assert f"− <code>{P}READ_SMS</code>" in diff and "− Getui Push" in diff
 
 
-def test_operator_package_refused_shows_why(client, reported, oscar):
+def test_operator_package_refused_shows_why(client, reported_case, oscar):
     client.force_login(oscar)
-    response = send_package(client, reported, apks.traversal_zip())
+    response = send_package(client, reported_case, apks.traversal_zip())
     assert response.status_code == 302
     shown = page(client, response.url)
     assert "The package holds a file whose name points outside the package." in shown
-    response = send_package(client, reported, None)
+    response = send_package(client, reported_case, None)
     assert "Choose the app&#x27;s package (APK) to upload." in page(client, response.url)
     assert not AppInspection.objects.exists()
-    assert not Event.objects.filter(case=reported, kind=Event.Kind.EVIDENCE).exists()
+    assert not Event.objects.filter(case=reported_case, kind=Event.Kind.EVIDENCE).exists()
 
 
-def test_operator_package_who(client, reported, olivia, rita):
+def test_operator_package_who(client, reported_case, olivia, rita):
     client.force_login(olivia)
-    assert send_package(client, reported, b"x").status_code == 404
+    assert send_package(client, reported_case, b"x").status_code == 404
     client.force_login(rita)
-    assert send_package(client, reported, b"x").status_code == 403
+    assert send_package(client, reported_case, b"x").status_code == 403
     client.logout()
-    assert send_package(client, reported, b"x").status_code == 302  # to the login page
+    assert send_package(client, reported_case, b"x").status_code == 302  # to the login page
     client.force_login(olivia)
     assert (
-        client.get(reverse("inspections:operator_package", args=[reported.pk])).status_code == 405
+        client.get(reverse("inspections:operator_package", args=[reported_case.pk])).status_code
+        == 405
     )
     assert not AppInspection.objects.exists()
 
