@@ -85,6 +85,28 @@ class AppInspection(models.Model):
         return error_message(self.error_code)
 
 
+class EmbeddedSdk(models.Model):
+    """An SDK the app's newest finished inspection found, one row per app and SDK, rewritten
+    when a newer inspection finishes: the dashboard counts apps per SDK in one grouped query
+    instead of reading every app's report."""
+
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="+")
+    inspection = models.ForeignKey(AppInspection, on_delete=models.CASCADE, related_name="+")
+    sdk_id = models.CharField(_("SDK"), max_length=60)
+
+    class Meta:
+        verbose_name = _("embedded SDK")
+        verbose_name_plural = _("embedded SDKs")
+        constraints = [
+            models.UniqueConstraint(fields=["app", "sdk_id"], name="one_embedded_sdk_per_app")
+        ]
+        # The ranking groups by SDK.
+        indexes = [models.Index(fields=["sdk_id"], name="embedded_sdk_by_sdk")]
+
+    def __str__(self) -> str:
+        return f"{self.app_id} {self.sdk_id}"
+
+
 class SdkAttribution(models.Model):
     """A regulator's finding that a case or a complaint is about an SDK the app embeds, not the
     host app itself; the SDK is one an inspection of the app detected (its id in sdks.json)."""

@@ -2,7 +2,7 @@
 the difference between two inspections of one app, complaints matched to a version, pending
 inspection requests, a notice's technical evidence and the SDK ranking."""
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from complaints import workflow
@@ -10,7 +10,7 @@ from complaints.errors import DomainError
 from complaints.models import App, Case, Complaint
 
 from . import catalogue
-from .models import AppInspection, SdkAttribution
+from .models import AppInspection, EmbeddedSdk, SdkAttribution
 
 
 def inspections_for_app(app: App) -> QuerySet[AppInspection]:
@@ -215,48 +215,44 @@ def sdk_choices(app: App) -> list[dict]:
 
 def sdk_ranking(limit: int = 20) -> list[dict]:
     """SDKs by complaints attributed to them (a complaint attributed itself, or else on a case
-    that is), then by apps whose newest finished inspection embeds them."""
-    catalogue_sdks = {sdk["id"]: sdk for sdk in catalogue.sdks()}
-    rows: dict[str, dict] = {}
+    that is), then by apps whose newest finished inspection embeds them. Three grouped
+    queries, whatever the number of apps and inspections."""
+    counts: dict[str, dict] = {}
+    names: dict[str, tuple[str, str]] = {
+        sdk["id"]: (sdk["name"], sdk["vendor"]) for sdk in catalogue.sdks()
+    }
 
-    def row(sdk_id: str, name: str = "", vendor: str = "") -> dict:
-        known = catalogue_sdks.get(sdk_id, {})
-        return rows.setdefault(
-            sdk_id,
-            {
-                "id": sdk_id,
-                "name": known.get("name", name),
-                "vendor": known.get("vendor", vendor),
-                "complaints": set(),
-                "apps": set(),
-            },
-        )
+    def add(sdk_id: str, key: str, n: int) -> None:
+        row = counts.setdefault(sdk_id, {"complaints": 0, "apps": 0})
+        row[key] += n
 
-    by_case: dict[int, str] = {}
-    direct: set[int] = set()
-    for attribution in SdkAttribution.objects.only(
-        "sdk_id", "sdk_name", "vendor", "complaint_id", "case_id"
-    ):
-        entry = row(attribution.sdk_id, attribution.sdk_name, attribution.vendor)
-        if attribution.complaint_id:
-            entry["complaints"].add(attribution.complaint_id)
-            direct.add(attribution.complaint_id)
-        else:
-            by_case[attribution.case_id] = attribution.sdk_id
-    on_cases = Complaint.objects.filter(case_id__in=by_case).values_list("case_id", "pk")
-    for case_id, complaint_id in on_cases:
-        if complaint_id not in direct:  # a complaint's own attribution outranks its case's
-            rows[by_case[case_id]]["complaints"].add(complaint_id)
-    newest = _done(OuterRef("app_id")).order_by("-uploaded_at", "-id").values("pk")[:1]
-    latest = AppInspection.objects.filter(
-        status=AppInspection.Status.DONE, pk=Subquery(newest)
-    ).only("app_id", "sdks")
-    for inspection in latest:
-        for sdk in inspection.sdks:
-            row(sdk["id"], sdk["name"], sdk["vendor"])["apps"].add(inspection.app_id)
+    direct = (
+        SdkAttribution.objects.filter(complaint__isnull=False)
+        .values("sdk_id", "sdk_name", "vendor")
+        .annotate(n=Count("pk"))
+    )
+    for row in direct:
+        names.setdefault(row["sdk_id"], (row["sdk_name"], row["vendor"]))
+        add(row["sdk_id"], "complaints", row["n"])
+    through_case = (
+        Complaint.objects.filter(case__sdk_attribution__isnull=False, sdk_attribution__isnull=True)
+        .values("case__sdk_attribution__sdk_id", "case__sdk_attribution__sdk_name")
+        .annotate(n=Count("pk"))
+    )
+    for row in through_case:
+        sdk_id = row["case__sdk_attribution__sdk_id"]
+        names.setdefault(sdk_id, (row["case__sdk_attribution__sdk_name"], ""))
+        add(sdk_id, "complaints", row["n"])
+    for row in EmbeddedSdk.objects.values("sdk_id").annotate(n=Count("app_id")):
+        add(row["sdk_id"], "apps", row["n"])
     ranked = [
-        {**entry, "complaints": len(entry["complaints"]), "apps": len(entry["apps"])}
-        for entry in rows.values()
+        {
+            "id": sdk_id,
+            "name": names.get(sdk_id, (sdk_id, ""))[0],
+            "vendor": names.get(sdk_id, (sdk_id, ""))[1],
+            **row,
+        }
+        for sdk_id, row in counts.items()
     ]
     ranked.sort(key=lambda entry: (-entry["complaints"], -entry["apps"], entry["name"]))
     return ranked[:limit]

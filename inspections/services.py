@@ -23,7 +23,7 @@ from complaints.services.guards import require_case_operator, require_regulator
 
 from .archive import Limits, archive_check
 from .errors import InspectionRefused
-from .models import AppInspection, SdkAttribution
+from .models import AppInspection, EmbeddedSdk, SdkAttribution
 from .reports import package_report
 
 RUN_TASK = "inspections.tasks.inspection_run"
@@ -187,8 +187,28 @@ def inspection_run(*, inspection_id: int) -> AppInspection | None:
     inspection.status = AppInspection.Status.DONE
     inspection.error_code = ""
     inspection.inspected_at = timezone.now()
-    inspection.save()
+    with transaction.atomic():
+        inspection.save()
+        embedded_sdks_refresh(app_id=inspection.app_id)
     return inspection
+
+
+def embedded_sdks_refresh(*, app_id: int) -> None:
+    """Rewrite the app's EmbeddedSdk rows from its newest finished inspection (by upload
+    time: an older package that finishes later does not displace a newer one)."""
+    latest = (
+        AppInspection.objects.select_for_update()
+        .filter(app_id=app_id, status=AppInspection.Status.DONE)
+        .order_by("-uploaded_at", "-id")
+        .only("pk", "sdks")
+        .first()
+    )
+    EmbeddedSdk.objects.filter(app_id=app_id).delete()
+    if latest is not None:
+        ids = sorted({sdk["id"] for sdk in latest.sdks})
+        EmbeddedSdk.objects.bulk_create(
+            EmbeddedSdk(app_id=app_id, inspection=latest, sdk_id=sdk_id) for sdk_id in ids
+        )
 
 
 def _inspection_with_sdk(app: App, sdk_id: str) -> tuple[AppInspection, dict] | None:

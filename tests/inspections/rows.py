@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from inspections import catalogue
 from inspections.models import AppInspection
+from inspections.services import embedded_sdks_refresh
 
 
 def found(app, *sdks, version="3.0", **fields) -> AppInspection:
@@ -27,4 +28,6 @@ def found(app, *sdks, version="3.0", **fields) -> AppInspection:
             for i in sdks
         ],
     }
-    return AppInspection.objects.create(app=app, **{**row, **fields})
+    inspection = AppInspection.objects.create(app=app, **{**row, **fields})
+    embedded_sdks_refresh(app_id=app.pk)  # as the worker does when an inspection finishes
+    return inspection

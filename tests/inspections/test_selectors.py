@@ -4,12 +4,14 @@ rectified" compares, a notice's technical evidence and the SDK ranking."""
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from complaints.errors import DomainError
 from complaints.services import cases as case_services
 from complaints.services import triage
 from inspections import selectors, services
+from inspections.models import EmbeddedSdk
 from tests.factories import make_complaint
 from tests.inspections.rows import found
 
@@ -116,3 +118,28 @@ def test_sdk_ranking(ride_app, ride_case, app, rita):
     assert (rows["umeng_analytics"]["complaints"], rows["umeng_analytics"]["apps"]) == (1, 2)
     assert [row["id"] for row in selectors.sdk_ranking()] == ["getui", "umeng_analytics"]
     assert rows["getui"]["vendor"] == "每日互动股份有限公司"
+
+
+def test_embedded_sdks_follow_the_newest_finished_inspection(ride_app):
+    found(ride_app, "getui", "umeng_analytics", version="3.0", uploaded_at=ago(2))
+    newest = found(ride_app, "umeng_analytics", version="3.1", uploaded_at=ago(1))
+    # An older upload that finishes later, and a failed newer one, displace nothing.
+    found(ride_app, "jpush", version="2.9", uploaded_at=ago(5))
+    found(ride_app, "jpush", version="3.2", status="failed")
+    rows = EmbeddedSdk.objects.filter(app=ride_app)
+    assert [(row.sdk_id, row.inspection_id) for row in rows] == [("umeng_analytics", newest.pk)]
+
+
+@pytest.mark.aapt
+def test_the_worker_records_what_the_package_embeds(
+    ride_app, ride_apk, rita, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        inspection = services.inspection_upload(
+            app=ride_app, actor=rita, upload=SimpleUploadedFile("a.apk", ride_apk.read_bytes())
+        )
+    rows = EmbeddedSdk.objects.filter(app=ride_app).order_by("sdk_id")
+    assert [(row.sdk_id, row.inspection_id) for row in rows] == [
+        ("getui", inspection.pk),
+        ("umeng_analytics", inspection.pk),
+    ]
