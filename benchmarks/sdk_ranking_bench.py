@@ -2,10 +2,9 @@
 two finished inspections (only the newer one counts) of 6 SDKs from the catalogue, and one
 attribution per 20 apps on a case holding 5 complaints.
 
-    createdb -h 127.0.0.1 -U postgres appwatch_bench_sdk
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/appwatch_bench_sdk
-    .venv/bin/python manage.py migrate --noinput
-    .venv/bin/python -m benchmarks.sdk_ranking_bench --apps 2000 --apps 20000
+    .venv/bin/python -m benchmarks.sdk_ranking_bench [--apps 2000 --apps 10000 --apps 40000]
+
+Without a PostgreSQL DATABASE_URL it makes a scratch database for the run (as triage_bench).
 
 Times `sdk_ranking()` (the selector behind the dashboard table and GET /api/v1/sdks/ranking/):
 wall and CPU time, median of 5 after one warm-up, and its query count. Prints a Markdown table
@@ -104,10 +103,15 @@ def _time() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--apps", type=int, action="append", required=True)
+    parser.add_argument("--apps", type=int, action="append", help="default 2000 10000 40000")
     args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        from benchmarks.triage_bench import run_in_scratch_database
+
+        run_in_scratch_database(sys.argv[1:], module="benchmarks.sdk_ranking_bench")
+        return
     results = []
-    for size in sorted(args.apps):
+    for size in sorted(args.apps or [2000, 10000, 40000]):
         _fill(size)
         results.append({"apps": size, "inspections": 2 * size, **_time()})
     load = os.getloadavg()[0]
