@@ -1,7 +1,7 @@
 """Writes: a regulator uploads a package, or the operator sends one with its rectification
 report (checked, stored outside the web root, queued); the worker inspects it, and a failure
-marks only the inspection. A regulator attributes a case or a complaint
-to an SDK the app embeds."""
+marks only the inspection. A regulator attributes a case or a complaint to an SDK the app
+embeds."""
 
 import hashlib
 import os
@@ -150,7 +150,7 @@ def package_submit(*, case: Case, actor, upload) -> AppInspection:
             actor=actor,
             kind=Event.Kind.EVIDENCE,
             case=case,
-            message=message("package_submitted"),
+            message=message("package_submitted" if report else "package_sent_on_request"),
             data={
                 "inspection": inspection.pk,
                 "sha256": stored[1],
@@ -196,9 +196,10 @@ def inspection_run(*, inspection_id: int) -> AppInspection | None:
 def embedded_sdks_refresh(*, app_id: int) -> None:
     """Rewrite the app's EmbeddedSdk rows from its newest finished inspection (by upload
     time: an older package that finishes later does not displace a newer one)."""
+    # Two workers finishing packages of one app take turns here, so the rows never mix.
+    App.objects.select_for_update().filter(pk=app_id).first()
     latest = (
-        AppInspection.objects.select_for_update()
-        .filter(app_id=app_id, status=AppInspection.Status.DONE)
+        AppInspection.objects.filter(app_id=app_id, status=AppInspection.Status.DONE)
         .order_by("-uploaded_at", "-id")
         .only("pk", "sdks")
         .first()

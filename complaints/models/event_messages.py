@@ -58,6 +58,9 @@ MESSAGES: dict[str, str] = {
     "package_submitted": gettext_noop(
         "The operator submitted the app's package (APK) for inspection with its report."
     ),
+    "package_sent_on_request": gettext_noop(
+        "The operator sent the app's package (APK) the regulator asked for."
+    ),
     "package_uploaded": gettext_noop("App package uploaded for inspection."),
     "sdk_attributed": gettext_noop("Attributed to the embedded SDK %(sdk)s (%(vendor)s)."),
     "sdk_attribution_cleared": gettext_noop("Attributed to the host app again, not to an SDK."),

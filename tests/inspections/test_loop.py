@@ -119,6 +119,8 @@ def test_the_operator_answers_the_request_without_a_report(
     with django_capture_on_commit_callbacks(execute=True):
         inspection = services.package_submit(case=case, actor=oscar, upload=upload(ride_apk))
     assert (inspection.case, inspection.response) == (case, None)
+    event = case.events.get(kind=Event.Kind.EVIDENCE, data__inspection=inspection.pk)
+    assert event.text == "The operator sent the app's package (APK) the regulator asked for."
     assert list(selectors.inspection_requests_pending()) == []
     assert not selectors.case_request_pending(case)
 
