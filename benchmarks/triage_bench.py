@@ -234,14 +234,15 @@ def measure(client: Client, urls: list[str], requests: int, warmup: int = 10) ->
     }
 
 
-def run_in_scratch_database(argv: list[str]) -> None:
-    """Make a PostgreSQL database for this run, migrate it, run the benchmark there, drop it."""
+def run_in_scratch_database(argv: list[str], module: str = "benchmarks.triage_bench") -> None:
+    """Make a PostgreSQL database for this run, migrate it, run the benchmark `module` there
+    (this one unless another benchmark borrows the helper), drop it."""
     import subprocess
 
     import psycopg
 
     server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    name = f"appwatch_bench_triage_{os.getpid()}"
+    name = f"appwatch_bench_{module.rsplit('.', 1)[-1]}_{os.getpid()}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     env = {**os.environ, "DATABASE_URL": server.rsplit("/", 1)[0] + "/" + name}
@@ -251,9 +252,7 @@ def run_in_scratch_database(argv: list[str]) -> None:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "-v0"], cwd=root, env=env, check=True
         )
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.triage_bench", *argv], cwd=root, env=env, check=True
-        )
+        subprocess.run([sys.executable, "-m", module, *argv], cwd=root, env=env, check=True)
     finally:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -241,6 +241,19 @@ def can_report(case) -> bool:
     return case_can_move(case.status, K.RESPONSE_RECEIVED)
 
 
+def package_goes_with_report(case) -> bool:
+    """A package the operator sends now belongs to its report awaiting verification."""
+    return case.status == K.RESPONSE_RECEIVED
+
+
+def can_submit_package(case) -> bool:
+    """The operator sends the app's package (APK): with the report awaiting verification, or
+    because a trigger rule asked for it, until the case ends."""
+    if package_goes_with_report(case):
+        return True
+    return case.inspection_requested_at is not None and case.status not in CASE_ENDED
+
+
 def can_verify(case) -> bool:
     return case_can_move(case.status, K.RECTIFIED) or case_can_move(case.status, K.NOT_RECTIFIED)
 

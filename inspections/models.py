@@ -3,9 +3,10 @@ embeds, and which permissions go beyond what the app's type needs."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import App, Case
+from complaints.models import App, Case, Complaint, OperatorResponse
 
 from .errors import error_message
 
@@ -26,6 +27,15 @@ class AppInspection(models.Model):
         on_delete=models.SET_NULL,
         related_name="inspections",
         verbose_name=_("case"),
+    )
+    # The operator's rectification report this package was submitted with.
+    response = models.ForeignKey(
+        OperatorResponse,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inspections",
+        verbose_name=_("rectification report"),
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -73,3 +83,81 @@ class AppInspection(models.Model):
 
     def error_text(self) -> str:
         return error_message(self.error_code)
+
+
+class EmbeddedSdk(models.Model):
+    """An SDK the app's newest finished inspection found, one row per app and SDK, rewritten
+    when a newer inspection finishes: the dashboard counts apps per SDK in one grouped query
+    instead of reading every app's report."""
+
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="+")
+    inspection = models.ForeignKey(AppInspection, on_delete=models.CASCADE, related_name="+")
+    sdk_id = models.CharField(_("SDK"), max_length=60)
+
+    class Meta:
+        verbose_name = _("embedded SDK")
+        verbose_name_plural = _("embedded SDKs")
+        constraints = [
+            models.UniqueConstraint(fields=["app", "sdk_id"], name="one_embedded_sdk_per_app")
+        ]
+        # The ranking groups by SDK.
+        indexes = [models.Index(fields=["sdk_id"], name="embedded_sdk_by_sdk")]
+
+    def __str__(self) -> str:
+        return f"{self.app_id} {self.sdk_id}"
+
+
+class SdkAttribution(models.Model):
+    """A regulator's finding that a case or a complaint is about an SDK the app embeds, not the
+    host app itself; the SDK is one an inspection of the app detected (its id in sdks.json)."""
+
+    case = models.OneToOneField(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sdk_attribution",
+        verbose_name=_("case"),
+    )
+    complaint = models.OneToOneField(
+        Complaint,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sdk_attribution",
+        verbose_name=_("complaint"),
+    )
+    inspection = models.ForeignKey(
+        AppInspection,
+        on_delete=models.PROTECT,
+        related_name="attributions",
+        verbose_name=_("inspection that found the SDK"),
+    )
+    sdk_id = models.CharField(_("SDK"), max_length=60)
+    sdk_name = models.CharField(_("SDK name"), max_length=120)
+    vendor = models.CharField(_("vendor"), max_length=200)
+    attributed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("attributed by"),
+    )
+    attributed_at = models.DateTimeField(_("attributed at"))
+
+    class Meta:
+        verbose_name = _("SDK attribution")
+        verbose_name_plural = _("SDK attributions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(case__isnull=False, complaint__isnull=True)
+                | Q(case__isnull=True, complaint__isnull=False),
+                name="sdk_attribution_one_target",
+            ),
+        ]
+        # The dashboard's ranking groups attributions by SDK.
+        indexes = [models.Index(fields=["sdk_id"], name="sdk_attribution_by_sdk")]
+
+    def __str__(self) -> str:
+        target = self.case or self.complaint
+        return f"{target} → {self.sdk_name}"

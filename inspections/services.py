@@ -1,5 +1,7 @@
-"""Writes: a regulator uploads a package (checked, stored outside the web root, queued), the
-worker inspects it, and a failure marks only the inspection."""
+"""Writes: a regulator uploads a package, or the operator sends one with its rectification
+report (checked, stored outside the web root, queued); the worker inspects it, and a failure
+marks only the inspection. A regulator attributes a case or a complaint to an SDK the app
+embeds."""
 
 import hashlib
 import os
@@ -11,15 +13,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints import workflow
 from complaints.errors import DomainError
-from complaints.models import App, Case, Event
+from complaints.models import App, Case, Complaint, Event, OperatorResponse
+from complaints.models.event_messages import message
 from complaints.services.enqueue import enqueue_on_commit
 from complaints.services.events import event_record
-from complaints.services.guards import require_regulator
+from complaints.services.guards import require_case_operator, require_regulator
 
 from .archive import Limits, archive_check
 from .errors import InspectionRefused
-from .models import AppInspection
+from .models import AppInspection, EmbeddedSdk, SdkAttribution
 from .reports import package_report
 
 RUN_TASK = "inspections.tasks.inspection_run"
@@ -62,13 +66,10 @@ def _store(upload) -> tuple[str, str, int]:
     return name, digest.hexdigest(), size
 
 
-def inspection_upload(*, app: App, actor, upload, case: Case | None = None) -> AppInspection:
-    """Queue an inspection of `upload` for `app`. A file that is too large, not a zip, a zip
-    bomb, or not an Android package is refused here (DomainError on field "apk") and nothing
-    is stored."""
-    require_regulator(actor)
-    if case is not None and case.app_id != app.pk:
-        raise DomainError(_("This case is about another app."), field="case")
+def _package_accept(upload) -> tuple[str, str, int]:
+    """Store `upload` once it passes the checks that need no parsing; its stored name, SHA-256
+    and size. A file that is too large, not a zip, a zip bomb, or not an Android package is
+    refused (DomainError on field "apk") and nothing is kept."""
     if upload.size > settings.INSPECTION_MAX_BYTES:
         raise DomainError(str(InspectionRefused("too_large").message), field="apk")
     name, sha256, size = _store(upload)
@@ -79,26 +80,84 @@ def inspection_upload(*, app: App, actor, upload, case: Case | None = None) -> A
         if not AppInspection.objects.filter(stored_name=name).exists():
             path.unlink(missing_ok=True)
         raise DomainError(refused.message, field="apk") from None
+    return name, sha256, size
+
+
+def _inspection_queue(
+    *, app: App, actor, stored: tuple[str, str, int], case=None, response=None
+) -> AppInspection:
+    name, sha256, size = stored
+    inspection = AppInspection.objects.create(
+        app=app,
+        case=case,
+        response=response,
+        uploaded_by=actor,
+        uploaded_at=timezone.now(),
+        stored_name=name,
+        file_sha256=sha256,
+        file_size=size,
+    )
+    enqueue_on_commit(RUN_TASK, inspection.pk, what=f"inspection {inspection.pk}")
+    return inspection
+
+
+def inspection_upload(*, app: App, actor, upload, case: Case | None = None) -> AppInspection:
+    """A regulator queues an inspection of `upload` for `app`, as evidence on `case` if given.
+    A refused file raises DomainError on field "apk" and nothing is stored."""
+    require_regulator(actor)
+    if case is not None and case.app_id != app.pk:
+        raise DomainError(_("This case is about another app."), field="case")
+    stored = _package_accept(upload)
     with transaction.atomic():
-        inspection = AppInspection.objects.create(
-            app=app,
-            case=case,
-            uploaded_by=actor,
-            uploaded_at=timezone.now(),
-            stored_name=name,
-            file_sha256=sha256,
-            file_size=size,
-        )
+        inspection = _inspection_queue(app=app, actor=actor, stored=stored, case=case)
         if case is not None:
             event_record(
                 actor=actor,
                 kind=Event.Kind.EVIDENCE,
                 case=case,
-                reason=_("App package uploaded for inspection."),
-                data={"inspection": inspection.pk, "sha256": sha256},
+                message=message("package_uploaded"),
+                data={"inspection": inspection.pk, "sha256": stored[1]},
                 public=False,
             )
-        enqueue_on_commit(RUN_TASK, inspection.pk, what=f"inspection {inspection.pk}")
+    return inspection
+
+
+def package_submit(*, case: Case, actor, upload) -> AppInspection:
+    """The operator sends the app's package: attached to its latest rectification report when
+    one awaits verification, and to the case (answering a trigger rule's request). A refused
+    file raises DomainError on field "apk"; nothing is stored and the case is unchanged."""
+    require_case_operator(actor, case)
+    if not workflow.can_submit_package(case):
+        raise DomainError(
+            _("Send the app's package with your rectification report: submit the report first."),
+            field="apk",
+        )
+    stored = _package_accept(upload)
+    with transaction.atomic():
+        report = None
+        if workflow.package_goes_with_report(case):
+            report = (
+                OperatorResponse.objects.filter(
+                    case=case, kind=OperatorResponse.Kind.RECTIFICATION_REPORT
+                )
+                .order_by("-created_at", "-id")
+                .first()
+            )
+        inspection = _inspection_queue(
+            app=case.app, actor=actor, stored=stored, case=case, response=report
+        )
+        event_record(
+            actor=actor,
+            kind=Event.Kind.EVIDENCE,
+            case=case,
+            message=message("package_submitted" if report else "package_sent_on_request"),
+            data={
+                "inspection": inspection.pk,
+                "sha256": stored[1],
+                "response_id": report.pk if report else None,
+            },
+            public=False,
+        )
     return inspection
 
 
@@ -128,5 +187,92 @@ def inspection_run(*, inspection_id: int) -> AppInspection | None:
     inspection.status = AppInspection.Status.DONE
     inspection.error_code = ""
     inspection.inspected_at = timezone.now()
-    inspection.save()
+    with transaction.atomic():
+        inspection.save()
+        embedded_sdks_refresh(app_id=inspection.app_id)
     return inspection
+
+
+def embedded_sdks_refresh(*, app_id: int) -> None:
+    """Rewrite the app's EmbeddedSdk rows from its newest finished inspection (by upload
+    time: an older package that finishes later does not displace a newer one)."""
+    # Two workers finishing packages of one app take turns here, so the rows never mix.
+    App.objects.select_for_update().filter(pk=app_id).first()
+    latest = (
+        AppInspection.objects.filter(app_id=app_id, status=AppInspection.Status.DONE)
+        .order_by("-uploaded_at", "-id")
+        .only("pk", "sdks")
+        .first()
+    )
+    EmbeddedSdk.objects.filter(app_id=app_id).delete()
+    if latest is not None:
+        ids = sorted({sdk["id"] for sdk in latest.sdks})
+        EmbeddedSdk.objects.bulk_create(
+            EmbeddedSdk(app_id=app_id, inspection=latest, sdk_id=sdk_id) for sdk_id in ids
+        )
+
+
+def _inspection_with_sdk(app: App, sdk_id: str) -> tuple[AppInspection, dict] | None:
+    """The app's newest finished inspection that found `sdk_id`, with the SDK's entry."""
+    done = AppInspection.objects.filter(app=app, status=AppInspection.Status.DONE)
+    for inspection in done.only("sdks", "app_id", "uploaded_at"):
+        for sdk in inspection.sdks:
+            if sdk["id"] == sdk_id:
+                return inspection, sdk
+    return None
+
+
+@transaction.atomic
+def sdk_attribute(
+    *, actor, sdk_id: str, case: Case | None = None, complaint: Complaint | None = None
+) -> SdkAttribution | None:
+    """Attribute a case or a complaint (exactly one) to an SDK an inspection of its app found,
+    instead of the host app; an empty `sdk_id` gives it back to the host app (None)."""
+    require_regulator(actor)
+    if (case is None) == (complaint is None):
+        raise ValueError("attribute a case or a complaint")
+    target = {"case": case} if case is not None else {"complaint": complaint}
+    app = (case or complaint).app
+    existing = SdkAttribution.objects.select_for_update().filter(**target).first()
+    sdk_id = (sdk_id or "").strip()
+    if not sdk_id:
+        if existing is None:
+            return None
+        existing.delete()
+        event_record(
+            actor=actor,
+            kind=Event.Kind.NOTE,
+            **target,
+            message=message("sdk_attribution_cleared"),
+            data={"sdk": ""},
+            public=False,
+        )
+        return None
+    found = _inspection_with_sdk(app, sdk_id) if app is not None else None
+    if found is None:
+        raise DomainError(
+            _("Choose an SDK that an inspection of this app found in its package."), field="sdk"
+        )
+    inspection, sdk = found
+    if existing is not None and existing.sdk_id == sdk_id:
+        return existing
+    attribution, _created = SdkAttribution.objects.update_or_create(
+        **target,
+        defaults={
+            "inspection": inspection,
+            "sdk_id": sdk_id,
+            "sdk_name": sdk["name"],
+            "vendor": sdk["vendor"],
+            "attributed_by": actor,
+            "attributed_at": timezone.now(),
+        },
+    )
+    event_record(
+        actor=actor,
+        kind=Event.Kind.NOTE,
+        **target,
+        message=message("sdk_attributed", sdk=sdk["name"], vendor=sdk["vendor"]),
+        data={"sdk": sdk_id, "inspection": inspection.pk},
+        public=False,
+    )
+    return attribution

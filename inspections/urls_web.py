@@ -8,4 +8,11 @@ app_name = "inspections"
 
 urlpatterns = [
     path("cases/<int:pk>/inspections/", views.case_upload, name="case_upload"),
+    path("cases/<int:pk>/sdk-attribution/", views.case_attribution, name="case_attribution"),
+    path(
+        "triage/<int:pk>/sdk-attribution/",
+        views.complaint_attribution,
+        name="complaint_attribution",
+    ),
+    path("operator/cases/<int:pk>/package/", views.operator_package, name="operator_package"),
 ]

@@ -90,6 +90,8 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(TriggerRule)
 class TriggerRuleAdmin(admin.ModelAdmin):
-    list_display = ["category", "threshold", "window_days", "is_active", "created_at"]
-    list_filter = ["is_active", "category"]
+    list_display = [
+        "category", "threshold", "window_days", "is_active", "request_inspection", "created_at",
+    ]  # fmt: skip
+    list_filter = ["is_active", "request_inspection", "category"]
     list_editable = ["threshold", "window_days", "is_active"]

@@ -60,6 +60,11 @@ class Case(models.Model):
     )
     verification_notes = models.TextField(_("verification notes"), blank=True)
     recurrence_count = models.PositiveSmallIntegerField(_("recurrences"), default=0)
+    # Set when a trigger rule asked for the app's package; the request is pending until an
+    # inspection is attached to the case after this moment (inspections/selectors.py).
+    inspection_requested_at = models.DateTimeField(
+        _("inspection requested at"), null=True, blank=True
+    )
     # Notices and emails to the operator are written in this language.
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)

@@ -70,6 +70,18 @@ MESSAGES: dict[str, str] = {
     "audit_chain_resealed": gettext_noop(
         "The audit log's head (position %(position)s) was sealed again under a new key."
     ),
+    "inspection_requested": gettext_noop(
+        "Inspection requested: the operator of %(app)s is asked for the app's package (APK)."
+    ),
+    "package_submitted": gettext_noop(
+        "The operator submitted the app's package (APK) for inspection with its report."
+    ),
+    "package_sent_on_request": gettext_noop(
+        "The operator sent the app's package (APK) the regulator asked for."
+    ),
+    "package_uploaded": gettext_noop("App package uploaded for inspection."),
+    "sdk_attributed": gettext_noop("Attributed to the embedded SDK %(sdk)s (%(vendor)s)."),
+    "sdk_attribution_cleared": gettext_noop("Attributed to the host app again, not to an SDK."),
     "auto_closed": gettext_noop(
         "No reply from the consumer within %(days)s days of the operator's answer."
     ),

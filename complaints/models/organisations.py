@@ -183,6 +183,11 @@ class Category(models.Model):
         )
 
 
+# Categories whose trigger rules may ask for an inspection of the app's package: the problems
+# a package shows (permissions requested, SDKs embedded).
+INSPECTION_CATEGORIES = ("over_permission", "illegal_collection")
+
+
 class TriggerRule(models.Model):
     """Opens a case when confirmed complaints about one app in one category cross a threshold."""
 
@@ -192,6 +197,14 @@ class TriggerRule(models.Model):
     threshold = models.PositiveIntegerField(_("threshold"), default=5)
     window_days = models.PositiveIntegerField(_("window (days)"), default=30)
     is_active = models.BooleanField(_("active"), default=True)
+    request_inspection = models.BooleanField(
+        _("ask for an inspection"),
+        default=False,
+        help_text=_(
+            "The case it opens asks the operator for the app's package (APK) and shows regulators "
+            "a pending inspection request. Only for over-permission and illegal collection."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -210,3 +223,19 @@ class TriggerRule(models.Model):
             "threshold": self.threshold,
             "days": self.window_days,
         }
+
+    def asks_for_inspection(self) -> bool:
+        """Whether a case this rule opens asks for the package (a flag on a rule of another
+        category, set before the admin refused it, asks for nothing)."""
+        return self.request_inspection and self.category.code in INSPECTION_CATEGORIES
+
+    def clean(self) -> None:
+        if self.request_inspection and self.category_id and not self.asks_for_inspection():
+            raise ValidationError(
+                {
+                    "request_inspection": _(
+                        "Only rules on over-permission or illegal collection can ask for an "
+                        "inspection of the app's package."
+                    )
+                }
+            )

@@ -12,13 +12,29 @@ from django.utils.translation import gettext as _
 
 from .. import workflow
 from ..errors import DomainError
-from ..models import Case, CaseCategory, Category, Complaint, TriggerRule
+from ..models import Case, CaseCategory, Category, Complaint, Event, TriggerRule
 from ..models.event_messages import message
 from . import notifications
 from .cases import case_open, complaint_case_attach
-from .events import case_move
+from .events import case_move, event_record
 
 K = Case.Status
+
+
+def case_inspection_request(*, case: Case, at: datetime.datetime) -> Case:
+    """A trigger rule asks for the app's package: the case shows the request, the operator is
+    asked to upload it, and regulators see it pending until an inspection arrives."""
+    case.inspection_requested_at = at
+    case.save(update_fields=["inspection_requested_at", "updated_at"])
+    event_record(
+        actor_role="system",
+        kind=Event.Kind.NOTE,
+        case=case,
+        message=message("inspection_requested", app=case.app.name),
+        data={"inspection_requested": True},
+        at=at,
+    )
+    return case
 
 
 def case_reopen_for_recurrence(
@@ -168,4 +184,6 @@ def supervision_run(
                 data={"rule_id": rule.pk, "count": count, "category": category.code},
                 at=at,
             )
+            if rule.asks_for_inspection():
+                case_inspection_request(case=case, at=at)
             break

@@ -25,6 +25,7 @@ from complaints.services import cases as case_services
 from complaints.services import operators, triage
 from complaints.services.evidence import evidence_clean
 from tests.factories import make_complaint
+from tests.inspections.rows import found
 
 PERSONAS = ["anonymous", "alice", "bob", "olivia", "oscar", "rita", "ada"]
 
@@ -149,7 +150,9 @@ def world(app, alice, bob, olivia, oscar, rita, ada):
         at=timezone.now() - datetime.timedelta(days=60),
     )
     case_services.cases_mark_overdue(today=timezone.localdate())
+    versions = (found(app, version="1.0"), found(app, version="1.1"))
     return {
+        "versions": versions,
         "open_case": open_case,
         "overdue": overdue,
         "fresh": fresh,
@@ -192,6 +195,9 @@ ENDPOINTS = [
     ("case note", "web", "post", lambda w: reverse("cases:action", args=[w["case"].pk, "note"]), lambda w: {"text": "n"}, REGULATOR_WEB),
     ("case contacts", "web", "post", lambda w: reverse("cases:action", args=[w["case"].pk, "contacts"]), lambda w: {}, REGULATOR_WEB),
     ("case notice document", "web", "get", lambda w: reverse("cases:notice", args=[w["case"].pk, w["notice"].pk]), None, REGULATOR_WEB),
+    ("case sdk attribution", "web", "post", lambda w: reverse("inspections:case_attribution", args=[w["case"].pk]), lambda w: {"sdk": ""}, REGULATOR_WEB),
+    ("complaint sdk attribution", "web", "post", lambda w: reverse("inspections:complaint_attribution", args=[w["accepted"].pk]), lambda w: {"sdk": ""}, REGULATOR_WEB),
+    ("case inspection upload", "web", "post", lambda w: reverse("inspections:case_upload", args=[w["case"].pk]), lambda w: {}, REGULATOR_WEB),
     # operator web pages
     ("operator portal", "web", "get", lambda w: reverse("operator:portal"), None, OPERATOR_WEB_LIST),
     ("operator complaint", "web", "get", lambda w: reverse("operator:complaint", args=[w["accepted"].pk]), None, OPERATOR_WEB_OWN),
@@ -200,6 +206,7 @@ ENDPOINTS = [
     ("operator report", "web", "post", lambda w: reverse("operator:case_report", args=[w["case"].pk]), lambda w: {"text": "done"}, OPERATOR_WEB_OWN),
     ("operator notice", "web", "get", lambda w: reverse("operator:notice", args=[w["case"].pk, w["notice"].pk]), None, OPERATOR_WEB_OWN),
     ("operator notice acknowledge", "web", "post", lambda w: reverse("operator:notice_acknowledge", args=[w["case"].pk, w["notice"].pk]), None, OPERATOR_WEB_OWN),
+    ("operator package", "web", "post", lambda w: reverse("inspections:operator_package", args=[w["reported"].pk]), lambda w: {}, OPERATOR_WEB_OWN),
     ("operator evidence", "web", "get", lambda w: reverse("operator:evidence", args=[w["evidence"].pk]), None, OPERATOR_WEB_OWN),
     ("operator complaint shared", "web", "get", lambda w: reverse("operator:complaint", args=[w["shared"].pk]), None, OPERATOR_WEB_OWN),
     ("operator consumer file shared", "web", "get", lambda w: reverse("operator:evidence", args=[w["shared_file"].pk]), None, OPERATOR_WEB_OWN),
@@ -231,6 +238,11 @@ ENDPOINTS = [
     ("api case escalate", "api", "post", lambda w: f"/api/v1/cases/{w['overdue'].pk}/escalate/", lambda w: {"measure": "public_notice", "reason": "Ignored."}, REGULATOR_API),
     ("api case close", "api", "post", lambda w: f"/api/v1/cases/{w['case'].pk}/close/", lambda w: {"reason": "r"}, REGULATOR_API),
     ("api app inspections", "api", "get", lambda w: f"/api/v1/apps/{w['case'].app_id}/inspections/", None, REGULATOR_API),
+    ("api app inspection compare", "api", "get", lambda w: f"/api/v1/apps/{w['case'].app_id}/inspections/compare/?from={w['versions'][0].pk}&to={w['versions'][1].pk}", None, REGULATOR_API),
+    ("api case sdk attribution", "api", "get", lambda w: f"/api/v1/cases/{w['case'].pk}/sdk-attribution/", None, REGULATOR_API),
+    ("api complaint sdk attribution", "api", "get", lambda w: f"/api/v1/complaints/{w['accepted'].pk}/sdk-attribution/", None, REGULATOR_API),
+    ("api sdk ranking", "api", "get", lambda w: "/api/v1/sdks/ranking/", None, REGULATOR_API),
+    ("api inspection requests", "api", "get", lambda w: "/api/v1/inspections/requests/", None, REGULATOR_API),
     # operator API
     ("api operator complaints", "api", "get", lambda w: "/api/v1/operator/complaints/", None, OPERATOR_API_LIST),
     ("api operator complaint", "api", "get", lambda w: f"/api/v1/operator/complaints/{w['accepted'].pk}/", None, OPERATOR_API_OWN),

@@ -6,6 +6,7 @@ it, and leaves no trace.
 The grids are the expectation. Change one only together with the table, on purpose.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -587,3 +588,34 @@ def test_case_actions_work_from_an_allowed_status(name, channel, world, app):
     action = CASE_ACTIONS[name]
     assert CASE_MOVES[(action.allowed_from, action.target)]
     _went_through(action, channel, world, _case(app, action.allowed_from), action.allowed_from)
+
+
+# When the operator may send the app's package (issue 17), typed out: with its report awaiting
+# verification; or, when a trigger rule asked for it, until the case ends.
+#                       status             no request  requested
+PACKAGE_GRID = {
+    K.OPEN: (False, True),
+    K.NOTICE_ISSUED: (False, True),
+    K.RESPONSE_RECEIVED: (True, True),
+    K.RECTIFIED: (False, False),
+    K.NOT_RECTIFIED: (False, True),
+    K.OVERDUE: (False, True),
+    K.ESCALATED: (False, True),
+    K.CLOSED: (False, False),
+}
+
+
+def test_the_package_grid_covers_every_case_status():
+    assert set(PACKAGE_GRID) == set(K)
+
+
+@pytest.mark.parametrize("status", list(PACKAGE_GRID))
+def test_when_the_operator_may_send_the_package(status):
+    for requested, expected in zip(
+        (None, datetime.datetime(2026, 11, 18)), PACKAGE_GRID[status], strict=True
+    ):
+        case = SimpleNamespace(status=status, inspection_requested_at=requested)
+        assert workflow.can_submit_package(case) is expected, (status, requested)
+    assert workflow.package_goes_with_report(SimpleNamespace(status=status)) is (
+        status == K.RESPONSE_RECEIVED
+    )

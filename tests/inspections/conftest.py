@@ -28,11 +28,28 @@ def ride_case(ride_app, rita):
 
 
 @pytest.fixture
-def ride_apk(tmp_path):
+def noticed_case(ride_case, rita):
+    """The case under a notice about contacts and SMS."""
+    case_services.notice_issue(case=ride_case, actor=rita, problems="Contacts and SMS.")
+    ride_case.refresh_from_db()
+    return ride_case
+
+
+@pytest.fixture
+def reported_case(noticed_case, oscar):
+    """The case with oscar's rectification report awaiting verification."""
+    case_services.rectification_report_submit(
+        case=noticed_case, actor=oscar, text="Contacts and SMS removed in 3.1."
+    )
+    noticed_case.refresh_from_db()
+    return noticed_case
+
+
+def yuntu_30(directory):
     """云途出行 3.0: location (necessary), contacts and SMS (beyond scope), Getui by its
     manifest service and Umeng by its classes."""
     return apks.build_apk(
-        tmp_path,
+        directory,
         package="com.yuntu.ride",
         version_code=30,
         version_name="3.0",
@@ -48,11 +65,10 @@ def ride_apk(tmp_path):
     )
 
 
-@pytest.fixture
-def ride_apk_fixed(tmp_path):
+def yuntu_31(directory):
     """云途出行 3.1, after rectification: no contacts, no SMS, no Getui; adds AMap location."""
     return apks.build_apk(
-        tmp_path,
+        directory,
         package="com.yuntu.ride",
         version_code=31,
         version_name="3.1",
@@ -60,3 +76,13 @@ def ride_apk_fixed(tmp_path):
         classes=("com.umeng.analytics.MobclickAgent", "com.amap.api.location.AMapLocationClient"),
         name="ride-3.1.apk",
     )
+
+
+@pytest.fixture
+def ride_apk(tmp_path):
+    return yuntu_30(tmp_path)
+
+
+@pytest.fixture
+def ride_apk_fixed(tmp_path):
+    return yuntu_31(tmp_path)

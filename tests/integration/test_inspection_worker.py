@@ -9,8 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from complaints.models import App
+from complaints.services import cases as case_services
 from inspections.models import AppInspection
 from tests.inspections import apks
+from tests.inspections.conftest import yuntu_31
 from tests.integration.test_celery_worker import running_worker
 
 pytestmark = [
@@ -33,6 +35,25 @@ def inspection_worker(tmp_path, settings, monkeypatch):
         yield w
 
 
+def _sent(user, url: str, path) -> AppInspection:
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(user)
+    response = client.post(
+        url, {"apk": SimpleUploadedFile("a.apk", path.read_bytes())}, format="multipart"
+    )
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "queued"
+    return AppInspection.objects.get(pk=response.json()["id"])
+
+
+def _wait(inspection: AppInspection, worker) -> None:
+    deadline = time.monotonic() + 90
+    while inspection.status == "queued" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        inspection.refresh_from_db()
+    assert inspection.status == "done", worker.log
+
+
 def test_worker_inspects_an_uploaded_package(inspection_worker, tmp_path, other_app, rita):
     other_app.app_type = App.AppType.RIDE_HAILING
     other_app.save(update_fields=["app_type"])
@@ -41,22 +62,20 @@ def test_worker_inspects_an_uploaded_package(inspection_worker, tmp_path, other_
         permissions=(P + "ACCESS_FINE_LOCATION", P + "READ_CALL_LOG"),
         classes=("cn.jpush.android.api.JPushInterface",),
     )  # fmt: skip
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_authenticate(rita)
-    response = client.post(
-        f"/api/v1/apps/{other_app.pk}/inspections/",
-        {"apk": SimpleUploadedFile("a.apk", path.read_bytes())},
-        format="multipart",
-    )
-    assert response.status_code == 202, response.content
-    assert response.json()["status"] == "queued"
-    inspection = AppInspection.objects.get(pk=response.json()["id"])
-    deadline = time.monotonic() + 90
-    while inspection.status == "queued" and time.monotonic() < deadline:
-        time.sleep(0.2)
-        inspection.refresh_from_db()
-    assert inspection.status == "done", inspection_worker.log
+    inspection = _sent(rita, f"/api/v1/apps/{other_app.pk}/inspections/", path)
+    _wait(inspection, inspection_worker)
     assert inspection.package == "com.yuntu.ride"
     assert [s["id"] for s in inspection.sdks] == ["jpush"]
     assert inspection.beyond_scope == [{"permission": P + "READ_CALL_LOG", "pi": ["call_log"]}]
     assert "inspections.tasks.inspection_run[" in "\n".join(inspection_worker.lines)
+
+
+def test_worker_inspects_the_operators_package(inspection_worker, tmp_path, other_app, rita, oscar):
+    """The operator's package over its API, attached to its report, inspected by the worker."""
+    case = case_services.case_open(app=other_app, categories=["over_permission"], actor=rita)
+    case_services.notice_issue(case=case, actor=rita, problems="Contacts and SMS.")
+    report = case_services.rectification_report_submit(case=case, actor=oscar, text="Fixed.")
+    inspection = _sent(oscar, f"/api/v1/operator/cases/{case.pk}/package/", yuntu_31(tmp_path))
+    _wait(inspection, inspection_worker)
+    assert (inspection.response, inspection.case, inspection.version_name) == (report, case, "3.1")
+    assert sorted(s["id"] for s in inspection.sdks) == ["amap_location", "umeng_analytics"]

@@ -71,11 +71,14 @@ PAGES = [
     # (who, url builder, pinned maximum: the count measured when the pin was set). A
     # regulator's web pages load the device that verified the session (django-otp), one query.
     ("rita", lambda s: "/triage/", 11),
-    ("rita", lambda s: f"/triage/{s['probe'].pk}/", 16),
+    # +2: the SDKs the app's inspections found and the complaint's attribution (issue 17).
+    ("rita", lambda s: f"/triage/{s['probe'].pk}/", 18),
     ("rita", lambda s: "/cases/", 9),
-    ("rita", lambda s: f"/cases/{s['case'].pk}/", 16),  # +1: the app's inspections (issue 17)
+    # +1: the app's inspections; +4: versions named, SDKs found, the case's attribution, the
+    # package to verify (issue 17).
+    ("rita", lambda s: f"/cases/{s['case'].pk}/", 20),
     ("olivia", lambda s: "/operator/", 11),
-    ("olivia", lambda s: f"/operator/cases/{s['case'].pk}/", 10),
+    ("olivia", lambda s: f"/operator/cases/{s['case'].pk}/", 11),  # +1: its packages (issue 17)
     ("olivia", lambda s: f"/operator/complaints/{s['answered'].pk}/", 8),
     ("rita", lambda s: "/api/v1/triage/", 3),
     ("rita", lambda s: f"/api/v1/triage/{s['probe'].pk}/", 5),
