@@ -292,7 +292,77 @@ def figures(*, rounds: int = 5, count: int = 100) -> list[Figure]:
     ]
 
 
+def _web_filing(client, app_id: int, index: int, profiler) -> None:
+    """The five-step web form with its own session; only the final POST is profiled."""
+    from django.urls import reverse
+
+    def post(step: str, data: dict):
+        response = client.post(reverse("file_step", args=[step]), data)
+        if response.status_code != 302:
+            raise RuntimeError(f"web step {step} answered {response.status_code}")
+
+    post("app", {"app": app_id})
+    post("what", {"description": filing_body(index, ["-"])["description"], "kind": ""})
+    post("evidence", {"action": "continue"})
+    post("contact", {"contact_email": f"web{index}@example.com"} if index % 2 else {})
+    with profiler:
+        post("review", {})
+
+
+def _profile_text(profiler, top: int = 30) -> str:
+    """The call tree, then the `top` functions by total time (pyinstrument's flat view)."""
+    flat = profiler.output_text(color=False, flat=True, flat_time="total")
+    return profiler.output_text(color=False) + "\n".join(flat.splitlines()[: top + 6])
+
+
+def profile(*, count: int = 200) -> dict[str, str]:
+    """pyinstrument's text profile of `count` API filings and `count` web-form submissions,
+    in this process (Django's test client) against the platform's database and Redis."""
+    from pyinstrument import Profiler
+
+    with platform(web_workers=1, worker=False) as served:
+        os.environ.update(served.env)
+        import django
+
+        django.setup()
+        from django.test import Client
+
+        from complaints.models import App
+
+        apps = app_names(served)
+        app_id = App.objects.order_by("id").values_list("id", flat=True).first()
+        for index in range(20):  # warm-up, not profiled
+            Client(HTTP_X_FORWARDED_FOR=f"10.9.0.{index}").post(
+                API, filing_body(index, apps), content_type="application/json"
+            )
+        profiles = {}
+        profiler = Profiler(interval=0.0005)
+        api = Client(HTTP_X_FORWARDED_FOR="10.8.0.1")
+        with profiler:
+            for index in range(count):
+                api.post(
+                    API,
+                    filing_body(index, apps),
+                    content_type="application/json",
+                    HTTP_X_FORWARDED_FOR=f"10.8.{index >> 8}.{index & 255}",
+                )
+        profiles["api"] = _profile_text(profiler)
+        profiler = Profiler(interval=0.0005)
+        for index in range(count):
+            client = Client(HTTP_X_FORWARDED_FOR=f"10.7.{index >> 8}.{index & 255}")
+            _web_filing(client, app_id, index, profiler)
+        profiles["web"] = _profile_text(profiler)
+    return profiles
+
+
 def main() -> None:
+    if "--profile" in sys.argv:
+        # The console e-mail backend would print every receipt.
+        with contextlib.redirect_stdout(open(os.devnull, "w")):  # noqa: SIM115
+            profiles = profile()
+        for kind, text in profiles.items():
+            print(f"## {kind}\n{text}")
+        return
     started = time.strftime("%Y-%m-%d %H:%M %Z")
     results = figures()
     load = os.getloadavg()
