@@ -299,7 +299,8 @@ def complaint_submit(
         data={"channel": channel},
         at=submitted_at if submitted_at < timezone.now() else None,
     )
-    evidence_attach(complaint=complaint, files=evidence, actor=submitter)
+    if evidence:
+        evidence_attach(complaint=complaint, files=evidence, actor=submitter)
     # The receipt and the classification go to the workers after commit, through the
     # outbox: with Redis down the filing neither fails nor waits, and nothing is lost.
     requests = []
