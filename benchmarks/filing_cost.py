@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +25,7 @@ from typing import NamedTuple
 import psycopg
 
 from benchmarks.chaos import VENV_BIN, Processes, _db_url, _free_port, _redis, _template
-from benchmarks.scratch import create_database, drop_databases
+from benchmarks.scratch import ROOT, create_database, drop_databases
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 TEXTS = [
@@ -278,8 +279,14 @@ def figures(*, rounds: int = 5, count: int = 100) -> list[Figure]:
             )
             base.append(cost)
             base_lat.append(latency)
+        throttles = throttle_costs(served)
     api_cpu, base_cpu = statistics.median(api), statistics.median(base)
-    return [
+    throttle_figures = [
+        Figure(f"throttle_{name}_{kind}", value, "share" if kind == "refused_share" else "ms/check")
+        for name, values in throttles.items()
+        for kind, value in zip(("cpu", "wall", "refused_share"), values, strict=True)
+    ]
+    return throttle_figures + [
         Figure("web_worker_boot", statistics.median(boots), "ms"),
         Figure("first_filing_fresh_worker", statistics.median(firsts), "ms"),
         Figure("first_filing_fresh_worker_max", max(firsts), "ms"),
@@ -290,6 +297,61 @@ def figures(*, rounds: int = 5, count: int = 100) -> list[Figure]:
         Figure("baseline_orm_create_c1_p50", statistics.median(base_lat), "ms"),
         Figure("api_filing_cpu_spread", max(api) - min(api), "CPU-ms/filing"),
     ]
+
+
+THROTTLE_SCRIPT = """
+import json, tempfile, time
+import django
+django.setup()
+from django.core.cache.backends.db import DatabaseCache
+from django.core.cache.backends.filebased import FileBasedCache
+from django.core.cache.backends.redis import RedisCache
+from django.core.management import call_command
+from django.test import RequestFactory, override_settings
+from complaints.throttling import AnonymousSubmitThrottle
+from django.contrib.auth.models import AnonymousUser
+
+table = "bench_throttle_cache"
+with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": table}}):
+    call_command("createcachetable")
+backends = {
+    "file": FileBasedCache(tempfile.mkdtemp(), {}),
+    "database": DatabaseCache(table, {}),
+    "redis": RedisCache(REDIS_URL, {}),
+}
+factory = RequestFactory()
+out = {}
+for name, cache in backends.items():
+    checks = refused = 0
+    cpu, wall = time.process_time(), time.perf_counter()
+    for round_ in range(3):
+        for client in range(CLIENTS):
+            request = factory.post("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.1.{client >> 8}.{client & 255}")
+            request.user = AnonymousUser()
+            throttle = AnonymousSubmitThrottle()
+            throttle.cache = cache
+            refused += not throttle.allow_request(request, None)
+            checks += 1
+    out[name] = ((time.process_time() - cpu) * 1000 / checks, (time.perf_counter() - wall) * 1000 / checks, refused / CLIENTS)
+print(json.dumps(out))
+"""
+
+
+def throttle_costs(served: Served, clients: int = 1000) -> dict[str, tuple[float, float, float]]:
+    """For each shared cache Django offers (files, the database, Redis): CPU-ms and wall-ms
+    of one anonymous-filing throttle check, and the share of over-limit filings refused
+    (correct: 1.0), with `clients` addresses filing three times each at a limit of two.
+    The file cache lists its folder on every write and culls entries at random past
+    MAX_ENTRIES, forgetting counts."""
+    redis_url = served.env["CELERY_BROKER_URL"].rsplit("/", 1)[0] + "/1"
+    script = THROTTLE_SCRIPT.replace("REDIS_URL", repr(redis_url)).replace("CLIENTS", str(clients))
+    env = {**served.env, "ANON_SUBMIT_RATE": "2/hour"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if result.returncode:
+        raise RuntimeError(result.stderr[-3000:])
+    return {name: tuple(v) for name, v in json.loads(result.stdout.splitlines()[-1]).items()}
 
 
 def _web_filing(client, app_id: int, index: int, profiler) -> None:

@@ -1,6 +1,6 @@
 """How often one client may file, upload and look complaints up: the same counters for the web
-pages and the API, kept in the shared cache (Redis, or a file cache on one machine) so every
-web process counts together, and keyed by the client's address as `client_ip` finds it.
+pages and the API, kept in the shared throttle cache (Redis, or a file cache on one machine) so
+every web process counts together, and keyed by the client's address as `client_ip` finds it.
 
 `X-Forwarded-For` is believed only as far as it was written by a proxy of ours: from the
 right, each hop is taken while the address before it is in TRUSTED_PROXIES; the first address
@@ -9,12 +9,19 @@ cannot pick a new address per request.
 """
 
 import ipaddress
+import logging
 import math
+import time
 from functools import lru_cache, wraps
 
 from django.conf import settings
+from django.core.cache import caches
 from django.shortcuts import render
+from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
+_cache_down_until = 0.0
 
 
 @lru_cache(maxsize=8)
@@ -59,6 +66,25 @@ class ClientThrottle(SimpleRateThrottle):
     REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope], so tests and settings can change it."""
 
     scope = ""
+
+    def __init__(self):
+        self.cache = caches["throttle"]
+        super().__init__()
+
+    def allow_request(self, request, view) -> bool:
+        """Counted in the shared throttle cache; while that cache is down (Redis stopped)
+        requests pass uncounted, and after a failure it is left alone for
+        OUTBOX_PAUSE_AFTER_FAILURE_SECONDS, so an outage costs no request more than one
+        short timeout and never a refusal or an error."""
+        global _cache_down_until
+        if time.monotonic() < _cache_down_until:
+            return True
+        try:
+            return super().allow_request(request, view)
+        except (RedisError, OSError):
+            _cache_down_until = time.monotonic() + settings.OUTBOX_PAUSE_AFTER_FAILURE_SECONDS
+            logger.warning("Throttle cache unavailable; %s requests pass uncounted.", self.scope)
+            return True
 
     def get_rate(self):
         return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)

@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from PIL import ExifTags, Image
 from rest_framework.test import APIClient
 
@@ -22,9 +22,9 @@ def media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def fresh_throttles():
-    cache.clear()
+    caches["throttle"].clear()
     yield
-    cache.clear()
+    caches["throttle"].clear()
 
 
 def file(api, body, **headers):
