@@ -107,10 +107,7 @@ def _first_missing(draft: dict, before: str, forms: dict | None = None) -> str |
             if "evidence" not in draft:
                 return step.name
             continue
-        if forms is not None:
-            form = forms[step.name]
-        else:
-            form = _step_form(draft, step.name, bind=True)
+        form = forms[step.name] if forms is not None else _step_form(draft, step.name, bind=True)
         if form is None or not form.is_valid():
             return step.name
     return None
