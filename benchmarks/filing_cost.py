@@ -112,10 +112,16 @@ def cpu_ms(pids: list[int]) -> float:
 
 @contextlib.contextmanager
 def platform(
-    *, web_workers: int = 1, threads: int = 4, worker: bool = True, extra_env: dict | None = None
+    *,
+    web_workers: int = 1,
+    threads: int = 4,
+    worker: bool = True,
+    extra_env: dict | None = None,
+    code: Path | None = None,
 ) -> Iterator[Served]:
     """gunicorn (serving benchmarks.baseline_urls), a Celery worker and beat on a scratch
-    database and a Redis of their own, stopped and dropped on exit."""
+    database and a Redis of their own, stopped and dropped on exit. `code`: serve the
+    application from another checkout of the code (an earlier revision, for a before/after)."""
     template = _template()
     database = f"appwatch_bench_{os.getpid()}_{int(time.time())}"
     create_database(database, template=template)
@@ -145,6 +151,7 @@ def platform(
             "web",
             [str(VENV_BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{web_port}",
              "--workers", str(web_workers), "--threads", str(threads), "--config", str(hooks),
+             *(["--chdir", str(code)] if code else []),
              "--access-logfile", "-", "--access-logformat", "%(r)s %(s)s %(M)sms"],
         )  # fmt: skip
         if worker:
@@ -259,18 +266,39 @@ def cpu_per_request(
     return (cpu_ms(pids) - before) / count, statistics.median(latencies)
 
 
-def figures(*, rounds: int = 5, count: int = 100) -> list[Figure]:
+@contextlib.contextmanager
+def revision_served(revision: str | None) -> Iterator[Served | None]:
+    """The platform as it was at `revision` (git archive into a temporary folder), beside
+    this one, without a worker: its filing cost, measured in the same run. None: nothing."""
+    if not revision:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="appwatch-before-") as folder:
+        archive = subprocess.run(
+            ["git", "archive", revision], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        with platform(web_workers=1, worker=False, code=Path(folder)) as served:
+            yield served
+
+
+def figures(*, rounds: int = 5, count: int = 100, before: str | None = None) -> list[Figure]:
     """Cold start, then `rounds` alternating rounds of `count` API filings and `count`
-    baseline creates, on one gunicorn worker; medians over the rounds."""
-    with platform(web_workers=1) as served:
+    baseline creates, on one gunicorn worker; medians over the rounds. With `before` (a git
+    revision), rounds of the API filing as served by that revision too, interleaved."""
+    with platform(web_workers=1) as served, revision_served(before) as earlier:
         apps = app_names(served)
         boots, firsts = cold_start(served, apps)
         cpu_ms(served.web_workers())
         # Warm-up (not counted): both paths, so imports and connections are in place.
         cpu_per_request(served, API, apps, 20, start=1_000_000)
         cpu_per_request(served, BASELINE, apps, 20, start=1_100_000)
-        api, base, api_lat, base_lat = [], [], [], []
+        api, base, api_lat, base_lat, old = [], [], [], [], []
+        if earlier is not None:
+            cpu_per_request(earlier, API, apps, 20, start=1_200_000)
         for round_ in range(rounds):
+            if earlier is not None:
+                old.append(cpu_per_request(earlier, API, apps, count, start=round_ * count)[0])
             cost, latency = cpu_per_request(served, API, apps, count, start=round_ * count)
             api.append(cost)
             api_lat.append(latency)
@@ -286,6 +314,15 @@ def figures(*, rounds: int = 5, count: int = 100) -> list[Figure]:
         for name, values in throttles.items()
         for kind, value in zip(("cpu", "wall", "refused_share"), values, strict=True)
     ]
+    if old:
+        throttle_figures += [
+            Figure(f"api_filing_cpu_at_{before}", statistics.median(old), "CPU-ms/filing"),
+            Figure(
+                f"api_filing_cpu_ratio_at_{before}",
+                base_cpu / statistics.median(old),
+                "x baseline",
+            ),
+        ]
     return throttle_figures + [
         Figure("web_worker_boot", statistics.median(boots), "ms"),
         Figure("first_filing_fresh_worker", statistics.median(firsts), "ms"),
@@ -426,7 +463,8 @@ def main() -> None:
             print(f"## {kind}\n{text}")
         return
     started = time.strftime("%Y-%m-%d %H:%M %Z")
-    results = figures()
+    # FILING_COST_BEFORE=<git revision>: measure that revision's filing in the same run.
+    results = figures(before=os.environ.get("FILING_COST_BEFORE") or None)
     load = os.getloadavg()
     print(f"filing_cost, {started}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     for figure in results:

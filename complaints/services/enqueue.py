@@ -135,11 +135,14 @@ def publish_quick(task_name: str, args: list, kwargs: dict | None = None) -> boo
 @dataclass(frozen=True)
 class Request:
     """One task a change asks for: by name, with its arguments. A coalesced request
-    (`COALESCED`) is not sent while a run of its task is pending (see `pending_mark_set`)."""
+    (`COALESCED`) is not sent while a run of its task is pending (see `pending_mark_set`).
+    One that is not `urgent` (an e-mail) is left to the dispatcher, which sends what waits
+    every OUTBOX_DISPATCH_SECONDS, in one go: the request spends no publish on it."""
 
     task_name: str
     args: tuple = ()
     what: str = ""
+    urgent: bool = True
 
     @property
     def coalesced(self) -> bool:
@@ -150,18 +153,25 @@ def requests_on_commit(*requests: Request) -> None:
     """Send these tasks once the surrounding transaction commits (at once outside one), so a
     worker never reads rows that are not there yet. With a broker they are first written to
     the outbox in the change's own transaction (one INSERT for all), so Redis being down
-    loses nothing; after commit each is published and the rows that went out are deleted
-    (one DELETE for all)."""
+    loses nothing; after commit each urgent one is published and the rows that went out are
+    deleted (one DELETE for all); the others wait for the dispatcher."""
     if _eager():
         for request in requests:
             transaction.on_commit(lambda r=request: task_send(r.task_name, *r.args, what=r.what))
         return
-    available_at = timezone.now() + timezone.timedelta(seconds=REQUEST_PUBLISHES_WITHIN_SECONDS)
+    now = timezone.now()
+    left_to_request = now + timezone.timedelta(seconds=REQUEST_PUBLISHES_WITHIN_SECONDS)
     rows = OutboxMessage.objects.bulk_create(
-        OutboxMessage(task_name=r.task_name, args=list(r.args), available_at=available_at)
+        OutboxMessage(
+            task_name=r.task_name,
+            args=list(r.args),
+            available_at=left_to_request if r.urgent else now,
+        )
         for r in requests
     )
-    transaction.on_commit(lambda: _publish_after_commit(list(zip(requests, rows, strict=True))))
+    urgent = [(r, row) for r, row in zip(requests, rows, strict=True) if r.urgent]
+    if urgent:
+        transaction.on_commit(lambda: _publish_after_commit(urgent))
 
 
 def _publish_after_commit(pairs: list[tuple[Request, OutboxMessage]]) -> None:

@@ -326,6 +326,8 @@ def receipt_request(*, complaint: Complaint, token: str) -> Request:
         "complaints.tasks.send_receipt",
         (complaint.pk, encryption.encrypt(token)),
         f"receipt for complaint {complaint.pk}",
+        # A second or so later, by the dispatcher: the answer on screen carries it all.
+        urgent=False,
     )
 
 
