@@ -38,13 +38,18 @@ TEXTS = [
 GUNICORN_HOOKS = """
 import os, time
 
-def post_fork(server, worker):
-    with open(os.path.join({folder!r}, "forked-%d" % worker.pid), "w") as f:
+def _mark(name):
+    # Written whole or not at all: the benchmark may look while the worker writes.
+    path = os.path.join({folder!r}, name)
+    with open(path + ".tmp", "w") as f:
         f.write(repr(time.time()))
+    os.replace(path + ".tmp", path)
+
+def post_fork(server, worker):
+    _mark("forked-%d" % worker.pid)
 
 def post_worker_init(worker):
-    with open(os.path.join({folder!r}, "ready-%d" % worker.pid), "w") as f:
-        f.write(repr(time.time()))
+    _mark("ready-%d" % worker.pid)
 """
 
 
