@@ -8,7 +8,7 @@ PORT ?= 8000
 export PORT
 STAMP := $(VENV)/.installed
 
-.PHONY: run setup install test test-setup lint format bench fuzz chaos worker beat clean
+.PHONY: run setup install test test-setup lint format bench fuzz chaos loadtest worker beat clean
 
 run: setup
 	@echo "AppWatch on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
@@ -69,6 +69,12 @@ fuzz: test-setup
 # the worker killed twice, Redis stopped for 15 s. The last line is the summary.
 chaos: setup
 	$(PY) -m benchmarks.chaos
+
+# A mixed load for LOADTEST_SECONDS (default 300; its own Redis and database, gunicorn, a
+# worker and beat): consumers filing, regulators on the queue and dashboards, the public on
+# the board. Prints p50/p95/p99 per endpoint and appends the table to benchmarks/RESULTS.md.
+loadtest: setup
+	$(PY) -m benchmarks.loadtest
 
 worker: setup
 	$(VENV)/bin/celery -A config worker --loglevel=info

@@ -11,15 +11,17 @@ import functools
 
 from django.conf import settings
 
-from classifier.baseline import KeywordBaseline
-
 from .models import Complaint
 
 ALWAYS_BACKED = frozenset({"other"})
 
 
 @functools.cache
-def _keywords() -> KeywordBaseline:
+def _keywords():
+    # Imported when a relabel is first checked: the classifier's text tools (a word
+    # segmenter) are no part of a web process's start or of a filing.
+    from classifier.baseline import KeywordBaseline
+
     return KeywordBaseline()
 
 

@@ -312,6 +312,13 @@ def pii_find(text: str) -> list[PiiMatch]:
     """Every validated piece of personal data in `text`, in order of position."""
     if not text or not _WORTH_A_LOOK.search(text):
         return []
+    return list(_pii_find(text))
+
+
+@functools.lru_cache(maxsize=16)
+def _pii_find(text: str) -> tuple[PiiMatch, ...]:
+    # Cached for the few texts in hand: a filing masks its description and ranks it by the
+    # personal data in it, and both look at the same text (PiiMatch is frozen).
     normalised = text.translate(_FULL_WIDTH) if _HAS_FULL_WIDTH.search(text) else text
     length = len(normalised)
     stretches = [
@@ -331,7 +338,7 @@ def pii_find(text: str) -> list[PiiMatch]:
                 found.append(PiiMatch(kind=kind, start=start, end=end, value=normalised[start:end]))
                 taken.append((start, end))
     found.extend(name for name in _names(text) if not _overlaps(name.start, name.end, taken))
-    return sorted(found, key=lambda item: item.start)
+    return tuple(sorted(found, key=lambda item: item.start))
 
 
 def _candidates(pattern: re.Pattern, text: str, low: int, high: int) -> Iterator[re.Match]:

@@ -24,6 +24,7 @@ from .services.classification import (
 from .services.classification_batch import complaints_classify
 from .services.deadlines import notices_remind
 from .services.evidence import evidence_drafts_purge
+from .services.intake import complaint_receipt_send
 from .services.notifications import notification_send
 from .services.operators import complaints_auto_close
 from .services.retention import retention_purge
@@ -128,6 +129,11 @@ def retrain_classifier(actor_id: int | None = None, force: bool = False) -> str:
 )
 def send_notification(kind: str, event_id: int) -> int:
     return notification_send(kind=kind, event_id=event_id)
+
+
+@shared_task(acks_late=True)
+def send_receipt(complaint_id: int, sealed_token: str) -> bool:
+    return complaint_receipt_send(complaint_id=complaint_id, sealed_token=sealed_token)
 
 
 @shared_task(acks_late=True)

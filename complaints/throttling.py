@@ -1,6 +1,6 @@
 """How often one client may file, upload and look complaints up: the same counters for the web
-pages and the API, kept in the shared cache (Redis, or a file cache on one machine) so every
-web process counts together, and keyed by the client's address as `client_ip` finds it.
+pages and the API, kept in the shared throttle cache (Redis, or a file cache on one machine) so
+every web process counts together, and keyed by the client's address as `client_ip` finds it.
 
 `X-Forwarded-For` is believed only as far as it was written by a proxy of ours: from the
 right, each hop is taken while the address before it is in TRUSTED_PROXIES; the first address
@@ -17,16 +17,18 @@ from functools import lru_cache, wraps
 
 import redis.exceptions
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.shortcuts import render
 from rest_framework.throttling import SimpleRateThrottle
 
 from .breakers import Breaker
 
 # What a Redis cache raises when it cannot be reached in time (a file cache raises none).
-CACHE_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+CACHE_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 cache_breaker = Breaker(
-    "The throttles' cache", lambda: cache.get("appwatch:probe"), lambda: settings.CACHE_TIMEOUT * 4
+    "The throttles' cache",
+    lambda: caches["throttle"].get("appwatch:probe"),
+    lambda: settings.CACHE_TIMEOUT * 4,
 )
 
 
@@ -73,10 +75,18 @@ class ClientThrottle(SimpleRateThrottle):
 
     scope = ""
 
+    def __init__(self):
+        self.cache = caches["throttle"]
+        super().__init__()
+
     def get_rate(self):
         return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
 
     def allow_request(self, request, view) -> bool:
+        """Counted in the shared throttle cache; while that cache is down (Redis stopped)
+        requests pass uncounted, and after a failure no request touches it until the
+        breaker's probe gets an answer: an outage costs one short timeout, never a refusal
+        or an error."""
         if cache_breaker.is_open:
             return True
         try:

@@ -143,7 +143,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+# Benchmarks serve the platform beside a bench-only minimal view (benchmarks/baseline_urls.py).
+ROOT_URLCONF = os.environ.get("ROOT_URLCONF", "config.urls")
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -299,9 +300,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "AppWatch <noreply@appwatch.localhost>")
 
-# Throttle counters and other short-lived shared state. Every web process must see the same
-# counts: Redis when CACHE_URL is set, else files under VAR_DIR (one machine, any number of
-# processes); never a per-process memory cache.
+# Short-lived shared state (daily mail counters, the statistics refresh flag). Every web
+# process must see the same values: Redis when CACHE_URL is set, else files under VAR_DIR (one
+# machine, any number of processes); never a per-process memory cache.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -312,12 +313,35 @@ CACHES = {
 # throttles let it through while the cache is down: complaints/breakers.py).
 CACHE_TIMEOUT = envfloat("CACHE_TIMEOUT", 0.5)
 if os.environ.get("CACHE_URL"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["CACHE_URL"],
-            "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT, "socket_timeout": CACHE_TIMEOUT},
-        }
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["CACHE_URL"],
+        "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT, "socket_timeout": CACHE_TIMEOUT},
+    }
+# The throttles' counters, one per client address and limit. Redis when CACHE_URL or the broker
+# names it: one round trip per count, nothing forgotten. Django's file and database caches drop
+# entries at random past MAX_ENTRIES, so with many clients they stop refusing anyone, and the
+# file cache lists its folder on every write (benchmarks/filing_cost.py measures the three;
+# benchmarks/RESULTS.md): without Redis (the embedded default, one machine) files, with room
+# for many clients. Short timeouts: a Redis that is down lets requests through uncounted
+# (complaints/throttling.py), it never holds a filing up or fails it.
+THROTTLE_CACHE_URL = os.environ.get("CACHE_URL", "")
+if not THROTTLE_CACHE_URL and os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
+    THROTTLE_CACHE_URL = os.environ["CELERY_BROKER_URL"]
+CACHES["throttle"] = {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": str(VAR_DIR / "throttle"),
+    "OPTIONS": {"MAX_ENTRIES": envint("THROTTLE_FILE_CACHE_MAX_ENTRIES", 20000)},
+}
+if THROTTLE_CACHE_URL:
+    CACHES["throttle"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": THROTTLE_CACHE_URL,
+        "KEY_PREFIX": "appwatch-throttle",
+        "OPTIONS": {
+            "socket_connect_timeout": envfloat("THROTTLE_CACHE_TIMEOUT", 0.2),
+            "socket_timeout": envfloat("THROTTLE_CACHE_TIMEOUT", 0.2),
+        },
     }
 
 # --- Celery -------------------------------------------------------------------------------

@@ -25,7 +25,13 @@ SESSION_COOKIE_AGE = 10 * 366 * 24 * 3600
 CSRF_COOKIE_AGE = SESSION_COOKIE_AGE
 # Each test process keeps its own counters (parallel test workers must not clear each
 # other's); tests/integration/test_shared_throttle.py runs web processes on the real default.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "throttle",
+    },
+}
 # Fixed keys, so the suite never depends on (or writes) a checkout's var/ keys.
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1maWVsZC1lbmNyeXB0aW9uLWtleS0wMDAwMDA="]
 CONTACT_INDEX_KEY = "test-contact-index-key"

@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import translation
 
 from complaints.models import CompanyMembership
+from config.celery import app as celery_app
 from tests import clock
 from tests.factories import AppFactory, CompanyFactory
 from tests.otp import VerifiedClient, authenticator
@@ -96,9 +97,10 @@ def _eager_celery():
 def _empty_cache():
     """Every test starts with an empty cache: counters (throttles, link re-sends) are keyed by
     ids that the next test's rows reuse, and the suite's clock never lets them expire."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["default"].clear()
+    caches["throttle"].clear()
     yield
 
 
@@ -230,3 +232,18 @@ def other_session(db):
         autocommit=True,
     ) as session:
         yield session
+
+
+@pytest.fixture
+def real_broker(settings):
+    """Tasks published for real to the test's own Redis database, its default queue empty."""
+    import redis
+
+    conf = celery_app.conf
+    saved = conf.task_always_eager
+    conf.task_always_eager = False
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete("celery", "appwatch:pending:complaints.tasks.classify_waiting")
+    yield client
+    client.delete("celery", "appwatch:pending:complaints.tasks.classify_waiting")
+    conf.task_always_eager = saved

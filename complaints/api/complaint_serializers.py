@@ -213,6 +213,10 @@ class ComplaintCreatedOutput(serializers.Serializer):
     status_url = serializers.URLField(
         help_text="The private status page for people (contains the token)."
     )
+    decision_due_date = serializers.DateField(
+        help_text="What happens next: by this day a regulator decides whether to take the "
+        "complaint up (working days on the Chinese calendar)."
+    )
 
 
 class TimelineEntryOutput(serializers.Serializer):

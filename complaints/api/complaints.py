@@ -146,6 +146,7 @@ class ComplaintListCreateView(generics.GenericAPIView):
             "access_token": token,
             "status": complaint.status,
             "status_url": status_url,
+            "decision_due_date": complaint.decision_due_date,
         }
         return Response(ComplaintCreatedOutput(body).data, status=status.HTTP_201_CREATED)
 

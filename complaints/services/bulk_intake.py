@@ -22,7 +22,7 @@ from ..calendar import add_working_days
 from ..encryption import email_index, encrypt
 from ..errors import DomainError
 from ..models import App, Category, Complaint, Event, audit_chain
-from .classification import classification_enqueue
+from .classification_requests import classification_enqueue
 from .copy_writer import CopyLayout, copy_write, ids_draw
 from .intake import TRACKING_ALPHABET, contact_email_normalise, contact_phone_normalise
 

@@ -18,13 +18,11 @@ from classifier.serving import active_model
 from .. import workflow
 from ..models import Classification, Complaint
 from .classification_batch import complaints_classify
-from .enqueue import (
-    enqueue_coalesced_on_commit,
-    enqueue_on_commit,
-    pending_mark_clear,
-    task_send,
-    tasks_run_in_process,
+from .classification_requests import (  # noqa: F401 — callers' names for the requests
+    classification_enqueue,
+    classification_enqueue_on_commit,
 )
+from .enqueue import pending_mark_clear
 
 logger = logging.getLogger(__name__)
 S = Complaint.Status
@@ -50,22 +48,6 @@ def complaint_classify(
     ).first()
 
 
-def classification_enqueue_on_commit(*, complaint_id: int) -> None:
-    """After a filing commits: have it classified. With workers, by a run of
-    `classify_waiting`, which takes every complaint waiting at the time in batches; one run
-    pending serves any number of filings. Without (tasks in-process), just this one."""
-    if tasks_run_in_process():
-        enqueue_on_commit(
-            "complaints.tasks.classify_complaints",
-            [complaint_id],
-            what=f"classification of complaint {complaint_id}",
-        )
-    else:
-        enqueue_coalesced_on_commit(
-            "complaints.tasks.classify_waiting", what=f"classification of complaint {complaint_id}"
-        )
-
-
 def classification_of_waiting(*, rounds: int = 100) -> int:
     """Classify every complaint waiting (submitted, not held by another run), oldest first,
     in batches of CLASSIFY_BATCH_SIZE, until fewer than a batch remain; returns how many."""
@@ -78,22 +60,6 @@ def classification_of_waiting(*, rounds: int = 100) -> int:
         if classified < size:
             break
     return done
-
-
-def classification_enqueue(complaint_ids: list[int], model_version_id: int | None = None) -> bool:
-    """Send classification of these complaints to the workers, in batches; False when the
-    broker is down (one warning; the sweep tries again)."""
-    size = settings.CLASSIFY_BATCH_SIZE
-    for start in range(0, len(complaint_ids), size):
-        batch = complaint_ids[start : start + size]
-        if not task_send(
-            "complaints.tasks.classify_complaints",
-            batch,
-            model_version_id,
-            what=f"classification of {len(batch)} complaint(s)",
-        ):
-            return False
-    return True
 
 
 def complaints_awaiting_classification(*, now=None) -> QuerySet[Complaint]:

@@ -16,6 +16,7 @@ import importlib
 import logging
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from celery import current_app
 from django.conf import settings
@@ -137,8 +138,10 @@ def publish_quick(
     if from_request and broker_breaker.is_open:
         return False
     try:
-        _task(task_name).apply_async(
-            args=args, kwargs=kwargs or {}, connection=_quick_connection(), retry=False
+        # By name: the web process never imports the tasks module (and with it the
+        # classifier) to publish; routes come from CELERY_TASK_ROUTES all the same.
+        current_app.send_task(
+            task_name, args=args, kwargs=kwargs or {}, connection=_quick_connection(), retry=False
         )
     except Exception:  # noqa: BLE001 — any broker failure: the dispatcher sends it later
         _forget_quick_connection()
@@ -151,24 +154,76 @@ def publish_quick(
     return True
 
 
-def enqueue_on_commit(task_name: str, *args, what: str = "") -> None:
-    """Send the task once the surrounding transaction commits (at once outside one), so a
-    worker never reads rows that are not there yet. With a broker the task is first written
-    to the outbox in the same transaction, so Redis being down loses nothing."""
+@dataclass(frozen=True)
+class Request:
+    """One task a change asks for: by name, with its arguments. A coalesced request
+    (`COALESCED`) is not sent while a run of its task is pending (see `pending_mark_set`).
+    One that is not `urgent` (an e-mail) is left to the dispatcher, which sends what waits
+    every OUTBOX_DISPATCH_SECONDS, in one go: the request spends no publish on it."""
+
+    task_name: str
+    args: tuple = ()
+    what: str = ""
+    urgent: bool = True
+
+    @property
+    def coalesced(self) -> bool:
+        return self.task_name in COALESCED
+
+
+def requests_on_commit(*requests: Request) -> None:
+    """Send these tasks once the surrounding transaction commits (at once outside one), so a
+    worker never reads rows that are not there yet. With a broker they are first written to
+    the outbox in the change's own transaction (one INSERT for all), so Redis being down
+    loses nothing; after commit each urgent one is published and the rows that went out are
+    deleted (one DELETE for all); the others wait for the dispatcher."""
     if _eager():
-        transaction.on_commit(lambda: task_send(task_name, *args, what=what))
+        for request in requests:
+            transaction.on_commit(lambda r=request: task_send(r.task_name, *r.args, what=r.what))
         return
-    message = OutboxMessage.objects.create(
-        task_name=task_name,
-        args=list(args),
-        available_at=timezone.now() + timezone.timedelta(seconds=REQUEST_PUBLISHES_WITHIN_SECONDS),
+    now = timezone.now()
+    left_to_request = now + timezone.timedelta(seconds=REQUEST_PUBLISHES_WITHIN_SECONDS)
+    rows = OutboxMessage.objects.bulk_create(
+        OutboxMessage(
+            task_name=r.task_name,
+            args=list(r.args),
+            available_at=left_to_request if r.urgent else now,
+        )
+        for r in requests
     )
+    urgent = [(r, row) for r, row in zip(requests, rows, strict=True) if r.urgent]
+    if urgent:
+        transaction.on_commit(lambda: _publish_after_commit(urgent))
 
-    def publish() -> None:
-        if publish_quick(task_name, message.args):
-            OutboxMessage.objects.filter(pk=message.pk).delete()
 
-    transaction.on_commit(publish)
+def _publish_after_commit(pairs: list[tuple[Request, OutboxMessage]]) -> None:
+    sent = []
+    for request, row in pairs:
+        if broker_breaker.is_open:
+            break
+        if request.coalesced:
+            try:
+                needed = pending_mark_set(request.task_name)
+            except Exception:  # noqa: BLE001 — Redis down: the dispatcher sends it later
+                logger.warning("Broker unavailable; %s waits in the outbox.", request.task_name)
+                broker_breaker.trip()
+                break
+            if not needed:  # a run is pending and will see this commit
+                sent.append(row.pk)
+                continue
+        if not publish_quick(request.task_name, row.args):
+            break
+        sent.append(row.pk)
+    if sent:
+        # One DELETE in autocommit: the rows have no relations or signals, so the deletion
+        # collector's transaction around it would only add a BEGIN and a COMMIT.
+        rows = OutboxMessage.objects.filter(pk__in=sent)
+        rows._raw_delete(rows.db)
+
+
+def enqueue_on_commit(task_name: str, *args, what: str = "") -> None:
+    """One task after commit, through the outbox (see `requests_on_commit`)."""
+    requests_on_commit(Request(task_name, args, what))
 
 
 def _pending_mark_key(task_name: str) -> str:
@@ -209,27 +264,7 @@ def enqueue_coalesced_on_commit(task_name: str, *, what: str = "") -> None:
     pending (sent, not started) no other message is sent: the run will see this commit. Like
     `enqueue_on_commit`, the request goes through the outbox, so Redis being down loses
     nothing and holds up nothing."""
-    if _eager():
-        transaction.on_commit(lambda: task_send(task_name, what=what))
-        return
-    message = OutboxMessage.objects.create(
-        task_name=task_name,
-        available_at=timezone.now() + timezone.timedelta(seconds=REQUEST_PUBLISHES_WITHIN_SECONDS),
-    )
-
-    def publish() -> None:
-        if broker_breaker.is_open:
-            return
-        try:
-            needed = pending_mark_set(task_name)
-        except Exception:  # noqa: BLE001 — Redis down: the dispatcher sends it later
-            logger.warning("Broker unavailable; %s waits in the outbox.", task_name)
-            broker_breaker.trip()
-            return
-        if not needed or publish_quick(task_name, []):
-            OutboxMessage.objects.filter(pk=message.pk).delete()
-
-    transaction.on_commit(publish)
+    requests_on_commit(Request(task_name, (), what))
 
 
 def _messages(rows: list[OutboxMessage]) -> Iterable[tuple[list[int], str, list, dict]]:

@@ -26,12 +26,13 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from .. import privacy
+from .. import encryption, privacy
 from ..calendar import add_working_days
 from ..errors import Conflict, DomainError
 from ..models import App, Category, Complaint, Event
 from ..text import text_first_unstorable
-from .classification import classification_enqueue_on_commit
+from .classification_requests import classification_request
+from .enqueue import Request, requests_on_commit
 from .events import event_record
 from .evidence import CleanFile, evidence_attach
 from .notifications import email_render, template_language
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 # Crockford base32 without I, L, O, U: readable over the phone.
 TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Draws of a tracking number before giving up (each one in 32**6 to be taken on its day).
+TRACKING_NUMBER_ATTEMPTS = 5
 
 
 # The earliest day a complaint may say it happened, counted back from the day it is filed: an
@@ -270,18 +273,23 @@ def complaint_submit(
             timezone.localdate(submitted_at), settings.TRIAGE_SLA_WORKING_DAYS
         ),
     )
-    while Complaint.objects.filter(tracking_number=complaint.tracking_number).exists():
-        complaint.tracking_number = tracking_number_new(submitted_at)
-    try:
-        with transaction.atomic():
-            complaint.save()
-    except IntegrityError:
-        # A concurrent retry with the same key won the race: answer as the retry it is.
-        if idempotency_key:
-            existing = Complaint.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return _replay(existing, idempotency_key, request_fingerprint)
-        raise
+    for attempt in range(TRACKING_NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                complaint.save()
+            break
+        except IntegrityError:
+            # A concurrent retry with the same key won the race: answer as the retry it is.
+            if idempotency_key:
+                existing = Complaint.objects.filter(idempotency_key=idempotency_key).first()
+                if existing is not None:
+                    return _replay(existing, idempotency_key, request_fingerprint)
+            # Else the tracking number was taken (one in a billion a day): draw another. The
+            # unique constraint decides, so no look-up is spent on the usual case.
+            if attempt + 1 == TRACKING_NUMBER_ATTEMPTS:
+                raise
+            complaint.pk = None
+            complaint.tracking_number = tracking_number_new(submitted_at)
     event_record(
         actor=submitter,
         actor_role="consumer",
@@ -291,14 +299,17 @@ def complaint_submit(
         data={"channel": channel},
         at=submitted_at if submitted_at < timezone.now() else None,
     )
-    evidence_attach(complaint=complaint, files=evidence, actor=submitter)
-    if send_receipt:
-        complaint_receipt_send(complaint=complaint, token=token)
-    complaint_id = complaint.pk
-    if not classify:
-        return complaint, token
-    # Through the outbox: with Redis down the filing neither fails nor waits for it.
-    classification_enqueue_on_commit(complaint_id=complaint_id)
+    if evidence:
+        evidence_attach(complaint=complaint, files=evidence, actor=submitter)
+    # The receipt and the classification go to the workers after commit, through the
+    # outbox: with Redis down the filing neither fails nor waits, and nothing is lost.
+    requests = []
+    if send_receipt and complaint.consumer_email:
+        requests.append(receipt_request(complaint=complaint, token=token))
+    if classify:
+        requests.append(classification_request(complaint_id=complaint.pk))
+    if requests:
+        requests_on_commit(*requests)
     return complaint, token
 
 
@@ -307,16 +318,28 @@ def status_link_path(complaint: Complaint, token: str) -> str:
     return reverse("track_detail", args=[complaint.tracking_number]) + f"?t={token}"
 
 
-def complaint_receipt_send(*, complaint: Complaint, token: str) -> bool:
-    """E-mail the consumer the receipt for a new complaint, in the language they filed in,
-    after commit. Returns whether there was an address to send it to.
+def receipt_request(*, complaint: Complaint, token: str) -> Request:
+    """The receipt for a new complaint, for a worker to send after commit. The token exists
+    only in the filing's answer (it is stored as a hash), so it travels sealed with the
+    contact-details key: the outbox row and the broker's message never hold it readable."""
+    return Request(
+        "complaints.tasks.send_receipt",
+        (complaint.pk, encryption.encrypt(token)),
+        f"receipt for complaint {complaint.pk}",
+        # A second or so later, by the dispatcher: the answer on screen carries it all.
+        urgent=False,
+    )
 
-    The token exists only in this call (it is stored as a hash), so the receipt is rendered
-    here rather than by a task; a mail server that is down costs the receipt, not the filing.
-    """
-    address = complaint.consumer_email
-    if not address:
+
+def complaint_receipt_send(*, complaint_id: int, sealed_token: str) -> bool:
+    """E-mail the consumer the receipt for their new complaint, in the language they filed
+    in. Returns whether it was sent; a mail server that is down costs the receipt (logged),
+    never the filing."""
+    complaint = Complaint.objects.select_related("submitter").filter(pk=complaint_id).first()
+    address = complaint.consumer_email if complaint is not None else ""
+    if not address or complaint.is_erased:
         return False
+    token = encryption.decrypt(sealed_token)
     subject, body = email_render(
         "receipt",
         template_language(complaint.language),
@@ -326,17 +349,12 @@ def complaint_receipt_send(*, complaint: Complaint, token: str) -> bool:
             "decision_due_date": complaint.decision_due_date,
         },
     )
-
-    def send() -> None:
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-        except OSError as error:  # smtplib's errors are OSErrors too
-            # The kind of error only: an SMTP server's refusal quotes the address.
-            logger.warning(
-                "Receipt for complaint %s not sent: %s",
-                complaint.tracking_number,
-                type(error).__name__,
-            )
-
-    transaction.on_commit(send)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    except OSError as error:  # smtplib's errors are OSErrors too
+        # The kind of error only: an SMTP server's refusal quotes the address.
+        logger.warning(
+            "Receipt for complaint %s not sent: %s", complaint.tracking_number, type(error).__name__
+        )
+        return False
     return True

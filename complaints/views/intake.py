@@ -97,8 +97,9 @@ def _steps_for(draft: dict) -> list[Step]:
     ]
 
 
-def _first_missing(draft: dict, before: str) -> str | None:
-    """The first earlier step with no valid data, so nobody can skip ahead."""
+def _first_missing(draft: dict, before: str, forms: dict | None = None) -> str | None:
+    """The first earlier step with no valid data, so nobody can skip ahead. `forms`: the
+    steps' bound forms when the caller has them already (the review binds them all once)."""
     for step in _steps_for(draft):
         if step.name == before:
             return None
@@ -106,7 +107,7 @@ def _first_missing(draft: dict, before: str) -> str | None:
             if "evidence" not in draft:
                 return step.name
             continue
-        form = _step_form(draft, step.name, bind=True)
+        form = forms[step.name] if forms is not None else _step_form(draft, step.name, bind=True)
         if form is None or not form.is_valid():
             return step.name
     return None
@@ -213,11 +214,13 @@ def file_step(request: HttpRequest, step: str) -> HttpResponse:
     draft = _draft(request)
     if step not in [s.name for s in _steps_for(draft)]:
         return redirect("file_step", step=_next_step(draft, "what") if step == "details" else "app")
-    missing = _first_missing(draft, step)
+    # The review checks every step and then uses the same bound forms: bound once.
+    forms = _forms_of(draft) if step == "review" else None
+    missing = _first_missing(draft, step, forms)
     if missing:
         return redirect("file_step", step=missing)
     if step == "review":
-        return _review(request, draft)
+        return _review(request, draft, forms)
     if step == "app":
         return _app_step(request, draft)
     if step == "evidence":
@@ -288,8 +291,7 @@ def _forms_of(draft: dict) -> dict:
     }
 
 
-def _review(request: HttpRequest, draft: dict) -> HttpResponse:
-    forms = _forms_of(draft)
+def _review(request: HttpRequest, draft: dict, forms: dict) -> HttpResponse:
     for form in forms.values():
         if form is not None:
             form.is_valid()

@@ -91,6 +91,33 @@ def test_a_forged_forwarded_address_does_not_buy_more_filings(settings, app):
     assert Complaint.objects.count() == 2
 
 
+def test_with_the_throttle_cache_down_filings_pass_uncounted_and_quickly(settings, app):
+    """Redis keeps the counters in production; while it is down nobody is refused or kept
+    waiting, and after one failure the cache is left alone for a moment."""
+    import time
+
+    from complaints import throttling
+
+    _rates(settings, anon_submit="1/min")
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nobody listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        },
+    }
+    api = APIClient(REMOTE_ADDR="198.51.100.4")
+    started = time.monotonic()
+    try:
+        codes = [_file_api(api, app, "").status_code for _ in range(3)]
+    finally:
+        throttling._cache_down_until = 0.0
+    assert codes == [201, 201, 201]
+    assert Complaint.objects.count() == 3
+    assert time.monotonic() - started < 5  # one refused connection, not a hang per filing
+
+
 def test_clients_behind_our_proxy_are_counted_apart(settings, app):
     _rates(settings, anon_submit="1/min")
     settings.TRUSTED_PROXIES = ["127.0.0.1"]

@@ -1,7 +1,7 @@
 """The throttles hold across web processes, as `make run` and production serve: gunicorn with
 two workers that are replaced after every request (`--max-requests 1`), so a counter kept in
 one process's memory would be forgotten at once. Counted in the embedded default's file cache
-and, when CACHE_URL names Redis, in Redis.
+and, when CACHE_URL or the broker names Redis, in Redis.
 
 The requests are refused by validation (400) after the throttle has counted them, so the
 processes never touch a database.
@@ -45,7 +45,11 @@ def _post(port: int, path: str, forwarded_for: str) -> int:
 
 def _serve(tmp_path, port: int, extra_env: dict):
     env = {
-        **{k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "DATABASE_URL"}},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"CACHE_URL", "DATABASE_URL", "CELERY_BROKER_URL"}
+        },
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "APPWATCH_VAR_DIR": str(tmp_path / "var"),
         "ANON_SUBMIT_RATE": f"{LIMIT}/hour",
@@ -91,17 +95,18 @@ def _wait_until_up(process, port: int) -> None:
     [
         pytest.param("files", id="embedded-default"),
         pytest.param("redis", id="redis", marks=pytest.mark.redis),
+        pytest.param("broker", id="the-broker-redis", marks=pytest.mark.redis),
     ],
 )
 def test_anonymous_filing_limit_holds_across_processes_and_forged_addresses(tmp_path, cache):
     extra = {}
-    if cache == "redis":
+    if cache in ("redis", "broker"):
         broker = os.environ.get("CELERY_BROKER_URL", "")
-        # A database of its own on the test Redis, so counts from elsewhere do not mix in.
-        extra["CACHE_URL"] = broker.rsplit("/", 1)[0] + "/9"
-        subprocess.run(
-            ["redis-cli", "-u", extra["CACHE_URL"], "flushdb"], check=False, capture_output=True
-        )
+        # A database of its own on the test Redis, so counts from elsewhere do not mix in:
+        # named as the cache, or only as the broker (whose Redis then keeps the counts).
+        url = broker.rsplit("/", 1)[0] + "/9"
+        extra["CACHE_URL" if cache == "redis" else "CELERY_BROKER_URL"] = url
+        subprocess.run(["redis-cli", "-u", url, "flushdb"], check=False, capture_output=True)
     port = _free_port()
     process = _serve(tmp_path, port, extra)
     try:

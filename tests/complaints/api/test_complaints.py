@@ -3,7 +3,8 @@
 import io
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
+from django.utils import timezone
 from PIL import ExifTags, Image
 from rest_framework.test import APIClient
 
@@ -22,9 +23,9 @@ def media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def fresh_throttles():
-    cache.clear()
+    caches["throttle"].clear()
     yield
-    cache.clear()
+    caches["throttle"].clear()
 
 
 def file(api, body, **headers):
@@ -49,12 +50,21 @@ def test_anonymous_filing_answers_201_with_token_and_link(api, app):
     )
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"tracking_number", "access_token", "status", "status_url"}
+    assert set(body) == {
+        "tracking_number",
+        "access_token",
+        "status",
+        "status_url",
+        "decision_due_date",
+    }
     assert body["status"] == "submitted"
     assert body["status_url"].startswith(
         "http://testserver/track/" + body["tracking_number"] + "/?t="
     )
     complaint = Complaint.objects.get(tracking_number=body["tracking_number"])
+    # What happens next: the day a regulator decides by, after the day of filing.
+    assert body["decision_due_date"] == complaint.decision_due_date.isoformat()
+    assert complaint.decision_due_date > timezone.localdate(complaint.submitted_at)
     assert (
         complaint.channel == "api"
         and complaint.submitter is None

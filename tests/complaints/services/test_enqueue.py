@@ -142,21 +142,6 @@ def test_the_dispatcher_joins_waiting_classifications_into_batches(settings, db)
     assert not OutboxMessage.objects.exists()
 
 
-@pytest.fixture
-def real_broker(settings):
-    """Tasks published for real to the test's own Redis database, its default queue empty."""
-    import redis
-
-    conf = celery_app.conf
-    saved = conf.task_always_eager
-    conf.task_always_eager = False
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("celery", "appwatch:pending:complaints.tasks.classify_waiting")
-    yield client
-    client.delete("celery", "appwatch:pending:complaints.tasks.classify_waiting")
-    conf.task_always_eager = saved
-
-
 @pytest.mark.redis
 def test_filings_share_one_pending_classification_run(
     app, active_version, real_broker, django_capture_on_commit_callbacks
