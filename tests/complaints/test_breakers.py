@@ -139,13 +139,12 @@ def test_the_breaker_closes_when_its_probe_reaches_the_broker_again(hanging_brok
 @pytest.fixture
 def hanging_cache(blackhole, settings):
     settings.CACHE_TIMEOUT = 0.2
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{blackhole.port}/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
+    hanging = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{blackhole.port}/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
     }
+    settings.CACHES = {"default": hanging, "throttle": hanging}
     cache_breaker.reset()
     yield blackhole
     cache_breaker.reset()
