@@ -342,6 +342,10 @@ def measure(client: Client, urls: list[str], requests: int, warmup: int = 3) -> 
         "p95_ms": round(percentile(timings, 95), 1),
         "max_ms": round(max(timings), 1),
         "queries": max(queries),
+        # Five rounds of the same requests, for `make bench`'s median and spread.
+        "rounds_p95_ms": [
+            round(percentile(timings[i::5], 95), 1) for i in range(min(5, len(timings)))
+        ],
     }
 
 
@@ -368,7 +372,10 @@ def refresh_timings() -> dict:
     )
     for complaint in waiting:
         triage.complaint_accept(
-            complaint=complaint, actor=regulator, category_codes=["over_permission"]
+            complaint=complaint,
+            actor=regulator,
+            category_codes=["over_permission"],
+            relabel_reason="基准测试：监管人员复核后确认。",
         )
     incremental = statistics_refresh()
     result["incremental_s"] = round(incremental.seconds, 2)
@@ -419,9 +426,11 @@ def main() -> None:
     regulator_client.force_login(regulator)
     otp_verify_session(regulator_client, regulator)  # regulators' pages need the second factor
     operator_client.force_login(operator)
-    deep = Complaint.objects.filter(consent_publish=True, status__in=workflow.CONFIRMED).order_by(
-        "-submitted_at", "-pk"
-    )[5000]
+    published = Complaint.objects.filter(
+        consent_publish=True, status__in=workflow.CONFIRMED
+    ).order_by("-submitted_at", "-pk")
+    # Page 250 at 1,000,000 complaints; the last page with the small sizes of `make bench-smoke`.
+    deep = published[min(5000, published.count() - 1)]
     deep_cursor = f"{round(deep.submitted_at.timestamp() * 1_000_000)}.{deep.pk}"
     pages = {
         "regulator dashboard, 90 days": (regulator_client, ["/dashboard/"]),
