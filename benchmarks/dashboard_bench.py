@@ -51,7 +51,7 @@ from benchmarks.generation import (  # noqa: E402
     fixture_chain,
 )
 from complaints import workflow  # noqa: E402
-from complaints.calendar import next_working_day  # noqa: E402
+from complaints.calendar import is_working_day, next_working_day  # noqa: E402
 from complaints.models import (  # noqa: E402
     App,
     Case,
@@ -259,8 +259,17 @@ def ensure_cases(count: int) -> None:
                 at=fixed_at,
             )
         else:
+            # Not rectified takes a new notice with a new deadline (on a working day).
+            deadline = timezone.localdate(fixed_at) + datetime.timedelta(days=15)
+            while not is_working_day(deadline):
+                deadline += datetime.timedelta(days=1)
             case_services.rectification_verify(
-                case=case, actor=None, rectified=False, notes="未整改到位。", at=fixed_at
+                case=case,
+                actor=None,
+                rectified=False,
+                notes="未整改到位。",
+                new_deadline_date=deadline,
+                at=fixed_at,
             )
     case_services.cases_mark_overdue(today=today)
     say(f"opened {opened} cases in {time.perf_counter() - started:.1f} s")

@@ -54,6 +54,22 @@ class Window:
     def p95_ms(self) -> float:
         return percentile(self.latencies_ms, 95)
 
+    def timed(self, send, conn, index: int, lock: threading.Lock, keep_answers: bool) -> None:
+        """Send one request and count it: its latency when it succeeded, else an error."""
+        started = time.perf_counter()
+        try:
+            ok, answer = send(conn, index)
+        except (http.client.HTTPException, OSError):
+            ok, answer = False, {}
+        elapsed = (time.perf_counter() - started) * 1000
+        with lock:
+            if ok:
+                self.latencies_ms.append(elapsed)
+                if keep_answers:
+                    self.answers.append(answer)
+            else:
+                self.errors += 1
+
 
 class Connection:
     """One keep-alive connection that reconnects after the server closes it."""
@@ -132,19 +148,7 @@ def closed_loop(
             while time.monotonic() < deadline:
                 with lock:
                     index = next(counter)
-                started = time.perf_counter()
-                try:
-                    ok, answer = send(conn, index)
-                except (http.client.HTTPException, OSError):
-                    ok, answer = False, {}
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    if ok:
-                        window.latencies_ms.append(elapsed)
-                        if keep_answers:
-                            window.answers.append(answer)
-                    else:
-                        window.errors += 1
+                window.timed(send, conn, index, lock, keep_answers)
         finally:
             conn.close()
 
@@ -177,18 +181,7 @@ def open_loop(
             local.conn = Connection(port)
             with lock:
                 connections.append(local.conn)
-        started = time.perf_counter()
-        try:
-            ok, answer = send(local.conn, index)
-        except (http.client.HTTPException, OSError):
-            ok, answer = False, {}
-        elapsed = (time.perf_counter() - started) * 1000
-        with lock:
-            if ok:
-                window.latencies_ms.append(elapsed)
-                window.answers.append(answer)
-            else:
-                window.errors += 1
+        window.timed(send, local.conn, index, lock, keep_answers=True)
 
     count = max(1, round(rate * seconds))
     t0 = time.monotonic()

@@ -76,16 +76,19 @@ def wait_http(port: int, path: str = "/", timeout: float = 90) -> None:
 
 
 def child_json(code: str, env: dict, *args: str) -> dict:
-    """Run Python code in a fresh process of this venv; its last output line is JSON."""
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    """Run Python code in a fresh process of this venv, echoing what it prints as it goes;
+    its last output line is JSON, the result."""
+    argv = [sys.executable, "-c", code, *args]
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    last = ""
+    assert process.stdout is not None
+    for line in process.stdout:
+        if last.strip():
+            print(f"  {last}", flush=True)
+        last = line.rstrip("\n")
+    if process.wait():
+        raise subprocess.CalledProcessError(process.returncode, argv[:2])
+    return json.loads(last)
 
 
 class Stack:
