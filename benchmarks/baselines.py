@@ -38,47 +38,37 @@ def _parsed(request: HttpRequest) -> dict | None:
     return body
 
 
-def _row(body: dict) -> tuple[Complaint, str]:
-    token, token_hash = access_token_new()
-    complaint = Complaint(
-        tracking_number=tracking_number_new(),
-        access_token_hash=token_hash,
-        app_name=body["app_name"][:200],
-        description=body["description"],
-        channel=Complaint.Channel.API,
-        submitted_at=timezone.now(),
-    )
-    return complaint, token
+def filing_view(store):
+    """A view answering as API filing does, storing the row with `store(complaint)`."""
+
+    @csrf_exempt
+    @require_POST
+    def view(request: HttpRequest) -> JsonResponse:
+        body = _parsed(request)
+        if body is None:
+            return JsonResponse({"detail": "app_name and description are required"}, status=400)
+        token, token_hash = access_token_new()
+        complaint = Complaint(
+            tracking_number=tracking_number_new(),
+            access_token_hash=token_hash,
+            app_name=body["app_name"][:200],
+            description=body["description"],
+            channel=Complaint.Channel.API,
+            submitted_at=timezone.now(),
+        )
+        store(complaint)
+        return JsonResponse(
+            {"tracking_number": complaint.tracking_number, "access_token": token}, status=201
+        )
+
+    return view
 
 
-def _created(complaint: Complaint, token: str) -> JsonResponse:
-    return JsonResponse(
-        {"tracking_number": complaint.tracking_number, "access_token": token}, status=201
-    )
-
-
-def _bad_request() -> JsonResponse:
-    return JsonResponse({"detail": "app_name and description are required"}, status=400)
-
-
-@csrf_exempt
-@require_POST
-def orm_create(request: HttpRequest) -> JsonResponse:
-    body = _parsed(request)
-    if body is None:
-        return _bad_request()
-    complaint, token = _row(body)
+def _orm_create(complaint: Complaint) -> None:
     complaint.save(force_insert=True)
-    return _created(complaint, token)
 
 
-@csrf_exempt
-@require_POST
-def sql_insert(request: HttpRequest) -> JsonResponse:
-    body = _parsed(request)
-    if body is None:
-        return _bad_request()
-    complaint, token = _row(body)
+def _sql_insert(complaint: Complaint) -> None:
     fields = [f for f in Complaint._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     values = [f.get_db_prep_save(f.pre_save(complaint, True), connection) for f in fields]
@@ -88,17 +78,15 @@ def sql_insert(request: HttpRequest) -> JsonResponse:
             f"VALUES ({', '.join(['%s'] * len(values))})",
             values,
         )
-    return _created(complaint, token)
 
 
-@csrf_exempt
-@require_POST
-def ceiling(request: HttpRequest) -> JsonResponse:
-    body = _parsed(request)
-    if body is None:
-        return _bad_request()
-    complaint, token = _row(body)
-    return _created(complaint, token)
+def _nothing(complaint: Complaint) -> None:
+    pass
+
+
+orm_create = filing_view(_orm_create)
+sql_insert = filing_view(_sql_insert)
+ceiling = filing_view(_nothing)
 
 
 urlpatterns = [

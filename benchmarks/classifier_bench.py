@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from benchmarks import classifier_shift  # noqa: E402
+from benchmarks.stack import cpu_model  # noqa: E402
 from classifier import dataset, training  # noqa: E402
 from classifier.pipeline import LabelModel  # noqa: E402
 from classifier.text import segment  # noqa: E402
@@ -48,11 +49,7 @@ TARGET_MACRO_F1 = 0.90
 
 
 def machine() -> dict:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
+    cpu = cpu_model()
     return {
         "uname": " ".join(platform.uname()),
         "cpu": cpu,

@@ -1,7 +1,7 @@
 """import_complaints throughput into PostgreSQL (issue 3's target: ≥ 10,000 rows/s, not
 counting classification).
 
-    .venv/bin/python -m benchmarks.run import
+    .venv/bin/python -m benchmarks.run --modules import
     # or on its own, with a fixed database instead of a scratch one:
     BENCH_IMPORT_DATABASE=appwatch_intake BENCH_IMPORT_ROWS=100000 .venv/bin/python -m benchmarks.import_bench
 

@@ -31,7 +31,7 @@ import psycopg
 from benchmarks import harness_batch, harness_http
 from benchmarks.figures import Figure, markdown_table, problems
 from benchmarks.scratch import ROOT, SERVER
-from benchmarks.stack import Stack
+from benchmarks.stack import Stack, cpu_model
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
@@ -76,11 +76,7 @@ def revision() -> str:
 
 
 def machine() -> dict:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
+    cpu = cpu_model()
     memory = Path("/proc/meminfo").read_text().split("\n", 1)[0].split()[1]
     with psycopg.connect(SERVER) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
