@@ -3,6 +3,7 @@
     .venv/bin/python -m benchmarks.run            # the full run (<= 20 minutes), updates RESULTS.md
     .venv/bin/python -m benchmarks.run --smoke    # tiny sizes (<= 3 minutes); checks completeness
     .venv/bin/python -m benchmarks.run --modules [prefix ...]   # the separate benchmark modules
+    .venv/bin/python -m benchmarks.run --render benchmarks/results/X.json   # the table again
 
 Starts the platform as in production on loopback (benchmarks/stack.py: its own PostgreSQL
 database and redis-server, gunicorn, a real Celery worker), measures each figure after a
@@ -173,6 +174,17 @@ def markdown(result: dict) -> str:
         + f"; {m['web']}, Celery worker {m['celery_worker']}. "
         f"JSON: `benchmarks/results/{result['file']}`.",
         "",
+        "Ratio: value ÷ baseline, turned round for times and memory so that higher is always "
+        "better; baselines ran in the same minutes on the same machine. Server CPU-ms/op: CPU "
+        "time of the web processes (gunicorn master and workers) per request, or of the worker "
+        "per complaint for the drain; the load generator's own CPU is not in it. Value and "
+        "spread: median and range of the repetitions (at least five, after a warm-up).",
+        *(
+            ["", "**Sections that failed** (their figures are missing): " + "; ".join(failed)]
+            if (failed := [s for s in result["sections"] if " FAILED " in s])
+            else []
+        ),
+        "",
         *markdown_table(result["figures"]),
         "",
         "Notes per figure:",
@@ -263,9 +275,13 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes; check completeness")
     parser.add_argument("--output", type=Path, help="folder for the JSON file")
     parser.add_argument("--modules", nargs="*", help="run the separate benchmark modules")
+    parser.add_argument("--render", type=Path, help="rewrite RESULTS.md's table from a JSON file")
     args = parser.parse_args()
     if args.modules is not None:
         return modules(args.modules)
+    if args.render:
+        write_results(markdown(json.loads(args.render.read_text(encoding="utf-8"))))
+        return 0
     return harness(args.smoke, args.output)
 
 
