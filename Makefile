@@ -8,7 +8,7 @@ PORT ?= 8000
 export PORT
 STAMP := $(VENV)/.installed
 
-.PHONY: run setup install test test-setup lint format bench fuzz chaos loadtest worker beat clean
+.PHONY: run setup install test test-setup lint format bench bench-smoke fuzz chaos loadtest worker beat clean
 
 run: setup
 	@echo "AppWatch on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
@@ -56,8 +56,17 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: setup
+# Every performance figure beside its limit, measured in one run on loopback (at most 20 minutes;
+# its own database and redis-server, gunicorn and a real worker): benchmarks/results/ and
+# RESULTS.md. bench-smoke: the same at tiny sizes (a few minutes), checking only that every
+# figure, baseline and ratio was produced; tests/benchmarks/test_bench_smoke.py runs it in CI.
+bench: install
+	$(PY) manage.py compile_translations
 	$(PY) -m benchmarks.run
+
+bench-smoke: install
+	$(PY) manage.py compile_translations
+	$(PY) -m benchmarks.run --smoke
 
 # Schema-driven fuzzing of the whole API as each role (schemathesis); CI runs the same tests
 # with a few examples each. FUZZ_EXAMPLES=n for more or fewer.

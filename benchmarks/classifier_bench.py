@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from benchmarks import classifier_shift  # noqa: E402
+from benchmarks.stack import cpu_model  # noqa: E402
 from classifier import dataset, training  # noqa: E402
 from classifier.pipeline import LabelModel  # noqa: E402
 from classifier.text import segment  # noqa: E402
@@ -48,11 +49,7 @@ TARGET_MACRO_F1 = 0.90
 
 
 def machine() -> dict:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
+    cpu = cpu_model()
     return {
         "uname": " ".join(platform.uname()),
         "cpu": cpu,
@@ -73,6 +70,26 @@ def distinct_texts(texts: list[str], count: int) -> list[str]:
             tag, n = letters[n % 26] + tag, n // 26
         out.append(f"{texts[i % len(texts)]} ref {tag}")
     return out
+
+
+def batch_time(predict_many, texts: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one call on the whole batch, with no segmentation cached."""
+    segment.cache_clear()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    predict_many(texts)
+    return time.perf_counter() - started, time.process_time() - cpu_started
+
+
+def single_times(predict_one, texts: list[str]) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds of each text classified on its own, nothing cached."""
+    segment.cache_clear()
+    latencies, cpu_latencies = [], []
+    for text in texts:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        predict_one(text)
+        cpu_latencies.append((time.thread_time() - c0) * 1000)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    return latencies, cpu_latencies
 
 
 def worker_rss(artifact: Path) -> dict:
@@ -134,20 +151,10 @@ def measure(*, with_confirmations: bool = True) -> dict:
     texts = [e.text for e in [*train, *test]]
     batch = distinct_texts(texts, BATCH)
     loaded.predict("warm up: 加载词典")
-    segment.cache_clear()
-    started, cpu_started = time.perf_counter(), time.process_time()
-    loaded.predict_proba(batch)
-    batch_seconds = time.perf_counter() - started
-    batch_cpu_seconds = time.process_time() - cpu_started
-
-    singles = distinct_texts(list(reversed(texts)), SINGLE)
-    segment.cache_clear()
-    latencies, cpu_latencies = [], []
-    for text in singles:
-        t0, c0 = time.perf_counter(), time.thread_time()
-        loaded.predict(text)
-        cpu_latencies.append((time.thread_time() - c0) * 1000)
-        latencies.append((time.perf_counter() - t0) * 1000)
+    batch_seconds, batch_cpu_seconds = batch_time(loaded.predict_proba, batch)
+    latencies, cpu_latencies = single_times(
+        loaded.predict, distinct_texts(list(reversed(texts)), SINGLE)
+    )
 
     # How the confidence threshold splits the test split, and how right each side is.
     threshold = settings.CLASSIFIER_CONFIDENCE_THRESHOLD

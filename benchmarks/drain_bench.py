@@ -45,6 +45,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--modes", default="single,ids,outbox,filing")
     args = parser.parse_args(argv)
+    measure(args.complaints, args.runs, args.modes.split(","))
+
+
+def measure(complaints: int, runs: int, modes: list[str]) -> dict[str, dict[str, list[float]]]:
+    """Per mode, the runs' drain rates: complaints per second (wall) and per worker
+    CPU-second. Prints them as a Markdown table as it goes."""
+    results: dict[str, dict[str, list[float]]] = {}
     database = f"appwatch_drain_{os.getpid()}"
     create_database(database, template=_template())
     workdir = Path(tempfile.mkdtemp(prefix="appwatch-drain-"))
@@ -83,16 +90,16 @@ def main(argv: list[str] | None = None) -> None:
         time.sleep(15)  # the worker starts and loads its model
         size = settings.CLASSIFY_BATCH_SIZE
         print(
-            f"{args.complaints:,} waiting complaints, one worker process (--pool solo), "
-            f"batch size {size}, {args.runs} runs each; wall rate and CPU rate (worker)"
+            f"{complaints:,} waiting complaints, one worker process (--pool solo), "
+            f"batch size {size}, {runs} runs each; wall rate and CPU rate (worker)"
         )
         print("| mode | complaints/s (median, wall) | runs | complaints per worker CPU-s |")
         print("|---|---|---|---|")
-        for mode in args.modes.split(","):
+        for mode in modes:
             walls, cpus = [], []
             # One message per complaint is slow enough that a tenth of the backlog tells.
-            count = args.complaints // 10 if mode in ("single", "ids") else args.complaints
-            for _run in range(args.runs):
+            count = complaints // 10 if mode in ("single", "ids") else complaints
+            for _run in range(runs):
                 now = timezone.now()
                 rows = Complaint.objects.bulk_create(
                     Complaint(
@@ -138,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
                 elapsed = time.monotonic() - started
                 walls.append(count / elapsed)
                 cpus.append(count / max(_cpu_seconds(worker.pid) - cpu_before, 1e-6))
+            results[mode] = {"walls": walls, "cpus": cpus}
             print(
                 f"| {mode} | {statistics.median(walls):,.0f} | "
                 f"{', '.join(f'{w:,.0f}' for w in walls)} | {statistics.median(cpus):,.0f} |",
@@ -153,6 +161,7 @@ def main(argv: list[str] | None = None) -> None:
 
         connections.close_all()
         drop_databases(database)
+    return results
 
 
 if __name__ == "__main__":

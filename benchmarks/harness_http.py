@@ -1,0 +1,343 @@
+"""`make bench`'s figures measured over HTTP against the running platform (benchmarks/stack.py):
+API filing against the baseline views and django-helpdesk, the web form, submit→classified
+under load, memory, and the first filing on a new web worker.
+
+Each figure is warmed up, repeated (`Sizes.repetitions`), and reported as the median with the
+runs' spread and the web processes' CPU-ms per request. Baselines are measured in the same
+run, interleaved with what they are compared to, so the machine's other work falls on both.
+"""
+
+import contextlib
+import datetime
+import signal
+import socket
+import statistics
+import time
+from dataclasses import dataclass
+
+from benchmarks.chaos import TEXTS
+from benchmarks.figures import MAX_VALUE, MIN_RATIO, Figure, skipped
+from benchmarks.helpdesk_reference import HelpdeskServer, install
+from benchmarks.http_load import (
+    Connection,
+    WebFiler,
+    closed_loop,
+    json_post,
+    open_loop,
+    percentile,
+    spread,
+)
+from benchmarks.stack import Stack, cpu_seconds, descendants, rss_mb
+
+CONCURRENCY = (1, 8, 32)
+BASELINES = {
+    "orm": ("/bench/orm/", "minimal view, one ORM create"),
+    "sql": ("/bench/sql/", "minimal view, one raw SQL insert"),
+    "ceiling": ("/bench/ceiling/", "no-database view (framework ceiling)"),
+}
+API = "/api/v1/complaints/"
+HELPDESK = "django-helpdesk ticket API"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    repetitions: int = 5
+    warmup_s: float = 3.0
+    window_s: float = 2.5  # one repetition of a closed-loop measurement
+    web_concurrency: int = 8  # one of CONCURRENCY: compared with the ORM view there
+    latency_s: float = 20.0  # open-loop run at each share of the maximum ingest rate
+    latency_wait_s: float = 90.0
+    cold_starts: int = 5
+
+
+def _describe(index: int) -> str:
+    return f"{TEXTS[index % len(TEXTS)]} (#{index})"
+
+
+class Filing:
+    """The measurements API filing's figures are built from, kept for the later sections."""
+
+    def __init__(self, stack: Stack, sizes: Sizes, var_dir):
+        self.stack, self.sizes, self.var_dir = stack, sizes, var_dir
+        apps = stack.app_names()
+        self.app_id, self.app_name = apps[0]
+        self.names = [name for _, name in apps]
+        # endpoint -> concurrency -> list of (rate, p50, p95, web CPU-ms per request)
+        self.runs: dict[str, dict[int, list[tuple]]] = {}
+        self.memory: list[tuple[float, float]] = []  # (largest web worker, whole Celery worker)
+
+    def body(self, index: int) -> dict:
+        return {"app_name": self.names[index % len(self.names)], "description": _describe(index)}
+
+    def _window(self, port, send, concurrency, seconds, pids) -> tuple:
+        before = cpu_seconds(pids())
+        window = closed_loop(port, send, concurrency=concurrency, seconds=seconds)
+        used = cpu_seconds(pids()) - before
+        count = max(len(window.latencies_ms), 1)
+        if window.errors and not window.latencies_ms:
+            raise RuntimeError(f"every request failed on port {port}")
+        return window.rate, window.p50_ms, window.p95_ms, used * 1000 / count
+
+    def sample_memory(self) -> None:
+        web = max(rss_mb(pid) for pid in self.stack.web_workers())
+        worker = sum(rss_mb(pid) for pid in self.stack.pids("worker"))
+        self.memory.append((web, worker))
+
+    def measure(self) -> list[Figure]:
+        s, stack = self.sizes, self.stack
+        targets = {
+            name: (stack.web_port, json_post(path, self.body))
+            for name, (path, _) in BASELINES.items()
+        }
+        targets["appwatch"] = (stack.web_port, json_post(API, self.body))
+        web_pids = lambda: stack.pids("web")  # noqa: E731
+        bin_dir = install(self.var_dir)
+        helpdesk_reason = bin_dir if isinstance(bin_dir, str) else ""
+        if helpdesk_reason:
+            print(f"bench: {helpdesk_reason}; its figures are skipped", flush=True)
+        with contextlib.ExitStack() as exits:
+            helpdesk = None
+            if not helpdesk_reason:
+                helpdesk = exits.enter_context(
+                    HelpdeskServer(bin_dir, stack.workdir, Stack.WEB_WORKERS, Stack.WEB_THREADS)
+                )
+                body = lambda i: helpdesk.ticket_body(self.names[i % len(self.names)], _describe(i))  # noqa: E731
+                targets["helpdesk"] = (
+                    helpdesk.port,
+                    json_post("/helpdesk/api/tickets/", body, helpdesk.headers),
+                )
+            pids_of = {name: web_pids for name in targets}
+            if helpdesk:
+                pids_of["helpdesk"] = lambda: descendants(helpdesk.pid())
+            for port, send in targets.values():  # each web worker's first requests
+                closed_loop(port, send, concurrency=8, seconds=s.warmup_s)
+            for concurrency in CONCURRENCY:
+                for port, send in targets.values():
+                    closed_loop(port, send, concurrency=concurrency, seconds=s.warmup_s / 3)
+                for _ in range(s.repetitions):
+                    for name, (port, send) in targets.items():
+                        self.runs.setdefault(name, {}).setdefault(concurrency, []).append(
+                            self._window(port, send, concurrency, s.window_s, pids_of[name])
+                        )
+                    self.sample_memory()
+                print(f"bench: API filing at concurrency {concurrency} done", flush=True)
+        return self.figures(helpdesk_reason)
+
+    def median(self, name: str, concurrency: int, column: int) -> float:
+        return statistics.median(run[column] for run in self.runs[name][concurrency])
+
+    def _rates(self, name: str, concurrency: int) -> dict:
+        return spread([run[0] for run in self.runs[name][concurrency]])
+
+    def figures(self, helpdesk_reason: str) -> list[Figure]:
+        out = []
+        for c in CONCURRENCY:
+            value = self.median("appwatch", c, 0)
+            cpu = self.median("appwatch", c, 3)
+            note = (
+                f"p50 {self.median('appwatch', c, 1):.0f} ms, p95 {self.median('appwatch', c, 2):.0f} ms; "
+                + ", ".join(
+                    f"{name} {self.median(name, c, 0):,.0f} req/s at {self.median(name, c, 3):.2f} CPU-ms"
+                    for name in self.runs
+                    if name != "appwatch"
+                )
+            )
+            common = dict(
+                value=value, unit="req/s", higher_is_better=True, cpu_ms_per_op=cpu,
+                spread=self._rates("appwatch", c),
+            )  # fmt: skip
+            out.append(
+                Figure(
+                    name=f"api_filing_c{c}",
+                    baseline_name=BASELINES["orm"][1],
+                    baseline=self.median("orm", c, 0),
+                    target=0.5,
+                    note=note,
+                    **common,
+                )  # fmt: skip
+            )
+            for key in ("sql", "ceiling"):
+                out.append(
+                    Figure(
+                        name=f"api_filing_vs_{key}_c{c}",
+                        baseline_name=BASELINES[key][1],
+                        baseline=self.median(key, c, 0),
+                        **common,
+                    )  # fmt: skip
+                )
+            if helpdesk_reason:
+                out.append(
+                    skipped(f"api_filing_vs_helpdesk_c{c}", "req/s", HELPDESK, helpdesk_reason)
+                )
+            else:
+                out.append(
+                    Figure(
+                        name=f"api_filing_vs_helpdesk_c{c}",
+                        baseline_name=HELPDESK,
+                        baseline=self.median("helpdesk", c, 0),
+                        target=1.5,
+                        note=f"helpdesk p95 {self.median('helpdesk', c, 2):.0f} ms, "
+                        f"{self.median('helpdesk', c, 3):.2f} CPU-ms per ticket",
+                        **common,
+                    )  # fmt: skip
+                )
+        p95s = [run[2] for run in self.runs["appwatch"][8]]
+        out.append(
+            Figure(
+                name="api_filing_p95_c8",
+                value=statistics.median(p95s),
+                unit="ms",
+                baseline_name=BASELINES["orm"][1] + ", p95",
+                baseline=self.median("orm", 8, 2),
+                higher_is_better=False,
+                target=50,
+                target_kind=MAX_VALUE,
+                spread=spread(p95s),
+                cpu_ms_per_op=self.median("appwatch", 8, 3),
+            )  # fmt: skip
+        )
+        return out
+
+    @property
+    def max_ingest(self) -> float:
+        return max(self.median("appwatch", c, 0) for c in CONCURRENCY)
+
+
+def web_filing(filing: Filing) -> Figure:
+    """Complete filings through the five web steps per second, against the ORM view."""
+    s, stack = filing.sizes, filing.stack
+    send = WebFiler(filing.app_id, _describe)
+    closed_loop(stack.web_port, send, concurrency=s.web_concurrency, seconds=s.warmup_s)
+    runs = [
+        filing._window(
+            stack.web_port, send, s.web_concurrency, s.window_s, lambda: stack.pids("web")
+        )
+        for _ in range(s.repetitions)
+    ]
+    c = s.web_concurrency
+    return Figure(
+        name="web_filing", value=statistics.median(r[0] for r in runs), unit="filings/s",
+        baseline_name=f"{BASELINES['orm'][1]}, concurrency {c}", baseline=filing.median("orm", c, 0),
+        baseline_unit="req/s", higher_is_better=True, target=0.3, target_kind=MIN_RATIO,
+        spread=spread([r[0] for r in runs]), cpu_ms_per_op=statistics.median(r[3] for r in runs),
+        note=f"five steps and the done page (11 requests) per filing, concurrency {c}, "
+        f"p95 {statistics.median(r[2] for r in runs):.0f} ms per filing",
+    )  # fmt: skip
+
+
+def submit_to_classified(filing: Filing, lower_bound_ms: float) -> list[Figure]:
+    """Open-loop filing at 25, 50 and 80% of the maximum ingest rate; the time from each
+    complaint's submitted_at to its classified_at, p50 and p95 over five equal stretches."""
+    s, stack = filing.sizes, filing.stack
+    out = []
+    for share in (25, 50, 80):
+        rate = filing.max_ingest * share / 100
+        window = open_loop(
+            stack.web_port, json_post(API, filing.body), rate=rate, seconds=s.latency_s
+        )
+        numbers = [a["tracking_number"] for a in window.answers if "tracking_number" in a]
+        left = stack.wait_classified(numbers, s.latency_wait_s)
+        now = datetime.datetime.now(datetime.UTC)
+        rows = stack.sql(
+            "SELECT submitted_at, coalesce(classified_at, %s) FROM complaints_complaint"
+            " WHERE tracking_number = ANY(%s) ORDER BY submitted_at",
+            [now, numbers],
+        )
+        delays = [(done - sent).total_seconds() * 1000 for sent, done in rows]
+        size = max(len(delays) // s.repetitions, 1)
+        stretches = [delays[i * size : (i + 1) * size] for i in range(s.repetitions)]
+        p95s = [percentile(part, 95) for part in stretches if part]
+        p50s = [percentile(part, 50) for part in stretches if part]
+        filing.sample_memory()
+        out.append(
+            Figure(
+                name=f"submit_classified_p95_at_{share}pct",
+                value=statistics.median(p95s),
+                unit="ms",
+                baseline_name="classification inside the request (single prediction p95)",
+                baseline=lower_bound_ms,
+                higher_is_better=False,
+                target=500 if share == 50 else None,
+                target_kind=MAX_VALUE,
+                spread=spread(p95s),
+                note=f"{rate:.1f} filings/s for {s.latency_s:.0f} s ({len(numbers)} filed, "
+                f"{window.errors} refused); p50 {statistics.median(p50s):,.0f} ms"
+                + (
+                    f"; {left} still unclassified after {s.latency_wait_s:.0f} s (counted until then)"
+                    if left
+                    else ""
+                ),
+            )  # fmt: skip
+        )
+        print(f"bench: submit→classified at {share}% done", flush=True)
+    return out
+
+
+def memory(filing: Filing) -> list[Figure]:
+    web = [m[0] for m in filing.memory]
+    worker = [m[1] for m in filing.memory]
+    return [
+        Figure(
+            name="memory_web_worker", value=statistics.median(web), unit="MB",
+            baseline_name="limit", baseline=150, higher_is_better=False, target=150,
+            target_kind=MAX_VALUE, spread=spread(web),
+            note="resident size of the largest gunicorn worker, sampled after each measurement",
+        ),
+        Figure(
+            name="memory_celery_worker", value=statistics.median(worker), unit="MB",
+            baseline_name="limit", baseline=500, higher_is_better=False, target=500,
+            target_kind=MAX_VALUE, spread=spread(worker),
+            note="resident size of the Celery worker and its pool children together, model loaded",
+        ),
+    ]  # fmt: skip
+
+
+def _worker_booted(master: int, timeout: float = 60) -> None:
+    """Until the new gunicorn worker exists and has stopped using CPU (imports done)."""
+    deadline = time.monotonic() + timeout
+    last, steady = -1.0, 0
+    while time.monotonic() < deadline:
+        workers = [pid for pid in descendants(master) if pid != master]
+        used = cpu_seconds(workers) if workers else -1.0
+        steady = steady + 1 if workers and used == last else 0
+        if steady >= 3:
+            return
+        last = used
+        time.sleep(0.2)
+
+
+def cold_start(filing: Filing) -> Figure:
+    """The first request on a freshly started web worker: a filing, against the no-database
+    view's first request on one (what the framework itself needs). The new workers boot
+    side by side (one gunicorn each), then get their first request one at a time."""
+    stack, s = filing.stack, filing.sizes
+    paths = {"appwatch": API, "ceiling": BASELINES["ceiling"][0]}
+    cold = [(f"cold-{name}-{i}", name) for i in range(s.cold_starts) for name in paths]
+    ports = {}
+    try:
+        for process, _ in cold:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                ports[process] = probe.getsockname()[1]
+            stack.start_web(process, ports[process], workers=1, wait=False)
+        for process, _ in cold:
+            _worker_booted(stack.processes.running[process].pid)
+        times: dict[str, list[float]] = {name: [] for name in paths}
+        for index, (process, name) in enumerate(cold):
+            conn = Connection(ports[process])
+            started = time.perf_counter()
+            ok, _ = json_post(paths[name], filing.body)(conn, 10**6 + index)
+            times[name].append((time.perf_counter() - started) * 1000)
+            conn.close()
+            if not ok:
+                raise RuntimeError(f"the first request to {paths[name]} on a new worker failed")
+    finally:
+        for process in ports:
+            stack.processes.kill(process, signal.SIGTERM)
+    return Figure(
+        name="cold_start_first_filing", value=statistics.median(times["appwatch"]), unit="ms",
+        baseline_name="first request to the no-database view on a new worker",
+        baseline=statistics.median(times["ceiling"]), higher_is_better=False, target=300,
+        target_kind=MAX_VALUE, spread=spread(times["appwatch"]),
+        note="ceiling runs " + ", ".join(f"{t:.0f}" for t in times["ceiling"]) + " ms",
+    )  # fmt: skip
