@@ -52,6 +52,10 @@ MESSAGES: dict[str, str] = {
         "Labelled %(labels)s although the text does not back it (no keyword, little weight "
         "from the classifier); the regulator confirmed it with the reason below."
     ),
+    "collective_case": gettext_noop(
+        "Your complaint is one of %(count)s alike about %(app)s; regulators took them up "
+        "together in case %(reference)s."
+    ),
     "auto_closed": gettext_noop(
         "No reply from the consumer within %(days)s days of the operator's answer."
     ),

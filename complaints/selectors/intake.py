@@ -9,6 +9,7 @@ import opencc
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from rapidfuzz import fuzz, process, utils
 
 from .. import workflow
@@ -100,7 +101,11 @@ def duplicate_hints(
         else []
     )
     count = 0
-    if app is not None and category is not None:
+    if app is not None and category is not None and settings.COLLECTIVE_HINT_SOURCE:
+        # The clusters early warning found (settings name the reader: complaints never
+        # imports the apps built on it).
+        count = import_string(settings.COLLECTIVE_HINT_SOURCE)(app=app, category=category, now=now)
+    elif app is not None and category is not None:
         count = (
             Complaint.objects.filter(app=app, submitted_at__gte=now - datetime.timedelta(days=30))
             .filter(Q(categories=category) | Q(category_hint=category))
