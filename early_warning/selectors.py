@@ -34,6 +34,10 @@ class ClusterView:
     def live(self) -> bool:
         return self.cluster.dismissed_at is None and self.cluster.case_id is None
 
+    @property
+    def dismissed_flag(self) -> bool:
+        return self.cluster.dismissed_at is not None
+
 
 def _daily(cluster_ids: list[int], today: datetime.date) -> dict[int, dict]:
     first = today - datetime.timedelta(days=GROWTH_DAYS - 1)
@@ -70,25 +74,46 @@ def _views(clusters: list[Cluster], now) -> list[ClusterView]:
     return views
 
 
-def clusters_list(*, now=None, include_closed: bool = False, limit: int = 200) -> list[ClusterView]:
-    """Clusters, the live ones (not dismissed, no case yet) first, growing ones first."""
-    now = now or timezone.now()
+def clusters_queryset(*, include_closed: bool = True):
+    """Clusters, latest activity first (live ones only unless include_closed)."""
     rows = Cluster.objects.select_related("app", "company", "category", "case")
     if not include_closed:
         rows = rows.filter(dismissed_at__isnull=True, case__isnull=True)
-    return _views(list(rows.order_by("-last_at", "-pk")[:limit]), now)
+    return rows.order_by("-last_at", "-pk")
+
+
+def clusters_list(*, now=None, include_closed: bool = False, limit: int = 200) -> list[ClusterView]:
+    """Clusters with their growth: the live ones (not dismissed, no case yet) unless
+    include_closed."""
+    return _views(
+        list(clusters_queryset(include_closed=include_closed)[:limit]), now or timezone.now()
+    )
+
+
+def _members(cluster_ids: list[int]) -> dict[int, list[Complaint]]:
+    found = defaultdict(list)
+    for complaint in (
+        Complaint.objects.filter(cluster_membership__cluster_id__in=cluster_ids)
+        .select_related("app", "cluster_membership")
+        .order_by("submitted_at", "pk")
+    ):
+        found[complaint.cluster_membership.cluster_id].append(complaint)
+    return found
+
+
+def cluster_views_with_members(clusters: list[Cluster], *, now=None) -> list[ClusterView]:
+    """Clusters with growth and members, in three queries whatever their number (the API)."""
+    views = _views(list(clusters), now or timezone.now())
+    members = _members([v.cluster.pk for v in views])
+    for view in views:
+        view.members = members[view.cluster.pk]
+    return views
 
 
 def cluster_detail(cluster: Cluster, *, now=None) -> ClusterView:
     """One cluster with its members, the texts that stand for it and what they share."""
-    now = now or timezone.now()
-    view = _views([cluster], now)[0]
-    members = list(
-        Complaint.objects.filter(cluster_membership__cluster=cluster)
-        .select_related("app", "cluster_membership")
-        .order_by("submitted_at", "pk")
-    )
-    view.members = members
+    view = cluster_views_with_members([cluster], now=now)[0]
+    members = view.members
     view.representatives = sorted(
         members, key=lambda c: (-c.cluster_membership.score, c.submitted_at)
     )[:REPRESENTATIVES]
