@@ -139,3 +139,18 @@ def test_the_scorecard_shows_zero_reply_and_boilerplate_rates(
     assert '<dd data-figure="zero_reply_rate">75.0%</dd>' in page
     assert '<dd data-figure="boilerplate_rate">0.0%</dd>' in page
     assert Alert.objects.count() == 0
+
+
+def test_not_our_app_is_hollow_only_for_an_app_the_operator_runs(
+    app, olivia, rita, today, other_company
+):
+    complaints = accepted(app, rita, 6)
+    for complaint in complaints:
+        operators.complaint_answer(
+            complaint=complaint, actor=olivia, text="不是我们的。", closure_code="not_our_app"
+        )
+    # The registry was wrong: the app belongs to another company, so the answers were true.
+    app.operator = other_company
+    app.save(update_fields=["operator"])
+    assert response_quality_measure(day=today) == []
+    assert ResponseQuality.objects.get(company=olivia.memberships.get().company).hollow_closes == 0
