@@ -46,15 +46,24 @@ def corpus_texts() -> list[str]:
     return texts
 
 
+def labelled(complaint: Complaint, code: str) -> Complaint:
+    """As the classifier would have labelled it."""
+    complaint.categories.add(category(code))
+    return complaint
+
+
 def file_burst(app, day, texts=BURST_TEXTS, code="over_permission", hour=9) -> list[Complaint]:
     return [
-        make_complaint(
-            app=app,
-            description=text,
-            category_hint=category(code),
-            submitted_at=at_day(day, hour + i % 8, i),
-            send_receipt=False,
-            classify=False,
+        labelled(
+            make_complaint(
+                app=app,
+                description=text,
+                category_hint=category(code),
+                submitted_at=at_day(day, hour + i % 8, i),
+                send_receipt=False,
+                classify=False,
+            ),
+            code,
         )
         for i, text in enumerate(texts)
     ]
@@ -72,14 +81,14 @@ def file_background(
     for offset in range(days, 0, -1):
         day = last_day - datetime.timedelta(days=offset)
         for n in range(rng.randint(0, 2 * per_day)):
-            complaints.append(
-                make_complaint(
-                    app=rng.choice(pool),
-                    description=next(texts),
-                    category_hint=category(rng.choice(codes)),
-                    submitted_at=at_day(day, 8 + n % 10, n),
-                    send_receipt=False,
-                    classify=False,
-                )
+            code = rng.choice(codes)
+            complaint = make_complaint(
+                app=rng.choice(pool),
+                description=next(texts),
+                category_hint=category(code),
+                submitted_at=at_day(day, 8 + n % 10, n),
+                send_receipt=False,
+                classify=False,
             )
+            complaints.append(labelled(complaint, code))
     return complaints

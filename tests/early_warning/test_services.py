@@ -141,6 +141,9 @@ def test_dismissing_an_alert_records_why_and_tunes_nothing(app, rita, today):
     day = today - datetime.timedelta(days=1)
     file_burst(app, day)
     [alert] = early_warning_run(day=day)
+    with pytest.raises(DomainError, match="Say why"):
+        alert_dismiss(alert=alert, actor=rita, reason="\n ")
+    assert Dismissal.objects.count() == 0
     alert_dismiss(alert=alert, actor=rita, reason="Known outage, fixed the same day.")
     alert.refresh_from_db()
     assert (
