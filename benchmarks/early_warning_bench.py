@@ -68,7 +68,8 @@ def ensure_complaints(total: int) -> int:
 
 def measure(*, batches: int = 10) -> dict:
     """Figures for the database as it is: clustering `batches` batches of the newest
-    unclustered complaints, then the daily job for yesterday."""
+    complaints (oldest first, as they arrived), then the daily job for yesterday."""
+    Cluster.objects.all().delete()  # each run starts from no clusters, so runs compare
     newest = list(
         Complaint.objects.filter(cluster_membership__isnull=True)
         .order_by("-submitted_at")

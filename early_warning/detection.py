@@ -25,6 +25,8 @@ from .reasons import reason
 from .services import alert_raise
 
 WITHDRAWN = Complaint.Status.WITHDRAWN
+# "Other" complaints read at most, recent and baseline each: bounded work on any table.
+VOCABULARY_SAMPLE = 5000
 
 
 def poisson_chance(observed: int, expected: float) -> float:
@@ -172,16 +174,18 @@ def new_vocabulary_detect(*, day: datetime.date, at=None) -> Alert | None:
         pk: _words(text)
         for pk, text in filed_between(recent_first, day)
         .filter(categories=other)
-        .values_list("pk", "description")
+        .order_by("-submitted_at")
+        .values_list("pk", "description")[:VOCABULARY_SAMPLE]
     }
-    baseline_n, baseline_df = 0, Counter()
-    for text in (
+    # Document frequencies are shares, so a sample of the baseline serves as well as all of it.
+    baseline = list(
         filed_between(baseline_first, baseline_last)
         .filter(categories=other)
-        .values_list("description", flat=True)
-        .iterator()
-    ):
-        baseline_n += 1
+        .order_by("-submitted_at")
+        .values_list("description", flat=True)[:VOCABULARY_SAMPLE]
+    )
+    baseline_n, baseline_df = len(baseline), Counter()
+    for text in baseline:
         baseline_df.update(_words(text))
     recent_df = Counter(w for words in recent.values() for w in words)
     if not recent:
