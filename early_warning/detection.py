@@ -5,7 +5,10 @@ seldom seen before (a possible new category).
 The statistic is meant to be explained in one sentence: with λ the mean complaints a day over
 the SPIKE_BASELINE_DAYS before (at least SPIKE_BASELINE_FLOOR), a day of k complaints alerts
 when P(X ≥ k | Poisson λ) < SPIKE_ALPHA and k ≥ SPIKE_MIN_COUNT. A category's test leaves out
-apps that alerted that day, so one app's burst is one alert, not two.
+apps that alerted that day, so one app's burst is one alert, not two. A word is new among
+"other" complaints when the recent share of them using it is VOCABULARY_RATIO times its share
+before and, at that old share, so many would use it by chance with probability below
+SPIKE_ALPHA (binomial tail).
 """
 
 import datetime
@@ -14,7 +17,7 @@ from collections import Counter, defaultdict
 from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import TruncDate
-from scipy.stats import poisson
+from scipy.stats import binom, poisson
 
 from complaints.models import App, Category, Complaint
 
@@ -194,8 +197,13 @@ def new_vocabulary_detect(*, day: datetime.date, at=None) -> Alert | None:
     for word, n in recent_df.items():
         if n < settings.VOCABULARY_MIN_COMPLAINTS:
             continue
-        ratio = (n / len(recent)) / ((baseline_df[word] + 1) / (baseline_n + 1))
-        if ratio >= settings.VOCABULARY_RATIO:
+        # The word's share before (smoothed: a word never seen counts as seen once).
+        before = (baseline_df[word] + 1) / (baseline_n + 2)
+        ratio = (n / len(recent)) / before
+        # And the chance of n or more of the recent complaints using it, were its share
+        # unchanged (binomial tail): small samples do not alert on common words.
+        chance = float(binom.sf(n - 1, len(recent), before))
+        if ratio >= settings.VOCABULARY_RATIO and chance < settings.SPIKE_ALPHA:
             surging.append((n, ratio, word))
     if not surging:
         return None

@@ -111,3 +111,24 @@ def test_quiet_background_raises_nothing_over_a_month(today, corpus_texts):
     file_background(corpus_texts, last_day=today, days=60, apps=4, per_day=2, seed=7)
     for offset in range(1, 31):
         assert early_warning_run(day=today - datetime.timedelta(days=offset)) == []
+
+
+def test_a_common_word_in_a_small_week_is_not_new(today, corpus_texts):
+    """Five of eleven recent complaints using a word that one in twelve used before: five times
+    as often, but with so few complaints it happens by chance (binomial tail ≈ 2e-3)."""
+    day = today - datetime.timedelta(days=1)
+    other = category("other")
+
+    def other_complaint(text, when):
+        complaint = make_complaint(app=AppFactory(), description=text, classify=False)
+        complaint.categories.add(other)
+        complaint.submitted_at = when
+        complaint.save(update_fields=["submitted_at"])
+
+    for n in range(108):
+        text = corpus_texts[n] + (" 客服回访" if n % 12 == 0 else "")
+        other_complaint(text, at_day(day - datetime.timedelta(days=8 + n % 50), 9, n % 60))
+    for n in range(11):
+        text = corpus_texts[200 + n] + (" 客服回访" if n < 5 else "")
+        other_complaint(text, at_day(day, 9, n))
+    assert new_vocabulary_detect(day=day) is None
