@@ -58,11 +58,12 @@ def alert_raise(
     if not created:
         return None
     alert.complaints.set(list(complaint_ids)[:ALERT_COMPLAINTS_MAX])
+    # The alert row words its reason in each reader's language; the audit row points at it
+    # (a note, not a complaints alert: those belong to a case or a complaint).
     event_record(
         actor=None,
         actor_role="system",
-        kind=Event.Kind.ALERT,
-        reason=reason_text(reason),
+        kind=Event.Kind.NOTE,
         data={"early_warning": "alert_raised", "alert": alert.pk, "alert_kind": kind},
         public=False,
         at=now,

@@ -40,7 +40,8 @@ def test_a_burst_of_twelve_is_one_alert_with_its_complaints(app, today, corpus_t
         )
     with translation.override("zh-hans"):
         assert alert.why.startswith(f"{day.isoformat()}，快送外卖收到 12 条投诉")
-    event = Event.objects.get(kind=Event.Kind.ALERT)
+    event = Event.objects.get(data__early_warning="alert_raised")
+    assert (event.kind, event.actor_role, event.public) == (Event.Kind.NOTE, "system", False)
     assert event.data == {"early_warning": "alert_raised", "alert": alert.pk, "alert_kind": "spike"}
     # Run again: nothing new.
     assert early_warning_run(day=day) == []
