@@ -3,6 +3,8 @@ dismiss them on their pages, where the reason goes to the audit log)."""
 
 from django.contrib import admin
 
+from complaints.admin.audit import ReadOnlyInline
+
 from .models import Alert, Cluster, ClusterMembership, Dismissal, ResponseQuality
 
 
@@ -17,16 +19,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
     model = ClusterMembership
     fields = ["complaint", "score", "joined_at"]
     readonly_fields = fields
-    raw_id_fields = ["complaint"]
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    show_change_link = False
 
 
 @admin.register(Cluster)

@@ -71,6 +71,19 @@ def alert_raise(
     return alert
 
 
+def _dismissal_record(*, row, actor, reason: str, data: dict, at) -> Dismissal:
+    """Mark an alert or a cluster dismissed, keep the reason, write the audit row."""
+    now = at or timezone.now()
+    row.dismissed_at = now
+    row.save(update_fields=["dismissed_at"])
+    target = {"alert": row} if isinstance(row, Alert) else {"cluster": row}
+    dismissal = Dismissal.objects.create(
+        **target, reason=reason, dismissed_by=actor, dismissed_at=now
+    )
+    event_record(actor=actor, kind=Event.Kind.NOTE, reason=reason, data=data, public=False, at=now)
+    return dismissal
+
+
 @transaction.atomic
 def alert_dismiss(*, alert: Alert, actor, reason: str, at=None) -> Dismissal:
     """Dismiss an alert with the regulator's reason. Recorded; it changes no threshold."""
@@ -79,21 +92,8 @@ def alert_dismiss(*, alert: Alert, actor, reason: str, at=None) -> Dismissal:
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.dismissed_at is not None:
         raise DomainError(_("This alert was already dismissed."))
-    now = at or timezone.now()
-    alert.dismissed_at = now
-    alert.save(update_fields=["dismissed_at"])
-    dismissal = Dismissal.objects.create(
-        alert=alert, reason=reason, dismissed_by=actor, dismissed_at=now
-    )
-    event_record(
-        actor=actor,
-        kind=Event.Kind.NOTE,
-        reason=reason,
-        data={"early_warning": "alert_dismissed", "alert": alert.pk, "alert_kind": alert.kind},
-        public=False,
-        at=now,
-    )
-    return dismissal
+    data = {"early_warning": "alert_dismissed", "alert": alert.pk, "alert_kind": alert.kind}
+    return _dismissal_record(row=alert, actor=actor, reason=reason, data=data, at=at)
 
 
 @transaction.atomic
@@ -107,21 +107,8 @@ def cluster_dismiss(*, cluster: Cluster, actor, reason: str, at=None) -> Dismiss
         raise DomainError(_("This collective complaint was already dismissed."))
     if cluster.case_id is not None:
         raise DomainError(_("A case was opened from this collective complaint."))
-    now = at or timezone.now()
-    cluster.dismissed_at = now
-    cluster.save(update_fields=["dismissed_at"])
-    dismissal = Dismissal.objects.create(
-        cluster=cluster, reason=reason, dismissed_by=actor, dismissed_at=now
-    )
-    event_record(
-        actor=actor,
-        kind=Event.Kind.NOTE,
-        reason=reason,
-        data={"early_warning": "cluster_dismissed", "cluster": cluster.pk, "size": cluster.size},
-        public=False,
-        at=now,
-    )
-    return dismissal
+    data = {"early_warning": "cluster_dismissed", "cluster": cluster.pk, "size": cluster.size}
+    return _dismissal_record(row=cluster, actor=actor, reason=reason, data=data, at=at)
 
 
 def _open_case(app, category) -> Case | None:

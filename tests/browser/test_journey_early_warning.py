@@ -20,27 +20,13 @@ from complaints.models import Case, Complaint
 from early_warning.clustering import complaints_cluster
 from early_warning.daily import early_warning_run
 from early_warning.models import Alert, Cluster, Dismissal
+from tests.browser.test_journey_regulator import person, signed_in
 from tests.early_warning.conftest import file_burst
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def person(open_screen, name: str):
-    screen = open_screen(name)
-    screen.page.context.add_cookies(
-        [{"name": "django_language", "value": "en", "url": screen.base_url}]
-    )
-    return screen
-
-
-def signed_in(open_screen, username: str):
-    screen = person(open_screen, username)
-    screen.login(username, f"pw-{username}")
-    screen.page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return screen
 
 
 def burst(app):
