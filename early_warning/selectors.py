@@ -11,6 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from complaints.models import App, Category, Company, Complaint, Evidence
+from inspections.models import AppInspection
 
 from .clustering import text_key
 from .models import Alert, Cluster, ResponseQuality
@@ -29,6 +30,7 @@ class ClusterView:
     shared_words: list[str] = field(default_factory=list)
     evidence_files: int = 0
     apps: list[str] = field(default_factory=list)
+    shared_sdks: list[str] = field(default_factory=list)
 
     @property
     def live(self) -> bool:
@@ -127,7 +129,25 @@ def cluster_detail(cluster: Cluster, *, now=None) -> ClusterView:
     view.shared_words = [w for w, n in counts.most_common(12) if n >= half][:8]
     view.evidence_files = Evidence.objects.filter(complaint__in=members).count()
     view.apps = sorted({c.app.name for c in members})
+    view.shared_sdks = _shared_sdks({c.app for c in members})
     return view
+
+
+def _shared_sdks(apps) -> list[str]:
+    """Third-party SDKs that the latest inspection found in every app of the cluster (a
+    behaviour they share may come from one SDK); empty when an app was never inspected."""
+    shared = None
+    for app in apps:
+        latest = (
+            AppInspection.objects.filter(app=app, status=AppInspection.Status.DONE)
+            .order_by("-inspected_at")
+            .first()
+        )
+        if latest is None:
+            return []
+        found = {sdk["name"] for sdk in latest.sdks}
+        shared = found if shared is None else shared & found
+    return sorted(shared or [])
 
 
 def alerts_list(*, include_dismissed: bool = False, limit: int = 200) -> list[Alert]:

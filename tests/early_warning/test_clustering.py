@@ -4,10 +4,12 @@ complaints, other kinds and other companies stay out."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from early_warning.clustering import complaints_cluster
 from early_warning.models import Cluster, ClusterMembership
 from early_warning.selectors import cluster_detail, clusters_list, collective_hint_count
+from inspections.models import AppInspection
 from tests.factories import AppFactory, category, make_complaint
 
 from .conftest import BURST_TEXTS, at_day, file_background, file_burst
@@ -83,6 +85,19 @@ def test_one_behaviour_across_a_companys_apps_is_one_cluster(app, company, today
     assert cluster.size == 6
     view = cluster_detail(cluster)
     assert view.apps == sorted(["快送买菜", "快送外卖"])
+    assert view.shared_sdks == []  # neither app was inspected
+    for one, names in ((app, ["个推", "友盟"]), (sister, ["友盟", "极光"])):
+        AppInspection.objects.create(
+            app=one,
+            uploaded_at=timezone.now(),
+            inspected_at=timezone.now(),
+            status=AppInspection.Status.DONE,
+            stored_name="x.apk",
+            file_sha256="0" * 64,
+            file_size=1,
+            sdks=[{"name": name, "vendor": "", "evidence": []} for name in names],
+        )
+    assert cluster_detail(cluster).shared_sdks == ["友盟"]
 
 
 def test_growth_representatives_shared_words_and_the_filing_hint(app, today, english):
