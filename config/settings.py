@@ -507,7 +507,8 @@ COLLECTIVE_HINT_THRESHOLD = envint("COLLECTIVE_HINT_THRESHOLD", 10)
 # so complaints never imports the apps that build on it.
 COMPLAINTS_CLASSIFIED_TASKS = ["early_warning.tasks.cluster_complaints"]
 # The consumer's "many people report this" hint reads clusters through this function
-# (app, category, now) -> complaints in the largest live cluster; empty: count complaints.
+# (app, category, description, now) -> complaints in the live cluster the text would join;
+# empty: count the app's complaints of that kind instead.
 COLLECTIVE_HINT_SOURCE = "early_warning.selectors.collective_hint_count"
 # The operator scorecard's response quality (company) -> dict or None; empty: not shown.
 SCORECARD_RESPONSE_QUALITY = "early_warning.selectors.response_quality_figures"

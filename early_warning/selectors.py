@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from rapidfuzz import fuzz
 
 from complaints.models import App, Category, Company, Complaint, Evidence
 from inspections.models import AppInspection
@@ -163,16 +164,30 @@ def alert_complaints(alert: Alert, *, limit: int = 100) -> list[Complaint]:
     return list(alert.complaints.select_related("app").order_by("-submitted_at")[:limit])
 
 
-def collective_hint_count(*, app: App, category: Category, now=None) -> int:
-    """For the filing form: complaints in the largest live cluster about this app's company
-    (or app) and kind, 0 when there is none."""
+def collective_hint_count(*, app: App, category: Category, description: str = "", now=None) -> int:
+    """For the filing form: how many complaints the live cluster this one would join holds
+    (the largest about this app's company, or app, and kind when no text is given yet);
+    0 when there is none."""
     now = now or timezone.now()
     scope = Q(company_id=app.operator_id) if app.operator_id else Q(app=app, company__isnull=True)
     window = datetime.timedelta(days=settings.CLUSTER_WINDOW_DAYS)
-    sizes = Cluster.objects.filter(
+    live = Cluster.objects.filter(
         scope, category=category, dismissed_at__isnull=True, last_at__gte=now - window
-    ).values_list("size", flat=True)
-    return max(sizes, default=0)
+    ).only("size", "exemplars")
+    if not description.strip():
+        return max((c.size for c in live), default=0)
+    key = text_key(description)
+    return max(
+        (
+            c.size
+            for c in live
+            if any(
+                fuzz.token_set_ratio(key, e["key"]) >= settings.CLUSTER_SIMILARITY
+                for e in c.exemplars
+            )
+        ),
+        default=0,
+    )
 
 
 def response_quality_figures(company: Company) -> dict | None:

@@ -309,6 +309,7 @@ def _review(request: HttpRequest, draft: dict) -> HttpResponse:
         app=app_data.get("app"),
         app_name=app_data.get("app_name", ""),
         category=kind,
+        description=what.get("description", ""),
         user=request.user,
         tracking_numbers=request.session.get("tracked_complaints", []),
     )

@@ -115,5 +115,10 @@ def test_growth_representatives_shared_words_and_the_filing_hint(app, today, eng
         "whose texts are alike "
         "(similarity at least 70 of 100), each within 14 days of the last."
     )
-    assert collective_hint_count(app=app, category=category("over_permission")) == 12
-    assert collective_hint_count(app=app, category=category("fraud")) == 0
+    permissions, fraud = category("over_permission"), category("fraud")
+    assert collective_hint_count(app=app, category=permissions) == 12
+    assert collective_hint_count(app=app, category=fraud) == 0
+    alike = "快送外卖不同意通讯录权限就闪退，强制索取。"
+    assert collective_hint_count(app=app, category=permissions, description=alike) == 12
+    other = "快送外卖的会员自动续费没有提醒。"
+    assert collective_hint_count(app=app, category=permissions, description=other) == 0
