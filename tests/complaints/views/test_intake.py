@@ -370,6 +370,10 @@ def test_own_earlier_complaint_and_collective_hint(en, app, alice, settings):
     settings.COLLECTIVE_HINT_THRESHOLD = 3
     earlier = make_complaint(app=app, submitter=alice)
     alike = [make_complaint(app=app, category_hint=category("over_permission")) for _ in range(3)]
+    unlike = make_complaint(
+        app=app, description="会员自动续费没有任何提醒。", category_hint=category("over_permission")
+    )  # same app and kind, another story: not one of them
+    alike.append(unlike)
     # The hint reads early warning's clusters, which form as complaints are classified.
     complaints_cluster(complaint_ids=[c.pk for c in alike])
     en.force_login(alice)
