@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "classifier",
     "complaints",
     "inspections",
+    "early_warning",
 ]
 
 MIDDLEWARE = [
@@ -405,7 +406,7 @@ CELERY_TASK_ROUTES = {
         "retrain_classifier",
         "purge_expired_personal_data",
     )
-}
+} | {"early_warning.tasks.early_warning_daily": {"queue": "maintenance"}}
 CELERY_BEAT_SCHEDULE = {
     "purge-evidence-drafts": {
         "task": "complaints.tasks.purge_evidence_drafts",
@@ -435,6 +436,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.tasks.refresh_statistics",
         # Half the freshness limit, so a refresh that takes a while still lands in time.
         "schedule": envfloat("STATISTICS_REFRESH_SECONDS", 30.0),
+    },
+    "early-warning-daily": {
+        "task": "early_warning.tasks.early_warning_daily",
+        "schedule": crontab(hour=envint("EARLY_WARNING_HOUR", 6), minute=5),
     },
     "retrain-classifier": {
         "task": "complaints.tasks.retrain_classifier",
@@ -540,6 +545,52 @@ RECURRENCE_WINDOW_DAYS = envint("RECURRENCE_WINDOW_DAYS", 180)
 DEADLINE_REMINDER_WORKING_DAYS = envint("DEADLINE_REMINDER_WORKING_DAYS", 3)
 # Collective-complaint hint: this many complaints about one app and kind in 30 days.
 COLLECTIVE_HINT_THRESHOLD = envint("COLLECTIVE_HINT_THRESHOLD", 10)
+# --- Early warning (early_warning/) ---
+# Work to do once a batch of complaints is classified, by task name (the task gets the ids),
+# so complaints never imports the apps that build on it.
+COMPLAINTS_CLASSIFIED_TASKS = ["early_warning.tasks.cluster_complaints"]
+# The consumer's "many people report this" hint reads clusters through this function
+# (app, category, description, now) -> complaints in the live cluster the text would join;
+# empty: count the app's complaints of that kind instead.
+COLLECTIVE_HINT_SOURCE = "early_warning.selectors.collective_hint_count"
+# The operator scorecard's response quality (company) -> dict or None; empty: not shown.
+SCORECARD_RESPONSE_QUALITY = "early_warning.selectors.response_quality_figures"
+# Clusters: complaints about one company's apps (or one app without a company) in one
+# category join when their words are this alike (rapidfuzz token_set_ratio, 0-100) and each
+# comes within the window of the cluster's latest; a cluster is found at this many.
+CLUSTER_SIMILARITY = envint("CLUSTER_SIMILARITY", 70)
+CLUSTER_WINDOW_DAYS = envint("CLUSTER_WINDOW_DAYS", 14)
+CLUSTER_MIN_SIZE = envint("CLUSTER_MIN_SIZE", 3)
+# Bounds on the work per new complaint: unclustered recent complaints compared, and the
+# member texts a cluster keeps to compare newcomers with.
+CLUSTER_CANDIDATES = envint("CLUSTER_CANDIDATES", 200)
+CLUSTER_EXEMPLARS = envint("CLUSTER_EXEMPLARS", 5)
+# Spikes: a day's complaints about an app (or in a category) against the mean of the days
+# before; an alert when the Poisson chance of that many is below SPIKE_ALPHA and there are
+# at least SPIKE_MIN_COUNT. A quiet baseline counts as SPIKE_BASELINE_FLOOR a day.
+SPIKE_BASELINE_DAYS = envint("SPIKE_BASELINE_DAYS", 28)
+SPIKE_ALPHA = envfloat("SPIKE_ALPHA", 1e-4)
+SPIKE_MIN_COUNT = envint("SPIKE_MIN_COUNT", 8)
+SPIKE_BASELINE_FLOOR = envfloat("SPIKE_BASELINE_FLOOR", 0.5)
+# New vocabulary among "other" complaints: words in at least VOCABULARY_MIN_COMPLAINTS of the
+# last VOCABULARY_RECENT_DAYS' ones, VOCABULARY_RATIO times more often than before.
+VOCABULARY_RECENT_DAYS = envint("VOCABULARY_RECENT_DAYS", 7)
+VOCABULARY_BASELINE_DAYS = envint("VOCABULARY_BASELINE_DAYS", 60)
+VOCABULARY_MIN_COMPLAINTS = envint("VOCABULARY_MIN_COMPLAINTS", 5)
+VOCABULARY_RATIO = envfloat("VOCABULARY_RATIO", 5.0)
+# Operator response quality over the last RESPONSE_QUALITY_DAYS: replies this alike
+# (rapidfuzz ratio) across BOILERPLATE_MIN_COMPLAINTS complaints are boilerplate; a rule
+# breached (with at least RESPONSE_QUALITY_MIN_SAMPLE replies or answers due) alerts the
+# regulators, once a month per operator and rule.
+RESPONSE_QUALITY_DAYS = envint("RESPONSE_QUALITY_DAYS", 90)
+BOILERPLATE_SIMILARITY = envint("BOILERPLATE_SIMILARITY", 90)
+BOILERPLATE_MIN_COMPLAINTS = envint("BOILERPLATE_MIN_COMPLAINTS", 10)
+RESPONSE_QUALITY_MIN_SAMPLE = envint("RESPONSE_QUALITY_MIN_SAMPLE", 10)
+RESPONSE_QUALITY_RULES = {
+    "boilerplate": envfloat("RULE_MAX_BOILERPLATE_RATE", 0.5),
+    "zero_reply": envfloat("RULE_MAX_ZERO_REPLY_RATE", 0.3),
+    "hollow_close": envint("RULE_MAX_HOLLOW_CLOSES", 5),
+}
 # Dashboards and open data read summary tables at most this many seconds old.
 STATISTICS_MAX_AGE_SECONDS = envint("STATISTICS_MAX_AGE_SECONDS", 60)
 # Personal data of a complaint is erased this many years after it closed (retention job).

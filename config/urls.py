@@ -29,7 +29,9 @@ urlpatterns = [
     path("api/schema/redoc/", redoc, name="redoc"),
     path("api/v1/", include("complaints.api.urls")),
     path("api/v1/", include("inspections.urls")),
+    path("api/v1/", include("early_warning.urls")),
     path("", include("inspections.urls_web")),
+    path("early-warning/", include("early_warning.urls_web")),
     path("", include("complaints.urls")),
 ]
 if settings.DEBUG:

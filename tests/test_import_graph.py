@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("complaints", "classifier", "inspections")
+PACKAGES = ("complaints", "classifier", "inspections", "early_warning")
 
 
 def _modules() -> dict[str, Path]:

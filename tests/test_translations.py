@@ -12,7 +12,7 @@ import polib
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCANNED = ("complaints", "classifier", "inspections", "config", "templates")
+SCANNED = ("complaints", "classifier", "inspections", "early_warning", "config", "templates")
 
 pytestmark = pytest.mark.slow
 

@@ -82,6 +82,10 @@ MESSAGES: dict[str, str] = {
     "package_uploaded": gettext_noop("App package uploaded for inspection."),
     "sdk_attributed": gettext_noop("Attributed to the embedded SDK %(sdk)s (%(vendor)s)."),
     "sdk_attribution_cleared": gettext_noop("Attributed to the host app again, not to an SDK."),
+    "collective_case": gettext_noop(
+        "Your complaint is one of %(count)s alike about %(app)s; regulators took them up "
+        "together in case %(reference)s."
+    ),
     "auto_closed": gettext_noop(
         "No reply from the consumer within %(days)s days of the operator's answer."
     ),

@@ -9,6 +9,7 @@ import opencc
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from rapidfuzz import fuzz, process, utils
 
 from .. import workflow
@@ -77,12 +78,13 @@ def duplicate_hints(
     app: App | None,
     app_name: str = "",
     category: Category | None = None,
+    description: str = "",
     user=None,
     tracking_numbers: list[str] | tuple[str, ...] = (),
     now: datetime.datetime | None = None,
 ) -> DuplicateHints:
     """Before filing: the consumer's own open complaints about the same app, and whether many
-    people reported this app and kind lately (a collective complaint may be under way)."""
+    people reported the same about this app and kind lately (a collective complaint)."""
     now = now or timezone.now()
     mine = Q(tracking_number__in=list(tracking_numbers))
     if user is not None and user.is_authenticated:
@@ -100,7 +102,13 @@ def duplicate_hints(
         else []
     )
     count = 0
-    if app is not None and category is not None:
+    if app is not None and category is not None and settings.COLLECTIVE_HINT_SOURCE:
+        # The clusters early warning found (settings name the reader: complaints never
+        # imports the apps built on it).
+        count = import_string(settings.COLLECTIVE_HINT_SOURCE)(
+            app=app, category=category, description=description, now=now
+        )
+    elif app is not None and category is not None:
         count = (
             Complaint.objects.filter(app=app, submitted_at__gte=now - datetime.timedelta(days=30))
             .filter(Q(categories=category) | Q(category_hint=category))

@@ -27,6 +27,7 @@ from .. import workflow
 from ..models import Category, Classification, Complaint, Event, Evidence
 from ..models.event_messages import message
 from .bulk_writes import objects_update
+from .enqueue import enqueue_on_commit
 from .events import complaint_move, complaints_move_many
 from .priority import complaint_priority
 
@@ -248,6 +249,11 @@ def complaints_classification_apply(
         for complaint in stays:
             complaint.updated_at = now
         objects_update(stays, [*fields, "updated_at"])
+    if new:
+        # What builds on fresh verdicts (clustering), named in settings, after commit.
+        classified = sorted(c.complaint_id for c in new)
+        for task_name in settings.COMPLAINTS_CLASSIFIED_TASKS:
+            enqueue_on_commit(task_name, classified, what=f"{task_name} for {len(classified)}")
     return result
 
 

@@ -311,6 +311,7 @@ def _review(request: HttpRequest, draft: dict, forms: dict) -> HttpResponse:
         app=app_data.get("app"),
         app_name=app_data.get("app_name", ""),
         category=kind,
+        description=what.get("description", ""),
         user=request.user,
         tracking_numbers=request.session.get("tracked_complaints", []),
     )

@@ -24,7 +24,10 @@ from complaints.models import Evidence
 from complaints.services import cases as case_services
 from complaints.services import operators, triage
 from complaints.services.evidence import evidence_clean
-from tests.factories import make_complaint
+from early_warning.clustering import complaints_cluster
+from early_warning.reasons import reason
+from early_warning.services import alert_raise
+from tests.factories import category, make_complaint
 from tests.inspections.rows import found
 
 PERSONAS = ["anonymous", "alice", "bob", "olivia", "oscar", "rita", "ada"]
@@ -151,8 +154,29 @@ def world(app, alice, bob, olivia, oscar, rita, ada):
     )
     case_services.cases_mark_overdue(today=timezone.localdate())
     versions = (found(app, version="1.0"), found(app, version="1.1"))
+    alike = [
+        make_complaint(
+            app=app,
+            description=f"冒充客服说要退款，骗走验证码，第{n}次。",
+            category_hint=category("fraud"),
+        )
+        for n in range(3)
+    ]
+    [cluster] = complaints_cluster(complaint_ids=[c.pk for c in alike])
+    alert = alert_raise(
+        kind="spike",
+        key="spike:matrix",
+        day=timezone.localdate(),
+        reason=reason("spike_app", app=app.name, observed=9, expected="0.50", date="2026-11-17",
+                      days=28, chance="1.0e-07", alpha="1e-04"),
+        figures={},
+        complaint_ids=[c.pk for c in alike],
+        app=app,
+    )  # fmt: skip
     return {
         "versions": versions,
+        "cluster": cluster,
+        "alert": alert,
         "open_case": open_case,
         "overdue": overdue,
         "fresh": fresh,
@@ -198,6 +222,13 @@ ENDPOINTS = [
     ("case sdk attribution", "web", "post", lambda w: reverse("inspections:case_attribution", args=[w["case"].pk]), lambda w: {"sdk": ""}, REGULATOR_WEB),
     ("complaint sdk attribution", "web", "post", lambda w: reverse("inspections:complaint_attribution", args=[w["accepted"].pk]), lambda w: {"sdk": ""}, REGULATOR_WEB),
     ("case inspection upload", "web", "post", lambda w: reverse("inspections:case_upload", args=[w["case"].pk]), lambda w: {}, REGULATOR_WEB),
+    ("early warning alerts", "web", "get", lambda w: reverse("early_warning:alerts"), None, REGULATOR_WEB),
+    ("early warning alert", "web", "get", lambda w: reverse("early_warning:alert", args=[w["alert"].pk]), None, REGULATOR_WEB),
+    ("early warning alert dismiss", "web", "post", lambda w: reverse("early_warning:alert_dismiss", args=[w["alert"].pk]), lambda w: {"reason": "r"}, REGULATOR_WEB),
+    ("early warning clusters", "web", "get", lambda w: reverse("early_warning:clusters"), None, REGULATOR_WEB),
+    ("early warning cluster", "web", "get", lambda w: reverse("early_warning:cluster", args=[w["cluster"].pk]), None, REGULATOR_WEB),
+    ("early warning cluster case", "web", "post", lambda w: reverse("early_warning:cluster_open_case", args=[w["cluster"].pk]), lambda w: {}, REGULATOR_WEB),
+    ("early warning cluster dismiss", "web", "post", lambda w: reverse("early_warning:cluster_dismiss", args=[w["cluster"].pk]), lambda w: {"reason": "r"}, REGULATOR_WEB),
     # operator web pages
     ("operator portal", "web", "get", lambda w: reverse("operator:portal"), None, OPERATOR_WEB_LIST),
     ("operator complaint", "web", "get", lambda w: reverse("operator:complaint", args=[w["accepted"].pk]), None, OPERATOR_WEB_OWN),
@@ -237,6 +268,7 @@ ENDPOINTS = [
     ("api case verify", "api", "post", lambda w: f"/api/v1/cases/{w['reported'].pk}/verify/", lambda w: {"rectified": True, "notes": "ok"}, REGULATOR_API),
     ("api case escalate", "api", "post", lambda w: f"/api/v1/cases/{w['overdue'].pk}/escalate/", lambda w: {"measure": "public_notice", "reason": "Ignored."}, REGULATOR_API),
     ("api case close", "api", "post", lambda w: f"/api/v1/cases/{w['case'].pk}/close/", lambda w: {"reason": "r"}, REGULATOR_API),
+    ("api clusters", "api", "get", lambda w: "/api/v1/clusters/", None, REGULATOR_API),
     ("api app inspections", "api", "get", lambda w: f"/api/v1/apps/{w['case'].app_id}/inspections/", None, REGULATOR_API),
     ("api app inspection compare", "api", "get", lambda w: f"/api/v1/apps/{w['case'].app_id}/inspections/compare/?from={w['versions'][0].pk}&to={w['versions'][1].pk}", None, REGULATOR_API),
     ("api case sdk attribution", "api", "get", lambda w: f"/api/v1/cases/{w['case'].pk}/sdk-attribution/", None, REGULATOR_API),
@@ -354,6 +386,15 @@ def test_consent_decides_what_the_operator_sees(world, client):
 COVERED_WEB = {
     "triage": {"queue", "detail", "action", "filter_save", "filter_delete", "evidence"},
     "cases": {"list", "new", "detail", "action", "notice"},
+    "early_warning": {
+        "alerts",
+        "alert",
+        "alert_dismiss",
+        "clusters",
+        "cluster",
+        "cluster_open_case",
+        "cluster_dismiss",
+    },
     "operator": {
         "portal",
         "complaint",

@@ -4,8 +4,10 @@ warnings, cases and the kinds of problem reported).
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from ...models import App, Case, Company
@@ -47,6 +49,7 @@ class Scorecard:
     tables: list[Table]
     cases: list[Case]
     apps: list[dict] = field(default_factory=list)
+    response_quality: dict | None = None
 
 
 def _warning(cases: QuerySet) -> dict | None:
@@ -79,6 +82,13 @@ def _scorecard_tables(f: StatsFilter) -> list[Table]:
         table_by_month(f),
         table_category_mix(f, measure="accepted", key="category_mix", title=_("Kinds of problem")),
     ]
+
+
+def _response_quality(company: Company) -> dict | None:
+    """Zero-reply and boilerplate rates as early warning last measured them (settings name
+    the reader, so complaints never imports it)."""
+    reader = settings.SCORECARD_RESPONSE_QUALITY
+    return import_string(reader)(company) if reader else None
 
 
 @reads_summary
@@ -137,4 +147,5 @@ def operator_scorecard(company: Company, *, months: int = 12) -> Scorecard:
         tables=_scorecard_tables(f),
         cases=cases,
         apps=apps,
+        response_quality=_response_quality(company),
     )

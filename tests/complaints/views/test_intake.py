@@ -9,6 +9,7 @@ from PIL import ExifTags, Image
 
 from complaints.encryption import email_index
 from complaints.models import Complaint, Event, Evidence
+from early_warning.clustering import complaints_cluster
 from tests.factories import AppFactory, category, make_complaint
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -368,8 +369,13 @@ def test_double_submit_files_one_complaint(en, app):
 def test_own_earlier_complaint_and_collective_hint(en, app, alice, settings):
     settings.COLLECTIVE_HINT_THRESHOLD = 3
     earlier = make_complaint(app=app, submitter=alice)
-    for _ in range(3):
-        make_complaint(app=app, category_hint=category("over_permission"))
+    alike = [make_complaint(app=app, category_hint=category("over_permission")) for _ in range(3)]
+    unlike = make_complaint(
+        app=app, description="会员自动续费没有任何提醒。", category_hint=category("over_permission")
+    )  # same app and kind, another story: not one of them
+    alike.append(unlike)
+    # The hint reads early warning's clusters, which form as complaints are classified.
+    complaints_cluster(complaint_ids=[c.pk for c in alike])
     en.force_login(alice)
     page = file_through(
         en,
@@ -378,7 +384,7 @@ def test_own_earlier_complaint_and_collective_hint(en, app, alice, settings):
         details={"permissions": ["contacts"], "refused_without": "yes"},
     ).content.decode()
     assert "You already complained about this app" in page and earlier.tracking_number in page
-    assert "Many people report this" in page and "3 complaints about this app" in page
+    assert "Many people report this" in page and "3 alike complaints about this app" in page
 
 
 def test_no_hints_for_someone_else(en, app, alice, bob):
