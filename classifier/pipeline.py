@@ -19,7 +19,14 @@ from sklearn.svm import LinearSVC
 
 from .fast_path import FastPath, pipeline_vectorizers
 from .lexicon import LexiconFeatures
-from .text import NEGATION_PREFIX, TextNormaliser, WordSegmenter, detect_language
+from .text import (
+    NEGATION_PREFIX,
+    RESOLVED_PREFIX,
+    TextNormaliser,
+    WordSegmenter,
+    detect_language,
+    problem_items,
+)
 
 ALGORITHMS = ("linear_svm", "logistic_regression", "complement_nb")
 SEED = 20240515
@@ -162,6 +169,30 @@ def labels_from_proba(
     return result
 
 
+def listed_merge(
+    chosen: list[str],
+    p: np.ndarray,
+    item_P: np.ndarray,
+    labels: list[str],
+    thresholds: np.ndarray,
+    second_min: float | None,
+) -> tuple[list[str], np.ndarray]:
+    """A listing text's labels `chosen` (probabilities `p`) joined with its items' own: a label
+    that passes its threshold on one item (classifier.text.problem_items) joins, at that item's
+    probability, whatever the second-label minimum says of the whole. A notice that lists two
+    problems is read whole as mostly the first; item by item each is a one-label text."""
+    found = set(chosen)
+    item_labels = labels_from_proba(item_P, labels, thresholds, second_min=second_min)
+    for row_labels, row_passes in zip(item_labels, item_P >= thresholds, strict=True):
+        found.update(label for label in row_labels if row_passes[labels.index(label)])
+    if len(found) > 1:
+        found.discard(OTHER)
+    p = p.copy()
+    columns = [labels.index(label) for label in found]
+    p[columns] = np.maximum(p[columns], item_P[:, columns].max(axis=0))
+    return [label for label in labels if label in found], p
+
+
 def confidence_of(P: np.ndarray, labels: list[str], chosen: list[list[str]]) -> np.ndarray:
     """Per row, the probability of the least certain chosen label."""
     index = {label: i for i, label in enumerate(labels)}
@@ -251,13 +282,32 @@ class LabelModel:
         """The label sets this model gives for probability rows P."""
         return labels_from_proba(P, self.labels, self.thresholds, second_min=self.second_label_min)
 
+    def labels_read(self, texts: list[str], P: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
+        """The label sets for `texts` and their probability rows, with listed problems read
+        one by one (see `listed_merge`)."""
+        chosen = self.labels_for(P)
+        listed = [(row, items) for row, text in enumerate(texts) if (items := problem_items(text))]
+        if not listed:
+            return chosen, P
+        P = P.copy()
+        item_P = self.predict_proba([item for _, items in listed for item in items])
+        start = 0
+        for row, items in listed:
+            block = item_P[start : start + len(items)]
+            start += len(items)
+            chosen[row], P[row] = listed_merge(
+                chosen[row], P[row], block, self.labels, self.thresholds, self.second_label_min
+            )
+        return chosen, P
+
     def predict_labels(self, texts) -> list[list[str]]:
-        return self.labels_for(self.predict_proba(texts))
+        texts = list(texts)
+        return self.labels_read(texts, self.predict_proba(texts))[0]
 
     def predict_with_confidence(self, texts) -> tuple[list[list[str]], np.ndarray]:
         """Label sets and their confidences (as `predict` gives them) for many texts."""
-        P = self.predict_proba(texts)
-        chosen = self.labels_for(P)
+        texts = list(texts)
+        chosen, P = self.labels_read(texts, self.predict_proba(texts))
         return chosen, np.clip(confidence_of(P, self.labels, chosen), 0.0, 1.0)
 
     def predict(self, text: str, *, explain_terms: int = 6) -> Prediction:
@@ -275,8 +325,7 @@ class LabelModel:
         if not texts:
             return []
         X = sparse.csr_matrix(self.features(texts))
-        P = self.proba_from_features(X)
-        chosen = self.labels_for(P)
+        chosen, P = self.labels_read(texts, self.proba_from_features(X))
         predictions = []
         for row, (text, labels) in enumerate(zip(texts, chosen, strict=True)):
             p = P[row]
@@ -438,7 +487,9 @@ def _feature_terms(features: FeatureUnion) -> list[str | None]:
             continue
         for feature in names:
             words = str(feature).split()
-            if not words or any(w in _NOT_SHOWN or w.startswith(NEGATION_PREFIX) for w in words):
+            if not words or any(
+                w in _NOT_SHOWN or w.startswith((NEGATION_PREFIX, RESOLVED_PREFIX)) for w in words
+            ):
                 terms.append(None)
             elif all(_CJK_ONLY_RE.fullmatch(w) for w in words):
                 terms.append("".join(words))

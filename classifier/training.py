@@ -20,6 +20,7 @@ from .pipeline import (
     SEED,
     LabelModel,
     labels_from_proba,
+    listed_merge,
     pipeline_build,
     thresholds_choose,
 )
@@ -30,6 +31,7 @@ from .shift import (
     shifted_scores,
     threshold_weights,
 )
+from .text import problem_items
 
 FOLDS = 5
 
@@ -148,14 +150,28 @@ def candidates_train(
     texts = [e.text for e in train]
     Y = binarise([e.labels for e in train], labels)
     oof = {algorithm: np.zeros(Y.shape, dtype=float) for algorithm in algorithms}
+    # Out-of-fold probabilities of each listed problem (classifier.text.problem_items), so the
+    # item rule is scored out of register like the rest of the decision.
+    items = {i: found for i, text in enumerate(texts) if (found := problem_items(text))}
+    oof_items: dict[str, dict[int, np.ndarray]] = {algorithm: {} for algorithm in algorithms}
     seconds = dict.fromkeys(algorithms, 0.0)
     for fit_idx, held_idx in splits:
         features, X_fit = _features_fit([texts[i] for i in fit_idx])
         X_held = features.transform([texts[i] for i in held_idx])
+        listed = [i for i in held_idx if i in items]
+        X_items = (
+            features.transform([item for i in listed for item in items[i]]) if listed else None
+        )
         for algorithm in algorithms:
             started = time.perf_counter()
             classifier = pipeline_build(algorithm)[-1].fit(X_fit, Y[fit_idx])
             oof[algorithm][held_idx] = classifier.predict_proba(X_held)
+            if listed:
+                item_P = classifier.predict_proba(X_items)
+                start = 0
+                for i in listed:
+                    oof_items[algorithm][i] = item_P[start : start + len(items[i])]
+                    start += len(items[i])
             seconds[algorithm] += time.perf_counter() - started
     weights = threshold_weights(train)
     results = []
@@ -171,6 +187,16 @@ def candidates_train(
             predicted = labels_from_proba(
                 oof[algorithm][held_idx], labels, cuts, second_min=second_min
             )
+            for n, i in enumerate(held_idx):
+                if i in oof_items[algorithm]:
+                    predicted[n], _ = listed_merge(
+                        predicted[n],
+                        oof[algorithm][i],
+                        oof_items[algorithm][i],
+                        labels,
+                        cuts,
+                        second_min,
+                    )
             for i, chosen in zip(held_idx, predicted, strict=True):
                 oof_labels[i] = chosen
             fold_scores.append(
@@ -180,13 +206,7 @@ def candidates_train(
             )
         pipeline = pipeline_build(algorithm).fit(texts, Y)
         model = LabelModel(pipeline, labels, thresholds, algorithm, second_min)
-        predicted = (
-            model.labels_for(
-                model.proba_from_features(pipeline[:-1].transform([e.text for e in test]))
-            )
-            if test
-            else []
-        )
+        predicted = model.predict_labels([e.text for e in test]) if test else []
         seconds[algorithm] += time.perf_counter() - started
         report = CandidateReport(
             algorithm=algorithm,

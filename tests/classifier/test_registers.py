@@ -8,8 +8,8 @@ import pytest
 from classifier import dataset, shift
 from classifier.dataset import Example
 from classifier.lexicon import LEXICON, LexiconFeatures
-from classifier.pipeline import labels_from_proba, thresholds_choose
-from classifier.text import normalise, segment
+from classifier.pipeline import labels_from_proba, listed_merge, thresholds_choose
+from classifier.text import normalise, problem_items, segment
 
 LABELS = ["data_sharing_leak", "fraud", "other", "price_discrimination"]
 
@@ -35,7 +35,41 @@ def test_negated_words_are_marked_up_to_the_end_of_their_clause():
 
 def test_words_that_only_look_negative_are_left_alone():
     assert words("帐号无法注销") == ["帐号", "无法", "注销"]
-    assert words("注销很顺利") == ["注销", "很", "顺利"]
+    assert words("注销没有问题以外的事")[0] == "注销"
+
+
+def test_a_step_that_went_well_is_read_as_resolved_up_to_its_clause():
+    assert words("注销很顺利") == ["ok_注销", "ok_很", "顺利"]
+    assert words("注销很顺利，但是注销后还在扣费")[3:5] == ["但是", "注销"]
+    assert words("Deletion went smoothly, then they charged me")[:4] == [
+        "ok_deletion", "ok_went", "smoothly", "then",
+    ]  # fmt: skip
+    assert words("没有顺利注销") == ["没有", "not_顺利", "not_注销"]  # negated, not resolved
+
+
+# --- listed problems -------------------------------------------------------------------------
+
+
+def test_listed_problems_are_split_at_their_numbers_or_after_a_heading():
+    assert problem_items("问题项：1. APP强制、频繁、过度索取权限；2. 违规收集个人信息。") == [
+        "APP强制、频繁、过度索取权限", "违规收集个人信息",
+    ]  # fmt: skip
+    assert problem_items("存在以下问题：一、超范围收集个人信息；二、未经同意向第三方提供") == [
+        "超范围收集个人信息", "未经同意向第三方提供",
+    ]  # fmt: skip
+    assert problem_items("（1）默认勾选自动续费（2）诱导用户点击弹窗") == [
+        "默认勾选自动续费", "诱导用户点击弹窗",
+    ]  # fmt: skip
+    assert problem_items("Issues found: reads contacts at launch; uploads the advertising ID") == [
+        "reads contacts at launch", "uploads the advertising ID",
+    ]  # fmt: skip
+
+
+def test_ordinary_sentences_with_numbers_or_semicolons_are_not_lists():
+    assert problem_items("充值了1.5元；后来2.0版本又涨价了") == []
+    assert problem_items("先扣了我钱；又不给退") == []
+    assert problem_items("问题项：账号注销难") == []  # one problem is not a list
+    assert problem_items("") == []
 
 
 # --- lexicon ---------------------------------------------------------------------------------
@@ -84,6 +118,26 @@ def test_a_second_label_needs_the_measured_minimum():
         ["data_sharing_leak", "fraud"],
     ]
     assert labels_from_proba(P, LABELS, cuts)[0] == ["data_sharing_leak", "fraud"]
+
+
+def test_a_label_that_passes_on_one_listed_item_joins_below_the_second_label_minimum():
+    cuts = np.full(4, 0.5)
+    whole = np.array([0.95, 0.6, 0.1, 0.1])  # fraud passes but is under second_min
+    items = np.array([[0.97, 0.1, 0.1, 0.1], [0.2, 0.7, 0.1, 0.1]])
+    chosen, p = listed_merge(["data_sharing_leak"], whole, items, LABELS, cuts, 0.8)
+    assert chosen == ["data_sharing_leak", "fraud"]
+    assert p[1] == 0.7 and p[0] == 0.97  # at the item's probability where it is higher
+    assert whole[1] == 0.6  # the caller's row is left alone
+
+
+def test_items_add_nothing_that_passes_on_none_of_them_and_other_gives_way():
+    cuts = np.full(4, 0.5)
+    items = np.array([[0.1, 0.1, 0.9, 0.1], [0.1, 0.4, 0.1, 0.45]])  # other, then nothing
+    chosen, _ = listed_merge(["other"], np.array([0.1, 0.1, 0.9, 0.1]), items, LABELS, cuts, 0.8)
+    assert chosen == ["other"]
+    items = np.array([[0.1, 0.1, 0.9, 0.1], [0.1, 0.1, 0.1, 0.9]])
+    chosen, _ = listed_merge(["other"], np.array([0.1, 0.1, 0.9, 0.1]), items, LABELS, cuts, 0.8)
+    assert chosen == ["price_discrimination"]
 
 
 # --- folds and thresholds --------------------------------------------------------------------
