@@ -74,8 +74,11 @@ def _template() -> str:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return name
     print(f"building template database {name} (once)…", flush=True)
-    create_database(name)
-    env = {**os.environ, "DATABASE_URL": _db_url(name)}
+    # Built under a name of its own and renamed when complete: another benchmark starting at
+    # the same moment (the suite runs them in parallel) never copies a half-built template.
+    building = f"{name}_b{os.getpid()}"
+    create_database(building)
+    env = {**os.environ, "DATABASE_URL": _db_url(building)}
     env.pop("CELERY_BROKER_URL", None)
     manage = [sys.executable, "manage.py"]
     try:
@@ -87,8 +90,12 @@ def _template() -> str:
             subprocess.run(
                 [*manage, *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
             )
+        with psycopg.connect(SERVER, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    except psycopg.errors.DuplicateDatabase:
+        drop_databases(building)  # another process finished first: its template serves
     except BaseException:
-        drop_databases(name)
+        drop_databases(building)
         raise
     return name
 

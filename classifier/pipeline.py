@@ -177,10 +177,9 @@ def listed_merge(
     thresholds: np.ndarray,
     second_min: float | None,
 ) -> tuple[list[str], np.ndarray]:
-    """A listing text's labels `chosen` (probabilities `p`) joined with its items' own: a label
-    that passes its threshold on one item (classifier.text.problem_items) joins, at that item's
-    probability, whatever the second-label minimum says of the whole. A notice that lists two
-    problems is read whole as mostly the first; item by item each is a one-label text."""
+    """A listing text's labels `chosen` (probabilities `p`) joined with its items' own (text.
+    problem_items): a label passing its threshold on one item joins, at that item's
+    probability, whatever the second-label minimum says of the whole text."""
     found = set(chosen)
     item_labels = labels_from_proba(item_P, labels, thresholds, second_min=second_min)
     for row_labels, row_passes in zip(item_labels, item_P >= thresholds, strict=True):

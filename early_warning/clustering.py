@@ -21,7 +21,6 @@ from django.db.models import Q
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
-from classifier.text import normalise, segment
 from complaints.models import App, Company, Complaint
 
 from .models import Cluster, ClusterMembership
@@ -35,6 +34,10 @@ LIVE_CLUSTERS_READ = 200
 def text_key(text: str) -> str:
     """The words a complaint is compared by: normalised (simplified, lower case, numbers and
     amounts folded) and segmented, so "扣了38元" and "扣了 1,299 元" read alike."""
+    # Imported here: the classifier's text module brings scikit-learn and jieba, which a web
+    # process must not load at start (tests/integration/test_web_cold_start.py).
+    from classifier.text import normalise, segment
+
     return segment(normalise(text[:2000]))
 
 

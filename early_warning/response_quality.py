@@ -13,7 +13,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from rapidfuzz import fuzz, process
 
-from classifier.text import normalise
 from complaints.models import Company, Complaint, OperatorResponse
 
 from .models import Alert, ResponseQuality
@@ -29,6 +28,8 @@ def boilerplate_groups(replies: list[tuple[int, int, str]]) -> list[list[tuple[i
     """Replies (id, complaint id, text) grouped by near-identical text (rapidfuzz ratio of the
     normalised texts ≥ BOILERPLATE_SIMILARITY); the groups that cover at least
     BOILERPLATE_MIN_COMPLAINTS complaints."""
+    from classifier.text import normalise  # not at import: see clustering.text_key
+
     representatives: list[str] = []
     groups: list[list[tuple[int, int, str]]] = []
     for reply in replies:

@@ -251,7 +251,7 @@ def test_sdk_ranking_and_inspection_requests(ride_app, ride_case, rita):
 
 
 @pytest.mark.parametrize("persona", [None, "alice", "olivia"])
-def test_ranking_and_requests_only_regulators(request, persona):
+def test_ranking_and_requests_only_regulators(db, request, persona):
     user = request.getfixturevalue(persona) if persona else None
     assert api(user).get("/api/v1/sdks/ranking/").status_code == 403
     assert api(user).get("/api/v1/inspections/requests/").status_code == 403
