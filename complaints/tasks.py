@@ -3,6 +3,7 @@
 Enqueued only after commit; each is safe to run twice.
 """
 
+import gc
 import logging
 
 from celery import shared_task
@@ -93,7 +94,9 @@ def sweep_unclassified() -> int:
 @worker_init.connect
 def _load_model_before_the_first_task(**kwargs) -> None:
     """Load the active model in the worker's main process before any task: the first
-    classification does not pay for it, and prefork children share its memory (fork)."""
+    classification does not pay for it, and prefork children share its memory (fork). What
+    the main process has loaded is then frozen out of the garbage collector's reach, so a
+    child's collections do not write to (and so copy) the model's and the code's pages."""
     try:
         served = active_model(refresh=True)
         if served is not None:
@@ -103,6 +106,8 @@ def _load_model_before_the_first_task(**kwargs) -> None:
     finally:
         # Children must not share the parent's database connection.
         db.connections.close_all()
+        gc.collect()
+        gc.freeze()
 
 
 # Early ack and no retries: a retraining that dies is simply run again next week or by hand,
