@@ -21,6 +21,7 @@ from complaints.selectors.operators import operator_case
 from . import selectors, services
 from .serializers import (
     ComparisonSerializer,
+    ComplaintVersionSerializer,
     InspectionRequestSerializer,
     InspectionSerializer,
     InspectionUploadInput,
@@ -28,6 +29,7 @@ from .serializers import (
     SdkAttributionInput,
     SdkAttributionStateSerializer,
     SdkRankingSerializer,
+    VersionMatchSerializer,
 )
 
 TAGS = ["inspections"]
@@ -110,6 +112,38 @@ class AppInspectionCompareView(RegulatorAPIView):
             **selectors.inspections_compare(older, newer),
         }
         return Response(ComparisonSerializer(comparison).data)
+
+
+class CaseVersionsView(RegulatorAPIView):
+    @extend_schema(
+        operation_id="case_versions",
+        summary="The app versions a case's complaints name, each with its inspection",
+        description="Verification by version: each version the case's complaints give "
+        '("3.0", "v3.0" or a version code), how many complaints give it, and the app\'s '
+        "newest finished inspection of that version, or null. Complaints that name no version "
+        "are left out.",
+        responses=VersionMatchSerializer(many=True),
+        tags=TAGS,
+    )
+    def get(self, request, pk: int):
+        case = get_object_or_404(Case, pk=pk)
+        return Response(VersionMatchSerializer(selectors.case_versions(case), many=True).data)
+
+
+class ComplaintVersionView(RegulatorAPIView):
+    @extend_schema(
+        operation_id="complaint_version_inspection",
+        summary="The inspection of the app version a complaint names",
+        responses=ComplaintVersionSerializer,
+        tags=TAGS,
+    )
+    def get(self, request, pk: int):
+        complaint = get_object_or_404(Complaint, pk=pk)
+        match = {
+            "app_version": complaint.app_version,
+            "inspection": selectors.version_inspection(complaint.app_id, complaint.app_version),
+        }
+        return Response(ComplaintVersionSerializer(match).data)
 
 
 class OperatorPackageView(APIView):

@@ -79,6 +79,25 @@ class InspectionBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "package", "version_name", "version_code", "uploaded_at", "response"]
 
 
+class VersionMatchSerializer(serializers.Serializer):
+    version = serializers.CharField(help_text="the version as the complaints give it")
+    count = serializers.IntegerField(help_text="the case's complaints that name it")
+    inspection = InspectionBriefSerializer(
+        allow_null=True,
+        help_text="the app's newest finished inspection of that version (name or code); "
+        "null when none was inspected",
+    )
+
+
+class ComplaintVersionSerializer(serializers.Serializer):
+    app_version = serializers.CharField(help_text="the version the consumer gave; may be empty")
+    inspection = InspectionBriefSerializer(
+        allow_null=True,
+        help_text="the app's newest finished inspection of that version; null when the "
+        "complaint names none or it was not inspected",
+    )
+
+
 class ComparisonSerializer(serializers.Serializer):
     older = InspectionBriefSerializer(source="from_inspection")
     newer = InspectionBriefSerializer(source="to_inspection")

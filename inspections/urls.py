@@ -28,6 +28,12 @@ urlpatterns = [
         api.ComplaintSdkAttributionView.as_view(),
         name="complaint_sdk_attribution",
     ),
+    path("cases/<int:pk>/versions/", api.CaseVersionsView.as_view(), name="case_versions"),
+    path(
+        "complaints/<int:pk>/version-inspection/",
+        api.ComplaintVersionView.as_view(),
+        name="complaint_version_inspection",
+    ),
     path("sdks/ranking/", api.SdkRankingView.as_view(), name="sdk_ranking"),
     path("inspections/requests/", api.InspectionRequestsView.as_view(), name="inspection_requests"),
 ]

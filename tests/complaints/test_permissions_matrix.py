@@ -273,6 +273,8 @@ ENDPOINTS = [
     ("api app inspection compare", "api", "get", lambda w: f"/api/v1/apps/{w['case'].app_id}/inspections/compare/?from={w['versions'][0].pk}&to={w['versions'][1].pk}", None, REGULATOR_API),
     ("api case sdk attribution", "api", "get", lambda w: f"/api/v1/cases/{w['case'].pk}/sdk-attribution/", None, REGULATOR_API),
     ("api complaint sdk attribution", "api", "get", lambda w: f"/api/v1/complaints/{w['accepted'].pk}/sdk-attribution/", None, REGULATOR_API),
+    ("api case versions", "api", "get", lambda w: f"/api/v1/cases/{w['case'].pk}/versions/", None, REGULATOR_API),
+    ("api complaint version inspection", "api", "get", lambda w: f"/api/v1/complaints/{w['accepted'].pk}/version-inspection/", None, REGULATOR_API),
     ("api sdk ranking", "api", "get", lambda w: "/api/v1/sdks/ranking/", None, REGULATOR_API),
     ("api inspection requests", "api", "get", lambda w: "/api/v1/inspections/requests/", None, REGULATOR_API),
     # operator API
