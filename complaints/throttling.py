@@ -130,6 +130,8 @@ class ClientThrottle(SimpleRateThrottle):
 
     def __init__(self):
         self.cache = caches["throttle"]
+        # (client, script) when the throttle cache is Redis: counted in one round trip.
+        self.counter = redis_counter()
         super().__init__()
 
     def get_rate(self):
@@ -143,10 +145,9 @@ class ClientThrottle(SimpleRateThrottle):
         if cache_breaker.is_open:
             return True
         try:
-            counter = redis_counter()
-            if counter is None:
+            if self.counter is None:
                 return super().allow_request(request, view)
-            return self._allow_in_redis(request, view, counter[1])
+            return self._allow_in_redis(request, view, self.counter[1])
         except CACHE_DOWN:
             cache_breaker.trip()
             return True
