@@ -294,3 +294,15 @@ def test_a_sealer_killed_mid_batch_leaves_nothing_half_linked(app):
     assert audit_chain_seal() == 6
     assert chain_positions() == [1, 2, 3, 4, 5, 6]
     assert "audit chain intact: 6 events" in verify()
+
+
+def test_beat_runs_the_sealer_every_second_on_the_maintenance_queue(settings, app):
+    from complaints.tasks import seal_audit_chain
+
+    entry = settings.CELERY_BEAT_SCHEDULE["seal-audit-chain"]
+    assert (entry["task"], entry["schedule"]) == ("complaints.tasks.seal_audit_chain", 1.0)
+    assert settings.CELERY_TASK_ROUTES[entry["task"]] == {"queue": "maintenance"}
+    make_complaint(app=app)
+    make_complaint(app=app)
+    assert seal_audit_chain.delay().get() == 2  # eager in the suite, as under `make run`
+    assert chain_positions() == [1, 2]
