@@ -40,6 +40,8 @@ def calendar_version() -> str:
     return version("chinesecalendar")
 
 
+# Every filing computes its decision day: cached, as the calendar is fixed for the process.
+@functools.lru_cache(maxsize=4096)
 def is_working_day(day: datetime.date) -> bool:
     if not year_covered(day.year):
         return day.weekday() < 5

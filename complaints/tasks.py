@@ -16,6 +16,7 @@ from django.utils import timezone
 from classifier.services import TrainingBusy, model_train_with_confirmed
 from classifier.serving import active_model
 
+from .services.audit import audit_chain_seal
 from .services.cases import cases_mark_overdue
 from .services.classification import (
     classification_of_waiting,
@@ -188,3 +189,12 @@ def purge_evidence_drafts() -> int:
 def purge_expired_personal_data() -> int:
     """Daily from beat: personal data of complaints closed longer than RETENTION_YEARS ago."""
     return retention_purge()
+
+
+# --- the audit log ---------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True)
+def seal_audit_chain() -> int:
+    """Every AUDIT_SEAL_SECONDS from beat: link the events written since into the hash chain."""
+    return audit_chain_seal()

@@ -9,12 +9,19 @@ cannot pick a new address per request.
 
 A Redis cache that does not answer lets requests through (and is left alone until it answers
 again, complaints/breakers.py): filing must not stop because its counter is unreachable.
+
+With Redis a check is one round trip: a redis-py client kept per process runs a small Lua
+script that prunes, counts and records the client's request times (a sorted set per client
+and limit) at once: the sliding window DRF's throttles keep in the other caches, where a check
+costs two round trips (and through Django's Redis cache, a client built per call).
 """
 
 import ipaddress
 import math
+import secrets
 from functools import lru_cache, wraps
 
+import redis
 import redis.exceptions
 from django.conf import settings
 from django.core.cache import caches
@@ -25,11 +32,56 @@ from .breakers import Breaker
 
 # What a Redis cache raises when it cannot be reached in time (a file cache raises none).
 CACHE_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
-cache_breaker = Breaker(
-    "The throttles' cache",
-    lambda: caches["throttle"].get("appwatch:probe"),
-    lambda: settings.CACHE_TIMEOUT * 4,
-)
+REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+
+# KEYS[1]: the client's request times; ARGV: now, window (s), limit, a unique member. Returns
+# {1, count} when the request is let through (and recorded), {0, oldest time} when not.
+SLIDING_WINDOW = """
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+if count >= tonumber(ARGV[3]) then
+    return {0, redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]}
+end
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('EXPIRE', KEYS[1], math.ceil(window))
+return {1, count + 1}
+"""
+
+
+@lru_cache(maxsize=4)
+def _redis_counter(location: str, connect_timeout: float, timeout: float):
+    """The process's client for one Redis and the script registered on it, built once: the
+    connection pool is kept, and the script runs by its hash after the first call."""
+    client = redis.Redis.from_url(
+        location, socket_connect_timeout=connect_timeout, socket_timeout=timeout
+    )
+    return client, client.register_script(SLIDING_WINDOW)
+
+
+def redis_counter():
+    """(client, script) when the throttle cache is Redis, else None (Django's cache counts)."""
+    config = settings.CACHES["throttle"]
+    if config["BACKEND"] != REDIS_CACHE:
+        return None
+    options = config.get("OPTIONS", {})
+    return _redis_counter(
+        config["LOCATION"],
+        options.get("socket_connect_timeout", settings.CACHE_TIMEOUT),
+        options.get("socket_timeout", settings.CACHE_TIMEOUT),
+    )
+
+
+def _probe() -> None:
+    counter = redis_counter()
+    if counter is None:
+        caches["throttle"].get("appwatch:probe")
+    else:
+        counter[0].ping()
+
+
+cache_breaker = Breaker("The throttles' cache", _probe, lambda: settings.CACHE_TIMEOUT * 4)
 
 
 @lru_cache(maxsize=8)
@@ -74,9 +126,12 @@ class ClientThrottle(SimpleRateThrottle):
     REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope], so tests and settings can change it."""
 
     scope = ""
+    retry_after: float | None = None
 
     def __init__(self):
         self.cache = caches["throttle"]
+        # (client, script) when the throttle cache is Redis: counted in one round trip.
+        self.counter = redis_counter()
         super().__init__()
 
     def get_rate(self):
@@ -90,10 +145,32 @@ class ClientThrottle(SimpleRateThrottle):
         if cache_breaker.is_open:
             return True
         try:
-            return super().allow_request(request, view)
+            if self.counter is None:
+                return super().allow_request(request, view)
+            return self._allow_in_redis(request, view, self.counter[1])
         except CACHE_DOWN:
             cache_breaker.trip()
             return True
+
+    def _allow_in_redis(self, request, view, script) -> bool:
+        if self.rate is None or (key := self.get_cache_key(request, view)) is None:
+            return True
+        now = self.timer()
+        prefix = settings.CACHES["throttle"].get("KEY_PREFIX", "")
+        allowed, value = script(
+            keys=[f"{prefix}:{key}"],
+            args=[repr(now), self.duration, self.num_requests, f"{now!r}:{secrets.token_hex(4)}"],
+        )
+        if allowed:
+            return True
+        # As DRF's wait(): until the oldest request counted leaves the window.
+        self.retry_after = max(0.0, self.duration - (now - float(value)))
+        return False
+
+    def wait(self):
+        if self.retry_after is not None:
+            return self.retry_after
+        return super().wait()
 
     def get_ident(self, request) -> str:
         return client_ip(request)

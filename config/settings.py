@@ -91,6 +91,12 @@ if not AUDIT_CHAIN_KEY:
         )
     AUDIT_CHAIN_KEY = _local_key("audit_chain_key")
 AUDIT_CHECKPOINT_EVERY = envint("AUDIT_CHECKPOINT_EVERY", 1000)
+# Events are written unchained and linked by the sealer (beat, every AUDIT_SEAL_SECONDS, up to
+# AUDIT_SEAL_BATCH rows a transaction); `audit_verify` reports a row still unchained
+# AUDIT_SEALING_BOUND_SECONDS after it was written.
+AUDIT_SEAL_SECONDS = envfloat("AUDIT_SEAL_SECONDS", 1.0)
+AUDIT_SEAL_BATCH = envint("AUDIT_SEAL_BATCH", 2000)
+AUDIT_SEALING_BOUND_SECONDS = envint("AUDIT_SEALING_BOUND_SECONDS", 300)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 # Addresses or networks of our own reverse proxies (e.g. "127.0.0.1,10.0.0.0/8"). Only a
 # request from one of them has its X-Forwarded-For believed (complaints/throttling.py).
@@ -405,9 +411,14 @@ CELERY_TASK_ROUTES = {
         "refresh_statistics",
         "retrain_classifier",
         "purge_expired_personal_data",
+        "seal_audit_chain",
     )
 } | {"early_warning.tasks.early_warning_daily": {"queue": "maintenance"}}
 CELERY_BEAT_SCHEDULE = {
+    "seal-audit-chain": {
+        "task": "complaints.tasks.seal_audit_chain",
+        "schedule": AUDIT_SEAL_SECONDS,
+    },
     "purge-evidence-drafts": {
         "task": "complaints.tasks.purge_evidence_drafts",
         "schedule": crontab(hour=4, minute=30),

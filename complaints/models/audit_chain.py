@@ -13,9 +13,28 @@ a later ERASURE event of the same complaint stands in the chain: the redaction i
 recorded, and hashed. A NULL actor is always accepted: it is what deleting an account leaves
 (`on_delete=SET_NULL`), and the only UPDATE the database trigger lets through.
 
-Appends are serialised: on PostgreSQL a transaction-scoped advisory lock is taken before the
-chain's head is read, so two transactions never chain onto the same row; it is held until the
-commit. SQLite's IMMEDIATE transactions serialise writers already.
+Sealing, off the request path. A service writes its event unchained (`chain_seq`, `prev_hash`
+and `row_hash` NULL) with `content_seal`, an HMAC under AUDIT_CHAIN_KEY over the row's content
+as the chain will hash it, so filings never wait on each other. The sealer
+(services/audit.audit_chain_seal: a maintenance task beat runs every AUDIT_SEAL_SECONDS, the
+embedded beat of `make run` too, and `audit_verify` before it walks) takes the unchained rows
+in id order, a batch per transaction, checks each content seal and links the rows after the
+head. Links are serialised: on PostgreSQL a transaction-scoped advisory lock is taken before
+the head is read and held until the commit (SQLite's IMMEDIATE transactions serialise writers
+already), so two sealers never chain onto the same row; a sealer that dies mid-batch leaves
+its batch unchained for the next one. Bulk intake's COPY path links its rows itself under the
+same lock (one lock per batch of hundreds costs nothing). The database trigger lets exactly
+one UPDATE through for this: the three chain fields from NULL to set, every other column
+unchanged (migration 0028).
+
+The sealing delay: between its insert and the next sealer run (about AUDIT_SEAL_SECONDS) a row
+is protected by its content seal and the append-only triggers, not yet by the chain. A row
+changed in that window fails its content seal: the sealer leaves it out of the chain and
+`audit_verify` names it. A row removed in that window (triggers switched off by a superuser)
+leaves no trace; the window is what the filing's speed costs. `audit_verify` reports every row
+still unchained AUDIT_SEALING_BOUND_SECONDS after it was written (a sealer not running). The
+content seal is only checked before linking: rotate AUDIT_CHAIN_KEY after the sealer has
+drained (`audit_verify` seals first), or rows written under the old key stay out.
 
 The head. Rows cut off the end of the chain leave a shorter chain that is whole, so the chain
 alone cannot show them. One more row, the head (AuditChainHead), records the chain's length and
@@ -179,6 +198,29 @@ def chain_head_store(using: str, head: ChainHead, *, previous: int) -> None:
         )
 
 
+def content_seal(event, key: str | None = None) -> str:
+    """The row's content as the chain will hash it (position aside), sealed under
+    AUDIT_CHAIN_KEY when it is written: the sealer links only rows whose seal still holds."""
+    key = settings.AUDIT_CHAIN_KEY if key is None else key
+    text = f"{event.complaint_id or ''}\x1f{canonical_tail(event)}"
+    return hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def content_seal_holds(event) -> bool:
+    return bool(event.content_seal) and hmac.compare_digest(event.content_seal, content_seal(event))
+
+
+def unchained_prepare(event) -> None:
+    """Ready a new, unsaved event for its insert outside the chain: personal digests, the
+    content seal, chain fields NULL (the sealer sets them)."""
+    if not event.reason_digest and not event.personal_salt:
+        event.personal_salt, event.reason_digest, event.actor_digest = personal_seal(
+            event.reason, event.actor_id
+        )
+    event.chain_seq = event.prev_hash = event.row_hash = None
+    event.content_seal = content_seal(event)
+
+
 def chain_append(using: str, table: str, events: Sequence) -> ChainHead:
     """Chain `events` (new, unsaved, in this order) after the head and record the new head;
     the caller inserts them in the same transaction."""
@@ -188,13 +230,14 @@ def chain_append(using: str, table: str, events: Sequence) -> ChainHead:
     return new_head
 
 
-def chain_link(events: Sequence, head: tuple) -> ChainHead:
-    """Give `events` (new, unsaved, in this order) their seals and chain fields after `head`;
-    returns the new head."""
+def chain_link(events: Sequence, head: tuple, *, stored: bool = False) -> ChainHead:
+    """Give `events` (in this order) their chain fields after `head`, and, unless they are
+    `stored` rows being sealed (whose personal columns stay as written), their personal seals
+    where they have none; returns the new head."""
     seq, prev = head[0], head[1]
     broken_at = head[2] if len(head) > 2 else None
     for event in events:
-        if not event.reason_digest and not event.personal_salt:
+        if not stored and not event.reason_digest and not event.personal_salt:
             salt, reason_digest, actor_digest = personal_seal(event.reason, event.actor_id)
             event.personal_salt = salt
             event.reason_digest = reason_digest

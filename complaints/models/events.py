@@ -2,7 +2,7 @@
 written by the services in the same transaction as the change it records."""
 
 from django.conf import settings
-from django.db import models, router, transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,20 +17,18 @@ REDACTION_SETTING = "appwatch.redaction"
 
 
 class EventQuerySet(models.QuerySet):
-    """Events are append-only and hash-chained (audit_chain): every insert is chained under
-    the chain's lock, `update()`, `bulk_update()` and `delete()` refuse, and `redact()` is the
-    one way to rewrite rows, for the erasure of a consumer's personal data (PIPL art. 47)."""
+    """Events are append-only and hash-chained (audit_chain): every insert is written unchained
+    with its content sealed and linked into the chain by the sealer (services/audit), `update()`,
+    `bulk_update()` and `delete()` refuse, and `redact()` is the one way to rewrite rows, for
+    the erasure of a consumer's personal data (PIPL art. 47)."""
 
     REDACTABLE_FIELDS = frozenset({"reason", "actor"})
 
     def bulk_create(self, objs, *args, **kwargs):
-        """Chained in the given order, under the chain's lock (audit_chain)."""
+        """Written unchained, each with its content sealed; the sealer links them (audit_chain)."""
         objs = list(objs)
-        if objs:
-            # No savepoint: a failed insert spoils the caller's transaction anyway.
-            with transaction.atomic(using=self.db, savepoint=False):
-                audit_chain.chain_append(self.db, self.model._meta.db_table, objs)
-                return super().bulk_create(objs, *args, **kwargs)
+        for event in objs:
+            audit_chain.unchained_prepare(event)
         return super().bulk_create(objs, *args, **kwargs)
 
     def update(self, **kwargs):
@@ -127,11 +125,18 @@ class Event(models.Model):
     public = models.BooleanField(_("shown to the consumer"), default=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
-    # The hash chain (audit_chain): position, the previous row's hash, this row's hash, and
-    # the personal fields sealed by salted digests so that erasure leaves the chain whole.
-    chain_seq = models.BigIntegerField(_("chain position"), unique=True, editable=False)
-    prev_hash = models.CharField(max_length=64, default="", editable=False)
-    row_hash = models.CharField(_("hash"), max_length=64, default="", editable=False)
+    # The hash chain (audit_chain): position, the previous row's hash, this row's hash (all
+    # three NULL until the sealer links the row, then set once), the row's content sealed when
+    # it was written (an HMAC, checked before it is linked), and the personal fields sealed by
+    # salted digests so that erasure leaves the chain whole.
+    chain_seq = models.BigIntegerField(
+        _("chain position"), unique=True, null=True, blank=True, editable=False
+    )
+    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    row_hash = models.CharField(_("hash"), max_length=64, null=True, blank=True, editable=False)
+    content_seal = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
     personal_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
     reason_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     actor_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
@@ -153,6 +158,8 @@ class Event(models.Model):
             models.Index(fields=["to_status", "created_at"], name="event_status_stats"),
             # Regulators' alert list (triggers, recurrences, overdue, disputes), newest first.
             models.Index(fields=["-created_at"], condition=Q(kind="alert"), name="event_alerts"),
+            # The sealer's work list: rows not linked into the chain yet, oldest first.
+            models.Index(fields=["id"], condition=Q(chain_seq__isnull=True), name="event_unsealed"),
         ]
 
     def __str__(self) -> str:
@@ -162,10 +169,9 @@ class Event(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("Events are append-only.")
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using, savepoint=False):
-            audit_chain.chain_append(using, self._meta.db_table, [self])
-            super().save(*args, **kwargs)
+        # Unchained: the sealer links it within a second or so (audit_chain, "sealing delay").
+        audit_chain.unchained_prepare(self)
+        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValueError("Events are append-only.")

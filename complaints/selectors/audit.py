@@ -1,12 +1,16 @@
 """The audit log's own check: walk the hash chain (models/audit_chain) and report where it
 breaks. Read-only; `manage.py audit_verify` prints the result."""
 
+import datetime
+import itertools
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.db.models import Max
+from django.utils import timezone
 
 from ..models import AuditChainHead, Event
-from ..models.audit_chain import HEAD_ID, ChainBreak, chain_verify
+from ..models.audit_chain import HEAD_ID, ChainBreak, chain_verify, content_seal_holds
 
 # Only what the hash covers, plus the id to name a row by.
 _COLUMNS = (
@@ -29,11 +33,13 @@ _COLUMNS = (
     "personal_salt",
     "reason_digest",
     "actor_digest",
+    "content_seal",
 )
 
 
-def audit_chain_breaks(*, chunk_size: int = 5000) -> Iterator[ChainBreak]:
-    """Every break in the chain, first one first (an empty iterator when the log is whole)."""
+def audit_chain_breaks(*, chunk_size: int = 5000, now=None) -> Iterator[ChainBreak]:
+    """Every break in the chain, first one first, then every unchained row that is not simply
+    waiting for the sealer (audit_unsealed_breaks); an empty iterator when the log is whole."""
     erased_after = dict(
         Event.objects.filter(kind=Event.Kind.ERASURE, complaint__isnull=False)
         .values("complaint_id")
@@ -45,7 +51,45 @@ def audit_chain_breaks(*, chunk_size: int = 5000) -> Iterator[ChainBreak]:
         .values_list("length", "last_hash", "broken_at", "seal")
         .first()
     )
-    return chain_verify(_in_chain_order(chunk_size), erased_after, head)
+    return itertools.chain(
+        chain_verify(_in_chain_order(chunk_size), erased_after, head),
+        audit_unsealed_breaks(now=now),
+    )
+
+
+def audit_unsealed_breaks(*, now=None) -> Iterator[ChainBreak]:
+    """Rows outside the chain that should not be: written around the audit log (no content
+    seal), changed after they were written (a seal that no longer holds: the sealer leaves them
+    out), or older than AUDIT_SEALING_BOUND_SECONDS (the sealer is not running)."""
+    bound = datetime.timedelta(seconds=settings.AUDIT_SEALING_BOUND_SECONDS)
+    oldest_waiting = (now or timezone.now()) - bound
+    for event in _unsealed(chunk_size=5000):
+        if not event.content_seal:
+            yield ChainBreak(event.pk, None, "not in the chain (written around the audit log)")
+        elif not content_seal_holds(event):
+            yield ChainBreak(event.pk, None, "changed after it was written, before it was sealed")
+        elif event.created_at < oldest_waiting:
+            yield ChainBreak(
+                event.pk, None, f"not sealed {bound.total_seconds():.0f} s after it was written"
+            )
+
+
+def audit_unsealed_count() -> int:
+    return Event.objects.filter(chain_seq__isnull=True).count()
+
+
+def _unsealed(chunk_size: int) -> Iterator[Event]:
+    after = 0
+    while True:
+        rows = list(
+            Event.objects.only(*_COLUMNS)
+            .filter(chain_seq__isnull=True, pk__gt=after)
+            .order_by("pk")[:chunk_size]
+        )
+        yield from rows
+        if len(rows) < chunk_size:
+            return
+        after = rows[-1].pk
 
 
 def _in_chain_order(chunk_size: int) -> Iterator[Event]:
@@ -53,7 +97,7 @@ def _in_chain_order(chunk_size: int) -> Iterator[Event]:
     left open when the caller stops at the first break)."""
     after = None
     while True:
-        page = Event.objects.only(*_COLUMNS).order_by("chain_seq")
+        page = Event.objects.only(*_COLUMNS).filter(chain_seq__isnull=False).order_by("chain_seq")
         if after is not None:
             page = page.filter(chain_seq__gt=after)
         rows = list(page[:chunk_size])
@@ -64,7 +108,7 @@ def _in_chain_order(chunk_size: int) -> Iterator[Event]:
 
 
 def audit_chain_length() -> int:
-    return Event.objects.count()
+    return Event.objects.filter(chain_seq__isnull=False).count()
 
 
 def audit_checkpoint_problem(position: int, row_hash: str) -> str:

@@ -1,7 +1,11 @@
-"""The audit log's one write outside an append: sealing its head again under a new
-AUDIT_CHAIN_KEY, after the chain has been checked up to it (models/audit_chain)."""
+"""The audit log's writes besides an append: linking unchained events into the hash chain
+(the sealer), and sealing its head again under a new AUDIT_CHAIN_KEY after the chain has been
+checked up to it (models/audit_chain)."""
 
-from django.db import router, transaction
+import logging
+
+from django.conf import settings
+from django.db import connections, router, transaction
 from django.utils.translation import gettext as _
 
 from ..errors import DomainError
@@ -10,6 +14,73 @@ from ..models.event_messages import message
 from ..selectors.audit import audit_chain_breaks
 from .events import event_record
 
+logger = logging.getLogger("complaints.audit")
+
+# What the content seal and the row hash read, plus the id to name a row by.
+SEALED_COLUMNS = (
+    "id",
+    "kind",
+    "complaint_id",
+    "case_id",
+    "actor_id",
+    "actor_role",
+    "from_status",
+    "to_status",
+    "message",
+    "data",
+    "public",
+    "created_at",
+    "reason_digest",
+    "actor_digest",
+    "content_seal",
+)
+
+
+def audit_chain_seal(*, batch_size: int | None = None) -> int:
+    """Link every unchained event into the chain, oldest id first, a batch per transaction
+    under the chain's lock; returns how many were linked. A row whose content seal no longer
+    holds (changed after it was written) is left out, logged, and named by `audit_verify`.
+    Safe to run twice at once (the lock) and to kill at any point (a batch commits whole)."""
+    batch_size = batch_size or settings.AUDIT_SEAL_BATCH
+    using = router.db_for_write(Event)
+    table = Event._meta.db_table
+    sealed, after = 0, 0
+    while True:
+        with transaction.atomic(using=using):
+            head = audit_chain.chain_head(using, table)  # the lock, to the commit
+            rows = list(
+                Event.objects.using(using)
+                .filter(chain_seq__isnull=True, pk__gt=after)
+                .only(*SEALED_COLUMNS)
+                .order_by("pk")[:batch_size]
+            )
+            if not rows:
+                return sealed
+            whole = [event for event in rows if audit_chain.content_seal_holds(event)]
+            for event in rows:
+                if event not in whole:
+                    logger.error("audit event %s changed before it was sealed: left out", event.pk)
+            if whole:
+                new_head = audit_chain.chain_link(whole, head, stored=True)
+                _links_store(using, table, whole)
+                audit_chain.chain_head_store(using, new_head, previous=head.seq)
+        sealed += len(whole)
+        after = rows[-1].pk
+        if len(rows) < batch_size:
+            return sealed
+
+
+def _links_store(using: str, table: str, events: list[Event]) -> None:
+    """The one UPDATE the events trigger lets through: chain fields from NULL to set."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(table)} SET chain_seq = %s, prev_hash = %s, row_hash = %s "  # noqa: S608
+            "WHERE id = %s AND chain_seq IS NULL",
+            [(e.chain_seq, e.prev_hash, e.row_hash, e.pk) for e in events],
+        )
+
 
 @transaction.atomic
 def audit_chain_reseal(*, actor=None) -> Event:
@@ -17,6 +88,7 @@ def audit_chain_reseal(*, actor=None) -> Event:
     unless the chain is whole and its only fault is the seal: a key change must not launder a
     cut, a reorder or a changed row."""
     using = router.db_for_write(Event)
+    audit_chain_seal()  # the pending tail first: its rows belong to the chain being checked
     audit_chain.chain_head(using, Event._meta.db_table)  # the chain's lock, to the commit
     head = AuditChainHead.objects.filter(pk=audit_chain.HEAD_ID).first()
     breaks = [str(item) for item in audit_chain_breaks()]

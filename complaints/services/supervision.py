@@ -7,7 +7,7 @@ Above both triage (which runs it on every acceptance) and cases (whose services 
 import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from .. import workflow
@@ -19,6 +19,17 @@ from .cases import case_open, complaint_case_attach
 from .events import case_move, event_record
 
 K = Case.Status
+# pg_advisory_xact_lock(SUPERVISION_LOCK, app id): the first of its two 32-bit keys.
+SUPERVISION_LOCK = 0x53555056  # "SUPV"
+
+
+def _supervision_lock(app_id: int | None) -> None:
+    """Serialise supervision of one app until the commit (PostgreSQL; SQLite serialises writers
+    already): two acceptances that each cross a trigger rule's threshold must see each other,
+    or each opens the case alone and one complaint is left out of it."""
+    if app_id is not None and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SUPERVISION_LOCK, app_id])
 
 
 def case_inspection_request(*, case: Case, at: datetime.datetime) -> Case:
@@ -79,6 +90,7 @@ def supervision_run(
     or rectified one (a recurrence), or let the trigger rules open a new one, which holds
     every complaint its rule counted."""
     window_start = at - datetime.timedelta(days=settings.RECURRENCE_WINDOW_DAYS)
+    _supervision_lock(complaint.app_id)
     for category in categories:
         open_link = (
             CaseCategory.objects.filter(app_id=complaint.app_id, category=category, is_open=True)

@@ -1,6 +1,7 @@
 """The audit log is hash-chained: `manage.py audit_verify` passes on a log written through the
-services (filing, triage, bulk intake, erasure) and names the first row that was changed,
-removed or reordered behind their back. Runs on SQLite and, with DATABASE_URL, PostgreSQL."""
+services (filing, triage, bulk intake, erasure) and sealed, and names the first row that was
+changed, removed or reordered behind their back. Runs on SQLite and, with DATABASE_URL,
+PostgreSQL. (Sealing itself: test_audit_sealing.py.)"""
 
 import json
 import threading
@@ -12,6 +13,7 @@ from django.db import connection, transaction
 
 from complaints.models import Complaint, Event
 from complaints.services import consumers, triage
+from complaints.services.audit import audit_chain_seal
 from complaints.services.consumers import TOMBSTONE
 from tests.factories import make_complaint
 
@@ -53,6 +55,7 @@ def history(app, alice, rita):
     consumers.complaint_info_add(complaint=second, text="1 May, call 13812345678", actor=alice)
     third = make_complaint(app=app)
     triage.complaint_reject(complaint=third, actor=rita, reason="spam")
+    audit_chain_seal()
     return first, second, third
 
 
@@ -263,6 +266,7 @@ def test_an_append_after_a_cut_does_not_hide_it(history, app):
     total = Event.objects.count()
     cut_last(2)
     make_complaint(app=app)  # the log goes on: it chains from the head, not from the cut end
+    audit_chain_seal()
     newest = Event.objects.order_by("-chain_seq").first()
     assert newest.chain_seq == total + 1
     message = verify_fails()
@@ -283,6 +287,7 @@ def test_a_head_deleted_with_the_cut_is_reported_and_stays_reported(history, app
     tamper("DELETE FROM complaints_auditchainhead")
     assert "the head record is missing" in verify_fails()
     make_complaint(app=app)  # the next append notices, and marks the head for good
+    audit_chain_seal()
     assert head_row()[2] is not None
     make_complaint(app=app)
     assert "an append found the head record missing" in verify_fails()
@@ -306,6 +311,7 @@ def test_a_logged_checkpoint_catches_a_cut_with_an_older_head_put_back(
     ):
         make_complaint(app=app)
         make_complaint(app=app)
+        audit_chain_seal()
     logged = [r.getMessage() for r in caplog.records if "audit chain checkpoint" in r.message]
     assert logged, "a checkpoint every 2 positions"
     point = logged[-1].rsplit(" ", 1)[1]
@@ -347,6 +353,7 @@ def test_rows_written_beyond_the_head_do_not_stop_the_log_and_are_reported(histo
         [True, "2026-01-01T00:00:00+00:00", last.chain_seq + 1, last.row_hash, "f" * 64],
     )
     complaint = make_complaint(app=app)
+    audit_chain_seal()
     assert Event.objects.get(complaint=complaint).chain_seq == last.chain_seq + 2
     assert f"at position {last.chain_seq + 1} an append found" in verify_fails(all_rows=True)
 

@@ -1,6 +1,8 @@
-"""Check the audit log's hash chain: exits 0 when every event is where it was written and as
-it was written and the chain ends where its sealed head says, 1 naming the first row (or the
-chain's end) that was changed, removed, reordered or cut off."""
+"""Check the audit log's hash chain: links the events waiting for the sealer first (unless
+--no-seal), then exits 0 when every event is where it was written and as it was written and
+the chain ends where its sealed head says, 1 naming the first row (or the chain's end) that was
+changed, removed, reordered or cut off, or left unchained longer than
+AUDIT_SEALING_BOUND_SECONDS."""
 
 import itertools
 import re
@@ -12,8 +14,9 @@ from complaints.selectors.audit import (
     audit_chain_breaks,
     audit_chain_length,
     audit_checkpoint_problem,
+    audit_unsealed_count,
 )
-from complaints.services.audit import audit_chain_reseal
+from complaints.services.audit import audit_chain_reseal, audit_chain_seal
 
 
 def checkpoint(text: str) -> tuple[int, str]:
@@ -45,7 +48,15 @@ class Command(BaseCommand):
             "chain is otherwise whole.",
         )
 
+        parser.add_argument(
+            "--no-seal",
+            action="store_true",
+            help="Only report: leave the events waiting for the sealer as they are.",
+        )
+
     def handle(self, *args, **options):
+        if not options["no_seal"] and (sealed := audit_chain_seal()):
+            self.stdout.write(f"sealed {sealed} events that were waiting")
         if options["reseal"]:
             try:
                 event = audit_chain_reseal()
@@ -58,7 +69,9 @@ class Command(BaseCommand):
             if problem := audit_checkpoint_problem(position, row_hash):
                 found.append(f"checkpoint {position}: {problem}")
         if not found:
-            self.stdout.write(f"audit chain intact: {audit_chain_length()} events")
+            waiting = audit_unsealed_count()
+            tail = f", {waiting} waiting to be sealed" if waiting else ""
+            self.stdout.write(f"audit chain intact: {audit_chain_length()} events{tail}")
             return
         for item in found[1:]:
             self.stderr.write(f"also broken: {item}")

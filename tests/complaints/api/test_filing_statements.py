@@ -44,9 +44,7 @@ def test_an_api_filing_runs_these_statements_and_no_more(api, app, real_broker):
         "SAVEPOINT",  # the insert may meet a taken tracking number or a racing retry
         "INSERT complaints_complaint",
         "RELEASE",
-        "LOCK audit chain",
-        "SELECT complaints_auditchainhead",  # the sealed head and the last row, one round trip
-        "INSERT complaints_auditchainhead",  # the head rewritten (an upsert)
+        # Unchained, its content sealed: no lock, no head (the sealer links it, in beat).
         "INSERT complaints_event",
         "INSERT complaints_outboxmessage",  # the receipt and the classification run, one row each
         "COMMIT",

@@ -1,0 +1,51 @@
+"""The filing's serializers copy their declared fields once per class (DeclaredFieldsOnce):
+each serializer still owns its fields, bound to it, and validation reads as before."""
+
+import threading
+
+import pytest
+from django.utils import translation
+
+from complaints.api.complaint_serializers import ComplaintSubmitInput, ComplaintSubmitJSONInput
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_serializer_owns_its_fields_and_the_fields_inside_them():
+    first, second = ComplaintSubmitInput().fields, ComplaintSubmitInput().fields
+    for name in first:
+        assert first[name] is not second[name], name
+    assert first["evidence"].child is not second["evidence"].child
+    assert first["description"].parent is not second["description"].parent
+    assert first["evidence"].child.parent is first["evidence"]
+    assert "evidence" not in ComplaintSubmitJSONInput().fields  # a subclass keeps its own
+
+
+def test_validation_is_unchanged_and_does_not_leak_between_serializers(app):
+    bad = ComplaintSubmitInput(data={"app": app.pk, "description": "  "})
+    good = ComplaintSubmitInput(data={"app": app.pk, "description": "闪退", "amount": "9.50"})
+    with translation.override("en"):
+        assert not bad.is_valid()
+        assert bad.errors == {"description": ["Describe what happened."]}
+    with translation.override("zh-hans"):  # the message is translated when it is used
+        again = ComplaintSubmitInput(data={"app": app.pk, "description": ""})
+        assert not again.is_valid()
+        assert again.errors == {"description": ["请描述事情经过。"]}
+    assert good.is_valid(), good.errors
+    assert str(good.validated_data["amount"]) == "9.50"
+    assert not ComplaintSubmitInput(data={"app": "x", "description": "a"}).is_valid()
+
+
+def test_serializers_made_in_threads_at_once_validate_their_own_data(app):
+    results: dict[int, object] = {}
+
+    def run(index: int):
+        serializer = ComplaintSubmitInput(data={"app_name": f"应用{index}", "description": "x"})
+        results[index] = serializer.is_valid() and serializer.validated_data["app_name"]
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == {i: f"应用{i}" for i in range(8)}
