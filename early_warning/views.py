@@ -58,10 +58,17 @@ def alert_dismiss(request, pk: int):
 @regulator_required
 def clusters(request):
     show_all = request.GET.get("all") == "1"
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in Cluster.Kind.values else ""
     return render(
         request,
         "early_warning/clusters.html",
-        {"clusters": selectors.clusters_list(include_closed=show_all), "show_all": show_all},
+        {
+            "clusters": selectors.clusters_list(include_closed=show_all, kind=kind),
+            "show_all": show_all,
+            "kind": kind,
+            "kinds": Cluster.Kind.choices,
+        },
     )
 
 
