@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from classifier.dataset import corpus_load
 from complaints.models import Complaint
-from tests.factories import AppFactory, category, make_complaint
+from tests.factories import AppFactory, CompanyFactory, category, make_complaint
 
 # One behaviour told twelve ways: the same app, the same permission, different words.
 BURST_TEXTS = [
@@ -139,3 +139,17 @@ def file_sdk_burst(apps, day, code="illegal_collection", texts=SDK_TEXTS) -> lis
         [complaint] = file_burst(app, day, [text.format(app=app.name)], code=code, hour=8 + i)
         complaints.append(complaint)
     return complaints
+
+
+@pytest.fixture
+def three_apps(db):
+    """Apps of three companies; all embed Umeng Push, two also Getui."""
+    apps = [
+        AppFactory(name="快看天气", operator=CompanyFactory(name="天气科技")),
+        AppFactory(name="趣读小说", operator=CompanyFactory(name="趣读网络")),
+        AppFactory(name="省钱优选", operator=CompanyFactory(name="优选电商")),
+    ]
+    embed(apps[0], "umeng_push", "getui")
+    embed(apps[1], "umeng_push", "amap_location")
+    embed(apps[2], "umeng_push", "getui", "bugly")
+    return apps

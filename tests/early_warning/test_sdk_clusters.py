@@ -21,20 +21,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def three_apps(db):
-    """Apps of three companies; all embed Umeng Push, two also Getui."""
-    apps = [
-        AppFactory(name="快看天气", operator=CompanyFactory(name="天气科技")),
-        AppFactory(name="趣读小说", operator=CompanyFactory(name="趣读网络")),
-        AppFactory(name="省钱优选", operator=CompanyFactory(name="优选电商")),
-    ]
-    embed(apps[0], "umeng_push", "getui")
-    embed(apps[1], "umeng_push", "amap_location")
-    embed(apps[2], "umeng_push", "getui", "bugly")
-    return apps
-
-
-@pytest.fixture
 def day(today):
     return today - datetime.timedelta(days=1)
 
