@@ -5,6 +5,7 @@ import datetime
 import random
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from classifier.dataset import corpus_load
@@ -114,7 +115,9 @@ def embed(app, *sdk_ids: str) -> None:
     from inspections.models import AppInspection
     from inspections.services import embedded_sdks_refresh
 
+    # What the package's classes would show: each SDK's first prefix.
     entries = {sdk["id"]: sdk for sdk in catalogue.sdks()}
+    found = catalogue.sdks_detect([entries[i]["prefixes"][0] + ".a" for i in sdk_ids], [])
     AppInspection.objects.create(
         app=app,
         uploaded_at=timezone.now(),
@@ -123,12 +126,10 @@ def embed(app, *sdk_ids: str) -> None:
         stored_name="x.apk",
         file_sha256="0" * 64,
         file_size=1,
-        sdks=[
-            {"id": i, "name": entries[i]["name"], "vendor": entries[i]["vendor"], "evidence": []}
-            for i in sdk_ids
-        ],
+        sdks=found,
     )
-    embedded_sdks_refresh(app_id=app.pk)
+    with transaction.atomic():  # as when an inspection finishes
+        embedded_sdks_refresh(app_id=app.pk)
 
 
 def file_sdk_burst(apps, day, code="illegal_collection", texts=SDK_TEXTS) -> list[Complaint]:
