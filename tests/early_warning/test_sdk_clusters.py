@@ -54,20 +54,31 @@ def test_one_behaviour_across_three_companies_is_one_sdk_cluster(three_apps, day
     assert view.companies == sorted(["天气科技", "趣读网络", "优选电商"])
 
 
-def test_the_sdk_spanning_most_companies_is_chosen(three_apps, day):
-    # Getui is in two of the three apps, Umeng Push in all three.
-    complaints_cluster(complaint_ids=[c.pk for c in file_sdk_burst(three_apps, day)])
-    assert Cluster.objects.get().sdk_id == "umeng_push"
+def test_the_sdk_spanning_most_companies_is_chosen(day):
+    x = CompanyFactory(name="X")
+    x1, x2 = AppFactory(name="X一", operator=x), AppFactory(name="X二", operator=x)
+    y = AppFactory(name="Y应用", operator=CompanyFactory(name="Y"))
+    z = AppFactory(name="Z应用", operator=CompanyFactory(name="Z"))
+    for one, sdks in ((x1, ["getui", "umeng_push"]), (x2, ["getui"]), (y, ["getui", "umeng_push"])):
+        embed(one, *sdks)
+    embed(z, "umeng_push")
+    # Getui: four complaints of two companies; Umeng Push: three of three companies.
+    burst = file_sdk_burst([x1, x2, x2, y, z], day, texts=[SDK_TEXTS[0]] * 5)
+    complaints_cluster(complaint_ids=[c.pk for c in burst])
+    cluster = Cluster.objects.get(kind="sdk")
+    assert cluster.sdk_id == "umeng_push" and cluster.app_ids == sorted([x1.pk, y.pk, z.pk])
 
 
 def test_an_attributed_complaint_tries_only_its_sdk(three_apps, day, rita):
-    [first, *rest] = file_sdk_burst(three_apps[::2], day, texts=SDK_TEXTS[:4])
+    burst = file_sdk_burst(three_apps[::2], day, texts=SDK_TEXTS[:4])
     from inspections.services import sdk_attribute
 
-    sdk_attribute(actor=rita, sdk_id="getui", complaint=first)
-    complaints_cluster(complaint_ids=[first.pk, *(c.pk for c in rest)])
-    # Getui and Umeng Push both span the two companies; the rita's finding decides.
-    assert Cluster.objects.get().sdk_id == "getui"
+    for complaint in burst:
+        sdk_attribute(actor=rita, sdk_id="umeng_push", complaint=complaint)
+    complaints_cluster(complaint_ids=[c.pk for c in burst])
+    # Getui and Umeng Push both span the two companies (Getui, first by name, would win the
+    # tie); the regulator's finding decides.
+    assert Cluster.objects.get().sdk_id == "umeng_push"
 
 
 def test_no_sdk_cluster_without_a_shared_sdk_a_second_company_or_an_sdk_harm(three_apps, day):
