@@ -161,3 +161,20 @@ def test_a_company_cluster_of_a_burst_stays_one_without_sdk_scope(app, day):
     complaints_cluster(complaint_ids=[c.pk for c in file_burst(app, day, BURST_TEXTS)])
     cluster = Cluster.objects.get()
     assert (cluster.kind, cluster.size, cluster.sdk_id) == ("company", 12, "")
+
+
+def test_an_sdk_cluster_is_not_the_app_cluster_of_an_app_without_a_company(three_apps, day, rita):
+    from inspections.services import sdk_attribute
+
+    lone = AppFactory(name="独立记账", operator=None)
+    embed(lone, "umeng_push", "getui")
+    burst = file_sdk_burst([lone, *three_apps[:2]], day, texts=[SDK_TEXTS[0]] * 3)
+    complaints_cluster(complaint_ids=[c.pk for c in burst])
+    sdk_cluster = Cluster.objects.get()
+    assert (sdk_cluster.kind, sdk_cluster.app, sdk_cluster.company) == ("sdk", lone, None)
+    # Alike, about the same app, but a regulator found it is Getui's doing: not Umeng's cluster,
+    # and not an app cluster of its own either (there is none).
+    [later] = file_sdk_burst([lone], day, texts=[SDK_TEXTS[0]])
+    sdk_attribute(actor=rita, sdk_id="getui", complaint=later)
+    assert complaints_cluster(complaint_ids=[later.pk]) == []
+    assert Cluster.objects.get().size == 3
