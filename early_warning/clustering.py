@@ -82,6 +82,7 @@ class _Batch:
     taken: set[int] = field(default_factory=set)
     touched: dict[int, Cluster] = field(default_factory=dict)
     members: list[ClusterMembership] = field(default_factory=list)
+    keys: dict[tuple[int, bool], str] = field(default_factory=dict)
 
 
 def _newcomers(complaint_ids: Sequence[int]) -> list[_Newcomer]:
@@ -148,6 +149,15 @@ def _live_clusters(batch: _Batch, scope, newcomers: list[_Newcomer]) -> list[Clu
     return batch.clusters[scope]
 
 
+def _key(batch: _Batch, complaint: Complaint, app_free: bool) -> str:
+    """The complaint's words, segmented once per batch (one complaint is a candidate in each
+    SDK scope its app embeds, and segmenting is most of the work)."""
+    cache_key = (complaint.pk, app_free)
+    if cache_key not in batch.keys:
+        batch.keys[cache_key] = text_key(complaint.description, complaint.app if app_free else None)
+    return batch.keys[cache_key]
+
+
 def _candidates(batch: _Batch, scope, category_id: int, newcomers) -> list[tuple[Complaint, str]]:
     """Recent unclustered complaints in the scope and category, read once per batch."""
     if (scope, category_id) not in batch.candidates:
@@ -176,9 +186,7 @@ def _candidates(batch: _Batch, scope, category_id: int, newcomers) -> list[tuple
             )[: settings.CLUSTER_CANDIDATES]
         )
         app_free = kind == "sdk"  # across apps, their names are noise
-        batch.candidates[(scope, category_id)] = [
-            (c, text_key(c.description, c.app if app_free else None)) for c in rows
-        ]
+        batch.candidates[(scope, category_id)] = [(c, _key(batch, c, app_free)) for c in rows]
     return batch.candidates[(scope, category_id)]
 
 
