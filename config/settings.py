@@ -413,7 +413,10 @@ CELERY_TASK_ROUTES = {
         "purge_expired_personal_data",
         "seal_audit_chain",
     )
-} | {"early_warning.tasks.early_warning_daily": {"queue": "maintenance"}}
+} | {
+    f"early_warning.tasks.{name}": {"queue": "maintenance"}
+    for name in ("early_warning_daily", "early_warning_mail")
+}
 CELERY_BEAT_SCHEDULE = {
     "seal-audit-chain": {
         "task": "complaints.tasks.seal_audit_chain",
@@ -451,6 +454,16 @@ CELERY_BEAT_SCHEDULE = {
     "early-warning-daily": {
         "task": "early_warning.tasks.early_warning_daily",
         "schedule": crontab(hour=envint("EARLY_WARNING_HOUR", 6), minute=5),
+    },
+    "early-warning-mail-immediate": {
+        "task": "early_warning.tasks.early_warning_mail",
+        "schedule": envfloat("EARLY_WARNING_MAIL_SECONDS", 300.0),
+        "args": ("immediate",),
+    },
+    "early-warning-mail-digest": {
+        "task": "early_warning.tasks.early_warning_mail",
+        "schedule": crontab(hour=envint("EARLY_WARNING_DIGEST_HOUR", 7), minute=0),
+        "args": ("daily",),
     },
     "retrain-classifier": {
         "task": "complaints.tasks.retrain_classifier",
@@ -576,6 +589,12 @@ CLUSTER_MIN_SIZE = envint("CLUSTER_MIN_SIZE", 3)
 # member texts a cluster keeps to compare newcomers with.
 CLUSTER_CANDIDATES = envint("CLUSTER_CANDIDATES", 200)
 CLUSTER_EXEMPLARS = envint("CLUSTER_EXEMPLARS", 5)
+# SDK clusters: alike complaints in these kinds of problem about apps of at least
+# CLUSTER_SDK_MIN_COMPANIES companies whose inspections found one SDK are grouped by that SDK.
+CLUSTER_SDK_CATEGORIES = envlist(
+    "CLUSTER_SDK_CATEGORIES", "illegal_collection,data_sharing_leak,over_permission"
+)
+CLUSTER_SDK_MIN_COMPANIES = envint("CLUSTER_SDK_MIN_COMPANIES", 2)
 # Spikes: a day's complaints about an app (or in a category) against the mean of the days
 # before; an alert when the Poisson chance of that many is below SPIKE_ALPHA and there are
 # at least SPIKE_MIN_COUNT. A quiet baseline counts as SPIKE_BASELINE_FLOOR a day.
@@ -597,6 +616,16 @@ RESPONSE_QUALITY_DAYS = envint("RESPONSE_QUALITY_DAYS", 90)
 BOILERPLATE_SIMILARITY = envint("BOILERPLATE_SIMILARITY", 90)
 BOILERPLATE_MIN_COMPLAINTS = envint("BOILERPLATE_MIN_COMPLAINTS", 10)
 RESPONSE_QUALITY_MIN_SAMPLE = envint("RESPONSE_QUALITY_MIN_SAMPLE", 10)
+# Early-warning e-mails to regulators (each chooses off / immediate / daily on
+# /early-warning/settings/; EARLY_WARNING_MAIL_DEFAULT for one who never chose): new alerts and
+# clusters of at least EARLY_WARNING_MAIL_CLUSTER_SIZE complaints, found or grown in the last
+# EARLY_WARNING_MAIL_LOOKBACK_HOURS, not dismissed, and never twice to one person. "immediate"
+# mails go out every EARLY_WARNING_MAIL_SECONDS, the digest at EARLY_WARNING_DIGEST_HOUR.
+EARLY_WARNING_MAIL_DEFAULT = os.environ.get("EARLY_WARNING_MAIL_DEFAULT", "daily")
+EARLY_WARNING_MAIL_CLUSTER_SIZE = envint("EARLY_WARNING_MAIL_CLUSTER_SIZE", 10)
+EARLY_WARNING_MAIL_LOOKBACK_HOURS = envint("EARLY_WARNING_MAIL_LOOKBACK_HOURS", 48)
+EARLY_WARNING_MAIL_SECONDS = envfloat("EARLY_WARNING_MAIL_SECONDS", 300.0)
+EARLY_WARNING_DIGEST_HOUR = envint("EARLY_WARNING_DIGEST_HOUR", 7)
 RESPONSE_QUALITY_RULES = {
     "boilerplate": envfloat("RULE_MAX_BOILERPLATE_RATE", 0.5),
     "zero_reply": envfloat("RULE_MAX_ZERO_REPLY_RATE", 0.3),

@@ -5,7 +5,15 @@ from django.contrib import admin
 
 from complaints.admin.audit import ReadOnlyInline
 
-from .models import Alert, Cluster, ClusterMembership, Dismissal, ResponseQuality
+from .models import (
+    Alert,
+    Cluster,
+    ClusterMembership,
+    Dismissal,
+    MailedItem,
+    MailSetting,
+    ResponseQuality,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -28,9 +36,19 @@ class MembershipInline(ReadOnlyInline):
 
 @admin.register(Cluster)
 class ClusterAdmin(ReadOnlyAdmin):
-    list_display = ["app", "category", "size", "first_at", "last_at", "case", "dismissed_at"]
-    list_filter = ["category"]
-    search_fields = ["app__name", "company__name"]
+    list_display = [
+        "app",
+        "kind",
+        "sdk_id",
+        "category",
+        "size",
+        "first_at",
+        "last_at",
+        "case",
+        "dismissed_at",
+    ]
+    list_filter = ["kind", "category"]
+    search_fields = ["app__name", "company__name", "sdk_id"]
     readonly_fields = ["why", *[f.name for f in Cluster._meta.fields]]
     inlines = [MembershipInline]
 
@@ -62,3 +80,20 @@ class ResponseQualityAdmin(ReadOnlyAdmin):
         "hollow_closes",
     ]
     readonly_fields = [f.name for f in ResponseQuality._meta.fields]
+
+
+@admin.register(MailSetting)
+class MailSettingAdmin(ReadOnlyAdmin):
+    """Each regulator chooses on their own settings page."""
+
+    list_display = ["user", "mode", "updated_at"]
+    list_filter = ["mode"]
+    search_fields = ["user__email", "user__username"]
+    readonly_fields = [f.name for f in MailSetting._meta.fields]
+
+
+@admin.register(MailedItem)
+class MailedItemAdmin(ReadOnlyAdmin):
+    list_display = ["sent_at", "user", "alert", "cluster"]
+    search_fields = ["user__email", "cluster__app__name", "alert__app__name"]
+    readonly_fields = [f.name for f in MailedItem._meta.fields]

@@ -7,7 +7,11 @@ unclustered complaints per category, whatever the size of the table. A batch (on
 classification run) reads the live clusters once per scope and the candidates once per scope
 and category, and writes its memberships in one statement. The scope is the app's company (so
 one behaviour across a company's apps, such as an SDK they all embed, is one cluster), or the
-app alone when it has no company on record. Words come from the classifier's own
+app alone when it has no company on record. A complaint in a kind of problem an SDK can cause
+(CLUSTER_SDK_CATEGORIES) about an app whose inspection found SDKs is first tried against the
+SDK scope: alike complaints about apps of at least CLUSTER_SDK_MIN_COMPANIES companies that
+embed one SDK (the one a regulator attributed it to, when there is one) form an SDK cluster;
+otherwise it is clustered in its company as before. Words come from the classifier's own
 normalisation and segmentation (jieba for Chinese), compared with rapidfuzz.
 """
 
@@ -23,6 +27,7 @@ from rapidfuzz import fuzz, process
 
 from complaints.models import App, Company, Complaint
 
+from . import sdk_scope
 from .models import Cluster, ClusterMembership
 
 # A withdrawn complaint no longer stands for a consumer's problem.
@@ -31,14 +36,21 @@ WITHDRAWN = Complaint.Status.WITHDRAWN
 LIVE_CLUSTERS_READ = 200
 
 
-def text_key(text: str) -> str:
+def text_key(text: str, app: App | None = None) -> str:
     """The words a complaint is compared by: normalised (simplified, lower case, numbers and
-    amounts folded) and segmented, so "扣了38元" and "扣了 1,299 元" read alike."""
+    amounts folded) and segmented, so "扣了38元" and "扣了 1,299 元" read alike. The app's own
+    names are left out: complaints about one behaviour of different apps (sister apps, apps
+    that embed one SDK) differ there and nowhere else."""
     # Imported here: the classifier's text module brings scikit-learn and jieba, which a web
     # process must not load at start (tests/integration/test_web_cold_start.py).
     from classifier.text import normalise, segment
 
-    return segment(normalise(text[:2000]))
+    text = text[:2000]
+    if app is not None:
+        for name in sorted({app.name, *(app.aliases or [])}, key=len, reverse=True):
+            if len(name) > 1:
+                text = text.replace(name, " ")
+    return segment(normalise(text))
 
 
 @dataclass
@@ -46,6 +58,11 @@ class _Newcomer:
     complaint: Complaint
     category_ids: list[int]
     key: str
+    # Its words without the app's names, compared in the SDK scope (across apps).
+    sdk_key: str = ""
+    # SDKs whose scope to try first, and the categories in which an SDK can be the cause.
+    sdk_ids: list[str] = field(default_factory=list)
+    sdk_category_ids: list[int] = field(default_factory=list)
 
     @property
     def scope(self) -> tuple[str, int]:
@@ -59,11 +76,13 @@ class _Batch:
 
     window: datetime.timedelta
     now: datetime.datetime
+    newcomers: list[_Newcomer]
     clusters: dict[tuple, list[Cluster]] = field(default_factory=dict)
     candidates: dict[tuple, list[tuple[Complaint, str]]] = field(default_factory=dict)
     taken: set[int] = field(default_factory=set)
     touched: dict[int, Cluster] = field(default_factory=dict)
     members: list[ClusterMembership] = field(default_factory=list)
+    keys: dict[tuple[int, bool], str] = field(default_factory=dict)
 
 
 def _newcomers(complaint_ids: Sequence[int]) -> list[_Newcomer]:
@@ -82,6 +101,18 @@ def _newcomers(complaint_ids: Sequence[int]) -> list[_Newcomer]:
             category_ids = [complaint.category_hint_id]
         if category_ids:
             found.append(_Newcomer(complaint, category_ids, text_key(complaint.description)))
+    if not found:
+        return found
+    harms = sdk_scope.sdk_harm_category_ids()
+    embedded = sdk_scope.embedded_by_app({n.complaint.app_id for n in found})
+    attributed = sdk_scope.attributed(n.complaint.pk for n in found)
+    for newcomer in found:
+        newcomer.sdk_category_ids = [pk for pk in newcomer.category_ids if pk in harms]
+        sdks = embedded.get(newcomer.complaint.app_id, [])
+        chosen = attributed.get(newcomer.complaint.pk)
+        if newcomer.sdk_category_ids and sdks:
+            newcomer.sdk_ids = [chosen] if chosen in sdks else sdks
+            newcomer.sdk_key = text_key(newcomer.complaint.description, newcomer.complaint.app)
     return found
 
 
@@ -92,6 +123,7 @@ def _lock_scopes(newcomers: list[_Newcomer]) -> None:
     app_ids = sorted(pk for kind, pk in scopes if kind == "app")
     list(Company.objects.select_for_update().filter(pk__in=company_ids).values_list("pk"))
     list(App.objects.select_for_update().filter(pk__in=app_ids).values_list("pk"))
+    sdk_scope.lock_sdks({sdk_id for n in newcomers for sdk_id in n.sdk_ids})
 
 
 def _span(newcomers: list[_Newcomer], window: datetime.timedelta) -> tuple:
@@ -103,7 +135,12 @@ def _live_clusters(batch: _Batch, scope, newcomers: list[_Newcomer]) -> list[Clu
     if scope not in batch.clusters:
         low, high = _span(newcomers, batch.window)
         kind, pk = scope
-        in_scope = Q(company_id=pk) if kind == "company" else Q(app_id=pk, company__isnull=True)
+        if kind == "sdk":
+            in_scope = Q(kind=Cluster.Kind.SDK, sdk_id=pk)
+        elif kind == "company":
+            in_scope = Q(kind=Cluster.Kind.COMPANY, company_id=pk)
+        else:
+            in_scope = Q(kind=Cluster.Kind.APP, app_id=pk)
         batch.clusters[scope] = list(
             Cluster.objects.filter(in_scope, last_at__gte=low, first_at__lte=high)
             .filter(dismissed_at__isnull=True)
@@ -112,12 +149,24 @@ def _live_clusters(batch: _Batch, scope, newcomers: list[_Newcomer]) -> list[Clu
     return batch.clusters[scope]
 
 
+def _key(batch: _Batch, complaint: Complaint, app_free: bool) -> str:
+    """The complaint's words, segmented once per batch (one complaint is a candidate in each
+    SDK scope its app embeds, and segmenting is most of the work)."""
+    cache_key = (complaint.pk, app_free)
+    if cache_key not in batch.keys:
+        batch.keys[cache_key] = text_key(complaint.description, complaint.app if app_free else None)
+    return batch.keys[cache_key]
+
+
 def _candidates(batch: _Batch, scope, category_id: int, newcomers) -> list[tuple[Complaint, str]]:
     """Recent unclustered complaints in the scope and category, read once per batch."""
     if (scope, category_id) not in batch.candidates:
         low, high = _span(newcomers, batch.window)
         kind, pk = scope
-        in_scope = Q(app__operator_id=pk) if kind == "company" else Q(app_id=pk)
+        if kind == "sdk":
+            in_scope = Q(app_id__in=sdk_scope.apps_embedding(pk))
+        else:
+            in_scope = Q(app__operator_id=pk) if kind == "company" else Q(app_id=pk)
         rows = (
             Complaint.objects.filter(in_scope, submitted_at__gte=low, submitted_at__lte=high)
             .filter(Q(categories=category_id) | Q(category_hint_id=category_id))
@@ -125,9 +174,19 @@ def _candidates(batch: _Batch, scope, category_id: int, newcomers) -> list[tuple
             .exclude(status=WITHDRAWN)
             .distinct()
             .order_by("-submitted_at")
-            .only("id", "description", "submitted_at", "app_id")[: settings.CLUSTER_CANDIDATES]
+            .select_related("app")
+            .only(
+                "id",
+                "description",
+                "submitted_at",
+                "app_id",
+                "app__operator_id",
+                "app__name",
+                "app__aliases",
+            )[: settings.CLUSTER_CANDIDATES]
         )
-        batch.candidates[(scope, category_id)] = [(c, text_key(c.description)) for c in rows]
+        app_free = kind == "sdk"  # across apps, their names are noise
+        batch.candidates[(scope, category_id)] = [(c, _key(batch, c, app_free)) for c in rows]
     return batch.candidates[(scope, category_id)]
 
 
@@ -144,56 +203,124 @@ def _add(batch: _Batch, cluster: Cluster, members: list[tuple[Complaint, float, 
     cluster.size += len(members)
     cluster.first_at = min([cluster.first_at, *(c.submitted_at for c, _s, _k in members)])
     cluster.last_at = max([cluster.last_at, *(c.submitted_at for c, _s, _k in members)])
+    cluster.app_ids = sorted({*cluster.app_ids, *(c.app_id for c, _s, _k in members)})
+    companies = {c.app.operator_id for c, _s, _k in members} - {None}
+    cluster.company_ids = sorted({*cluster.company_ids, *companies})
     batch.taken.update(c.pk for c, _s, _k in members)
     batch.touched[cluster.pk] = cluster
 
 
-def _place(batch: _Batch, newcomer: _Newcomer, same_scope: list[_Newcomer]) -> None:
-    complaint, when = newcomer.complaint, newcomer.complaint.submitted_at
+def _best_live(batch: _Batch, scope, newcomer: _Newcomer, key, category_ids, span) -> tuple:
+    """The live cluster of the scope, in one of the categories, whose exemplars the newcomer's
+    words (key) match best, with the score."""
+    when = newcomer.complaint.submitted_at
     best, best_score = None, 0.0
-    for cluster in _live_clusters(batch, newcomer.scope, same_scope):
-        if cluster.category_id not in newcomer.category_ids:
+    for cluster in _live_clusters(batch, scope, span):
+        if cluster.category_id not in category_ids:
             continue
         if cluster.last_at < when - batch.window or cluster.first_at > when + batch.window:
             continue
         for exemplar in cluster.exemplars:
-            score = fuzz.token_set_ratio(newcomer.key, exemplar["key"])
+            score = fuzz.token_set_ratio(key, exemplar["key"])
             if score > best_score:
                 best, best_score = cluster, score
-    if best is not None and best_score >= settings.CLUSTER_SIMILARITY:
-        _add(batch, best, [(complaint, best_score, newcomer.key)])
-        return
+    return best, best_score
+
+
+def _matches(batch: _Batch, scope, newcomer: _Newcomer, key, category_ids, span) -> list:
+    """Recent unclustered complaints of the scope whose words match the newcomer's (key):
+    (complaint, score, words), best first."""
+    complaint, when = newcomer.complaint, newcomer.complaint.submitted_at
     pool: dict[int, tuple[Complaint, str]] = {}
-    for category_id in newcomer.category_ids:
-        for candidate, key in _candidates(batch, newcomer.scope, category_id, same_scope):
+    for category_id in category_ids:
+        for candidate, words in _candidates(batch, scope, category_id, span):
             if (
                 candidate.pk != complaint.pk
                 and candidate.pk not in batch.taken
                 and abs(candidate.submitted_at - when) <= batch.window
             ):
-                pool[candidate.pk] = (candidate, key)
-    matches = process.extract(
-        newcomer.key,
-        {pk: key for pk, (_c, key) in pool.items()},
+                pool[candidate.pk] = (candidate, words)
+    found = process.extract(
+        key,
+        {pk: words for pk, (_c, words) in pool.items()},
         scorer=fuzz.token_set_ratio,
         processor=None,
         score_cutoff=settings.CLUSTER_SIMILARITY,
         limit=None,
     )
-    if len(matches) + 1 < settings.CLUSTER_MIN_SIZE:
-        return
+    return [(pool[pk][0], score, pool[pk][1]) for _key, score, pk in found]
+
+
+def _found(batch: _Batch, scope, newcomer: _Newcomer, key, category_id: int, matches, **fields):
+    complaint, when = newcomer.complaint, newcomer.complaint.submitted_at
     cluster = Cluster.objects.create(
         app=complaint.app,
-        company_id=complaint.app.operator_id,
-        category_id=newcomer.category_ids[0],
+        category_id=category_id,
         first_at=when,
         last_at=when,
         created_at=batch.now,
+        **fields,
     )
-    batch.clusters[newcomer.scope].append(cluster)
-    members = [(complaint, 100.0, newcomer.key)]
-    members += [(pool[pk][0], score, pool[pk][1]) for _key, score, pk in matches]
-    _add(batch, cluster, members)
+    batch.clusters[scope].append(cluster)
+    _add(batch, cluster, [(complaint, 100.0, key), *matches])
+
+
+def _owners(complaints) -> int:
+    """How many companies the complaints are about (an app without a company counts alone)."""
+    return len({c.app.operator_id or f"app {c.app_id}" for c in complaints})
+
+
+def _place_sdk(batch: _Batch, newcomer: _Newcomer) -> bool:
+    """Join or found an SDK cluster; False when no SDK scope fits."""
+    span = batch.newcomers
+    best, best_score = None, 0.0
+    for sdk_id in newcomer.sdk_ids:
+        cluster, score = _best_live(
+            batch, ("sdk", sdk_id), newcomer, newcomer.sdk_key, newcomer.sdk_category_ids, span
+        )
+        if cluster is not None and score > best_score:
+            best, best_score = cluster, score
+    if best is not None and best_score >= settings.CLUSTER_SIMILARITY:
+        _add(batch, best, [(newcomer.complaint, best_score, newcomer.sdk_key)])
+        return True
+    chosen, chosen_rank = None, None
+    for sdk_id in newcomer.sdk_ids:
+        scope, categories = ("sdk", sdk_id), newcomer.sdk_category_ids
+        matches = _matches(batch, scope, newcomer, newcomer.sdk_key, categories, span)
+        owners = _owners([newcomer.complaint, *(c for c, _s, _k in matches)])
+        if (
+            len(matches) + 1 < settings.CLUSTER_MIN_SIZE
+            or owners < settings.CLUSTER_SDK_MIN_COMPANIES
+        ):
+            continue
+        # The SDK that spans the most companies, then gathers the most complaints.
+        rank = (owners, len(matches))
+        if chosen_rank is None or rank > chosen_rank:
+            chosen, chosen_rank = (sdk_id, matches), rank
+    if chosen is None:
+        return False
+    sdk_id, matches = chosen
+    category_id = newcomer.sdk_category_ids[0]
+    scope, key = ("sdk", sdk_id), newcomer.sdk_key
+    _found(batch, scope, newcomer, key, category_id, matches, kind="sdk", sdk_id=sdk_id)
+    return True
+
+
+def _place(batch: _Batch, newcomer: _Newcomer, same_scope: list[_Newcomer]) -> None:
+    if newcomer.sdk_ids and _place_sdk(batch, newcomer):
+        return
+    scope, categories = newcomer.scope, newcomer.category_ids
+    best, best_score = _best_live(batch, scope, newcomer, newcomer.key, categories, same_scope)
+    if best is not None and best_score >= settings.CLUSTER_SIMILARITY:
+        _add(batch, best, [(newcomer.complaint, best_score, newcomer.key)])
+        return
+    matches = _matches(batch, scope, newcomer, newcomer.key, categories, same_scope)
+    if len(matches) + 1 < settings.CLUSTER_MIN_SIZE:
+        return
+    company_id = newcomer.complaint.app.operator_id
+    kind = Cluster.Kind.COMPANY if company_id else Cluster.Kind.APP
+    fields = {"kind": kind, "company_id": company_id}
+    _found(batch, scope, newcomer, newcomer.key, categories[0], matches, **fields)
 
 
 @transaction.atomic
@@ -205,7 +332,9 @@ def complaints_cluster(*, complaint_ids: Sequence[int], now=None) -> list[Cluste
         return []
     _lock_scopes(newcomers)
     batch = _Batch(
-        window=datetime.timedelta(days=settings.CLUSTER_WINDOW_DAYS), now=now or timezone.now()
+        window=datetime.timedelta(days=settings.CLUSTER_WINDOW_DAYS),
+        now=now or timezone.now(),
+        newcomers=newcomers,
     )
     by_scope: dict[tuple, list[_Newcomer]] = {}
     for newcomer in newcomers:
@@ -215,5 +344,7 @@ def complaints_cluster(*, complaint_ids: Sequence[int], now=None) -> list[Cluste
             _place(batch, newcomer, by_scope[newcomer.scope])
     ClusterMembership.objects.bulk_create(batch.members)
     for cluster in batch.touched.values():
-        cluster.save(update_fields=["exemplars", "size", "first_at", "last_at"])
+        cluster.save(
+            update_fields=["exemplars", "size", "first_at", "last_at", "app_ids", "company_ids"]
+        )
     return list(batch.touched.values())

@@ -12,9 +12,16 @@ from .reasons import reason_text
 
 
 class Cluster(models.Model):
-    """Alike complaints about one app, or one company's apps, in one category and window: a
-    collective complaint found by the platform."""
+    """Alike complaints about one app, one company's apps, or apps of several companies that
+    embed one SDK, in one category and window: a collective complaint found by the platform."""
 
+    class Kind(models.TextChoices):
+        APP = "app", _("one app")
+        COMPANY = "company", _("one company's apps")
+        SDK = "sdk", _("one SDK across companies")
+
+    kind = models.CharField(_("grouped by"), max_length=10, choices=Kind.choices)
+    # The app whose complaint founded it (for an SDK cluster, one of several).
     app = models.ForeignKey(
         App, on_delete=models.CASCADE, related_name="clusters", verbose_name=_("app")
     )
@@ -29,6 +36,11 @@ class Cluster(models.Model):
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("kind of problem")
     )
+    # An SDK cluster's SDK (its id in inspections/data/sdks.json); "" for the other kinds.
+    sdk_id = models.CharField(_("SDK"), max_length=60, blank=True, default="")
+    # The members' apps and operating companies, kept as they join (the reason counts them).
+    app_ids = models.JSONField(default=list, editable=False)
+    company_ids = models.JSONField(default=list, editable=False)
     # Up to CLUSTER_EXEMPLARS members' texts as compared ({"id": complaint id, "key": words}):
     # a newcomer is compared with these, never with every member.
     exemplars = models.JSONField(default=list, editable=False)
@@ -53,13 +65,39 @@ class Cluster(models.Model):
             # Clustering: the live clusters of a company (or app) and category, latest first.
             models.Index(fields=["company", "category", "-last_at"], name="cluster_company_live"),
             models.Index(fields=["app", "category", "-last_at"], name="cluster_app_live"),
+            # Clustering: the live clusters of an SDK.
+            models.Index(
+                fields=["sdk_id", "-last_at"], condition=~Q(sdk_id=""), name="cluster_sdk_live"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="sdk", company__isnull=True) & ~Q(sdk_id="")
+                | Q(kind="company", company__isnull=False, sdk_id="")
+                | Q(kind="app", company__isnull=True, sdk_id=""),
+                name="cluster_scope_of_its_kind",
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.app} · {self.category} · {self.size}"
+        subject = f"SDK {self.sdk_id}" if self.kind == self.Kind.SDK else str(self.app)
+        return f"{subject} · {self.category} · {self.size}"
 
     @property
     def reason(self) -> dict:
+        if self.kind == self.Kind.SDK:
+            return {
+                "id": "cluster_sdk",
+                "params": {
+                    "count": self.size,
+                    "sdk": self.sdk_id,
+                    "apps": len(self.app_ids),
+                    "companies": len(self.company_ids),
+                    "category": self.category.code,
+                    "days": settings.CLUSTER_WINDOW_DAYS,
+                    "similarity": settings.CLUSTER_SIMILARITY,
+                },
+            }
         return {
             "id": "cluster",
             "params": {
@@ -219,3 +257,51 @@ class ResponseQuality(models.Model):
     @property
     def zero_reply_rate(self) -> float | None:
         return self.zero_replies / self.due if self.due else None
+
+
+class MailSetting(models.Model):
+    """How a regulator wants to hear of early warnings by e-mail. A regulator without a row
+    gets settings.EARLY_WARNING_MAIL_DEFAULT."""
+
+    class Mode(models.TextChoices):
+        OFF = "off", _("No e-mails")
+        IMMEDIATE = "immediate", _("As they come (within minutes)")
+        DAILY = "daily", _("One digest a day")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="early_warning_mail"
+    )
+    mode = models.CharField(_("early-warning e-mails"), max_length=10, choices=Mode.choices)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("early-warning e-mail setting")
+        verbose_name_plural = _("early-warning e-mail settings")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.mode}"
+
+
+class MailedItem(models.Model):
+    """An alert or a cluster that went to a regulator in an e-mail: never twice to one person."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    alert = models.ForeignKey(Alert, null=True, on_delete=models.CASCADE, related_name="+")
+    cluster = models.ForeignKey(Cluster, null=True, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("e-mailed early warning")
+        verbose_name_plural = _("e-mailed early warnings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(alert__isnull=False, cluster__isnull=True)
+                | Q(alert__isnull=True, cluster__isnull=False),
+                name="mailed_item_of_one_thing",
+            ),
+            models.UniqueConstraint(fields=["user", "alert"], name="alert_mailed_once"),
+            models.UniqueConstraint(fields=["user", "cluster"], name="cluster_mailed_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.alert_id or self.cluster_id}"

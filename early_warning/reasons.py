@@ -10,6 +10,12 @@ MESSAGES: dict[str, str] = {
         "%(count)s complaints about %(app)s in “%(category)s” whose texts are alike "
         "(similarity at least %(similarity)s of 100), each within %(days)s days of the last."
     ),
+    "cluster_sdk": gettext_noop(
+        "%(count)s complaints in “%(category)s” about %(apps)s apps of %(companies)s companies "
+        "whose inspections all found the SDK %(sdk)s (made by %(vendor)s), with texts alike "
+        "(similarity at least %(similarity)s of 100), each within %(days)s days of the last: "
+        "one behaviour across companies points at the SDK they embed."
+    ),
     "spike_app": gettext_noop(
         "%(observed)s complaints about %(app)s on %(date)s, against %(expected)s a day on "
         "average over the previous %(days)s days. Were nothing new happening, a day this high "
@@ -57,6 +63,11 @@ def reason_text(stored: dict) -> str:
     params = dict(stored.get("params", {}))
     if "category" in params:
         params["category"] = category_name(str(params["category"]))
+    if "sdk" in params:
+        from .sdk_scope import sdk_facts  # the catalogue, read when a reason names an SDK
+
+        facts = sdk_facts(str(params["sdk"]))
+        params["sdk"], params["vendor"] = facts["name"], facts["vendor"] or "?"
     try:
         return gettext(template) % params
     except (KeyError, TypeError, ValueError):

@@ -16,6 +16,7 @@ from inspections.models import AppInspection
 
 from .clustering import text_key
 from .models import Alert, Cluster, ResponseQuality
+from .sdk_scope import sdk_facts
 
 GROWTH_DAYS = 7
 REPRESENTATIVES = 3
@@ -32,6 +33,8 @@ class ClusterView:
     evidence_files: int = 0
     apps: list[str] = field(default_factory=list)
     shared_sdks: list[str] = field(default_factory=list)
+    companies: list[str] = field(default_factory=list)
+    sdk: dict | None = None
 
     @property
     def live(self) -> bool:
@@ -72,25 +75,30 @@ def _views(clusters: list[Cluster], now) -> list[ClusterView]:
                 cluster=cluster,
                 daily=counts,
                 growth_per_day=round(sum(n for _d, n in counts) / GROWTH_DAYS, 2),
+                sdk=sdk_facts(cluster.sdk_id) if cluster.sdk_id else None,
             )
         )
     return views
 
 
-def clusters_queryset(*, include_closed: bool = True):
-    """Clusters, latest activity first (live ones only unless include_closed)."""
+def clusters_queryset(*, include_closed: bool = True, kind: str = ""):
+    """Clusters, latest activity first (live ones only unless include_closed; of one kind when
+    kind is given)."""
     rows = Cluster.objects.select_related("app", "company", "category", "case")
+    if kind:
+        rows = rows.filter(kind=kind)
     if not include_closed:
         rows = rows.filter(dismissed_at__isnull=True, case__isnull=True)
     return rows.order_by("-last_at", "-pk")
 
 
-def clusters_list(*, now=None, include_closed: bool = False, limit: int = 200) -> list[ClusterView]:
+def clusters_list(
+    *, now=None, include_closed: bool = False, kind: str = "", limit: int = 200
+) -> list[ClusterView]:
     """Clusters with their growth: the live ones (not dismissed, no case yet) unless
     include_closed."""
-    return _views(
-        list(clusters_queryset(include_closed=include_closed)[:limit]), now or timezone.now()
-    )
+    rows = clusters_queryset(include_closed=include_closed, kind=kind)[:limit]
+    return _views(list(rows), now or timezone.now())
 
 
 def _members(cluster_ids: list[int]) -> dict[int, list[Complaint]]:
@@ -131,6 +139,10 @@ def cluster_detail(cluster: Cluster, *, now=None) -> ClusterView:
     view.evidence_files = Evidence.objects.filter(complaint__in=members).count()
     view.apps = sorted({c.app.name for c in members})
     view.shared_sdks = _shared_sdks({c.app for c in members})
+    company_ids = {c.app.operator_id for c in members} - {None}
+    view.companies = sorted(
+        Company.objects.filter(pk__in=company_ids).values_list("name", flat=True)
+    )
     return view
 
 
@@ -169,7 +181,10 @@ def collective_hint_count(*, app: App, category: Category, description: str = ""
     (the largest about this app's company, or app, and kind when no text is given yet);
     0 when there is none."""
     now = now or timezone.now()
-    scope = Q(company_id=app.operator_id) if app.operator_id else Q(app=app, company__isnull=True)
+    if app.operator_id:
+        scope = Q(kind=Cluster.Kind.COMPANY, company_id=app.operator_id)
+    else:
+        scope = Q(kind=Cluster.Kind.APP, app=app)
     window = datetime.timedelta(days=settings.CLUSTER_WINDOW_DAYS)
     live = Cluster.objects.filter(
         scope, category=category, dismissed_at__isnull=True, last_at__gte=now - window

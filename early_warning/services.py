@@ -2,6 +2,7 @@
 and opening a case from a cluster (through the case services) with its consumers told
 together. Each writes its audit Event in the same transaction."""
 
+import contextlib
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
@@ -18,9 +19,12 @@ from complaints.services.events import event_record
 from complaints.services.guards import require_regulator, required
 from complaints.services.notifications import Kind as NotificationKind
 from complaints.services.notifications import notification_enqueue
+from inspections.models import SdkAttribution
+from inspections.services import sdk_attribute
 
 from .models import Alert, Cluster, Dismissal
 from .reasons import reason_text
+from .sdk_scope import sdk_facts
 
 # Complaints listed on an alert: enough to act on, bounded for a very large spike.
 ALERT_COMPLAINTS_MAX = 500
@@ -120,11 +124,26 @@ def _open_case(app, category) -> Case | None:
     return link.case if link else None
 
 
+def _sdk_attribute(case: Case, sdk_id: str, actor) -> None:
+    """Mark a case from an SDK cluster as about the SDK (the SDK ranking counts it), unless a
+    regulator already attributed it, or the app's inspections no longer show the SDK."""
+    if SdkAttribution.objects.filter(case=case).exists():
+        return
+    # When a newer inspection no longer finds it, the case stays the host app's.
+    with contextlib.suppress(DomainError):
+        sdk_attribute(actor=actor, sdk_id=sdk_id, case=case)
+
+
 @transaction.atomic
 def cluster_case_open(*, cluster: Cluster, actor, at=None) -> Case:
     """Open a case from a cluster in one action: a case per app of its complaints (or the
     app's open case in that category, which gains them), and every consumer told together.
-    Returns the case about the cluster's own app."""
+    Returns the case about the cluster's own app.
+
+    An SDK cluster spans companies. A case is against one app and its operator, who answers
+    for the SDKs it embeds, and the model holds an SDK's maker only as a name in the SDK
+    catalogue (no company, no account): so it too gives a case per app, one per company at
+    least, each attributed to the SDK, so that the cases are counted together against it."""
     require_regulator(actor)
     now = at or timezone.now()
     cluster = (
@@ -146,6 +165,7 @@ def cluster_case_open(*, cluster: Cluster, actor, at=None) -> Case:
     for complaint in members:
         by_app[complaint.app].append(complaint)
     summary = reason_text(cluster.reason)
+    about = sdk_facts(cluster.sdk_id)["brand"] if cluster.sdk_id else cluster.app.name
     cases = {}
     for app, complaints in sorted(by_app.items(), key=lambda item: item[0] != cluster.app):
         case = _open_case(app, cluster.category)
@@ -163,6 +183,8 @@ def cluster_case_open(*, cluster: Cluster, actor, at=None) -> Case:
                 if complaint.case_id is None:
                     complaint_case_attach(complaint=complaint, case=case, actor=actor, at=now)
         cases[app.pk] = case
+        if cluster.sdk_id:
+            _sdk_attribute(case, cluster.sdk_id, actor)
         event_record(
             actor=actor,
             kind=Event.Kind.NOTE,
@@ -182,7 +204,7 @@ def cluster_case_open(*, cluster: Cluster, actor, at=None) -> Case:
             message=message(
                 "collective_case",
                 count=cluster.size,
-                app=cluster.app.name,
+                app=about,
                 reference=cases[complaint.app_id].reference,
             ),
             public=True,

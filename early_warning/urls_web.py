@@ -14,4 +14,5 @@ urlpatterns = [
     path("clusters/<int:pk>/", views.cluster_detail, name="cluster"),
     path("clusters/<int:pk>/open-case/", views.cluster_open_case, name="cluster_open_case"),
     path("clusters/<int:pk>/dismiss/", views.cluster_dismiss, name="cluster_dismiss"),
+    path("settings/", views.mail_settings, name="mail_settings"),
 ]

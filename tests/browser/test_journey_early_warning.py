@@ -46,7 +46,7 @@ def test_regulator_opens_a_case_from_a_collective_complaint(open_screen, app, ri
     page.get_by_role("link", name="Early warning", exact=True).click()
     page.get_by_role("link", name="Collective complaints", exact=True).click()
     row = page.locator(f"tr[data-cluster='{cluster.pk}']")
-    assert row.locator("td").nth(2).inner_text() == "12"
+    assert row.locator("td").nth(3).inner_text() == "12"  # after app, grouping and kind
     rita_screen.step("clusters")
     row.get_by_role("link", name=app.name).click()
     assert (

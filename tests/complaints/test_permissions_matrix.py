@@ -229,6 +229,8 @@ ENDPOINTS = [
     ("early warning cluster", "web", "get", lambda w: reverse("early_warning:cluster", args=[w["cluster"].pk]), None, REGULATOR_WEB),
     ("early warning cluster case", "web", "post", lambda w: reverse("early_warning:cluster_open_case", args=[w["cluster"].pk]), lambda w: {}, REGULATOR_WEB),
     ("early warning cluster dismiss", "web", "post", lambda w: reverse("early_warning:cluster_dismiss", args=[w["cluster"].pk]), lambda w: {"reason": "r"}, REGULATOR_WEB),
+    ("early warning mail settings", "web", "get", lambda w: reverse("early_warning:mail_settings"), None, REGULATOR_WEB),
+    ("early warning mail settings save", "web", "post", lambda w: reverse("early_warning:mail_settings"), lambda w: {"mode": "daily"}, REGULATOR_WEB),
     # operator web pages
     ("operator portal", "web", "get", lambda w: reverse("operator:portal"), None, OPERATOR_WEB_LIST),
     ("operator complaint", "web", "get", lambda w: reverse("operator:complaint", args=[w["accepted"].pk]), None, OPERATOR_WEB_OWN),
@@ -269,6 +271,7 @@ ENDPOINTS = [
     ("api case escalate", "api", "post", lambda w: f"/api/v1/cases/{w['overdue'].pk}/escalate/", lambda w: {"measure": "public_notice", "reason": "Ignored."}, REGULATOR_API),
     ("api case close", "api", "post", lambda w: f"/api/v1/cases/{w['case'].pk}/close/", lambda w: {"reason": "r"}, REGULATOR_API),
     ("api clusters", "api", "get", lambda w: "/api/v1/clusters/", None, REGULATOR_API),
+    ("api clusters by sdk", "api", "get", lambda w: "/api/v1/clusters/?kind=sdk", None, REGULATOR_API),
     ("api app inspections", "api", "get", lambda w: f"/api/v1/apps/{w['case'].app_id}/inspections/", None, REGULATOR_API),
     ("api app inspection compare", "api", "get", lambda w: f"/api/v1/apps/{w['case'].app_id}/inspections/compare/?from={w['versions'][0].pk}&to={w['versions'][1].pk}", None, REGULATOR_API),
     ("api case sdk attribution", "api", "get", lambda w: f"/api/v1/cases/{w['case'].pk}/sdk-attribution/", None, REGULATOR_API),
@@ -396,6 +399,7 @@ COVERED_WEB = {
         "cluster",
         "cluster_open_case",
         "cluster_dismiss",
+        "mail_settings",
     },
     "operator": {
         "portal",

@@ -5,11 +5,12 @@ import datetime
 import random
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from classifier.dataset import corpus_load
 from complaints.models import Complaint
-from tests.factories import AppFactory, category, make_complaint
+from tests.factories import AppFactory, CompanyFactory, category, make_complaint
 
 # One behaviour told twelve ways: the same app, the same permission, different words.
 BURST_TEXTS = [
@@ -92,3 +93,64 @@ def file_background(
             )
             complaints.append(labelled(complaint, code))
     return complaints
+
+
+# One SDK's behaviour told in the words of users of different apps.
+SDK_TEXTS = [
+    "{app}在后台偷偷读取剪贴板，还把设备标识上传到第三方服务器。",
+    "我发现{app}一直在后台读取剪贴板内容，并上传设备标识。",
+    "{app}没经过同意就读取剪贴板，后台上传手机设备标识。",
+    "{app}后台频繁读取剪贴板，还偷偷上传设备标识给第三方。",
+    "用{app}时系统提示它在后台读取剪贴板，设备标识也被上传。",
+    "{app}在后台读取我的剪贴板并上传设备标识，没有告知。",
+    "{app}切到后台后仍然读取剪贴板，上传设备标识到第三方。",
+    "{app}偷偷读取剪贴板内容，后台上传设备标识，太过分了。",
+    "{app}在后台持续读取剪贴板，把设备标识发给第三方服务器。",
+]
+
+
+def embed(app, *sdk_ids: str) -> None:
+    """As if an inspection of the app's package found these SDKs."""
+    from inspections import catalogue
+    from inspections.models import AppInspection
+    from inspections.services import embedded_sdks_refresh
+
+    # What the package's classes would show: each SDK's first prefix.
+    entries = {sdk["id"]: sdk for sdk in catalogue.sdks()}
+    found = catalogue.sdks_detect([entries[i]["prefixes"][0] + ".a" for i in sdk_ids], [])
+    AppInspection.objects.create(
+        app=app,
+        uploaded_at=timezone.now(),
+        inspected_at=timezone.now(),
+        status=AppInspection.Status.DONE,
+        stored_name="x.apk",
+        file_sha256="0" * 64,
+        file_size=1,
+        sdks=found,
+    )
+    with transaction.atomic():  # as when an inspection finishes
+        embedded_sdks_refresh(app_id=app.pk)
+
+
+def file_sdk_burst(apps, day, code="illegal_collection", texts=SDK_TEXTS) -> list[Complaint]:
+    """The texts in turn about each of the apps."""
+    complaints = []
+    for i, text in enumerate(texts):
+        app = apps[i % len(apps)]
+        [complaint] = file_burst(app, day, [text.format(app=app.name)], code=code, hour=8 + i)
+        complaints.append(complaint)
+    return complaints
+
+
+@pytest.fixture
+def three_apps(db):
+    """Apps of three companies; all embed Umeng Push, two also Getui."""
+    apps = [
+        AppFactory(name="快看天气", operator=CompanyFactory(name="天气科技")),
+        AppFactory(name="趣读小说", operator=CompanyFactory(name="趣读网络")),
+        AppFactory(name="省钱优选", operator=CompanyFactory(name="优选电商")),
+    ]
+    embed(apps[0], "umeng_push", "getui")
+    embed(apps[1], "umeng_push", "amap_location")
+    embed(apps[2], "umeng_push", "getui", "bugly")
+    return apps

@@ -10,11 +10,12 @@ from complaints.models import Complaint
 from complaints.services import triage
 from early_warning.clustering import complaints_cluster
 from early_warning.daily import early_warning_run
+from early_warning.mail import early_warning_mail_send, mail_mode_set
 from early_warning.models import Alert, Cluster
 from early_warning.response_quality import response_quality_measure
 from early_warning.services import alert_dismiss
 
-from .conftest import file_burst
+from .conftest import at_day, file_burst
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +36,20 @@ def rows(app, rita, today):
     triage.complaint_accept(complaint=complaints[0], actor=rita, category_codes=["over_permission"])
     Complaint.objects.filter(pk=complaints[0].pk).update(operator_due_date=day)
     response_quality_measure(day=today)
+    mail_mode_set(actor=rita, mode="immediate")
+    early_warning_mail_send(mode="immediate", now=at_day(today, 12))
 
 
 def test_every_model_is_registered():
     # Memberships are shown on their cluster's page.
-    assert REGISTERED == ["alert", "cluster", "dismissal", "responsequality"]
+    assert REGISTERED == [
+        "alert",
+        "cluster",
+        "dismissal",
+        "maileditem",
+        "mailsetting",
+        "responsequality",
+    ]
 
 
 @pytest.mark.parametrize("model_name", REGISTERED)
