@@ -26,7 +26,6 @@ from pathlib import Path
 
 import psycopg
 
-from benchmarks.chaos import _template
 from benchmarks.scratch import (
     MANAGE,
     ROOT,
@@ -37,6 +36,7 @@ from benchmarks.scratch import (
     report_median,
     server_quiet,
 )
+from benchmarks.stack import template_database
 
 TARGET = 10_000
 
@@ -232,7 +232,7 @@ def compare(rows: int, runs: int) -> dict[str, list[float]]:
     rates["import_cpu_us_per_row"] = []
     try:
         for name in names.values():
-            create_database(name, template=_template())
+            create_database(name, template=template_database())
         envs = {way: env_for(name) for way, name in names.items()}
         urls = {way: env["DATABASE_URL"] for way, env in envs.items()}
         packages = _packages(envs["import"])
