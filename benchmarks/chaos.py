@@ -133,12 +133,16 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--outage", type=float, default=15.0)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--web-workers", type=int, default=Stack.WEB_WORKERS)
     args = parser.parse_args(argv)
 
     print("chaos: starting the platform", flush=True)
     timeline: list[tuple[float, str]] = []
     redis_up_wall = None
-    stack = Stack(worker=True, beat=True, access_log=True, prefix="appwatch_chaos")
+    stack = Stack(
+        web_workers=args.web_workers, worker=True, beat=True, access_log=True,
+        prefix="appwatch_chaos",
+    )  # fmt: skip
     with stack:
         apps = [name for _, name in stack.app_names()]
         print(f"chaos: database {stack.database}, redis :{stack.redis_port}, "

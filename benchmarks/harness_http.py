@@ -40,9 +40,9 @@ HELPDESK = "django-helpdesk ticket API"
 class Sizes:
     repetitions: int = 5
     warmup_s: float = 3.0
-    window_s: float = 2.5  # one repetition of a closed-loop measurement
+    window_s: float = 2.0  # one repetition of a closed-loop measurement
     web_concurrency: int = 8  # one of CONCURRENCY: compared with the ORM view there
-    latency_s: float = 20.0  # open-loop run at each share of the maximum ingest rate
+    latency_s: float = 15.0  # open-loop run at each share of the maximum ingest rate
     latency_wait_s: float = 90.0
     cold_starts: int = 5
 
