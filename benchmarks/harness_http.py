@@ -86,6 +86,7 @@ class Filing:
                 "web_all_pss": sum(pss_mb(pid) for pid in self.stack.pids("web")),
                 "worker_rss": sum(rss_mb(pid) for pid in workers),
                 "worker_rss_each": [rss_mb(pid) for pid in workers],
+                "worker_pss_each": [pss_mb(pid) for pid in workers],
                 "worker_pss": sum(pss_mb(pid) for pid in workers),
             }
         )
@@ -287,6 +288,7 @@ def memory(filing: Filing) -> list[Figure]:
     web = [m["web_rss"] for m in filing.memory]
     worker = [m["worker_pss"] for m in filing.memory]
     med = lambda key: statistics.median(m[key] for m in filing.memory)  # noqa: E731
+    last = filing.memory[-1]
     return [
         Figure(
             name="memory_web_worker", value=statistics.median(web), unit="MB",
@@ -301,8 +303,9 @@ def memory(filing: Filing) -> list[Figure]:
             baseline_name="limit", baseline=500, higher_is_better=False, target=500,
             target_kind=MAX_VALUE, spread=spread(worker),
             note="PSS of the Celery worker and its pool children together, model loaded (shared "
-            f"pages counted once); RSS summed {med('worker_rss'):.0f} MB, per process "
-            + ", ".join(f"{rss:.0f}" for rss in filing.memory[-1]["worker_rss_each"]) + " MB",
+            f"pages counted once); RSS summed {med('worker_rss'):.0f} MB; per process (main, "
+            "children) RSS " + ", ".join(f"{v:.0f}" for v in last["worker_rss_each"]) + " MB, PSS "
+            + ", ".join(f"{v:.0f}" for v in last["worker_pss_each"]) + " MB",
         ),
     ]  # fmt: skip
 

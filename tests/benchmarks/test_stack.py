@@ -2,7 +2,10 @@
 renamed when complete, so a benchmark starting while another builds it (the suite starts two
 together) never copies a half-built template, and nothing is left behind either way."""
 
+import os
+import signal
 import threading
+import time
 import uuid
 
 import psycopg
@@ -101,3 +104,23 @@ def test_a_built_template_is_reused_as_it_is(server):
         raise AssertionError("built twice")
 
     assert stack.template_database(server, never) == server
+
+
+def test_pss_counts_pages_a_forked_child_shares_once():
+    """What the "in all" memory figures sum: a parent holding 64 MB and a child forked from it
+    share those pages; their RSS counts them twice, their PSS once."""
+    held = bytearray(os.urandom(64 * 2**20))
+    child = os.fork()
+    if child == 0:  # pragma: no cover — the child only waits to be measured
+        time.sleep(30)
+        os._exit(0)
+    try:
+        pids = [os.getpid(), child]
+        rss = sum(stack.rss_mb(pid) for pid in pids)
+        pss = sum(stack.pss_mb(pid) for pid in pids)
+        assert rss - pss > 50, (rss, pss)
+        assert pss > 64 and stack.pss_mb(child) < stack.rss_mb(child) - 25
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+    assert len(held) == 64 * 2**20
