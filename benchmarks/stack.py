@@ -321,7 +321,7 @@ class Stack:
         self.processes.kill("redis", signal.SIGTERM)
 
     def start_worker(self) -> None:
-        """bin/worker, as production runs it (below the web tier in CPU priority)."""
+        """bin/worker, as production runs it."""
         self.processes.start(
             "worker",
             [str(ROOT / "bin" / "worker"), "--loglevel=INFO", "--concurrency", "1",
