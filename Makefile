@@ -86,7 +86,7 @@ loadtest: setup
 	$(PY) -m benchmarks.loadtest
 
 worker: setup
-	$(VENV)/bin/celery -A config worker --loglevel=info
+	VENV=$(VENV) bin/worker --loglevel=info
 
 beat: setup
 	$(VENV)/bin/celery -A config beat --loglevel=info --schedule var/celerybeat-schedule

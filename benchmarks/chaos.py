@@ -14,33 +14,26 @@ every stored complaint to be classified. The last line is the summary:
 complaints still unclassified when the wait ends. `recovered_in_s` is the time from Redis
 starting again to the last complaint classified. Bounded: at most CHAOS_WAIT_SECONDS (180)
 after the last filing. Not in CI (minutes long); tests/integration/test_faults.py is the quick
-check. Options: --rate, --count, --outage, --keep (leave the database for inspection).
+check. Options: --rate, --count, --outage, --keep (leave the database and the logs for
+inspection).
 """
 
 import argparse
 import concurrent.futures
-import contextlib
-import hashlib
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 
 import psycopg
 
-from benchmarks.scratch import ROOT, SERVER, create_database, drop_databases
+from benchmarks.stack import Stack
 
-VENV_BIN = Path(sys.executable).parent
 CLIENT_TIMEOUT = 2.0
 WAIT_SECONDS = float(os.environ.get("CHAOS_WAIT_SECONDS", 180))
 TEXTS = [
@@ -53,113 +46,6 @@ TEXTS = [
     "It keeps charging my card every month for a subscription I never agreed to.",
     "摇一摇广告一碰就跳转到别的应用下载页面，根本关不掉。",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _db_url(name: str) -> str:
-    return SERVER.rsplit("/", 1)[0] + "/" + name
-
-
-def _template() -> str:
-    """A database with the schema, the demo registry and an active model, named for the
-    migrations it holds, so it is built once (about a minute: one model trained)."""
-    migrations = sorted(p.name for p in ROOT.glob("*/migrations/0*.py"))
-    name = "appwatch_chaos_tpl_" + hashlib.sha256("".join(migrations).encode()).hexdigest()[:10]
-    with psycopg.connect(SERVER, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return name
-    print(f"building template database {name} (once)…", flush=True)
-    # Built under a name of its own and renamed when complete: another benchmark starting at
-    # the same moment (the suite runs them in parallel) never copies a half-built template.
-    building = f"{name}_b{os.getpid()}"
-    create_database(building)
-    env = {**os.environ, "DATABASE_URL": _db_url(building)}
-    env.pop("CELERY_BROKER_URL", None)
-    manage = [sys.executable, "manage.py"]
-    try:
-        for args in (
-            ["migrate", "-v0"],
-            ["demo_data", "--complaints", "0"],
-            ["train_classifier", "--algorithms", "linear_svm", "--force"],
-        ):
-            subprocess.run(
-                [*manage, *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-            )
-        with psycopg.connect(SERVER, autocommit=True) as conn:
-            conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
-    except psycopg.errors.DuplicateDatabase:
-        drop_databases(building)  # another process finished first: its template serves
-    except BaseException:
-        drop_databases(building)
-        raise
-    return name
-
-
-class Processes:
-    """The platform's processes, each in its own session so a kill takes its children too."""
-
-    def __init__(self, workdir: Path, env: dict):
-        self.workdir, self.env = workdir, env
-        self.running: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen:
-        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 — closed with the process
-        process = subprocess.Popen(
-            argv,
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.running[name] = process
-        return process
-
-    def kill(self, name: str, sig=signal.SIGKILL) -> None:
-        process = self.running.pop(name)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for name in list(self.running):
-            self.kill(name, signal.SIGTERM)
-
-
-def _redis(processes: Processes, port: int, workdir: Path) -> None:
-    # Append-only file, as a production broker keeps: messages survive the restart.
-    processes.start(
-        "redis",
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "yes", "--dir", str(workdir), "--protected-mode", "yes"],
-    )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-                s.sendall(b"PING\r\n")
-                if s.recv(16).startswith(b"+PONG"):
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("redis-server did not start")
-
-
-def _worker(processes: Processes) -> None:
-    processes.start(
-        "worker",
-        [str(VENV_BIN / "celery"), "-A", "config", "worker", "--loglevel=INFO",
-         "--concurrency", "1", "--without-gossip", "--without-mingle"],
-    )  # fmt: skip
 
 
 class Client:
@@ -247,47 +133,21 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--outage", type=float, default=15.0)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--web-workers", type=int, default=Stack.WEB_WORKERS)
     args = parser.parse_args(argv)
 
-    template = _template()
-    database = f"appwatch_chaos_{os.getpid()}"
-    drop_databases(database)
-    create_database(database, template=template)
-    workdir = Path(tempfile.mkdtemp(prefix="appwatch-chaos-"))
-    redis_port, web_port = _free_port(), _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PYTHONUNBUFFERED": "1",
-        "DATABASE_URL": _db_url(database),
-        "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "APPWATCH_VAR_DIR": str(workdir / "var"),
-        "CLASSIFIER_ARTIFACT_DIR": str(workdir / "models"),
-        # Many consumers, not one address filing 2,000 times.
-        "ANON_SUBMIT_RATE": "1000000/hour",
-    }
-    env.pop("CACHE_URL", None)
-    processes = Processes(workdir, env)
-    with psycopg.connect(_db_url(database)) as conn:
-        apps = [r[0] for r in conn.execute("SELECT name FROM complaints_app ORDER BY id LIMIT 20")]
-    print(f"chaos: database {database}, redis :{redis_port}, web :{web_port}, logs {workdir}")
+    print("chaos: starting the platform", flush=True)
     timeline: list[tuple[float, str]] = []
     redis_up_wall = None
-    try:
-        _redis(processes, redis_port, workdir)
-        processes.start(
-            "web",
-            [str(VENV_BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{web_port}",
-             "--workers", "2", "--threads", "4", "--access-logfile", "-",
-             "--access-logformat", "%(t)s %(r)s %(s)s %(M)sms"],
-        )  # fmt: skip
-        _worker(processes)
-        processes.start(
-            "beat",
-            [str(VENV_BIN / "celery"), "-A", "config", "beat", "--loglevel=INFO",
-             "--schedule", str(workdir / "beat-schedule")],
-        )  # fmt: skip
-        client = Client(web_port)
+    stack = Stack(
+        web_workers=args.web_workers, worker=True, beat=True, access_log=True,
+        prefix="appwatch_chaos",
+    )  # fmt: skip
+    with stack:
+        apps = [name for _, name in stack.app_names()]
+        print(f"chaos: database {stack.database}, redis :{stack.redis_port}, "
+              f"web :{stack.web_port}, logs {stack.workdir}")  # fmt: skip
+        client = Client(stack.web_port)
         _warm_up(client, apps)
         duration = args.count / args.rate
         # Faults, in seconds from the first filing: two kills while filings flow, then
@@ -309,13 +169,13 @@ def run(argv: list[str] | None = None) -> int:
                 at, what = events.pop(0)
                 timeline.append((time.monotonic() - t0, what))
                 if what == "kill":
-                    processes.kill("worker")
+                    stack.kill_worker()
                 elif what == "restart":
-                    _worker(processes)
+                    stack.start_worker()
                 elif what == "redis down":
-                    processes.kill("redis", signal.SIGTERM)
+                    stack.stop_redis()
                 else:
-                    _redis(processes, redis_port, workdir)
+                    stack.start_redis()
                     redis_up_wall = time.time()
             delay = due - time.monotonic()
             if delay > 0:
@@ -331,76 +191,87 @@ def run(argv: list[str] | None = None) -> int:
         # (requests whose client gave up may still be in the server).
         stable_since, last = time.monotonic(), None
         while time.monotonic() - sent_done < WAIT_SECONDS:
-            counts = _counts(_db_url(database))
+            counts = _counts(stack.database_url)
             if counts["stored"] != last:
                 stable_since, last = time.monotonic(), counts["stored"]
             if counts["classified"] >= counts["stored"] and time.monotonic() - stable_since > 5:
                 break
             time.sleep(0.5)
-        counts = _counts(_db_url(database))
-    finally:
-        processes.stop_all()
+        counts = _counts(stack.database_url)
+        stack.processes.stop_all()
+        summary = _summary(stack, client.results, counts, t0, outage_start, outage_end)
+        summary["recovered_in_s"] = _recovered(stack, counts, redis_up_wall)
+        stack.keep = args.keep
+    print("timeline (s from first filing): " + ", ".join(f"{w} {t:.1f}" for t, w in timeline))
+    for line in summary.pop("details"):
+        print(line)
+    recovered = summary.pop("recovered_in_s")
+    print(
+        "chaos: " + " ".join(f"{k}={v}" for k, v in summary.items())
+        + " recovered_in_s=" + (f"{recovered:.1f}" if recovered is not None else "never")
+    )  # fmt: skip
+    return 0
 
-    results = client.results
+
+def _recovered(stack: Stack, counts: dict, redis_up_wall: float | None) -> float | None:
+    """From Redis starting again to the last complaint classified (this process's clock
+    against the database's, both this machine's)."""
+    last_classified = stack.sql(
+        r"SELECT extract(epoch FROM max(classified_at)) FROM complaints_complaint"
+        r" WHERE description ~ '\(#[0-9]+\)$'"
+    )[0][0]
+    if counts["classified"] >= counts["stored"] and last_classified and redis_up_wall:
+        return max(0.0, float(last_classified) - redis_up_wall)
+    return None
+
+
+def _summary(stack, results, counts, t0, outage_start, outage_end) -> dict:
+    """The summary line's counts, with the lines that explain them under "details"."""
     accepted = [r for r in results if r["accepted"]]
-    with psycopg.connect(_db_url(database)) as conn:
-        stored_numbers = {
-            n for (n,) in conn.execute("SELECT tracking_number FROM complaints_complaint")
-        }
-        last_classified = conn.execute(
-            r"SELECT extract(epoch FROM max(classified_at)) FROM complaints_complaint"
-            r" WHERE description ~ '\(#[0-9]+\)$'"
-        ).fetchone()[0]
-        outbox_left = conn.execute("SELECT count(*) FROM complaints_outboxmessage").fetchone()[0]
+    stored_numbers = {n for (n,) in stack.sql("SELECT tracking_number FROM complaints_complaint")}
+    outbox_left = stack.sql("SELECT count(*) FROM complaints_outboxmessage")[0][0]
     lost = sum(1 for r in accepted if r["tracking_number"] not in stored_numbers)
     lost += counts["stored"] - counts["classified"]
-    server_errors = sum(
-        1 for r in results for (_, status, _) in r["attempts"] if status and status >= 500
-    )
-    no_answer = sum(1 for r in results for (_, status, _) in r["attempts"] if status is None)
+    attempts = [a for r in results for a in r["attempts"]]
+    server_errors = sum(1 for (_, status, _) in attempts if status and status >= 500)
     retried = sum(1 for r in results if len(r["attempts"]) > 1)
-    # Latency of first attempts sent while Redis was down.
-    during = [
-        seconds
-        for r in results
-        for (sent, status, seconds) in r["attempts"][:1]
-        if t0 + outage_start <= sent < t0 + outage_end
-    ]
-    outside = [
-        seconds
-        for r in results
-        for (sent, status, seconds) in r["attempts"][:1]
-        if not t0 + outage_start <= sent < t0 + outage_end
-    ]
+
+    def in_outage(sent: float) -> bool:
+        return t0 + outage_start <= sent < t0 + outage_end
+
+    # First attempts' latency, inside and outside the outage; answers that never came.
+    during = [s for r in results for (sent, _, s) in r["attempts"][:1] if in_outage(sent)]
+    outside = [s for r in results for (sent, _, s) in r["attempts"][:1] if not in_outage(sent)]
+    silent = [sent - t0 for (sent, status, _) in attempts if status is None]
+    silent_outside = [t for t in silent if not in_outage(t + t0)]
 
     def p(values, q):
-        return (
-            statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else float("nan")
-        )
+        if len(values) < 2:
+            return float("nan")
+        return statistics.quantiles(values, n=100)[q - 1] * 1000
 
-    # Recovery: from Redis starting again to the last complaint classified (this process's
-    # clock against the database's, both this machine's).
-    recovered_in_s = None
-    if counts["classified"] >= counts["stored"] and last_classified and redis_up_wall:
-        recovered_in_s = max(0.0, float(last_classified) - redis_up_wall)
-    print("timeline (s from first filing): " + ", ".join(f"{w} {t:.1f}" for t, w in timeline))
-    print(
+    load = os.getloadavg()
+    details = [
         f"filing latency: first attempts during the outage n={len(during)} "
-        f"p50 {p(during, 50):.0f} ms p95 {p(during, 95):.0f} ms max {max(during) * 1000:.0f} ms; "
-        f"outside it n={len(outside)} p50 {p(outside, 50):.0f} ms p95 {p(outside, 95):.0f} ms"
-    )
-    print(
-        f"retried {retried}, attempts without an answer {no_answer}, outbox rows left {outbox_left}"
-    )
-    if not args.keep:
-        drop_databases(database)
-    print(
-        f"chaos: sent={len(results)} accepted={len(accepted)} stored={counts['stored']} "
-        f"classified={counts['classified']} duplicates={counts['duplicates']} lost={lost} "
-        f"server_errors={server_errors} recovered_in_s="
-        + (f"{recovered_in_s:.1f}" if recovered_in_s is not None else "never")
-    )
-    return 0
+        f"p50 {p(during, 50):.0f} ms p95 {p(during, 95):.0f} ms max {max(during, default=0) * 1000:.0f} ms; "
+        f"outside it n={len(outside)} p50 {p(outside, 50):.0f} ms p95 {p(outside, 95):.0f} ms "
+        f"max {max(outside, default=0) * 1000:.0f} ms",
+        f"retried {retried}, attempts without an answer {len(silent)} ({len(silent_outside)} outside "
+        f"the outage"
+        + (f", from {min(silent_outside):.1f} s to {max(silent_outside):.1f} s" if silent_outside else "")
+        + f"), outbox rows left {outbox_left}",
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end",
+    ]  # fmt: skip
+    return {
+        "details": details,
+        "sent": len(results),
+        "accepted": len(accepted),
+        "stored": counts["stored"],
+        "classified": counts["classified"],
+        "duplicates": counts["duplicates"],
+        "lost": lost,
+        "server_errors": server_errors,
+    }
 
 
 if __name__ == "__main__":

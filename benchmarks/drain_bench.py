@@ -28,8 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.chaos import _db_url, _free_port, _template
 from benchmarks.scratch import ROOT, create_database, drop_databases
+from benchmarks.stack import db_url, free_port, template_database
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -53,12 +53,12 @@ def measure(complaints: int, runs: int, modes: list[str]) -> dict[str, dict[str,
     CPU-second. Prints them as a Markdown table as it goes."""
     results: dict[str, dict[str, list[float]]] = {}
     database = f"appwatch_drain_{os.getpid()}"
-    create_database(database, template=_template())
+    create_database(database, template=template_database())
     workdir = Path(tempfile.mkdtemp(prefix="appwatch-drain-"))
-    port = _free_port()
+    port = free_port()
     broker = f"redis://127.0.0.1:{port}/0"
     os.environ.update(
-        DATABASE_URL=_db_url(database),
+        DATABASE_URL=db_url(database),
         CELERY_BROKER_URL=broker,
         DJANGO_SETTINGS_MODULE="config.settings",
         APPWATCH_VAR_DIR=str(workdir / "var"),

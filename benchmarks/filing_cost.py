@@ -1,31 +1,29 @@
 """What one filing costs the web process (issue 16, "Making filing cheap" and cold start).
 
-Runs the platform as in production on loopback (its own Redis, a scratch PostgreSQL database
-from chaos' template, gunicorn, a Celery worker and beat) and measures, in the same run:
-CPU-ms per filing in the gunicorn worker over the API and over a minimal view that stores a
-similar row with one ORM create (benchmarks/baseline_urls.py), their ratio, and the first
-filing on a fresh web worker. `figures()` returns them for `make bench`; `main()` prints them.
+Runs the platform as in production on loopback (benchmarks/stack.py: its own Redis, a scratch
+PostgreSQL database, gunicorn, a Celery worker and beat) and measures, in the same run: CPU-ms
+per filing in the gunicorn worker over the API and over a minimal view that stores a similar row
+with one ORM create (benchmarks/baselines.py, bench-only), their ratio, and the first filing on
+a fresh web worker. `figures()` returns them for `make bench`; `main()` prints them.
 """
 
 import contextlib
 import http.client
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import psycopg
 
-from benchmarks.chaos import VENV_BIN, Processes, _db_url, _free_port, _redis, _template
-from benchmarks.scratch import ROOT, create_database, drop_databases
+from benchmarks.scratch import ROOT
+from benchmarks.stack import Stack
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 TEXTS = [
@@ -34,75 +32,12 @@ TEXTS = [
     "The app uploads my contact list to its servers without asking me first.",
     "同一张机票我用老账号看比新账号贵了两百元，这是大数据杀熟。",
 ]
-# Written by each gunicorn worker once it has loaded the application and can take requests.
-GUNICORN_HOOKS = """
-import os, time
-
-def _mark(name):
-    # Written whole or not at all: the benchmark may look while the worker writes.
-    path = os.path.join({folder!r}, name)
-    with open(path + ".tmp", "w") as f:
-        f.write(repr(time.time()))
-    os.replace(path + ".tmp", path)
-
-def post_fork(server, worker):
-    _mark("forked-%d" % worker.pid)
-
-def post_worker_init(worker):
-    _mark("ready-%d" % worker.pid)
-"""
 
 
 class Figure(NamedTuple):
     name: str
     value: float
     unit: str
-
-
-@dataclass
-class Served:
-    """The running platform: its web port, database and the gunicorn master's process."""
-
-    port: int
-    database_url: str
-    workdir: Path
-    processes: Processes
-    env: dict
-    ready: Path = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.ready = self.workdir / "ready"
-
-    @property
-    def master_pid(self) -> int:
-        return self.processes.running["web"].pid
-
-    def web_workers(self) -> list[int]:
-        """The gunicorn master's children, from /proc."""
-        children = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == self.master_pid:
-                children.append(int(entry.name))
-        return sorted(children)
-
-    def worker_ready_at(self, pid: int) -> float | None:
-        path = self.ready / f"ready-{pid}"
-        return float(path.read_text()) if path.exists() else None
-
-    def wait_workers_ready(self, count: int, timeout: float = 120) -> list[int]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pids = [p for p in self.web_workers() if self.worker_ready_at(p) is not None]
-            if len(pids) >= count:
-                return pids
-            time.sleep(0.02)
-        raise RuntimeError(f"gunicorn workers not ready; see {self.workdir}/web.log")
 
 
 def cpu_ms(pids: list[int]) -> float:
@@ -115,6 +50,10 @@ def cpu_ms(pids: list[int]) -> float:
     return total * 1000 / CLOCK_TICKS
 
 
+# The platform these measurements run on: benchmarks/stack.py's, the one starter.
+Served = Stack
+
+
 @contextlib.contextmanager
 def platform(
     *,
@@ -123,58 +62,15 @@ def platform(
     worker: bool = True,
     extra_env: dict | None = None,
     code: Path | None = None,
-) -> Iterator[Served]:
-    """gunicorn (serving benchmarks.baseline_urls), a Celery worker and beat on a scratch
-    database and a Redis of their own, stopped and dropped on exit. `code`: serve the
-    application from another checkout of the code (an earlier revision, for a before/after)."""
-    template = _template()
-    database = f"appwatch_bench_{os.getpid()}_{int(time.time())}"
-    create_database(database, template=template)
-    workdir = Path(tempfile.mkdtemp(prefix="appwatch-bench-"))
-    (workdir / "ready").mkdir()
-    hooks = workdir / "gunicorn_hooks.py"
-    hooks.write_text(GUNICORN_HOOKS.format(folder=str(workdir / "ready")))
-    redis_port, web_port = _free_port(), _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "CACHE_URL"},
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "ROOT_URLCONF": "benchmarks.baseline_urls",
-        "PYTHONUNBUFFERED": "1",
-        "DATABASE_URL": _db_url(database),
-        "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "APPWATCH_VAR_DIR": str(workdir / "var"),
-        "CLASSIFIER_ARTIFACT_DIR": str(workdir / "models"),
-        # Many consumers behind our proxy (loopback), each under the real anonymous limit.
-        "TRUSTED_PROXIES": "127.0.0.1/32",
-        **(extra_env or {}),
-    }
-    processes = Processes(workdir, env)
-    served = Served(web_port, _db_url(database), workdir, processes, env)
-    try:
-        _redis(processes, redis_port, workdir)
-        processes.start(
-            "web",
-            [str(VENV_BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{web_port}",
-             "--workers", str(web_workers), "--threads", str(threads), "--config", str(hooks),
-             *(["--chdir", str(code)] if code else []),
-             "--access-logfile", "-", "--access-logformat", "%(r)s %(s)s %(M)sms"],
-        )  # fmt: skip
-        if worker:
-            processes.start(
-                "worker",
-                [str(VENV_BIN / "celery"), "-A", "config", "worker", "--loglevel=INFO",
-                 "--concurrency", "1", "--without-gossip", "--without-mingle"],
-            )  # fmt: skip
-            processes.start(
-                "beat",
-                [str(VENV_BIN / "celery"), "-A", "config", "beat", "--loglevel=INFO",
-                 "--schedule", str(workdir / "beat-schedule")],
-            )  # fmt: skip
-        served.wait_workers_ready(web_workers)
+) -> Iterator[Stack]:
+    """gunicorn, a Celery worker and beat on a scratch database and a Redis of their own,
+    stopped and dropped on exit. `code`: serve the application from another checkout of the
+    code (an earlier revision, for a before/after)."""
+    with Stack(
+        web_workers=web_workers, threads=threads, worker=worker, beat=worker,
+        extra_env=extra_env, code=code, access_log=True,
+    ) as served:  # fmt: skip
         yield served
-    finally:
-        processes.stop_all()
-        drop_databases(database)
 
 
 def app_names(served: Served) -> list[str]:
@@ -226,32 +122,22 @@ class Connection:
 
 
 API = "/api/v1/complaints/"
-BASELINE = "/bench/orm-create/"
+BASELINE = "/bench/orm/"
 
 
 def cold_start(
     served: Served, apps: list[str], repeats: int = 3
 ) -> tuple[list[float], list[float]]:
-    """For each of `repeats` fresh web workers (the previous one stopped, gunicorn forks a new
-    one): its boot (fork to ready, ms) and its first filing (ms)."""
-    boots, firsts = [], []
-    for repeat in range(repeats):
-        if repeat:
-            (old,) = served.web_workers()
-            os.kill(old, signal.SIGTERM)
-            deadline = time.monotonic() + 60
-            while old in served.web_workers() and time.monotonic() < deadline:
-                time.sleep(0.02)
-        (pid,) = served.wait_workers_ready(1)
-        forked = float((served.ready / f"forked-{pid}").read_text())
-        boots.append((served.worker_ready_at(pid) - forked) * 1000)
-        status, answer, seconds = Connection(served.port).post(
-            API, filing_body(repeat, apps), client=60000 + repeat
-        )
+    """For each of `repeats` fresh web workers: its boot (fork to ready, ms) and its first
+    filing (ms), by the one cold-start measurement (`Stack.cold_starts`)."""
+
+    def first_filing(port: int) -> None:
+        status, answer, _ = Connection(port).post(API, filing_body(0, apps), client=60000)
         if status != 201:
             raise RuntimeError(f"first filing answered {status}: {answer}")
-        firsts.append(seconds * 1000)
-    return boots, firsts
+
+    runs = served.cold_starts({"api": first_filing}, repeats)["api"]
+    return [boot for boot, _ in runs], [first for _, first in runs]
 
 
 def cpu_per_request(

@@ -19,11 +19,10 @@ from pathlib import Path
 
 import psycopg
 
-from benchmarks.chaos import _template
 from benchmarks.figures import MAX_VALUE, MIN_RATIO, MIN_VALUE, Figure
 from benchmarks.http_load import spread
 from benchmarks.scratch import ROOT, SERVER, create_database, drop_databases, env_for
-from benchmarks.stack import child_json
+from benchmarks.stack import child_json, template_database
 
 
 @dataclass(frozen=True)
@@ -148,7 +147,7 @@ def bulk_import(sizes: BatchSizes) -> list[Figure]:
         Figure(name="bulk_import", baseline_name="psycopg COPY of the same rows",
                baseline=statistics.median(r["copy"]), target=0.5, **common),
         Figure(name="bulk_import_vs_bulk_create",
-               baseline_name="Django bulk_create (a twentieth of each chunk)",
+               baseline_name="Django bulk_create (a fiftieth of each chunk)",
                baseline=statistics.median(r["orm"]), **common),
     ]  # fmt: skip
 
@@ -173,7 +172,7 @@ def dashboards(sizes: BatchSizes) -> list[Figure]:
     the database is kept between runs (named for the schema's migrations): filling it with a
     million complaints and their history takes longer than the rest of the run, and
     dashboard_bench tops up what is there."""
-    template = _template()
+    template = template_database()
     name = f"appwatch_bench_dashboard_{sizes.dashboard_complaints}_{template.rsplit('_', 1)[-1]}"
     if sizes.keep_dashboard_data:
         print(f"bench: dashboards in {name} (kept between runs, as dashboard_bench's own)")
@@ -189,7 +188,8 @@ def dashboards(sizes: BatchSizes) -> list[Figure]:
                 [sys.executable, "-m", "benchmarks.dashboard_bench",
                  "--complaints", str(sizes.dashboard_complaints),
                  "--cases", str(sizes.dashboard_cases),
-                 "--requests", str(sizes.dashboard_requests), "--output", str(output)],
+                 "--requests", str(sizes.dashboard_requests), "--output", str(output),
+                 "--pages-only"],
                 cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
             )  # fmt: skip
             pages = json.loads(output.read_text())["pages"]

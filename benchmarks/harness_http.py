@@ -9,10 +9,7 @@ run, interleaved with what they are compared to, so the machine's other work fal
 
 import contextlib
 import datetime
-import signal
-import socket
 import statistics
-import time
 from dataclasses import dataclass
 
 from benchmarks.chaos import TEXTS
@@ -27,7 +24,7 @@ from benchmarks.http_load import (
     percentile,
     spread,
 )
-from benchmarks.stack import Stack, cpu_seconds, descendants, rss_mb
+from benchmarks.stack import Stack, cpu_seconds, descendants, pss_mb, rss_mb
 
 CONCURRENCY = (1, 8, 32)
 BASELINES = {
@@ -43,9 +40,9 @@ HELPDESK = "django-helpdesk ticket API"
 class Sizes:
     repetitions: int = 5
     warmup_s: float = 3.0
-    window_s: float = 2.5  # one repetition of a closed-loop measurement
+    window_s: float = 2.0  # one repetition of a closed-loop measurement
     web_concurrency: int = 8  # one of CONCURRENCY: compared with the ORM view there
-    latency_s: float = 20.0  # open-loop run at each share of the maximum ingest rate
+    latency_s: float = 15.0  # open-loop run at each share of the maximum ingest rate
     latency_wait_s: float = 90.0
     cold_starts: int = 5
 
@@ -64,7 +61,7 @@ class Filing:
         self.names = [name for _, name in apps]
         # endpoint -> concurrency -> list of (rate, p50, p95, web CPU-ms per request)
         self.runs: dict[str, dict[int, list[tuple]]] = {}
-        self.memory: list[tuple[float, float]] = []  # (largest web worker, whole Celery worker)
+        self.memory: list[dict] = []  # RSS and PSS of the web and Celery workers, MB
 
     def body(self, index: int) -> dict:
         return {"app_name": self.names[index % len(self.names)], "description": _describe(index)}
@@ -79,9 +76,20 @@ class Filing:
         return window.rate, window.p50_ms, window.p95_ms, used * 1000 / count
 
     def sample_memory(self) -> None:
-        web = max(rss_mb(pid) for pid in self.stack.web_workers())
-        worker = sum(rss_mb(pid) for pid in self.stack.pids("worker"))
-        self.memory.append((web, worker))
+        web = max(self.stack.web_workers(), key=rss_mb)
+        workers = self.stack.pids("worker")
+        self.memory.append(
+            {
+                "web_rss": rss_mb(web),
+                "web_pss": pss_mb(web),
+                "web_all_rss": sum(rss_mb(pid) for pid in self.stack.pids("web")),
+                "web_all_pss": sum(pss_mb(pid) for pid in self.stack.pids("web")),
+                "worker_rss": sum(rss_mb(pid) for pid in workers),
+                "worker_rss_each": [rss_mb(pid) for pid in workers],
+                "worker_pss_each": [pss_mb(pid) for pid in workers],
+                "worker_pss": sum(pss_mb(pid) for pid in workers),
+            }
+        )
 
     def measure(self) -> list[Figure]:
         s, stack = self.sizes, self.stack
@@ -274,70 +282,59 @@ def submit_to_classified(filing: Filing, lower_bound_ms: float) -> list[Figure]:
 
 
 def memory(filing: Filing) -> list[Figure]:
-    web = [m[0] for m in filing.memory]
-    worker = [m[1] for m in filing.memory]
+    """RSS is what the web worker's limit is judged on (one process); the Celery worker's limit
+    is "in all", so its value is the PSS summed over the worker and its pool children (shared
+    pages counted once); the other of each pair is in the note."""
+    web = [m["web_rss"] for m in filing.memory]
+    worker = [m["worker_pss"] for m in filing.memory]
+    med = lambda key: statistics.median(m[key] for m in filing.memory)  # noqa: E731
+    last = filing.memory[-1]
     return [
         Figure(
             name="memory_web_worker", value=statistics.median(web), unit="MB",
             baseline_name="limit", baseline=150, higher_is_better=False, target=150,
             target_kind=MAX_VALUE, spread=spread(web),
-            note="resident size of the largest gunicorn worker, sampled after each measurement",
+            note="resident size (RSS) of the largest gunicorn worker, sampled after each "
+            f"measurement; its PSS {med('web_pss'):.0f} MB; all web processes together "
+            f"(master and workers) RSS {med('web_all_rss'):.0f} MB, PSS {med('web_all_pss'):.0f} MB",
         ),
         Figure(
             name="memory_celery_worker", value=statistics.median(worker), unit="MB",
             baseline_name="limit", baseline=500, higher_is_better=False, target=500,
             target_kind=MAX_VALUE, spread=spread(worker),
-            note="resident size of the Celery worker and its pool children together, model loaded",
+            note="PSS of the Celery worker and its pool children together, model loaded (shared "
+            f"pages counted once); RSS summed {med('worker_rss'):.0f} MB; per process (main, "
+            "children) RSS " + ", ".join(f"{v:.0f}" for v in last["worker_rss_each"]) + " MB, PSS "
+            + ", ".join(f"{v:.0f}" for v in last["worker_pss_each"]) + " MB",
         ),
     ]  # fmt: skip
 
 
-def _worker_booted(master: int, timeout: float = 60) -> None:
-    """Until the new gunicorn worker exists and has stopped using CPU (imports done)."""
-    deadline = time.monotonic() + timeout
-    last, steady = -1.0, 0
-    while time.monotonic() < deadline:
-        workers = [pid for pid in descendants(master) if pid != master]
-        used = cpu_seconds(workers) if workers else -1.0
-        steady = steady + 1 if workers and used == last else 0
-        if steady >= 3:
-            return
-        last = used
-        time.sleep(0.2)
-
-
 def cold_start(filing: Filing) -> Figure:
     """The first request on a freshly started web worker: a filing, against the no-database
-    view's first request on one (what the framework itself needs). The new workers boot
-    side by side (one gunicorn each), then get their first request one at a time."""
+    view's first request on one (what the framework itself needs), by the one cold-start
+    measurement (`Stack.cold_starts`)."""
     stack, s = filing.stack, filing.sizes
     paths = {"appwatch": API, "ceiling": BASELINES["ceiling"][0]}
-    cold = [(f"cold-{name}-{i}", name) for i in range(s.cold_starts) for name in paths]
-    ports = {}
-    try:
-        for process, _ in cold:
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                ports[process] = probe.getsockname()[1]
-            stack.start_web(process, ports[process], workers=1, wait=False)
-        for process, _ in cold:
-            _worker_booted(stack.processes.running[process].pid)
-        times: dict[str, list[float]] = {name: [] for name in paths}
-        for index, (process, name) in enumerate(cold):
-            conn = Connection(ports[process])
-            started = time.perf_counter()
-            ok, _ = json_post(paths[name], filing.body)(conn, 10**6 + index)
-            times[name].append((time.perf_counter() - started) * 1000)
+
+    def first(path: str):
+        def send(port: int) -> None:
+            conn = Connection(port)
+            ok, _ = json_post(path, filing.body)(conn, 10**6)
             conn.close()
             if not ok:
-                raise RuntimeError(f"the first request to {paths[name]} on a new worker failed")
-    finally:
-        for process in ports:
-            stack.processes.kill(process, signal.SIGTERM)
+                raise RuntimeError(f"the first request to {path} on a new worker failed")
+
+        return send
+
+    runs = stack.cold_starts({name: first(path) for name, path in paths.items()}, s.cold_starts)
+    times = {name: [first_ms for _, first_ms in runs[name]] for name in paths}
+    boots = [boot for boot, _ in runs["appwatch"]]
     return Figure(
         name="cold_start_first_filing", value=statistics.median(times["appwatch"]), unit="ms",
         baseline_name="first request to the no-database view on a new worker",
         baseline=statistics.median(times["ceiling"]), higher_is_better=False, target=300,
         target_kind=MAX_VALUE, spread=spread(times["appwatch"]),
-        note="ceiling runs " + ", ".join(f"{t:.0f}" for t in times["ceiling"]) + " ms",
+        note="ceiling runs " + ", ".join(f"{t:.0f}" for t in times["ceiling"]) + " ms; the "
+        f"worker's boot (fork to application loaded) median {statistics.median(boots):.0f} ms",
     )  # fmt: skip

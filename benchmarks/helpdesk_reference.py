@@ -14,9 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.chaos import Processes, _free_port
 from benchmarks.scratch import ROOT, SERVER, create_database, drop_databases
-from benchmarks.stack import wait_http
+from benchmarks.stack import Processes, free_port, wait_http
 
 VERSION = "2.6.1"
 SITE = Path(__file__).resolve().parent
@@ -57,7 +56,7 @@ class HelpdeskServer:
     def __init__(self, bin_dir: Path, workdir: Path, workers: int, threads: int):
         self.bin_dir, self.workers, self.threads = bin_dir, workers, threads
         self.database = f"appwatch_bench_helpdesk_{os.getpid()}"
-        self.port = _free_port()
+        self.port = free_port()
         host = SERVER.split("@", 1)[-1].split("/", 1)[0]
         self.env = {
             **os.environ,

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import psycopg
 
-from benchmarks.chaos import _template
 from benchmarks.scratch import (
     MANAGE,
     ROOT,
@@ -37,6 +36,7 @@ from benchmarks.scratch import (
     report_median,
     server_quiet,
 )
+from benchmarks.stack import template_database
 
 TARGET = 10_000
 
@@ -166,9 +166,9 @@ def _packages(env: dict) -> list[str]:
 
 # The ORM's way to store the same rows: read them from the imported database, then time one
 # bulk_create of the complaints and one of their events (chained as every event is). Only the
-# first twentieth of each chunk: reading a whole chunk back through the ORM would take longer than
+# first fiftieth of each chunk: reading a whole chunk back through the ORM would take longer than
 # the rest of `make bench`, and a rate is a rate.
-BULK_CREATE_SHARE = 5
+BULK_CREATE_SHARE = 2
 BULK_CREATE = (
     f"BULK_CREATE_SHARE = {BULK_CREATE_SHARE}\n"
     + """
@@ -232,7 +232,7 @@ def compare(rows: int, runs: int) -> dict[str, list[float]]:
     rates["import_cpu_us_per_row"] = []
     try:
         for name in names.values():
-            create_database(name, template=_template())
+            create_database(name, template=template_database())
         envs = {way: env_for(name) for way, name in names.items()}
         urls = {way: env["DATABASE_URL"] for way, env in envs.items()}
         packages = _packages(envs["import"])

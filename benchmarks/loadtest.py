@@ -1,7 +1,7 @@
 """`make loadtest`: a mixed load on the platform as production runs it (issue 14, "Proof").
 
-Starts its own Redis and a scratch PostgreSQL database (benchmarks/filing_cost.platform:
-gunicorn with two workers, a Celery worker and beat), then drives it with locust, headless,
+Starts its own Redis and a scratch PostgreSQL database (benchmarks/stack.py, through
+filing_cost.platform: gunicorn with two workers, a Celery worker and beat), then drives it with locust, headless,
 for LOADTEST_SECONDS (default 300) with LOADTEST_USERS simulated people (default 40):
 consumers filing over the API (one in seven with a photo as evidence), regulators working the
 triage queue and reading the dashboards (signed in with their second factor passed), and the

@@ -1,16 +1,20 @@
-"""AppWatch as `make bench` runs it: as in production, on loopback only, with nothing shared.
+"""The one way benchmarks start AppWatch: as in production, on loopback only, with nothing shared.
 
-A scratch PostgreSQL database copied from the chaos template (schema, demo registry, trained
+`Stack` is a scratch PostgreSQL database copied from a template (schema, demo registry, trained
 model), a redis-server of its own on a spare port, gunicorn serving benchmarks.settings (the
-production settings plus the baseline views) and a real Celery worker. `Stack.cpu_seconds` and
-`Stack.rss_mb` read the servers' own CPU time and memory from /proc, so figures can be judged on
-a machine that others share.
+production settings plus the baseline views), and, as asked, a Celery worker and beat started
+through the product's own process definition (bin/worker). `make bench` (run.py), `make chaos`,
+`make loadtest` and filing_cost all use it; `Stack.cold_starts` is the one measurement of a new
+web worker's boot and first request. CPU time, RSS and PSS are read from /proc, so figures can
+be judged on a machine that others share.
 """
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -18,15 +22,141 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 
-from benchmarks.chaos import VENV_BIN, Processes, _db_url, _free_port, _redis, _template, _worker
-from benchmarks.scratch import ROOT, create_database, drop_databases
+from benchmarks.scratch import ROOT, SERVER, create_database, drop_databases
 
+VENV_BIN = Path(sys.executable).parent
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
+TEMPLATE_STEPS = (
+    ["migrate", "-v0"],
+    ["demo_data", "--complaints", "0"],
+    ["train_classifier", "--algorithms", "linear_svm", "--force"],
+)
+# Written by each gunicorn worker: when it was forked and when it had loaded the application.
+GUNICORN_HOOKS = """
+import os, time
+
+def _mark(name):
+    # Written whole or not at all: the benchmark may look while the worker writes.
+    path = os.path.join({folder!r}, name)
+    with open(path + ".tmp", "w") as f:
+        f.write(repr(time.time()))
+    os.replace(path + ".tmp", path)
+
+def post_fork(server, worker):
+    _mark("forked-%d" % worker.pid)
+
+def post_worker_init(worker):
+    _mark("ready-%d" % worker.pid)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def db_url(name: str) -> str:
+    return SERVER.rsplit("/", 1)[0] + "/" + name
+
+
+def _exists(name: str) -> bool:
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
+def _manage_steps(database: str) -> None:
+    env = {**os.environ, "DATABASE_URL": db_url(database)}
+    env.pop("CELERY_BROKER_URL", None)
+    for args in TEMPLATE_STEPS:
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+
+def template_database(name: str | None = None, fill: Callable[[str], None] = _manage_steps) -> str:
+    """A database with the schema, the demo registry and an active model, named for the
+    migrations it holds, so it is built once (about a minute: one model trained).
+
+    Built under a name of its own and renamed when complete: another benchmark starting at the
+    same moment (the suite runs two together) never copies a half-built template; when both
+    build, the second rename fails and that builder drops its copy."""
+    if name is None:
+        migrations = "".join(sorted(p.name for p in ROOT.glob("*/migrations/0*.py")))
+        name = "appwatch_chaos_tpl_" + hashlib.sha256(migrations.encode()).hexdigest()[:10]
+    if _exists(name):
+        return name
+    print(f"building template database {name} (once)…", flush=True)
+    building = f"{name}_b{os.getpid()}_{free_port()}"
+    create_database(building)
+    try:
+        fill(building)
+        with psycopg.connect(SERVER, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    except psycopg.errors.DuplicateDatabase:
+        drop_databases(building)  # another builder finished first: its template serves
+    except BaseException:
+        drop_databases(building)
+        raise
+    return name
+
+
+def platform_env(database: str, redis_port: int, workdir: Path, extra: dict | None = None) -> dict:
+    """The environment every process of a benchmark's platform runs with."""
+    env = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+        "PYTHONUNBUFFERED": "1",
+        "DATABASE_URL": db_url(database),
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "APPWATCH_VAR_DIR": str(workdir / "var"),
+        "CLASSIFIER_ARTIFACT_DIR": str(workdir / "models"),
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        # Many consumers behind our proxy (loopback), not one address filing thousands of
+        # times: X-Forwarded-For is trusted from loopback and the anonymous limit set high.
+        "TRUSTED_PROXIES": "127.0.0.1/32",
+        "ANON_SUBMIT_RATE": "100000000/hour",
+        **(extra or {}),
+    }
+
+
+class Processes:
+    """The platform's processes, each in its own session so a kill takes its children too."""
+
+    def __init__(self, workdir: Path, env: dict):
+        self.workdir, self.env = workdir, env
+        self.running: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, argv: list[str], cwd: Path = ROOT) -> subprocess.Popen:
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 — closed with the process
+        process = subprocess.Popen(
+            argv, cwd=cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        self.running[name] = process
+        return process
+
+    def kill(self, name: str, sig=signal.SIGKILL) -> None:
+        process = self.running.pop(name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for name in list(self.running):
+            self.kill(name, signal.SIGTERM)
 
 
 def cpu_model() -> str:
@@ -60,13 +190,22 @@ def cpu_seconds(pids: list[int]) -> float:
     total = 0
     for pid in pids:
         with contextlib.suppress(OSError):
-            fields = _stat(pid)
-            total += sum(int(v) for v in fields[11:15])
+            total += sum(int(v) for v in _stat(pid)[11:15])
     return total / TICKS
 
 
 def rss_mb(pid: int) -> float:
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_MB
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size: each shared page counted once over the processes sharing it, so
+    a process tree's PSS adds up to what it really occupies (prefork children share the
+    model their parent loaded; RSS would count it once per child)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no Pss line for process {pid}")
 
 
 def wait_http(port: int, path: str = "/", timeout: float = 90) -> None:
@@ -80,6 +219,19 @@ def wait_http(port: int, path: str = "/", timeout: float = 90) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"nothing answered on port {port} within {timeout:.0f} s")
+
+
+def wait_redis(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("redis-server did not start")
 
 
 def child_json(code: str, env: dict, *args: str) -> dict:
@@ -99,40 +251,52 @@ def child_json(code: str, env: dict, *args: str) -> dict:
 
 
 class Stack:
-    """The platform's processes and their scratch database and Redis; a context manager that
-    leaves nothing behind."""
+    """The platform's processes with their scratch database and Redis; a context manager that
+    leaves nothing behind. `worker`: a Celery worker and beat beside gunicorn. `code`: serve
+    the web tier from another checkout (an earlier revision, for a before/after)."""
 
     WEB_WORKERS, WEB_THREADS = 2, 4
 
-    def __init__(self) -> None:
-        self.workdir = Path(tempfile.mkdtemp(prefix="appwatch-bench-"))
-        self.database = f"appwatch_bench_{os.getpid()}"
-        self.database_url = _db_url(self.database)
-        self.redis_port, self.web_port = _free_port(), _free_port()
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
-            "PYTHONUNBUFFERED": "1",
-            "DATABASE_URL": self.database_url,
-            "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
-            "APPWATCH_VAR_DIR": str(self.workdir / "var"),
-            "CLASSIFIER_ARTIFACT_DIR": str(self.workdir / "models"),
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "LOG_LEVEL": "WARNING",
-            # Many consumers, not one address filing thousands of times.
-            "ANON_SUBMIT_RATE": "100000000/hour",
-        }
-        self.env.pop("CACHE_URL", None)
+    def __init__(
+        self,
+        *,
+        web_workers: int = WEB_WORKERS,
+        threads: int = WEB_THREADS,
+        worker: bool = True,
+        beat: bool = False,
+        extra_env: dict | None = None,
+        code: Path | None = None,
+        access_log: bool = False,
+        prefix: str = "appwatch_bench",
+    ) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix=prefix.replace("_", "-") + "-"))
+        self.ready = self.workdir / "ready"
+        self.ready.mkdir()
+        self.hooks = self.workdir / "gunicorn_hooks.py"
+        self.hooks.write_text(GUNICORN_HOOKS.format(folder=str(self.ready)))
+        self.database = f"{prefix}_{os.getpid()}_{free_port()}"
+        self.database_url = db_url(self.database)
+        self.redis_port, self.web_port = free_port(), free_port()
+        self.env = platform_env(self.database, self.redis_port, self.workdir, extra_env)
         self.processes = Processes(self.workdir, self.env)
+        self.web_workers_count, self.threads = web_workers, threads
+        self.with_worker, self.with_beat, self.code = worker, beat, code
+        self.access_log = access_log
+        self.keep = False  # set to leave the database and the logs for inspection
+
+    @property
+    def port(self) -> int:
+        return self.web_port
 
     def __enter__(self) -> "Stack":
-        template = _template()
-        drop_databases(self.database)
-        create_database(self.database, template=template)
+        create_database(self.database, template=template_database())
         try:
-            _redis(self.processes, self.redis_port, self.workdir)
-            self.start_web("web", self.web_port)
-            _worker(self.processes)
+            self.start_redis()
+            self.start_web("web", self.web_port, self.web_workers_count)
+            if self.with_worker:
+                self.start_worker()
+            if self.with_beat:
+                self.start_beat()
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -140,36 +304,107 @@ class Stack:
 
     def __exit__(self, *exc) -> None:
         self.processes.stop_all()
-        drop_databases(self.database)
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if not self.keep:
+            drop_databases(self.database)
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def start_web(
-        self, name: str, port: int, workers: int | None = None, wait: bool = True
-    ) -> None:
-        """gunicorn as production runs it; with `wait`, until it answers (which warms a
-        worker), else only until it listens."""
+    def start_redis(self) -> None:
+        """Append-only, as a production broker keeps it: messages survive a restart."""
+        self.processes.start(
+            "redis",
+            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes", "--dir", str(self.workdir), "--protected-mode", "yes"],
+        )  # fmt: skip
+        wait_redis(self.redis_port)
+
+    def stop_redis(self) -> None:
+        self.processes.kill("redis", signal.SIGTERM)
+
+    def start_worker(self) -> None:
+        """bin/worker, as production runs it."""
+        self.processes.start(
+            "worker",
+            [str(ROOT / "bin" / "worker"), "--loglevel=INFO", "--concurrency", "1",
+             "--without-gossip", "--without-mingle"],
+        )  # fmt: skip
+
+    def kill_worker(self, sig=signal.SIGKILL) -> None:
+        self.processes.kill("worker", sig)
+
+    def start_beat(self) -> None:
+        self.processes.start(
+            "beat",
+            [str(VENV_BIN / "celery"), "-A", "config", "beat", "--loglevel=INFO",
+             "--schedule", str(self.workdir / "beat-schedule")],
+        )  # fmt: skip
+
+    def start_web(self, name: str, port: int, workers: int = 1, wait: bool = True) -> None:
+        """gunicorn as production runs it, plus hooks that mark each worker's fork and
+        readiness; with `wait`, until every worker has loaded the application."""
+        log = ["--access-logfile", "-", "--access-logformat", "%(t)s %(r)s %(s)s %(M)sms"]
         self.processes.start(
             name,
             [str(VENV_BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers or self.WEB_WORKERS), "--threads", str(self.WEB_THREADS),
-             "--env", "DJANGO_SETTINGS_MODULE=benchmarks.settings"],
+             "--config", str(self.hooks),
+             "--workers", str(workers), "--threads", str(self.threads),
+             *(log if self.access_log else []), *(["--chdir", str(self.code)] if self.code else [])],
         )  # fmt: skip
         if wait:
-            wait_http(port, "/api/v1/")
-            return
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-                return
-            time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not listen on port {port}")
+            self.wait_workers_ready(workers, name)
 
     def pids(self, name: str) -> list[int]:
         return descendants(self.processes.running[name].pid)
 
+    @property
+    def master_pid(self) -> int:
+        return self.processes.running["web"].pid
+
     def web_workers(self, name: str = "web") -> list[int]:
         master = self.processes.running[name].pid
-        return [pid for pid in self.pids(name) if pid != master]
+        return sorted(pid for pid in self.pids(name) if pid != master)
+
+    def worker_ready_at(self, pid: int) -> float | None:
+        path = self.ready / f"ready-{pid}"
+        return float(path.read_text()) if path.exists() else None
+
+    def wait_workers_ready(self, count: int, name: str = "web", timeout: float = 120) -> list[int]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.processes.running[name].poll() is not None:
+                break
+            pids = [p for p in self.web_workers(name) if self.worker_ready_at(p) is not None]
+            if len(pids) >= count:
+                return pids
+            time.sleep(0.02)
+        raise RuntimeError(f"gunicorn {name} not ready; see {self.workdir}/{name}.log")
+
+    def cold_starts(
+        self, paths: dict[str, Callable[[int], None]], repeats: int
+    ) -> dict[str, list[tuple[float, float]]]:
+        """A new web worker's boot (fork to application loaded, ms) and its first request (ms),
+        `repeats` times for each kind of first request in `paths` (name -> a function that
+        sends it to a port and raises unless it succeeded). Each round starts one fresh
+        gunicorn per kind side by side, waits until all are ready, then times their first
+        requests one at a time."""
+        out: dict[str, list[tuple[float, float]]] = {name: [] for name in paths}
+        for repeat in range(repeats):
+            ports = {name: free_port() for name in paths}
+            try:
+                for name, port in ports.items():
+                    self.start_web(f"cold-{name}-{repeat}", port, wait=False)
+                for name, port in ports.items():
+                    (pid,) = self.wait_workers_ready(1, f"cold-{name}-{repeat}")
+                    boot = self.worker_ready_at(pid) - float(
+                        (self.ready / f"forked-{pid}").read_text()
+                    )
+                    started = time.perf_counter()
+                    paths[name](port)
+                    out[name].append((boot * 1000, (time.perf_counter() - started) * 1000))
+            finally:
+                for name in ports:
+                    with contextlib.suppress(KeyError):
+                        self.processes.kill(f"cold-{name}-{repeat}", signal.SIGTERM)
+        return out
 
     def cpu_seconds(self, name: str) -> float:
         return cpu_seconds(self.pids(name))
@@ -179,12 +414,8 @@ class Stack:
             return conn.execute(query, params or []).fetchall()
 
     def app_names(self, limit: int = 20) -> list[tuple[int, str]]:
-        return [
-            (pk, name)
-            for pk, name in self.sql(
-                "SELECT id, name FROM complaints_app ORDER BY id LIMIT %s", [limit]
-            )
-        ]
+        rows = self.sql("SELECT id, name FROM complaints_app ORDER BY id LIMIT %s", [limit])
+        return [(pk, name) for pk, name in rows]
 
     def wait_classified(self, tracking_numbers: list[str], timeout: float) -> int:
         """Until these complaints are classified or `timeout` passes; how many are left."""

@@ -150,8 +150,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Benchmarks serve the platform beside a bench-only minimal view (benchmarks/baseline_urls.py).
-ROOT_URLCONF = os.environ.get("ROOT_URLCONF", "config.urls")
+ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
