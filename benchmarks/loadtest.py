@@ -305,7 +305,7 @@ def table(figures: dict) -> str:
 
 def record(figures: dict) -> tuple[str, str, dict]:
     """The section for RESULTS.md, and the file name and content for benchmarks/results/."""
-    from benchmarks.run import machine
+    from benchmarks.run import machine, machine_text
 
     found = summary(figures)
     revision = subprocess.run(
@@ -315,7 +315,7 @@ def record(figures: dict) -> tuple[str, str, dict]:
     load = figures["load_average"]
     text = (
         f"\n## make loadtest, {stamp} (revision {revision})\n\n"
-        f"Machine: {machine()}. Load average at the end {load[0]:.2f} {load[1]:.2f} "
+        f"Machine: {machine_text(machine())}. Load average at the end {load[0]:.2f} {load[1]:.2f} "
         f"{load[2]:.2f} (before {figures['load_average_before'][0]:.2f}; the machine is "
         f"shared). {figures['users']} simulated people for {figures['seconds']:.0f} s, locust "
         f"on the same cores as gunicorn (2 workers × 4 threads), one Celery worker and beat.\n\n"

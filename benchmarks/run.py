@@ -157,21 +157,29 @@ def measure(smoke: bool) -> tuple[list[Figure], list[str]]:
     return figures, timings
 
 
+def machine_text(m: dict) -> str:
+    """`machine()` as a sentence for RESULTS.md."""
+    pg = m["postgresql"]
+    settings = ", ".join(f"{k} {v}" for k, v in pg.items() if k not in ("version", "server"))
+    return (
+        f"{m['host']}, {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['kernel']}, "
+        f"Python {m['python']}; PostgreSQL {pg['version']} ({settings}), redis-server "
+        f"{m['redis_server']}; "
+        + ", ".join(f"{k} {v}" for k, v in m["packages"].items())
+        + f"; {m['web']}, Celery worker {m['celery_worker']}"
+    )
+
+
 def markdown(result: dict) -> str:
-    m, pg = result["machine"], result["machine"]["postgresql"]
+    m = result["machine"]
     lines = [
         START,
         "## The harness: every figure beside its limit (`make bench`, issue 16)",
         "",
         f"Run {result['date']} at revision `{result['revision']}` in {result['duration_s'] / 60:.1f} min "
-        f"({'; '.join(result['sections'])}). Machine: {m['host']}, {m['cpu']}, {m['cores']} cores, "
-        f"{m['memory_gb']} GB, {m['kernel']}, Python {m['python']}; load average "
+        f"({'; '.join(result['sections'])}). Machine: {machine_text(m)}; load average "
         f"{' / '.join(str(x) for x in m['load_average_start'])} at the start and "
         f"{' / '.join(str(x) for x in m['load_average_end'])} at the end (the machine is shared). "
-        f"PostgreSQL {pg['version']} ({', '.join(f'{k} {v}' for k, v in pg.items() if k not in ('version', 'server'))}), "
-        f"redis-server {m['redis_server']}; "
-        + ", ".join(f"{k} {v}" for k, v in m["packages"].items())
-        + f"; {m['web']}, Celery worker {m['celery_worker']}. "
         f"JSON: `benchmarks/results/{result['file']}`.",
         "",
         "Ratio: value ÷ baseline, turned round for times and memory so that higher is always "

@@ -37,9 +37,13 @@ TEMPLATE_STEPS = (
     ["demo_data", "--complaints", "0"],
     ["train_classifier", "--algorithms", "linear_svm", "--force"],
 )
-# Written by each gunicorn worker: when it was forked and when it had loaded the application.
+# The platform's own gunicorn settings (gunicorn.conf.py: preloading, the frozen heap), plus
+# hooks by which each worker writes when it was forked and when it had loaded the application.
 GUNICORN_HOOKS = """
 import os, time
+
+with open({config!r}) as _config:
+    exec(compile(_config.read(), {config!r}, "exec"))
 
 def _mark(name):
     # Written whole or not at all: the benchmark may look while the worker writes.
@@ -273,7 +277,9 @@ class Stack:
         self.ready = self.workdir / "ready"
         self.ready.mkdir()
         self.hooks = self.workdir / "gunicorn_hooks.py"
-        self.hooks.write_text(GUNICORN_HOOKS.format(folder=str(self.ready)))
+        self.hooks.write_text(
+            GUNICORN_HOOKS.format(folder=str(self.ready), config=str(ROOT / "gunicorn.conf.py"))
+        )
         self.database = f"{prefix}_{os.getpid()}_{free_port()}"
         self.database_url = db_url(self.database)
         self.redis_port, self.web_port = free_port(), free_port()
