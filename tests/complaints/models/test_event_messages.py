@@ -142,6 +142,15 @@ def test_old_texts_are_read_back_into_messages(language, text, expected):
 def test_the_migration_turns_old_rows_into_messages(app, rita):
     """Rows written before messages (their reason a sentence in either language) are read back;
     people's words are left alone."""
+    if connection.vendor == "postgresql":
+        # The upgrade ran under 0017's trigger, which let any UPDATE through while
+        # appwatch.redaction was on; 0028's lets only redaction's own columns change. Run it
+        # as it ran (the ALTER, before any row is written, is undone with the test's
+        # transaction).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE complaints_event DISABLE TRIGGER complaints_event_refuse_update"
+            )
     complaint = make_complaint(app=app)
     with translation.override("zh-hans"):
         zh_overdue = translation.gettext(MESSAGES["deadline_passed"]) % {"date": "2026-03-02"}
