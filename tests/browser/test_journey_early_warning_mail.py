@@ -22,12 +22,11 @@ from django.utils import timezone
 from complaints.models import Case
 from early_warning.clustering import complaints_cluster
 from early_warning.models import Cluster, MailSetting
-from early_warning.reasons import reason
-from early_warning.services import alert_raise
 from early_warning.tasks import early_warning_mail
 from inspections.models import SdkAttribution
 from tests.browser.test_journey_regulator import person, signed_in
 from tests.early_warning.conftest import file_sdk_burst, three_apps  # noqa: F401 — a fixture
+from tests.early_warning.test_mail import spike
 
 pytestmark = [
     pytest.mark.browser,
@@ -56,24 +55,7 @@ def test_regulator_chooses_emails_as_they_come_and_follows_one(open_screen, app,
     assert not MailSetting.objects.filter(user=ruth).exists()
 
     day = timezone.localdate() - datetime.timedelta(days=1)
-    alert = alert_raise(
-        kind="spike",
-        key=f"spike:app:{app.pk}:{day}",
-        day=day,
-        reason=reason(
-            "spike_app",
-            observed=12,
-            app=app.name,
-            date=day.isoformat(),
-            expected=0.5,
-            days=28,
-            chance="1e-9",
-            alpha="0.0001",
-        ),
-        figures={"observed": 12},
-        app=app,
-        at=timezone.now() - datetime.timedelta(minutes=2),
-    )
+    alert = spike(app, day, at=timezone.now() - datetime.timedelta(minutes=2))
     mail.outbox.clear()
     early_warning_mail.delay("immediate")  # beat's run, every few minutes
     [message] = mail.outbox
