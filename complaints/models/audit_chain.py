@@ -97,6 +97,24 @@ def utc_text(moment) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
+# The columns canonical_tail() reads, with the complaint it names: what a reader of the chain
+# must load (QuerySet.only) besides its own columns.
+HASHED_COLUMNS = (
+    "kind",
+    "complaint_id",
+    "case_id",
+    "actor_role",
+    "from_status",
+    "to_status",
+    "message",
+    "data",
+    "public",
+    "created_at",
+    "reason_digest",
+    "actor_digest",
+)
+
+
 def canonical_tail(event) -> str:
     """The row's content as hashed, but for its position and complaint: every column but the
     id and the personal ones (those through their digests), in a fixed order, the time in UTC

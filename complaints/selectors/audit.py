@@ -10,29 +10,25 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ..models import AuditChainHead, Event
-from ..models.audit_chain import HEAD_ID, ChainBreak, chain_verify, content_seal_holds
+from ..models.audit_chain import (
+    HASHED_COLUMNS,
+    HEAD_ID,
+    ChainBreak,
+    chain_verify,
+    content_seal_holds,
+)
 
-# Only what the hash covers, plus the id to name a row by.
+# What the hash covers, the row's place in the chain, what erasure checks (the reason, actor
+# and salt) and the content seal, plus the id to name a row by.
 _COLUMNS = (
     "id",
-    "kind",
-    "complaint_id",
-    "case_id",
     "actor_id",
-    "actor_role",
-    "from_status",
-    "to_status",
     "reason",
-    "message",
-    "data",
-    "public",
-    "created_at",
+    *HASHED_COLUMNS,
     "chain_seq",
     "prev_hash",
     "row_hash",
     "personal_salt",
-    "reason_digest",
-    "actor_digest",
     "content_seal",
 )
 

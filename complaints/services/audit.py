@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from ..errors import DomainError
 from ..models import AuditChainHead, Event, audit_chain
+from ..models.audit_chain import HASHED_COLUMNS
 from ..models.event_messages import message
 from ..selectors.audit import audit_chain_breaks
 from .events import event_record
@@ -17,23 +18,7 @@ from .events import event_record
 logger = logging.getLogger("complaints.audit")
 
 # What the content seal and the row hash read, plus the id to name a row by.
-SEALED_COLUMNS = (
-    "id",
-    "kind",
-    "complaint_id",
-    "case_id",
-    "actor_id",
-    "actor_role",
-    "from_status",
-    "to_status",
-    "message",
-    "data",
-    "public",
-    "created_at",
-    "reason_digest",
-    "actor_digest",
-    "content_seal",
-)
+SEALED_COLUMNS = ("id", "actor_id", *HASHED_COLUMNS, "content_seal")
 
 
 def audit_chain_seal(*, batch_size: int | None = None) -> int:
