@@ -3,12 +3,13 @@ per worker process), one task per complaint against batches.
 
     .venv/bin/python -m benchmarks.drain_bench [--complaints 3000] [--runs 3]
 
-A scratch database from the chaos template (schema, demo registry, trained model), its own
-redis-server on a spare port, and one real `celery worker --pool solo` (one process, model
-loaded before the first task). Each run stores --complaints waiting complaints, publishes their
-messages while the worker is busy elsewhere (so they queue as a backlog would), and times from
-the first message to the last complaint classified, in wall time and in the worker's CPU time
-(the machine is shared: complaints per CPU-second says what the code costs). Modes:
+The platform from benchmarks/stack.py without its web tier: a scratch database from the
+template (schema, demo registry, trained model), a redis-server of its own, and one real
+worker started by bin/worker with `--pool solo` (one process, model loaded before the first
+task). Each run stores --complaints waiting complaints, publishes their messages while the
+worker is stopped (so they queue as a backlog would after a burst), and times from resuming it
+to the last complaint classified, in wall time and in the worker's CPU time (the machine is
+shared: complaints per CPU-second says what the code costs). Modes:
   single   one `classify_complaint` message per complaint, as filing sent them before batches
   ids      one `classify_complaints([id])` message per complaint (as the sweep would, one by
            one): each takes up to CLASSIFY_BATCH_SIZE waiting complaints, later ones find
@@ -20,23 +21,12 @@ the first message to the last complaint classified, in wall time and in the work
 
 import argparse
 import os
-import signal
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-from benchmarks.scratch import ROOT, create_database, drop_databases
-from benchmarks.stack import db_url, free_port, template_database
+from benchmarks.stack import Stack
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+WORKER = ("--pool", "solo", "--loglevel=WARNING")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,37 +38,29 @@ def main(argv: list[str] | None = None) -> None:
     measure(args.complaints, args.runs, args.modes.split(","))
 
 
+def _wait_worker(celery_app, timeout: float = 120) -> None:
+    """Until the worker answers a ping: it loads the model before it consumes anything."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if celery_app.control.ping(timeout=1):
+            return
+    raise RuntimeError(f"the worker did not answer within {timeout:.0f} s")
+
+
 def measure(complaints: int, runs: int, modes: list[str]) -> dict[str, dict[str, list[float]]]:
     """Per mode, the runs' drain rates: complaints per second (wall) and per worker
     CPU-second. Prints them as a Markdown table as it goes."""
     results: dict[str, dict[str, list[float]]] = {}
-    database = f"appwatch_drain_{os.getpid()}"
-    create_database(database, template=template_database())
-    workdir = Path(tempfile.mkdtemp(prefix="appwatch-drain-"))
-    port = free_port()
-    broker = f"redis://127.0.0.1:{port}/0"
-    os.environ.update(
-        DATABASE_URL=db_url(database),
-        CELERY_BROKER_URL=broker,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        APPWATCH_VAR_DIR=str(workdir / "var"),
-    )
-    redis = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
-        stdout=subprocess.DEVNULL,
-    )
-    env = {**os.environ, "CLASSIFIER_ARTIFACT_DIR": str(workdir / "models")}
-    log = (workdir / "worker.log").open("wb")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
+    with Stack(web=False, worker_options=WORKER, prefix="appwatch_drain") as stack:
+        # This process stores the backlog and publishes it to the platform's own database
+        # and broker.
+        os.environ.update(stack.env)
         import django
 
         django.setup()
+        import redis
         from django.conf import settings
+        from django.db import connections
         from django.utils import timezone
 
         from complaints.models import Complaint
@@ -87,7 +69,8 @@ def measure(complaints: int, runs: int, modes: list[str]) -> dict[str, dict[str,
         from tests.classifier.helpers import OBVIOUS
 
         texts = list(OBVIOUS.values())
-        time.sleep(15)  # the worker starts and loads its model
+        queue = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+        _wait_worker(celery_app)
         size = settings.CLASSIFY_BATCH_SIZE
         print(
             f"{complaints:,} waiting complaints, one worker process (--pool solo), "
@@ -95,72 +78,66 @@ def measure(complaints: int, runs: int, modes: list[str]) -> dict[str, dict[str,
         )
         print("| mode | complaints/s (median, wall) | runs | complaints per worker CPU-s |")
         print("|---|---|---|---|")
-        for mode in modes:
-            walls, cpus = [], []
-            # One message per complaint is slow enough that a tenth of the backlog tells.
-            count = complaints // 10 if mode in ("single", "ids") else complaints
-            for _run in range(runs):
-                now = timezone.now()
-                rows = Complaint.objects.bulk_create(
-                    Complaint(
-                        tracking_number=tracking_number_new(now) + f"{i:05d}"[-3:],
-                        access_token_hash="0" * 64,
-                        app_name="快送外卖",
-                        description=f"{texts[i % len(texts)]} ({i})",
-                        submitted_at=now,
+        try:
+            for mode in modes:
+                walls, cpus = [], []
+                # One message per complaint is slow enough that a tenth of the backlog tells.
+                count = complaints // 10 if mode in ("single", "ids") else complaints
+                for _run in range(runs):
+                    now = timezone.now()
+                    rows = Complaint.objects.bulk_create(
+                        Complaint(
+                            tracking_number=tracking_number_new(now) + f"{i:05d}"[-3:],
+                            access_token_hash="0" * 64,
+                            app_name="快送外卖",
+                            description=f"{texts[i % len(texts)]} ({i})",
+                            submitted_at=now,
+                        )
+                        for i in range(count)
                     )
-                    for i in range(count)
+                    ids = [row.pk for row in rows]
+                    if mode == "single":
+                        messages = [("complaints.tasks.classify_complaint", [pk]) for pk in ids]
+                    elif mode == "ids":
+                        messages = [("complaints.tasks.classify_complaints", [[pk]]) for pk in ids]
+                    elif mode == "filing":
+                        messages = [("complaints.tasks.classify_waiting", [])] * 12
+                    else:
+                        messages = [
+                            ("complaints.tasks.classify_complaints", [ids[i : i + size]])
+                            for i in range(0, len(ids), size)
+                        ]
+                    # Queue the backlog behind a pause, so the worker starts on a full queue.
+                    stack.pause_worker()
+                    with celery_app.producer_or_acquire() as producer:
+                        for name, task_args in messages:
+                            celery_app.send_task(name, task_args, producer=producer)
+                    cpu_before = stack.cpu_seconds("worker")
+                    started = time.monotonic()
+                    stack.resume_worker()
+                    waiting = Complaint.objects.filter(
+                        pk__in=ids, status=Complaint.Status.SUBMITTED
+                    )
+                    while waiting.exists():
+                        time.sleep(0.05)
+                        if time.monotonic() - started > 600:
+                            raise RuntimeError(f"{mode}: backlog not drained in 600 s")
+                    # Until the queue is empty too: later messages are then no-ops, still work.
+                    while queue.llen("celery"):
+                        time.sleep(0.05)
+                    elapsed = time.monotonic() - started
+                    walls.append(count / elapsed)
+                    cpu = stack.cpu_seconds("worker") - cpu_before
+                    cpus.append(count / max(cpu, 1e-6))
+                results[mode] = {"walls": walls, "cpus": cpus}
+                print(
+                    f"| {mode} | {statistics.median(walls):,.0f} | "
+                    f"{', '.join(f'{w:,.0f}' for w in walls)} | {statistics.median(cpus):,.0f} |",
+                    flush=True,
                 )
-                ids = [row.pk for row in rows]
-                if mode == "single":
-                    messages = [("complaints.tasks.classify_complaint", [pk]) for pk in ids]
-                elif mode == "ids":
-                    messages = [("complaints.tasks.classify_complaints", [[pk]]) for pk in ids]
-                elif mode == "filing":
-                    messages = [("complaints.tasks.classify_waiting", [])] * 12
-                else:
-                    messages = [
-                        ("complaints.tasks.classify_complaints", [ids[i : i + size]])
-                        for i in range(0, len(ids), size)
-                    ]
-                # Queue the backlog behind a pause, so the worker starts on a full queue.
-                os.kill(worker.pid, signal.SIGSTOP)
-                with celery_app.producer_or_acquire() as producer:
-                    for name, task_args in messages:
-                        celery_app.send_task(name, task_args, producer=producer)
-                cpu_before = _cpu_seconds(worker.pid)
-                started = time.monotonic()
-                os.kill(worker.pid, signal.SIGCONT)
-                waiting = Complaint.objects.filter(pk__in=ids, status=Complaint.Status.SUBMITTED)
-                while waiting.exists():
-                    time.sleep(0.05)
-                    if time.monotonic() - started > 600:
-                        raise RuntimeError(f"{mode}: backlog not drained in 600 s")
-                # Until the queue is empty too: later messages are then no-ops, still work.
-                import redis as redis_client
-
-                queue = redis_client.Redis.from_url(broker)
-                while queue.llen("celery"):
-                    time.sleep(0.05)
-                elapsed = time.monotonic() - started
-                walls.append(count / elapsed)
-                cpus.append(count / max(_cpu_seconds(worker.pid) - cpu_before, 1e-6))
-            results[mode] = {"walls": walls, "cpus": cpus}
-            print(
-                f"| {mode} | {statistics.median(walls):,.0f} | "
-                f"{', '.join(f'{w:,.0f}' for w in walls)} | {statistics.median(cpus):,.0f} |",
-                flush=True,
-            )
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-        log.close()
-        redis.terminate()
-        redis.wait(timeout=10)
-        from django.db import connections
-
-        connections.close_all()
-        drop_databases(database)
+        finally:
+            stack.resume_worker()  # a stopped worker would not hear the SIGTERM that ends it
+            connections.close_all()
     return results
 
 

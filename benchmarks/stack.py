@@ -4,7 +4,7 @@
 model), a redis-server of its own on a spare port, gunicorn serving benchmarks.settings (the
 production settings plus the baseline views), and, as asked, a Celery worker and beat started
 through the product's own process definition (bin/worker). `make bench` (run.py), `make chaos`,
-`make loadtest` and filing_cost all use it; `Stack.cold_starts` is the one measurement of a new
+`make loadtest`, filing_cost and drain_bench all use it; `Stack.cold_starts` is the one measurement of a new
 web worker's boot and first request. CPU time, RSS and PSS are read from /proc, so figures can
 be judged on a machine that others share.
 """
@@ -256,8 +256,10 @@ def child_json(code: str, env: dict, *args: str) -> dict:
 
 class Stack:
     """The platform's processes with their scratch database and Redis; a context manager that
-    leaves nothing behind. `worker`: a Celery worker and beat beside gunicorn. `code`: serve
-    the web tier from another checkout (an earlier revision, for a before/after)."""
+    leaves nothing behind. `worker`: a Celery worker and beat beside gunicorn; `worker_options`:
+    how it runs (pool, concurrency, log level). `web=False`: no gunicorn (a benchmark of the
+    worker alone). `code`: serve the web tier from another checkout (an earlier revision, for a
+    before/after)."""
 
     WEB_WORKERS, WEB_THREADS = 2, 4
 
@@ -266,7 +268,9 @@ class Stack:
         *,
         web_workers: int = WEB_WORKERS,
         threads: int = WEB_THREADS,
+        web: bool = True,
         worker: bool = True,
+        worker_options: tuple[str, ...] = ("--concurrency", "1"),
         beat: bool = False,
         extra_env: dict | None = None,
         code: Path | None = None,
@@ -286,7 +290,8 @@ class Stack:
         self.env = platform_env(self.database, self.redis_port, self.workdir, extra_env)
         self.processes = Processes(self.workdir, self.env)
         self.web_workers_count, self.threads = web_workers, threads
-        self.with_worker, self.with_beat, self.code = worker, beat, code
+        self.with_web, self.with_worker, self.with_beat, self.code = web, worker, beat, code
+        self.worker_options = worker_options
         self.access_log = access_log
         self.keep = False  # set to leave the database and the logs for inspection
 
@@ -298,7 +303,8 @@ class Stack:
         create_database(self.database, template=template_database())
         try:
             self.start_redis()
-            self.start_web("web", self.web_port, self.web_workers_count)
+            if self.with_web:
+                self.start_web("web", self.web_port, self.web_workers_count)
             if self.with_worker:
                 self.start_worker()
             if self.with_beat:
@@ -327,15 +333,23 @@ class Stack:
         self.processes.kill("redis", signal.SIGTERM)
 
     def start_worker(self) -> None:
-        """bin/worker, as production runs it."""
+        """bin/worker, as production runs it (a later --loglevel in the options wins)."""
         self.processes.start(
             "worker",
-            [str(ROOT / "bin" / "worker"), "--loglevel=INFO", "--concurrency", "1",
+            [str(ROOT / "bin" / "worker"), "--loglevel=INFO", *self.worker_options,
              "--without-gossip", "--without-mingle"],
         )  # fmt: skip
 
     def kill_worker(self, sig=signal.SIGKILL) -> None:
         self.processes.kill("worker", sig)
+
+    def pause_worker(self) -> None:
+        """Stop the worker where it is (SIGSTOP, its pool children too), model still loaded:
+        messages sent meanwhile queue up as a backlog does while a worker is away."""
+        os.killpg(self.processes.running["worker"].pid, signal.SIGSTOP)
+
+    def resume_worker(self) -> None:
+        os.killpg(self.processes.running["worker"].pid, signal.SIGCONT)
 
     def start_beat(self) -> None:
         self.processes.start(

@@ -14,6 +14,7 @@ from ..errors import DomainError
 from ..services.evidence import evidence_clean
 from ..services.intake import occurred_date_check
 from ..text import text_clean, text_surrogate
+from .rendering import ConsumerFormRenderer
 
 
 class ConsumerForm(forms.Form):
@@ -21,6 +22,7 @@ class ConsumerForm(forms.Form):
     with several forms (the status page) keeps every label tied to its own field."""
 
     id_prefix = "id"
+    default_renderer = ConsumerFormRenderer()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")

@@ -6,6 +6,7 @@ import logging
 
 from django.conf import settings
 from django.db import connections, router, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..errors import DomainError
@@ -17,6 +18,8 @@ from .events import event_record
 
 logger = logging.getLogger("complaints.audit")
 
+# Beyond this wait, a sealing is reported: the sealer had not run (beat or the worker away).
+SEAL_LATE_SECONDS = 60
 # What the content seal and the row hash read, plus the id to name a row by.
 SEALED_COLUMNS = ("id", "actor_id", *HASHED_COLUMNS, "content_seal")
 
@@ -29,7 +32,7 @@ def audit_chain_seal(*, batch_size: int | None = None) -> int:
     batch_size = batch_size or settings.AUDIT_SEAL_BATCH
     using = router.db_for_write(Event)
     table = Event._meta.db_table
-    sealed, after = 0, 0
+    sealed, after, oldest = 0, 0, None
     while True:
         with transaction.atomic(using=using):
             head = audit_chain.chain_head(using, table)  # the lock, to the commit
@@ -40,7 +43,7 @@ def audit_chain_seal(*, batch_size: int | None = None) -> int:
                 .order_by("pk")[:batch_size]
             )
             if not rows:
-                return sealed
+                break
             whole = [event for event in rows if audit_chain.content_seal_holds(event)]
             for event in rows:
                 if event not in whole:
@@ -49,10 +52,25 @@ def audit_chain_seal(*, batch_size: int | None = None) -> int:
                 new_head = audit_chain.chain_link(whole, head, stored=True)
                 _links_store(using, table, whole)
                 audit_chain.chain_head_store(using, new_head, previous=head.seq)
+                oldest = min(oldest or whole[0].created_at, whole[0].created_at)
         sealed += len(whole)
         after = rows[-1].pk
         if len(rows) < batch_size:
-            return sealed
+            break
+    _report_late(sealed, oldest)
+    return sealed
+
+
+def _report_late(sealed: int, oldest) -> None:
+    """Every AUDIT_SEAL_SECONDS the sealer links what was just written, and says nothing;
+    events that had waited SEAL_LATE_SECONDS (the sealer was not running) are worth a line."""
+    if not sealed:
+        return
+    waited = (timezone.now() - oldest).total_seconds()
+    if waited > SEAL_LATE_SECONDS:
+        logger.info(
+            "Audit chain: %s event(s) linked, the oldest written %.0f s before.", sealed, waited
+        )
 
 
 def _links_store(using: str, table: str, events: list[Event]) -> None:

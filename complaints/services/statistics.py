@@ -360,7 +360,8 @@ def statistics_refresh(
                 # index look-ups priced for SSDs, so a refresh of a few days uses them.
                 cursor.execute("SET LOCAL work_mem = '256MB'")
                 cursor.execute("SET LOCAL random_page_cost = 1.1")
-        rows = _rows(None if full else days, today)
+        # Nothing filed or changed (a new platform, no complaints yet): no day to count.
+        rows = _rows(None if full else days, today) if full or days else []
         if full:
             ComplaintStat.objects.all().delete()
         elif days:
@@ -388,7 +389,9 @@ def statistics_refresh(
         rows=len(rows),
         seconds=time.perf_counter() - started,
     )
-    logger.info("Statistics refreshed: %s", result)
+    # Beat refreshes every STATISTICS_REFRESH_SECONDS: the few changed days are routine (DEBUG);
+    # a rebuild of every day (a new date, a first run, many days changed) is worth a line.
+    logger.log(logging.INFO if full else logging.DEBUG, "Statistics refreshed: %s", result)
     return result
 
 

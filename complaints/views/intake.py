@@ -90,30 +90,37 @@ def _kind(draft: dict) -> Category | None:
     return what.cleaned_data.get("kind") if what is not None and what.is_valid() else None
 
 
-def _steps_for(draft: dict) -> list[Step]:
-    kind = _kind(draft)
+def _steps_for(kind: Category | None) -> list[Step]:
+    """The steps a draft of this category goes through (a request looks the category up once,
+    `_kind`, not in every helper: each look-up binds and checks the "what" step again)."""
     return [
         step for step in STEPS if step.name != "details" or (kind and kind.code in DETAILS_FORMS)
     ]
 
 
-def _first_missing(draft: dict, before: str, forms: dict | None = None) -> str | None:
+def _first_missing(
+    draft: dict, before: str, kind: Category | None, forms: dict | None = None
+) -> str | None:
     """The first earlier step with no valid data, so nobody can skip ahead. `forms`: the
     steps' bound forms when the caller has them already (the review binds them all once)."""
-    for step in _steps_for(draft):
+    for step in _steps_for(kind):
         if step.name == before:
             return None
         if step.name == "evidence":
             if "evidence" not in draft:
                 return step.name
             continue
-        form = forms[step.name] if forms is not None else _step_form(draft, step.name, bind=True)
+        form = (
+            forms[step.name]
+            if forms is not None
+            else _step_form(draft, step.name, bind=True, kind=kind)
+        )
         if form is None or not form.is_valid():
             return step.name
     return None
 
 
-def _step_form(draft: dict, name: str, bind: bool, data=None, files=None, matches=()):
+def _step_form(draft: dict, name: str, bind: bool, data=None, files=None, matches=(), kind=None):
     raw = draft.get(name) if bind else None
     if name == "app":
         selected = _selected_app(draft)
@@ -136,7 +143,7 @@ def _step_form(draft: dict, name: str, bind: bool, data=None, files=None, matche
             else (_bound(WhatStepForm, raw) if raw is not None else WhatStepForm())
         )
     if name == "details":
-        kind = _kind(draft)
+        kind = kind or _kind(draft)
         form_class = DETAILS_FORMS.get(kind.code) if kind else None
         if form_class is None:
             return None
@@ -168,21 +175,22 @@ def _selected_app(draft: dict) -> App | None:
     return None
 
 
-def _next_step(draft: dict, name: str) -> str:
-    names = [step.name for step in _steps_for(draft)]
+def _next_step(steps: list[Step], name: str) -> str:
+    names = [step.name for step in steps]
     return names[names.index(name) + 1] if name in names else names[0]
 
 
-def _previous_step(draft: dict, name: str) -> str | None:
-    names = [step.name for step in _steps_for(draft)]
+def _previous_step(steps: list[Step], name: str) -> str | None:
+    names = [step.name for step in steps]
     index = names.index(name) if name in names else 0
     return names[index - 1] if index > 0 else None
 
 
-def _render(request, draft: dict, step_name: str, context: dict, status: int = 200) -> HttpResponse:
-    steps = _steps_for(draft)
+def _render(
+    request, draft: dict, step_name: str, context: dict, steps: list[Step], status: int = 200
+) -> HttpResponse:
     names = [step.name for step in steps]
-    previous = _previous_step(draft, step_name)
+    previous = _previous_step(steps, step_name)
     context.update(
         {
             "steps": steps,
@@ -212,31 +220,36 @@ def file_step(request: HttpRequest, step: str) -> HttpResponse:
     if step not in STEP_NAMES:
         raise Http404
     draft = _draft(request)
-    if step not in [s.name for s in _steps_for(draft)]:
-        return redirect("file_step", step=_next_step(draft, "what") if step == "details" else "app")
+    kind = _kind(draft)
+    steps = _steps_for(kind)
+    if step not in [s.name for s in steps]:
+        return redirect("file_step", step=_next_step(steps, "what") if step == "details" else "app")
     # The review checks every step and then uses the same bound forms: bound once.
-    forms = _forms_of(draft) if step == "review" else None
-    missing = _first_missing(draft, step, forms)
+    forms = _forms_of(draft, kind) if step == "review" else None
+    missing = _first_missing(draft, step, kind, forms)
     if missing:
         return redirect("file_step", step=missing)
     if step == "review":
-        return _review(request, draft, forms)
+        return _review(request, draft, forms, steps)
     if step == "app":
-        return _app_step(request, draft)
+        return _app_step(request, draft, steps)
     if step == "evidence":
-        return _evidence_step(request, draft)
+        return _evidence_step(request, draft, steps)
 
     if request.method == "POST":
-        form = _step_form(draft, step, bind=False, data=request.POST)
+        form = _step_form(draft, step, bind=False, data=request.POST, kind=kind)
         if form.is_valid():
             draft[step] = _raw(request.POST)
             _save_draft(request, draft)
-            return redirect("file_step", step=_next_step(draft, step))
-        return _render(request, draft, step, {"form": form})
-    return _render(request, draft, step, {"form": _step_form(draft, step, bind=True)})
+            if step == "what":  # the new category decides whether details come next
+                steps = _steps_for(form.cleaned_data.get("kind"))
+            return redirect("file_step", step=_next_step(steps, step))
+        return _render(request, draft, step, {"form": form}, steps)
+    form = _step_form(draft, step, bind=True, kind=kind)
+    return _render(request, draft, step, {"form": form}, steps)
 
 
-def _app_step(request: HttpRequest, draft: dict) -> HttpResponse:
+def _app_step(request: HttpRequest, draft: dict, steps: list[Step]) -> HttpResponse:
     query = (request.POST.get("q") if request.method == "POST" else request.GET.get("q", "")) or ""
     query = query.strip()[:100]
     matches = intake.app_search(query) if query else []
@@ -257,10 +270,11 @@ def _app_step(request: HttpRequest, draft: dict) -> HttpResponse:
         draft,
         "app",
         {"form": form, "query": query, "matches": matches, "searched": bool(query)},
+        steps,
     )
 
 
-def _evidence_step(request: HttpRequest, draft: dict) -> HttpResponse:
+def _evidence_step(request: HttpRequest, draft: dict, steps: list[Step]) -> HttpResponse:
     drafts = draft.get("evidence", [])
     if request.method == "POST":
         if request.FILES and (answer := refused(request, EvidenceUploadThrottle)):
@@ -279,19 +293,20 @@ def _evidence_step(request: HttpRequest, draft: dict) -> HttpResponse:
             if request.POST.get("action") == "upload":
                 messages.success(request, _("Files saved. Add more or continue."))
                 return redirect("file_step", step="evidence")
-            return redirect("file_step", step=_next_step(draft, "evidence"))
+            return redirect("file_step", step=_next_step(steps, "evidence"))
     else:
         form = _step_form(draft, "evidence", bind=False)
-    return _render(request, draft, "evidence", {"form": form, "drafts": drafts})
+    return _render(request, draft, "evidence", {"form": form, "drafts": drafts}, steps)
 
 
-def _forms_of(draft: dict) -> dict:
+def _forms_of(draft: dict, kind: Category | None) -> dict:
     return {
-        name: _step_form(draft, name, bind=True) for name in ("app", "what", "details", "contact")
+        name: _step_form(draft, name, bind=True, kind=kind)
+        for name in ("app", "what", "details", "contact")
     }
 
 
-def _review(request: HttpRequest, draft: dict, forms: dict) -> HttpResponse:
+def _review(request: HttpRequest, draft: dict, forms: dict, steps: list[Step]) -> HttpResponse:
     for form in forms.values():
         if form is not None:
             form.is_valid()
@@ -304,9 +319,11 @@ def _review(request: HttpRequest, draft: dict, forms: dict) -> HttpResponse:
     kind = what.get("kind")
     if request.method == "POST":
         return refused(request, AnonymousSubmitThrottle) or _submit(request, draft, forms)
-    # Issued when the review is shown, so two quick submits of this page share it.
-    draft.setdefault("idempotency_key", "web-" + secrets.token_urlsafe(24))
-    _save_draft(request, draft, changed=False)
+    # Issued when the review is shown, so two quick submits of this page share it; a reload
+    # keeps it (the session is written only when it is new).
+    if "idempotency_key" not in draft:
+        draft["idempotency_key"] = "web-" + secrets.token_urlsafe(24)
+        _save_draft(request, draft, changed=False)
     hints = intake.duplicate_hints(
         app=app_data.get("app"),
         app_name=app_data.get("app_name", ""),
@@ -329,6 +346,7 @@ def _review(request: HttpRequest, draft: dict, forms: dict) -> HttpResponse:
             "drafts": draft.get("evidence", []),
             "hints": hints,
         },
+        steps,
     )
 
 

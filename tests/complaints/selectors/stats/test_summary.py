@@ -197,6 +197,15 @@ def test_running_twice_changes_nothing(world):
     assert before == after
 
 
+def test_a_refresh_with_no_complaints_at_all_counts_nothing():
+    statistics_refresh(full=True)  # a new platform: rebuilt for today, nothing filed yet
+
+    result = statistics_refresh()
+
+    assert (result.full, result.rows) == (False, 0)
+    assert not ComplaintStat.objects.exists()
+
+
 def test_day_by_day_and_full_rebuild_agree(world):
     """The two ways of reading facts (index look-ups for a few days, grouped joins for all)
     give the same rows."""
