@@ -89,27 +89,33 @@ def _networks(proxies: tuple[str, ...]) -> tuple:
     return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
 
 
-def _is_proxy(address: str) -> bool:
+NOT_AN_ADDRESS, CLIENT, PROXY = 0, 1, 2
+
+
+@lru_cache(maxsize=4096)
+def _kind(address: str, proxies: tuple[str, ...]) -> int:
+    """What `address` is to us; kept per process for the addresses seen last (our proxies'
+    are among them), since parsing one costs as much as the rest of client_ip."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return False
-    return any(ip in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
+        return NOT_AN_ADDRESS
+    return PROXY if any(ip in network for network in _networks(proxies)) else CLIENT
+
+
+def _is_proxy(address: str) -> bool:
+    return _kind(address, tuple(settings.TRUSTED_PROXIES)) == PROXY
 
 
 def _valid(address: str) -> bool:
-    try:
-        ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return True
+    return _kind(address, tuple(settings.TRUSTED_PROXIES)) != NOT_AN_ADDRESS
 
 
 def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, unless that is one of our proxies, in which case
     the rightmost forwarded address that is not one of ours."""
     remote = request.META.get("REMOTE_ADDR", "")
-    if not _is_proxy(remote):
+    if not settings.TRUSTED_PROXIES or not _is_proxy(remote):
         return remote
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     hops = [h for h in hops if h]
