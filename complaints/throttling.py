@@ -10,15 +10,18 @@ cannot pick a new address per request.
 A Redis cache that does not answer lets requests through (and is left alone until it answers
 again, complaints/breakers.py): filing must not stop because its counter is unreachable.
 
-With Redis a check is one round trip: a redis-py client kept per process runs a small Lua
-script that prunes, counts and records the client's request times (a sorted set per client
-and limit) at once: the sliding window DRF's throttles keep in the other caches, where a check
-costs two round trips (and through Django's Redis cache, a client built per call).
+With Redis a check is one round trip: a small Lua script, run on a connection each thread of
+the process keeps, prunes, counts and records the client's request times (a sorted set per
+client and limit) at once: the sliding window DRF's throttles keep in the other caches, where
+a check costs two round trips (and through Django's Redis cache, a client built per call).
 """
 
+import hashlib
 import ipaddress
 import math
+import os
 import secrets
+import threading
 from functools import lru_cache, wraps
 
 import redis
@@ -50,14 +53,51 @@ return {1, count + 1}
 """
 
 
+class SlidingWindowScript:
+    """SLIDING_WINDOW, called as redis-py's registered scripts are (keys=, args=), but run on a
+    connection each thread keeps for itself: one EVALSHA written and one reply read. Taking a
+    connection from the pool polls it for stray data and wraps the call in retries and metrics,
+    as much CPU again as the round trip; here a failed call drops the connection and raises,
+    and the throttle's breaker does what retries would."""
+
+    def __init__(self, client: redis.Redis):
+        self.client = client
+        # Redis names a script by the SHA-1 of its text (no security rests on it).
+        self.sha = hashlib.sha1(SLIDING_WINDOW.encode(), usedforsecurity=False).hexdigest()
+        self.local = threading.local()
+
+    def __call__(self, keys: list, args: list):
+        connection = self._connection()
+        try:
+            connection.send_command("EVALSHA", self.sha, len(keys), *keys, *args)
+            return connection.read_response()
+        except redis.exceptions.NoScriptError:
+            # A Redis restarted or flushed: EVAL runs the script and keeps it for EVALSHA.
+            connection.send_command("EVAL", SLIDING_WINDOW, len(keys), *keys, *args)
+            return connection.read_response()
+        except redis.exceptions.ResponseError:
+            raise  # an answer was read whole: the connection is fine
+        except BaseException:
+            connection.disconnect()
+            raise
+
+    def _connection(self):
+        # Keyed by process too: a connection must not cross a fork (gunicorn preloads).
+        held = getattr(self.local, "held", None)
+        if held is None or held[0] != os.getpid():
+            held = self.local.held = (os.getpid(), self.client.connection_pool.make_connection())
+        return held[1]
+
+
 @lru_cache(maxsize=4)
 def _redis_counter(location: str, connect_timeout: float, timeout: float):
-    """The process's client for one Redis and the script registered on it, built once: the
-    connection pool is kept, and the script runs by its hash after the first call."""
+    """The process's client for one Redis (its pool serves the probe and tests) and the
+    sliding-window script on it, built once; the script runs by its hash after the first
+    call."""
     client = redis.Redis.from_url(
         location, socket_connect_timeout=connect_timeout, socket_timeout=timeout
     )
-    return client, client.register_script(SLIDING_WINDOW)
+    return client, SlidingWindowScript(client)
 
 
 def redis_counter():
@@ -89,27 +129,33 @@ def _networks(proxies: tuple[str, ...]) -> tuple:
     return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
 
 
-def _is_proxy(address: str) -> bool:
+NOT_AN_ADDRESS, CLIENT, PROXY = 0, 1, 2
+
+
+@lru_cache(maxsize=4096)
+def _kind(address: str, proxies: tuple[str, ...]) -> int:
+    """What `address` is to us; kept per process for the addresses seen last (our proxies'
+    are among them), since parsing one costs as much as the rest of client_ip."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return False
-    return any(ip in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
+        return NOT_AN_ADDRESS
+    return PROXY if any(ip in network for network in _networks(proxies)) else CLIENT
+
+
+def _is_proxy(address: str) -> bool:
+    return _kind(address, tuple(settings.TRUSTED_PROXIES)) == PROXY
 
 
 def _valid(address: str) -> bool:
-    try:
-        ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return True
+    return _kind(address, tuple(settings.TRUSTED_PROXIES)) != NOT_AN_ADDRESS
 
 
 def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, unless that is one of our proxies, in which case
     the rightmost forwarded address that is not one of ours."""
     remote = request.META.get("REMOTE_ADDR", "")
-    if not _is_proxy(remote):
+    if not settings.TRUSTED_PROXIES or not _is_proxy(remote):
         return remote
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     hops = [h for h in hops if h]

@@ -131,6 +131,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Requests under /api/v1/ leave here for API_MIDDLEWARE, below.
+    "complaints.middleware.ApiMiddlewareSplit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -147,6 +149,23 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it locks out brute-forced logins.
+    "axes.middleware.AxesMiddleware",
+]
+# The API's chain (after SecurityMiddleware, for paths under /api/v1/): sessions, language,
+# CSRF, the user, the second factor and the staff idle timeout as for pages; no static files,
+# no staff two-factor redirect (the API's authentication refuses an unverified staff session);
+# the Content-Security-Policy, X-Frame-Options and the bidi clean-up on HTML answers only.
+API_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "complaints.middleware.HtmlAnswersOnly",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The idle timeout's notice, shown on the next page.
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "complaints.middleware.StaffIdleTimeoutMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -60,7 +60,8 @@ TOKEN_PARAMETER = OpenApiParameter(
 
 
 def _idempotency_key(request) -> str:
-    key = request.headers.get("Idempotency-Key", "").strip()
+    # From META: request.headers would copy every header of the request to read one.
+    key = request.META.get("HTTP_IDEMPOTENCY_KEY", "").strip()
     if len(key) > IDEMPOTENCY_KEY_MAX or (key and not key.isprintable()):
         raise ValidationError({"Idempotency-Key": [_("Use at most 100 printable characters.")]})
     return key

@@ -109,9 +109,28 @@ def _problem(value: str, parameter: OpenApiParameter) -> str | None:
     return None
 
 
+# Accept headers that take anything: none at all (DRF reads it as */*) or */* itself, as
+# scripts and HTTP libraries send it.
+ACCEPT_ANYTHING = {None, "*/*"}
+
+
 class ContentNegotiation(DefaultContentNegotiation):
     """`?format=` names a representation; one this endpoint does not offer is a bad query
-    (400 naming the choices), not a missing page as DRF has it (404)."""
+    (400 naming the choices), not a missing page as DRF has it (404).
+
+    A request that takes anything and names no format gets the endpoint's first renderer, as
+    DRF's negotiation would give it, without parsing the Accept header against each renderer
+    (most API calls, filing's included)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if (
+            renderers
+            and request.META.get("HTTP_ACCEPT") in ACCEPT_ANYTHING
+            and not format_suffix
+            and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+        ):
+            return renderers[0], renderers[0].media_type
+        return super().select_renderer(request, renderers, format_suffix)
 
     def filter_renderers(self, renderers, format):
         try:

@@ -328,6 +328,10 @@ def test_matrix(world, client, persona, name, kind, method, url, data, expected)
             if method == "post"
             else api.get(url(world))
         )
+    if response.get("Content-Type", "").startswith("text/html"):
+        # Every page, the API's few HTML answers included (complaints/middleware.py).
+        assert "script-src 'self'" in response["Content-Security-Policy"], (name, persona)
+        assert response["X-Frame-Options"] == "DENY", (name, persona)
     want = expected[persona]
     if want == OK:
         assert response.status_code in _ok_codes(kind, method, name), (

@@ -73,3 +73,14 @@ def test_the_window_slides(counts, app):
 
 def test_one_client_per_process(counts):
     assert throttling.redis_counter()[0] is throttling.redis_counter()[0]
+
+
+def test_a_redis_that_does_not_know_the_script_still_counts(counts, app, monkeypatch):
+    # As after a restart of Redis (SCRIPT FLUSH would empty the cache of every user of the
+    # server): a hash Redis has no script for.
+    client, prefix = counts
+    monkeypatch.setattr(throttling.redis_counter()[1], "sha", "0" * 40)
+    api = APIClient(REMOTE_ADDR="198.51.100.10")
+    assert [_file(api, app).status_code for _ in range(3)] == [201, 201, 429]
+    [key] = list(client.scan_iter(f"{prefix}:*"))
+    assert client.zcard(key) == 2

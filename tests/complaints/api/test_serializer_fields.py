@@ -1,12 +1,19 @@
-"""The filing's serializers copy their declared fields once per class (DeclaredFieldsOnce):
-each serializer still owns its fields, bound to it, and validation reads as before."""
+"""The filing's serializers copy and bind their declared fields once per class
+(DeclaredFieldsOnce): each serializer still owns its fields, bound to it, and validation
+reads as before."""
 
 import threading
 
 import pytest
 from django.utils import translation
+from rest_framework import serializers
 
-from complaints.api.complaint_serializers import ComplaintSubmitInput, ComplaintSubmitJSONInput
+from complaints.api.complaint_serializers import (
+    ComplaintSubmitInput,
+    ComplaintSubmitJSONInput,
+    DeclaredFieldsOnce,
+    TimelineEntryOutput,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +56,25 @@ def test_serializers_made_in_threads_at_once_validate_their_own_data(app):
     for thread in threads:
         thread.join()
     assert results == {i: f"应用{i}" for i in range(8)}
+
+
+def test_each_copy_answers_to_its_own_serializer_and_context():
+    serializer = ComplaintSubmitInput(context={"who": "alice"})
+    field = serializer.fields["app_name"]
+    assert field.root is serializer and field.context == {"who": "alice"}
+    assert (field.field_name, field.source_attrs) == ("app_name", ["app_name"])
+    assert serializer.fields["evidence"].child.root is serializer
+    # The copies made once per class hold no serializer, nor the data it was given.
+    assert all(template.parent is None for _, template, _ in ComplaintSubmitInput._bound_once)
+
+
+def test_a_field_holding_a_serializer_is_copied_whole_for_each():
+    class WithTimeline(DeclaredFieldsOnce, serializers.Serializer):
+        timeline = TimelineEntryOutput(many=True)
+        title = serializers.CharField()
+
+    first, second = WithTimeline(), WithTimeline()
+    assert first.fields["timeline"] is not second.fields["timeline"]
+    assert first.fields["timeline"].child is not second.fields["timeline"].child
+    assert first.fields["timeline"].child.fields["at"].root is first
+    assert second.fields["timeline"].child.fields["at"].root is second
