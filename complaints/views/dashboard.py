@@ -59,7 +59,8 @@ def regulator_dashboard(request):
     form = StatsFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "complaints/dashboard/regulator.html", {"form": form}, status=400)
-    board = stats.dashboard(form.stats_filter())
+    shared = stats.dashboard_shared(form.stats_filter())
+    board = shared.value
     return render(
         request,
         "complaints/dashboard/regulator.html",
@@ -71,6 +72,7 @@ def regulator_dashboard(request):
             "csv_view": "dashboard-csv",
             "csv_query": urlencode(board.filter.as_query()),
             "age_seconds": statistics_age_seconds(),
+            "computed_at": shared.computed_at,
         },
     )
 
