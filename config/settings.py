@@ -651,6 +651,9 @@ RESPONSE_QUALITY_RULES = {
 }
 # Dashboards and open data read summary tables at most this many seconds old.
 STATISTICS_MAX_AGE_SECONDS = envint("STATISTICS_MAX_AGE_SECONDS", 60)
+# The dashboards', board's and scorecards' figures are counted once and shared by every reader
+# for this many seconds (complaints/selectors/stats/shared.py); 0 counts on every request.
+STATS_SHARED_SECONDS = envfloat("STATS_SHARED_SECONDS", 5.0)
 # Personal data of a complaint is erased this many years after it closed (retention job).
 RETENTION_YEARS = envint("RETENTION_YEARS", 5)
 EVIDENCE_MAX_FILES = envint("EVIDENCE_MAX_FILES", 5)

@@ -32,6 +32,9 @@ CACHES = {
         "LOCATION": "throttle",
     },
 }
+# Pages count their figures on every request, so a test sees what it just changed; the tests
+# of sharing (tests/complaints/selectors/test_shared_figures.py) turn it on.
+STATS_SHARED_SECONDS = 0
 # Fixed keys, so the suite never depends on (or writes) a checkout's var/ keys.
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1maWVsZC1lbmNyeXB0aW9uLWtleS0wMDAwMDA="]
 CONTACT_INDEX_KEY = "test-contact-index-key"

@@ -90,7 +90,7 @@ class BoardView(PublicAPIView):
     @extend_schema(
         operation_id="public_board",
         summary="The rectification board",
-        description="Apps under a rectification notice, most urgent first: operator, problems, deadline and status. Paged by `page` (100 a page); CSV with ?format=csv gives every match.",
+        description="Apps under a rectification notice, most urgent first: operator, problems, deadline and status. Paged by `page` (100 a page); CSV with ?format=csv gives every match. Without a search (`q`) the page and the counts are shared by every reader for a few seconds; `computed_at` says when they were counted.",
         parameters=[*BOARD_PARAMETERS, FORMAT_PARAMETER],
         responses={
             (200, "application/json"): inline_serializer(
@@ -98,6 +98,7 @@ class BoardView(PublicAPIView):
                 {
                     "count": serializers.IntegerField(),
                     "next": serializers.CharField(allow_null=True),
+                    "computed_at": serializers.DateTimeField(),
                     "counts": serializers.DictField(child=serializers.IntegerField()),
                     "results": BoardCaseSerializer(many=True),
                 },
@@ -139,17 +140,33 @@ class BoardView(PublicAPIView):
                 {"page": [_("There is no page %(page)s.") % {"page": page}]}
             )
         start = (page - 1) * BOARD_PAGE_SIZE
-        rows = list(cases[start : start + BOARD_PAGE_SIZE + 1])
+        counts = stats.board_counts_shared()
+        computed_at = counts.computed_at
+        if data["q"].strip():
+            rows = list(cases[start : start + BOARD_PAGE_SIZE + 1])
+            count = cases.count()
+        else:
+            # One row past the page tells whether there is a next one.
+            shared = stats.board_page_shared(
+                status=data["status"],
+                category=data["category"],
+                operator=data["operator"],
+                start=start,
+                size=BOARD_PAGE_SIZE + 1,
+            )
+            rows, count = shared.value.cases, shared.value.count
+            computed_at = min(computed_at, shared.computed_at)
         more = len(rows) > BOARD_PAGE_SIZE
         query = request.query_params.copy()
         query["page"] = str(page + 1)
         return Response(
             {
-                "count": cases.count(),
+                "count": count,
                 "next": request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
                 if more
                 else None,
-                "counts": stats.board_counts(),
+                "computed_at": computed_at,
+                "counts": counts.value,
                 "results": BoardCaseSerializer(
                     [case_record(c) for c in rows[:BOARD_PAGE_SIZE]], many=True
                 ).data,

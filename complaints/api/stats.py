@@ -169,11 +169,12 @@ class DashboardView(APIView):
     )
     def get(self, request):
         f = stats_filter(request, default_days=90)
-        board = stats.dashboard(f)
+        shared = stats.dashboard_shared(f)
         return Response(
             {
                 "filter": f.as_query(),
-                "figures": board.figures,
+                "computed_at": shared.computed_at,
+                "figures": shared.value.figures,
                 "tables": list(stats.DASHBOARD_TABLES),
             }
         )

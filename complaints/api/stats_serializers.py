@@ -30,6 +30,10 @@ class TableSerializer(serializers.Serializer):
 
 class FiguresSerializer(serializers.Serializer):
     filter = FilterSerializer()
+    computed_at = serializers.DateTimeField(
+        required=False,
+        help_text="When the figures were counted (the dashboard's are shared for a few seconds).",
+    )
     figures = serializers.DictField()
     tables = serializers.ListField(
         child=serializers.CharField(), help_text="Keys of the tables for the same filter."

@@ -5,6 +5,7 @@ import csv
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -59,7 +60,8 @@ def regulator_dashboard(request):
     form = StatsFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "complaints/dashboard/regulator.html", {"form": form}, status=400)
-    board = stats.dashboard(form.stats_filter())
+    shared = stats.dashboard_shared(form.stats_filter())
+    board = shared.value
     return render(
         request,
         "complaints/dashboard/regulator.html",
@@ -71,6 +73,9 @@ def regulator_dashboard(request):
             "csv_view": "dashboard-csv",
             "csv_query": urlencode(board.filter.as_query()),
             "age_seconds": statistics_age_seconds(),
+            "computed_at": shared.computed_at,
+            # The charts' HTML is kept while their figures are the shared ones (0: not kept).
+            "shared_seconds": 2 * settings.STATS_SHARED_SECONDS,
         },
     )
 

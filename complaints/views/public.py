@@ -3,7 +3,7 @@
 
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -28,13 +28,16 @@ def board(request):
             status=400,
         )
     data = form.cleaned_data
-    cases = stats.board(
-        query=data["q"].strip(),
-        status=data["status"],
-        category=data["category"],
-        operator=data["operator"],
-    )
-    page = Paginator(cases, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = stats.board_counts_shared()
+    computed_at = counts.computed_at
+    search = data["q"].strip()
+    filters = {k: data[k] for k in ("status", "category", "operator")}
+    if search:
+        page = Paginator(stats.board(query=search, **filters), BOARD_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+    else:
+        page, computed_at = _shared_board_page(filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -43,7 +46,8 @@ def board(request):
         {
             "form": form,
             "page": page,
-            "counts": stats.board_counts(),
+            "counts": counts.value,
+            "computed_at": min(computed_at, counts.computed_at),
             "labels": stats.public_status_labels(),
             "page_query": query.urlencode(),
             "api_query": urlencode(
@@ -53,14 +57,44 @@ def board(request):
     )
 
 
+class _Counted:
+    """What a Paginator needs of its list to number the pages: how many there are."""
+
+    def __init__(self, count: int):
+        self._count = count
+
+    def count(self) -> int:
+        return self._count
+
+
+def _shared_board_page(filters: dict, number) -> tuple[Page, object]:
+    """The board page asked for, from the figures every reader shares (counted once)."""
+    first = stats.board_page_shared(**filters, start=0, size=BOARD_PAGE_SIZE)
+    paginator = Paginator(_Counted(first.value.count), BOARD_PAGE_SIZE)
+    try:
+        number = paginator.validate_number(number)
+    except PageNotAnInteger:
+        number = 1
+    except EmptyPage:
+        number = paginator.num_pages
+    shared = first
+    if number > 1:
+        shared = stats.board_page_shared(
+            **filters, start=(number - 1) * BOARD_PAGE_SIZE, size=BOARD_PAGE_SIZE
+        )
+    return Page(shared.value.cases, number, paginator), shared.computed_at
+
+
 @require_GET
 def app_scorecard(request, pk: int):
     app = get_object_or_404(App.objects.select_related("operator"), pk=pk)
-    card = stats.app_scorecard(app)
+    shared = stats.app_scorecard_shared(app)
+    card = shared.value
     return render(
         request,
         "complaints/public/scorecard.html",
         {
+            "computed_at": shared.computed_at,
             "card": card,
             "app": app,
             "tables": card.tables,

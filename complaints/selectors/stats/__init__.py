@@ -21,8 +21,11 @@ from .open_data import (
 )
 from .rectification_board import (
     PUBLIC_STATUSES,
+    BoardPage,
     board,
     board_counts,
+    board_counts_shared,
+    board_page_shared,
     public_cases,
     public_status_labels,
 )
@@ -31,13 +34,21 @@ from .regulator_dashboard import (
     Dashboard,
     active_model_summary,
     dashboard,
+    dashboard_shared,
     dashboard_table,
 )
-from .scorecards import Scorecard, app_scorecard, operator_scorecard
+from .scorecards import Scorecard, app_scorecard, app_scorecard_shared, operator_scorecard
+from .shared import Shared
 from .summary import StatsFilter, rate, reads_summary
 from .tables import Column, Table
 
 __all__ = [
+    "BoardPage",
+    "Shared",
+    "app_scorecard_shared",
+    "board_counts_shared",
+    "board_page_shared",
+    "dashboard_shared",
     "DASHBOARD_TABLES",
     "PUBLIC_STATUSES",
     "PUBLIC_TABLES",

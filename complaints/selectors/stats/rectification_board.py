@@ -3,6 +3,7 @@ status, most urgent first, and counts per status.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ...models import Case, CaseCategory, Category, Company, Notice
+from .shared import PUBLIC, Shared, shared_figures
 from .tables import Column, Table
 
 K = Case.Status
@@ -165,3 +167,38 @@ def table_cases_by_public_status(cases: QuerySet, key: str = "cases_by_status") 
         ],
         rows=[[status, label, counts.get(status, 0)] for status, label in labels.items()],
     )
+
+
+@dataclass
+class BoardPage:
+    """One page of the board with the total it is a page of."""
+
+    count: int
+    cases: list[Case]
+
+
+def _board_scope(status: str, category: Category | None, operator: Company | None) -> tuple:
+    return (status, category.code if category else "", operator.pk if operator else 0)
+
+
+def board_page_shared(
+    *,
+    status: str = "",
+    category: Category | None = None,
+    operator: Company | None = None,
+    start: int,
+    size: int,
+) -> Shared[BoardPage]:
+    """Cases `start` to `start + size` of the board as every reader sees it (no text search:
+    those vary too much to share and are counted live by `board`)."""
+
+    def compute() -> BoardPage:
+        cases = board(status=status, category=category, operator=operator)
+        return BoardPage(count=cases.count(), cases=list(cases[start : start + size]))
+
+    scope = (*_board_scope(status, category, operator), start, size)
+    return shared_figures(PUBLIC, "board-page", scope, compute)
+
+
+def board_counts_shared() -> Shared[dict[str, int]]:
+    return shared_figures(PUBLIC, "board-counts", (), board_counts)

@@ -15,6 +15,7 @@ from ... import workflow
 from ...models import Case, ComplaintStat
 from ...services.statistics import CONFIDENCE_FIELDS
 from .cases import case_figures
+from .shared import REGULATOR, Shared, shared_figures
 from .summary import StatsFilter, filtered_cases, rate, reads_summary, summary_rows, summary_sums
 from .tables import (
     Column,
@@ -362,4 +363,12 @@ def dashboard(f: StatsFilter) -> Dashboard:
     }
     return Dashboard(
         filter=f, figures=figures, tables=[parts.table(key) for key in DASHBOARD_TABLES]
+    )
+
+
+def dashboard_shared(f: StatsFilter) -> Shared[Dashboard]:
+    """The dashboard for one filter as every regulator sees it, a few seconds old at most:
+    regulators share one view of the platform (no per-account scope), so one count serves all."""
+    return shared_figures(
+        REGULATOR, "dashboard", tuple(sorted(f.as_query().items())), lambda: dashboard(f)
     )

@@ -18,6 +18,7 @@ from .rectification_board import (
     PUBLIC_STATUS_RECTIFIED,
     public_cases,
 )
+from .shared import PUBLIC, Shared, shared_figures
 from .summary import StatsFilter, months_back, rate, reads_summary, summary_rows, summary_sums
 from .tables import Table, table_by_period, table_category_mix
 
@@ -149,3 +150,8 @@ def operator_scorecard(company: Company, *, months: int = 12) -> Scorecard:
         apps=apps,
         response_quality=_response_quality(company),
     )
+
+
+def app_scorecard_shared(app: App) -> Shared[Scorecard]:
+    """An app's public scorecard as every reader sees it, a few seconds old at most."""
+    return shared_figures(PUBLIC, "app-scorecard", (app.pk,), lambda: app_scorecard(app))
