@@ -14,6 +14,7 @@ from PIL import Image
 from complaints.errors import Conflict, DomainError
 from complaints.models import Complaint, Event, Evidence, OutboxMessage
 from complaints.selectors.consumers import complaint_by_token
+from complaints.services.classification_requests import complaints_wait_unasked
 from complaints.services.evidence import evidence_clean
 from complaints.services.intake import access_token_hash, complaint_submit
 from tests.factories import category
@@ -196,13 +197,14 @@ def test_rolled_back_submission_enqueues_nothing(app, django_capture_on_commit_c
 def test_a_broker_outage_loses_nothing(
     app, caplog, dead_broker, django_capture_on_commit_callbacks
 ):
-    """A real publish to a Redis nobody listens on: the complaint stands and its
-    classification waits in the outbox for the dispatcher (tests/.../test_enqueue.py)."""
+    """A real publish to a Redis nobody listens on: the complaint stands, waiting, and beat's
+    dispatcher sends its classification once Redis answers (test_classification_requests.py);
+    it needs no outbox row for that."""
     with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
         complaint, token = complaint_submit(description="闪退", app=app)
     assert Complaint.objects.get(pk=complaint.pk).status == Complaint.Status.SUBMITTED
-    row = OutboxMessage.objects.get()
-    assert (row.task_name, row.args) == ("complaints.tasks.classify_waiting", [])
-    assert "Broker unavailable; complaints.tasks.classify_waiting waits in the outbox" in (
+    assert complaints_wait_unasked()
+    assert not OutboxMessage.objects.exists()
+    assert "Broker unavailable; complaints.tasks.classify_waiting waits for the dispatcher" in (
         caplog.text
     )
