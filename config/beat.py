@@ -5,7 +5,9 @@ Plain beat publishes a due entry once and, if Redis is down at that moment, logs
 moves the entry on to its next run: a daily reminder is then lost for the day. Here the entry
 waits in the database and goes out within a second of Redis returning, together with whatever
 web requests could not publish. The dispatcher runs inside beat's own loop, not as a task, so
-it needs neither the broker nor a particular tick to run.
+it needs neither the broker nor a particular tick to run. Beside the outbox it looks for
+complaints waiting for classification that no run has taken (a filing keeps no outbox row for
+its classification: the complaint row says it waits) and sends a run when none is pending.
 
 Routine ticks are logged at DEBUG: an entry due every minute or more often (the sealer every
 second, the sweep, the statistics) and an outbox of rows sent on time would otherwise fill
@@ -100,6 +102,7 @@ class OutboxScheduler(PersistentScheduler):
 
     def _dispatch(self) -> None:
         from complaints.models import OutboxMessage
+        from complaints.services.classification_requests import classification_dispatch
         from complaints.services.enqueue import outbox_dispatch
 
         close_old_connections()
@@ -110,6 +113,7 @@ class OutboxScheduler(PersistentScheduler):
             )["oldest"]
             with _dispatcher_quiet():
                 sent = outbox_dispatch()
+            classification_dispatch()
         except DatabaseError:
             logger.warning("Outbox dispatch skipped: the database is unavailable.", exc_info=True)
             return

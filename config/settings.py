@@ -402,13 +402,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 # A web request publishes after commit over its own connection with these limits and no
-# retry; what does not go out at once stays in the outbox for the dispatcher in beat.
+# retry; what does not go out at once waits for the dispatcher in beat: in the outbox, or (a
+# filing's classification) in the complaint row, which says it waits.
 OUTBOX_PUBLISH_TIMEOUT = envfloat("OUTBOX_PUBLISH_TIMEOUT", 0.2)
 # After a failed publish a process's requests leave the broker alone (the outbox waits for the
 # dispatcher) until a probe thread reaches it again, trying this often: an outage costs one
 # failed connection per process, not one per request (complaints/breakers.py).
 OUTBOX_PAUSE_AFTER_FAILURE_SECONDS = envfloat("OUTBOX_PAUSE_AFTER_FAILURE_SECONDS", 2.0)
-# Beat drains the outbox this often (and at once after scheduling an entry).
+# Beat drains the outbox this often (and at once after scheduling an entry), and sends a run of
+# classify_waiting when filed complaints wait unclaimed with no run pending.
 OUTBOX_DISPATCH_SECONDS = envfloat("OUTBOX_DISPATCH_SECONDS", 1.0)
 # Beat writes due entries to the outbox too, so one that falls due during an outage is sent
 # when Redis returns instead of being dropped; the dispatcher runs inside beat, on no tick.

@@ -239,12 +239,16 @@ class Complaint(models.Model):
         return self.tracking_number
 
     def save(self, *args, **kwargs):
-        # The blind index follows the address on every save, whichever door wrote it.
-        self.contact_email_index = email_index(self.contact_email)
+        self.before_write()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "contact_email" in update_fields:
             kwargs["update_fields"] = {*update_fields, "contact_email_index"}
         super().save(*args, **kwargs)
+
+    def before_write(self) -> None:
+        """What every write of the row does first, by save() or the filing's insert
+        (services/row_insert): the blind index follows the address, whichever door wrote it."""
+        self.contact_email_index = email_index(self.contact_email)
 
     @property
     def masked_text(self) -> str:

@@ -167,11 +167,16 @@ class Event(models.Model):
         return f"{target}: {self.from_status or '-'} → {self.to_status or self.kind}"
 
     def save(self, *args, **kwargs):
+        self.before_write()
+        super().save(*args, **kwargs)
+
+    def before_write(self) -> None:
+        """What every write of an event does first, by save() or services/row_insert: refuse
+        an existing row, and ready a new one unchained, its content sealed; the sealer links it
+        within a second or so (audit_chain, "sealing delay")."""
         if self.pk is not None:
             raise ValueError("Events are append-only.")
-        # Unchained: the sealer links it within a second or so (audit_chain, "sealing delay").
         audit_chain.unchained_prepare(self)
-        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValueError("Events are append-only.")

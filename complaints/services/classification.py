@@ -78,8 +78,9 @@ def complaints_awaiting_classification(*, now=None) -> QuerySet[Complaint]:
 
 def classification_sweep(*, now=None, limit: int = 2000) -> int:
     """For faults only: enqueue classification for complaints the workers missed (a message
-    lost with Redis' data, a worker killed mid-run). Filing needs no sweep: its task waits in
-    the outbox until Redis takes it. Nothing to do while no model version is active."""
+    lost with Redis' data, a worker killed mid-run). Filing needs no sweep: beat's dispatcher
+    sends a run while filed complaints wait unclaimed (classification_requests). Nothing to do
+    while no model version is active."""
     if model_version_active() is None:
         return 0
     ids = list(complaints_awaiting_classification(now=now).values_list("pk", flat=True)[:limit])

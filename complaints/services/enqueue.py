@@ -5,10 +5,13 @@ With a broker, work goes through the outbox (models/outbox.py): a row written in
 change's own transaction, published after commit over a connection with a short timeout and
 no retry, deleted once Redis took it. What could not go out waits for the dispatcher
 (`outbox_dispatch`, run by beat every second), so a filing answers as fast with Redis down
-as with it up, and nothing it asked for is lost. After one failure a request no longer touches
-the broker at all: the process's breaker (complaints/breakers.py) stays open until its own
-probe reaches Redis again. Without a broker (the embedded default and
-the tests) tasks run in-process after commit, as before.
+as with it up, and nothing it asked for is lost. A request whose work the database already
+records (`Request.outbox=False`: a filing's classification, the complaint row says it waits)
+writes no row: it is published after commit all the same, and what could not go out is found
+again by beat's own look at the database (classification_requests.classification_dispatch).
+After one failure a request no longer touches the broker at all: the process's breaker
+(complaints/breakers.py) stays open until its own probe reaches Redis again. Without a
+broker (the embedded default and the tests) tasks run in-process after commit, as before.
 """
 
 import contextlib
@@ -25,6 +28,7 @@ from django.utils import timezone
 
 from ..breakers import Breaker
 from ..models import OutboxMessage
+from .row_insert import row_insert
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +149,7 @@ def publish_quick(
         )
     except Exception:  # noqa: BLE001 — any broker failure: the dispatcher sends it later
         _forget_quick_connection()
-        logger.warning("Broker unavailable; %s waits in the outbox.", task_name, exc_info=True)
+        logger.warning("Broker unavailable; %s waits for the dispatcher.", task_name, exc_info=True)
         if from_request:
             broker_breaker.trip()
         return False
@@ -159,12 +163,15 @@ class Request:
     """One task a change asks for: by name, with its arguments. A coalesced request
     (`COALESCED`) is not sent while a run of its task is pending (see `pending_mark_set`).
     One that is not `urgent` (an e-mail) is left to the dispatcher, which sends what waits
-    every OUTBOX_DISPATCH_SECONDS, in one go: the request spends no publish on it."""
+    every OUTBOX_DISPATCH_SECONDS, in one go: the request spends no publish on it. One without
+    `outbox` writes no row: only for work the change's own rows already record and a
+    dispatcher finds there when the publish fails (it must be urgent)."""
 
     task_name: str
     args: tuple = ()
     what: str = ""
     urgent: bool = True
+    outbox: bool = True
 
     @property
     def coalesced(self) -> bool:
@@ -174,29 +181,38 @@ class Request:
 def requests_on_commit(*requests: Request) -> None:
     """Send these tasks once the surrounding transaction commits (at once outside one), so a
     worker never reads rows that are not there yet. With a broker they are first written to
-    the outbox in the change's own transaction (one INSERT for all), so Redis being down
-    loses nothing; after commit each urgent one is published and the rows that went out are
-    deleted (one DELETE for all); the others wait for the dispatcher."""
+    the outbox in the change's own transaction (one INSERT for all; none for requests without
+    `outbox`), so Redis being down loses nothing; after commit each urgent one is published
+    and the rows that went out are deleted (one DELETE for all); the others wait for the
+    dispatcher."""
     if _eager():
         for request in requests:
             transaction.on_commit(lambda r=request: task_send(r.task_name, *r.args, what=r.what))
         return
-    now = timezone.now()
-    left_to_request = now + timezone.timedelta(seconds=REQUEST_PUBLISHES_WITHIN_SECONDS)
-    rows = OutboxMessage.objects.bulk_create(
-        OutboxMessage(
-            task_name=r.task_name,
-            args=list(r.args),
-            available_at=left_to_request if r.urgent else now,
-        )
-        for r in requests
-    )
-    urgent = [(r, row) for r, row in zip(requests, rows, strict=True) if r.urgent]
+    kept = [r for r in requests if r.outbox]
+    rows = {}
+    if kept:
+        now = timezone.now()
+        left_to_request = now + timezone.timedelta(seconds=REQUEST_PUBLISHES_WITHIN_SECONDS)
+        created = [
+            OutboxMessage(
+                task_name=r.task_name,
+                args=list(r.args),
+                available_at=left_to_request if r.urgent else now,
+            )
+            for r in kept
+        ]
+        if len(created) == 1:
+            row_insert(created[0])  # the usual case (a receipt): no bulk machinery for one row
+        else:
+            OutboxMessage.objects.bulk_create(created)
+        rows = {id(r): row for r, row in zip(kept, created, strict=True)}
+    urgent = [(r, rows.get(id(r))) for r in requests if r.urgent]
     if urgent:
         transaction.on_commit(lambda: _publish_after_commit(urgent))
 
 
-def _publish_after_commit(pairs: list[tuple[Request, OutboxMessage]]) -> None:
+def _publish_after_commit(pairs: list[tuple[Request, OutboxMessage | None]]) -> None:
     sent = []
     for request, row in pairs:
         if broker_breaker.is_open:
@@ -205,15 +221,19 @@ def _publish_after_commit(pairs: list[tuple[Request, OutboxMessage]]) -> None:
             try:
                 needed = pending_mark_set(request.task_name)
             except Exception:  # noqa: BLE001 — Redis down: the dispatcher sends it later
-                logger.warning("Broker unavailable; %s waits in the outbox.", request.task_name)
+                logger.warning(
+                    "Broker unavailable; %s waits for the dispatcher.", request.task_name
+                )
                 broker_breaker.trip()
                 break
             if not needed:  # a run is pending and will see this commit
-                sent.append(row.pk)
+                if row is not None:
+                    sent.append(row.pk)
                 continue
-        if not publish_quick(request.task_name, row.args):
+        if not publish_quick(request.task_name, list(request.args)):
             break
-        sent.append(row.pk)
+        if row is not None:
+            sent.append(row.pk)
     if sent:
         # One DELETE in autocommit: the rows have no relations or signals, so the deletion
         # collector's transaction around it would only add a BEGIN and a COMMIT.

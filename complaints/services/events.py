@@ -8,6 +8,7 @@ from django.utils import timezone
 from .. import roles, workflow
 from ..models import Case, CaseCategory, Complaint, Event
 from .bulk_writes import objects_update
+from .row_insert import row_insert
 
 
 def event_record(
@@ -32,7 +33,7 @@ def event_record(
         actor = None
     if actor_role is None:
         actor_role = roles.role_of(actor) if actor is not None else "system"
-    return Event.objects.create(
+    event = Event(
         actor=actor,
         actor_role=actor_role,
         kind=kind,
@@ -46,6 +47,9 @@ def event_record(
         public=public,
         created_at=at or timezone.now(),
     )
+    # save() without the ORM's per-call compilation: every service writes one of these.
+    row_insert(event)
+    return event
 
 
 def _closing_stamp(complaint: Complaint, to_status: str, now) -> bool:

@@ -37,6 +37,7 @@ from .events import event_record
 from .evidence import CleanFile, evidence_attach
 from .notifications import email_render, template_language
 from .priority import priority_score
+from .row_insert import row_insert
 
 logger = logging.getLogger(__name__)
 
@@ -224,9 +225,7 @@ def complaint_submit(
             submitter=submitter.pk if submitter else None,
             evidence=sorted(item.sha256 for item in evidence),
         )
-        existing = Complaint.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _replay(existing, idempotency_key, fingerprint)
+        # No look-up first: a key already used makes the insert below find its row.
         token = _idempotent_token(idempotency_key)
         token_hash = access_token_hash(token)
         request_fingerprint = fingerprint
@@ -273,23 +272,25 @@ def complaint_submit(
             timezone.localdate(submitted_at), settings.TRIAGE_SLA_WORKING_DAYS
         ),
     )
-    for attempt in range(TRACKING_NUMBER_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                complaint.save()
+    # The unique constraints decide, so no look-up is spent on the usual case; a row they
+    # refuse is left out (ON CONFLICT DO NOTHING) rather than failing the transaction, so the
+    # insert needs no savepoint around it.
+    for _attempt in range(TRACKING_NUMBER_ATTEMPTS):
+        if row_insert(complaint, skip_conflict=True):
             break
-        except IntegrityError:
-            # A concurrent retry with the same key won the race: answer as the retry it is.
-            if idempotency_key:
-                existing = Complaint.objects.filter(idempotency_key=idempotency_key).first()
-                if existing is not None:
-                    return _replay(existing, idempotency_key, request_fingerprint)
-            # Else the tracking number was taken (one in a billion a day): draw another. The
-            # unique constraint decides, so no look-up is spent on the usual case.
-            if attempt + 1 == TRACKING_NUMBER_ATTEMPTS:
-                raise
-            complaint.pk = None
-            complaint.tracking_number = tracking_number_new(submitted_at)
+        if idempotency_key:
+            # The key was used before, or by a concurrent retry that committed first (the
+            # insert waited for it): answer as the retry it is.
+            existing = Complaint.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return _replay(existing, idempotency_key, request_fingerprint)
+        # Else the tracking number was taken (one in a billion a day): draw another.
+        complaint.tracking_number = tracking_number_new(submitted_at)
+    else:
+        raise IntegrityError(
+            f"No complaint stored after {TRACKING_NUMBER_ATTEMPTS} tracking numbers: "
+            "a unique constraint refused each."
+        )
     event_record(
         actor=submitter,
         actor_role="consumer",

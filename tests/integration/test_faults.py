@@ -1,5 +1,5 @@
 """Faults with a real worker, Redis and PostgreSQL: a filing made while Redis is unreachable
-answers and waits in the outbox until the dispatcher hands it over; a worker killed with
+answers and waits until beat's dispatcher sends its classification run; a worker killed with
 SIGKILL mid-classification has its message redelivered, and the lost run does not count as
 a failed attempt. `make chaos` runs the same faults under load; this is the quick check.
 """
@@ -15,7 +15,8 @@ from django.db import transaction
 
 from classifier.serving import served_model_forget
 from complaints.models import Classification, Complaint, OutboxMessage
-from complaints.services.enqueue import outbox_dispatch, publish_pause_end
+from complaints.services.classification_requests import classification_dispatch
+from complaints.services.enqueue import publish_pause_end
 from config.celery import app as celery_app
 from tests.classifier.helpers import OBVIOUS, activate_small_model
 from tests.integration.test_celery_worker import Worker
@@ -113,21 +114,19 @@ def test_a_filing_with_redis_unreachable_answers_and_is_classified_once_redis_is
         first = _file(client, "chaos-key-1")
         assert first.status_code == 201, first.content
         complaint = Complaint.objects.get(tracking_number=first.json()["tracking_number"])
-        (row,) = OutboxMessage.objects.all()
-        assert row.task_name == "complaints.tasks.classify_waiting"
+        # No outbox row: the complaint row itself says it waits for classification.
+        assert not OutboxMessage.objects.exists()
         # The client gave up before the answer came and retries with its key: the same
-        # complaint and token, nothing stored twice, nothing queued twice.
+        # complaint and token, nothing stored twice.
         again = _file(client, "chaos-key-1")
         assert again.status_code == 201, again.content
         assert again.json()["tracking_number"] == first.json()["tracking_number"]
         assert again.json()["access_token"] == first.json()["access_token"]
-        assert Complaint.objects.count() == 1 and OutboxMessage.objects.count() == 1
-        OutboxMessage.objects.update(available_at=row.created_at)  # past the request's turn
-        assert outbox_dispatch() == 0  # beat's dispatcher: Redis still down, the row stays
-        assert OutboxMessage.objects.count() == 1
+        assert Complaint.objects.count() == 1
+        assert classification_dispatch() is False  # beat's dispatcher: Redis still down
         _broker(settings.CELERY_BROKER_URL)  # Redis is back
-        assert outbox_dispatch() == 1
-        assert not OutboxMessage.objects.exists()
+        _forget_pending_runs()
+        assert classification_dispatch() is True  # its next tick sends a run
         print(f"classified {_wait_classified(complaint, worker):.2f}s after Redis returned")
     finally:
         worker.stop()

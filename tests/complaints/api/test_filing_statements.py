@@ -2,9 +2,11 @@
 "Making filing cheap"): a new statement on the request path turns this red.
 
 Run as production runs it: a real transaction (not the test's wrapping one, whose savepoints
-would add statements production does not have) and a real broker, so the outbox row is
-written, published after commit and deleted.
+would add statements production does not have) and a real broker, so the classification run
+is published after commit and the receipt's outbox row written.
 """
+
+import re
 
 import pytest
 from django.db import connection
@@ -25,8 +27,16 @@ def _verb(sql: str) -> str:
     verb = words[0].upper()
     if verb == "SELECT" and "pg_advisory_xact_lock" in sql:
         return "LOCK audit chain"
-    table = next((w.strip('"') for w in words if w.strip('"').startswith("complaints_")), "")
-    return f"{verb} {table}".strip()
+    table = re.search(r'(?:INTO|FROM|UPDATE) "(complaints_\w+)"', sql)
+    return f"{verb} {table[1]}" if table else verb
+
+
+def _statements(api, body: dict, **headers) -> tuple[list[str], list[str], dict]:
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("/api/v1/complaints/", body, format="json", headers=headers)
+    assert response.status_code == 201, response.content
+    sql = [query["sql"] for query in queries]
+    return [_verb(text) for text in sql], sql, response.json()
 
 
 def test_an_api_filing_runs_these_statements_and_no_more(api, app, real_broker):
@@ -35,22 +45,21 @@ def test_an_api_filing_runs_these_statements_and_no_more(api, app, real_broker):
         "description": "不给通讯录权限就闪退，客服电话 138 1234 5678 也打不通。",
         "contact_email": "consumer@example.com",
     }
-    with CaptureQueriesContext(connection) as queries:
-        response = api.post("/api/v1/complaints/", body, format="json")
-    assert response.status_code == 201, response.content
-    statements = [_verb(query["sql"]) for query in queries]
+    statements, sql, answer = _statements(api, body)
     assert statements == [
         "BEGIN",
-        "SAVEPOINT",  # the insert may meet a taken tracking number or a racing retry
+        # ON CONFLICT DO NOTHING: a taken tracking number or a racing retry leaves the row
+        # out instead of failing the transaction, so no savepoint surrounds it.
         "INSERT complaints_complaint",
-        "RELEASE",
         # Unchained, its content sealed: no lock, no head (the sealer links it, in beat).
         "INSERT complaints_event",
-        "INSERT complaints_outboxmessage",  # the receipt and the classification run, one row each
+        # The receipt only (it carries the sealed token): the classification run keeps no row,
+        # the complaint row says it waits (services/classification_requests.py).
+        "INSERT complaints_outboxmessage",
         "COMMIT",
-        "DELETE complaints_outboxmessage",  # after commit, the classification run published
-    ], "\n".join(query["sql"] for query in queries)
-    complaint = Complaint.objects.get(tracking_number=response.json()["tracking_number"])
+    ], "\n".join(sql)
+    assert "ON CONFLICT DO NOTHING" in sql[1]
+    complaint = Complaint.objects.get(tracking_number=answer["tracking_number"])
     assert complaint.description_masked and "138 1234 5678" not in complaint.description_masked
     # The classification run went at once; the receipt waits for the dispatcher (beat).
     assert real_broker.llen("celery") == 1
@@ -59,3 +68,24 @@ def test_an_api_filing_runs_these_statements_and_no_more(api, app, real_broker):
     ]
     assert outbox_dispatch() == 1
     assert real_broker.llen("celery") == 2 and not OutboxMessage.objects.exists()
+
+    # No address, so no receipt; an Idempotency-Key costs no look-up (the insert finds a
+    # used key itself), and a run already pending costs no publish.
+    body = {"app_name": app.name, "description": "自动续费没有提醒，取消入口也找不到。"}
+    statements, sql, answer = _statements(api, body, **{"Idempotency-Key": "statements-1"})
+    assert statements == [
+        "BEGIN",
+        "INSERT complaints_complaint",
+        "INSERT complaints_event",
+        "COMMIT",
+    ], "\n".join(sql)
+    assert real_broker.llen("celery") == 2
+    # The retry: the insert meets the key, and the complaint is looked up and answered again.
+    statements, sql, again = _statements(api, body, **{"Idempotency-Key": "statements-1"})
+    assert again["tracking_number"] == answer["tracking_number"]
+    assert statements == [
+        "BEGIN",
+        "INSERT complaints_complaint",
+        "SELECT complaints_complaint",
+        "COMMIT",
+    ], "\n".join(sql)

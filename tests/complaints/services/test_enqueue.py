@@ -33,7 +33,12 @@ def test_with_the_broker_down_the_task_waits_in_the_outbox_until_the_dispatcher_
     app, active_version, dead_broker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        complaint, _token = complaint_submit(description=OBVIOUS["over_permission"], app=app)
+        # Outside a filing (which asks for `classify_waiting` without a row, see
+        # test_classification_requests.py): one complaint's classification, by id.
+        complaint, _token = complaint_submit(
+            description=OBVIOUS["over_permission"], app=app, classify=False
+        )
+        enqueue_on_commit("complaints.tasks.classify_complaints", [complaint.pk])
     assert OutboxMessage.objects.count() == 1
     with _later(3):
         assert outbox_dispatch() == 0  # Redis still down: nothing sent, nothing lost

@@ -4,16 +4,20 @@ never lost when the broker is down."""
 import datetime
 import io
 import logging
+import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from PIL import Image
 
 from complaints.errors import Conflict, DomainError
 from complaints.models import Complaint, Event, Evidence, OutboxMessage
 from complaints.selectors.consumers import complaint_by_token
+from complaints.services import intake
+from complaints.services.classification_requests import complaints_wait_unasked
 from complaints.services.evidence import evidence_clean
 from complaints.services.intake import access_token_hash, complaint_submit
 from tests.factories import category
@@ -156,6 +160,84 @@ def test_different_keys_give_different_tokens(app):
     assert token_a != token_b
 
 
+def test_a_taken_tracking_number_is_drawn_again(app, monkeypatch):
+    """The unique constraint decides: the insert that meets a taken number writes nothing and
+    a new number is drawn, with no savepoint to roll back."""
+    taken = complaint_submit(description="闪退", app=app)[0]
+    draws = iter([taken.tracking_number, "AW-261118-FRESH1"])
+    monkeypatch.setattr(intake, "tracking_number_new", lambda now=None: next(draws))
+    complaint, _token = complaint_submit(description="又闪退了", app=app)
+    assert complaint.tracking_number == "AW-261118-FRESH1"
+    assert Complaint.objects.get(pk=complaint.pk).description == "又闪退了"
+    assert Complaint.objects.get(pk=taken.pk).description == "闪退"
+    assert Event.objects.filter(complaint=complaint).count() == 1
+
+
+def test_when_every_draw_is_taken_nothing_is_stored(app, monkeypatch):
+    taken = complaint_submit(description="闪退", app=app)[0]
+    monkeypatch.setattr(intake, "tracking_number_new", lambda now=None: taken.tracking_number)
+    with pytest.raises(IntegrityError, match="after 5 tracking numbers"):
+        complaint_submit(description="又闪退了", app=app)
+    assert list(Complaint.objects.all()) == [taken]
+    assert Event.objects.count() == 1
+
+
+def _in_thread(work, failures: list) -> threading.Thread:
+    def run():
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 — the test reports it
+            failures.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_retry_racing_the_first_request_gets_its_complaint_and_token(app):
+    """The retry (same key and body) inserts while the first request's transaction is still
+    open: its insert waits for the first, meets the key once that commits, and answers as the
+    retry it is. Nothing is stored twice."""
+    first_inserted, release = threading.Event(), threading.Event()
+    answers, failures = {}, []
+
+    def first():
+        with transaction.atomic():
+            answers["first"] = complaint_submit(description="闪退", app=app, idempotency_key="r-1")
+            first_inserted.set()
+            release.wait(30)
+
+    def retry():
+        first_inserted.wait(30)
+        answers["retry"] = complaint_submit(description="闪退", app=app, idempotency_key="r-1")
+
+    threads = [_in_thread(first, failures), _in_thread(retry, failures)]
+    assert first_inserted.wait(30), failures
+    for _ in range(300):  # until the retry's insert waits on the first's uncommitted key
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the retry never waited on the first request: {failures}")
+    release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert failures == []
+    (complaint, token), (again, token_again) = answers["first"], answers["retry"]
+    assert (again.pk, token_again) == (complaint.pk, token)
+    assert Complaint.objects.count() == 1
+    assert Event.objects.filter(complaint=complaint).count() == 1
+
+
 def test_evidence_is_stored_with_the_complaint(app, alice):
     complaint, _token = complaint_submit(
         description="截图为证", app=app, submitter=alice, evidence=[png()]
@@ -196,13 +278,14 @@ def test_rolled_back_submission_enqueues_nothing(app, django_capture_on_commit_c
 def test_a_broker_outage_loses_nothing(
     app, caplog, dead_broker, django_capture_on_commit_callbacks
 ):
-    """A real publish to a Redis nobody listens on: the complaint stands and its
-    classification waits in the outbox for the dispatcher (tests/.../test_enqueue.py)."""
+    """A real publish to a Redis nobody listens on: the complaint stands, waiting, and beat's
+    dispatcher sends its classification once Redis answers (test_classification_requests.py);
+    it needs no outbox row for that."""
     with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
         complaint, token = complaint_submit(description="闪退", app=app)
     assert Complaint.objects.get(pk=complaint.pk).status == Complaint.Status.SUBMITTED
-    row = OutboxMessage.objects.get()
-    assert (row.task_name, row.args) == ("complaints.tasks.classify_waiting", [])
-    assert "Broker unavailable; complaints.tasks.classify_waiting waits in the outbox" in (
+    assert complaints_wait_unasked()
+    assert not OutboxMessage.objects.exists()
+    assert "Broker unavailable; complaints.tasks.classify_waiting waits for the dispatcher" in (
         caplog.text
     )
