@@ -19,6 +19,7 @@ from complaints.services import consumers, triage
 from complaints.services.audit import audit_chain_seal
 from complaints.services.consumers import TOMBSTONE
 from tests.factories import make_complaint
+from tests.threads import in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -197,20 +198,6 @@ def test_redaction_may_rewrite_personal_fields_only(app, alice):
     assert Event.objects.filter(pk=event.pk).redact(reason=TOMBSTONE, actor=None) == 1
 
 
-def _in_thread(work, failures: list) -> threading.Thread:
-    def run():
-        try:
-            work()
-        except Exception as error:  # noqa: BLE001 — the test reports it
-            failures.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_filings_are_all_sealed_once_with_no_gap(app, tmp_path):
@@ -237,8 +224,8 @@ def test_concurrent_filings_are_all_sealed_once_with_no_gap(app, tmp_path):
         call_command("import_complaints", str(path), "--no-classify", "--batch-size", "40",
                      stdout=StringIO())  # fmt: skip
 
-    sealers = [_in_thread(seal, failures) for _ in range(2)]
-    writers = [_in_thread(work, failures) for work in (file, file, file, file, bulk)]
+    sealers = [in_thread(seal, failures) for _ in range(2)]
+    writers = [in_thread(work, failures) for work in (file, file, file, file, bulk)]
     for thread in writers:
         thread.join(timeout=120)
     done.set()
@@ -273,7 +260,7 @@ def test_a_sealer_killed_mid_batch_leaves_nothing_half_linked(app):
         sealer_pid.append(connection.connection.info.backend_pid)
         audit_chain_seal(batch_size=100)
 
-    thread = _in_thread(seal, failures)
+    thread = in_thread(seal, failures)
     with connection.cursor() as cursor:
         for _ in range(200):  # until the sealer waits on the locked row, mid-UPDATE
             cursor.execute(

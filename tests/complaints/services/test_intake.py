@@ -21,6 +21,7 @@ from complaints.services.classification_requests import complaints_wait_unasked
 from complaints.services.evidence import evidence_clean
 from complaints.services.intake import access_token_hash, complaint_submit
 from tests.factories import category
+from tests.threads import in_thread
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -182,20 +183,6 @@ def test_when_every_draw_is_taken_nothing_is_stored(app, monkeypatch):
     assert Event.objects.count() == 1
 
 
-def _in_thread(work, failures: list) -> threading.Thread:
-    def run():
-        try:
-            work()
-        except Exception as error:  # noqa: BLE001 — the test reports it
-            failures.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_retry_racing_the_first_request_gets_its_complaint_and_token(app):
@@ -215,7 +202,7 @@ def test_a_retry_racing_the_first_request_gets_its_complaint_and_token(app):
         first_inserted.wait(30)
         answers["retry"] = complaint_submit(description="闪退", app=app, idempotency_key="r-1")
 
-    threads = [_in_thread(first, failures), _in_thread(retry, failures)]
+    threads = [in_thread(first, failures), in_thread(retry, failures)]
     assert first_inserted.wait(30), failures
     for _ in range(300):  # until the retry's insert waits on the first's uncommitted key
         with connection.cursor() as cursor:
