@@ -16,7 +16,6 @@ in the outbox past LATE_SECONDS (the broker or beat was away), daily and hourly 
 failures.
 """
 
-import contextlib
 import datetime
 import logging
 import time
@@ -42,28 +41,6 @@ def is_routine(entry) -> bool:
     return (
         isinstance(every, interval_schedule) and every.run_every.total_seconds() <= ROUTINE_SECONDS
     )
-
-
-class _RoutineAtDebug(logging.Filter):
-    """The dispatcher's "Outbox: N waiting task(s) sent" (an INFO record of the enqueue
-    module) as DEBUG: beat says itself when the rows were late."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno != logging.INFO:
-            return True
-        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
-
-
-@contextlib.contextmanager
-def _dispatcher_quiet():
-    enqueue_logger = logging.getLogger("complaints.services.enqueue")
-    quiet = _RoutineAtDebug()
-    enqueue_logger.addFilter(quiet)
-    try:
-        yield
-    finally:
-        enqueue_logger.removeFilter(quiet)
 
 
 class OutboxScheduler(PersistentScheduler):
@@ -111,8 +88,7 @@ class OutboxScheduler(PersistentScheduler):
             oldest = OutboxMessage.objects.filter(available_at__lte=now).aggregate(
                 oldest=Min("available_at")
             )["oldest"]
-            with _dispatcher_quiet():
-                sent = outbox_dispatch()
+            sent = outbox_dispatch()
             classification_dispatch()
         except DatabaseError:
             logger.warning("Outbox dispatch skipped: the database is unavailable.", exc_info=True)
