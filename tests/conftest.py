@@ -49,8 +49,28 @@ def _service_missing(item) -> str | None:
 
 def pytest_collection_modifyitems(config, items):
     """Tests that break the broker connection on purpose run last: after a real publish to a
-    dead Redis, kombu keeps transport state in the process that later publishes trip over."""
+    dead Redis, kombu keeps transport state in the process that later publishes trip over.
+    Transactional tests all roll back by serialization (`_serialize_transactional`)."""
     items.sort(key=lambda item: item.get_closest_marker("breaks_broker") is not None)
+    for item in items:
+        _serialize_transactional(item)
+
+
+def _serialize_transactional(item) -> None:
+    """Every transactional test restores the database as the migrations left it.
+
+    A transactional test ends with a flush. Without serialized rollback, Django's post-migrate
+    signal then creates the content types and permissions again under new ids, and the next
+    serialized test, restoring the old rows, fails on their unique names; so whether a test
+    passed depended on which tests ran before it. With serialized rollback on every one, each
+    flush skips post-migrate and the next test puts back the rows as they were."""
+    marker = item.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    if marker.kwargs.get("serialized_rollback"):
+        return
+    kwargs = {**marker.kwargs, "serialized_rollback": True}
+    item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
 
 
 def pytest_generate_tests(metafunc):
