@@ -34,5 +34,9 @@ def shared_etag(audience: str, name: str, parts: tuple, shared: Shared) -> str:
 
 
 def not_modified(request, etag: str):
-    """A 304 when the reader already holds this answer (If-None-Match), else None."""
-    return get_conditional_response(request, etag=etag)
+    """A 304 (with the tag) when the reader already holds this answer (If-None-Match), else
+    None."""
+    response = get_conditional_response(request, etag=etag)
+    if response is not None:
+        response["ETag"] = etag
+    return response
