@@ -80,6 +80,13 @@ class QueueFilters:
             sort=sort if sort in QUEUE_SORTS else "priority",
         )
 
+    def is_whole_queue(self) -> bool:
+        """No filter narrows the queue (its order aside): every complaint awaiting a decision."""
+        return not (
+            self.status or self.app or self.category or self.channel or self.q or self.money
+            or self.breached or self.low_confidence
+        )  # fmt: skip
+
     def query_string(self) -> str:
         pairs = {
             "status": self.status,
