@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from complaints.api import public as public_api
 from complaints.services import cases as case_services
+from tests.factories import AppFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +214,28 @@ def test_dashboard_api_answers_if_none_match_with_304(client, rita):
     with at(started):
         anonymous = client.get("/api/v1/stats/dashboard/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert anonymous.status_code in (401, 403)
+
+
+def test_dashboard_filters_are_rendered_once_a_period_for_what_was_typed(client, rita, app):
+    client.force_login(rita)
+    started = timezone.now()
+    with at(started):
+        first = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en")
+        chosen = client.get(f"/dashboard/?app={app.pk}", HTTP_ACCEPT_LANGUAGE="en")
+        chinese = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    newcomer = AppFactory(name="新来的应用")
+    with at(started, FRESH - 0.5):
+        second = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en")
+    with at(started, FRESH + 1):
+        third = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "complaints/dashboard/_filters.html" in rendered(first)
+    assert "complaints/dashboard/_filters.html" not in rendered(second)
+    assert f'<option value="{app.pk}" selected>' in chosen.content.decode()
+    assert f'<option value="{app.pk}" selected>' not in second.content.decode()
+    assert (
+        "Apply filters" in first.content.decode()
+        and "Apply filters" not in chinese.content.decode()
+    )
+    assert newcomer.name not in second.content.decode()
+    assert f'<option value="{newcomer.pk}">' in third.content.decode()
+    assert 'class="button" href="/dashboard/"' in third.content.decode()
