@@ -1,6 +1,7 @@
 """Open data under /api/v1/public/: the rectification board, app and operator scorecards and
 published complaints (masked text only). JSON, and CSV for the lists (?format=csv)."""
 
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -14,6 +15,8 @@ from ..forms.public import BoardForm, PublishedForm, cursor_format
 from ..lookups import ID_MAX
 from ..models import App, Case, Company, Complaint
 from ..selectors import stats
+from ..selectors.stats.shared import PUBLIC, shared_figures
+from ..views.shared_pages import not_modified, shared_etag
 from .public_serializers import (
     BoardCaseSerializer,
     NamedRefSerializer,
@@ -113,14 +116,11 @@ class BoardView(PublicAPIView):
         if not form.is_valid():
             raise _form_errors(form)
         data = form.cleaned_data
-        cases = stats.board(
-            query=data["q"].strip(),
-            status=data["status"],
-            category=data["category"],
-            operator=data["operator"],
-        )
+        search = data["q"].strip()
+        filters = {k: data[k] for k in ("status", "category", "operator")}
         columns = [{"key": key, "label": label, "kind": "text"} for key, label in BOARD_COLUMNS]
         if request.accepted_renderer.format == "csv":
+            cases = stats.board(query=search, **filters)
             return Response(
                 {
                     "key": "board",
@@ -139,39 +139,60 @@ class BoardView(PublicAPIView):
             raise exceptions.ValidationError(
                 {"page": [_("There is no page %(page)s.") % {"page": page}]}
             )
-        start = (page - 1) * BOARD_PAGE_SIZE
-        counts = stats.board_counts_shared()
-        computed_at = counts.computed_at
-        if data["q"].strip():
-            rows = list(cases[start : start + BOARD_PAGE_SIZE + 1])
-            count = cases.count()
-        else:
-            # One row past the page tells whether there is a next one.
-            shared = stats.board_page_shared(
-                status=data["status"],
-                category=data["category"],
-                operator=data["operator"],
-                start=start,
-                size=BOARD_PAGE_SIZE + 1,
-            )
-            rows, count = shared.value.cases, shared.value.count
-            computed_at = min(computed_at, shared.computed_at)
-        more = len(rows) > BOARD_PAGE_SIZE
+        if search:
+            return Response(_board_payload(request, filters, page, search=search))
+        # Without a search the answer is the same for every reader of this filter and page:
+        # made once per shared-figures period, with an ETag for readers who hold it already.
+        scope = (
+            filters["status"],
+            filters["category"].code if filters["category"] else "",
+            filters["operator"].pk if filters["operator"] else 0,
+            page,
+            request.build_absolute_uri(request.path),
+        )
+        shared = shared_figures(
+            PUBLIC, "board-api", scope, lambda: _board_payload(request, filters, page)
+        )
+        etag = shared_etag(PUBLIC, "board-api", scope, shared)
+        return not_modified(request, etag) or Response(shared.value, headers={"ETag": etag})
+
+
+def _board_payload(request, filters: dict, page: int, search: str = "") -> dict:
+    start = (page - 1) * BOARD_PAGE_SIZE
+    counts = stats.board_counts_shared()
+    computed_at = counts.computed_at
+    if search:
+        cases = stats.board(query=search, **filters)
+        rows = list(cases[start : start + BOARD_PAGE_SIZE + 1])
+        count = cases.count()
         query = request.query_params.copy()
-        query["page"] = str(page + 1)
-        return Response(
+    else:
+        # One row past the page tells whether there is a next one.
+        shared = stats.board_page_shared(**filters, start=start, size=BOARD_PAGE_SIZE + 1)
+        rows, count = shared.value.cases, shared.value.count
+        computed_at = min(computed_at, shared.computed_at)
+        # The link is made from the filter alone: the answer is shared by everyone asking it.
+        query = QueryDict(mutable=True)
+        query.update(
             {
-                "count": count,
-                "next": request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-                if more
-                else None,
-                "computed_at": computed_at,
-                "counts": counts.value,
-                "results": BoardCaseSerializer(
-                    [case_record(c) for c in rows[:BOARD_PAGE_SIZE]], many=True
-                ).data,
+                "status": filters["status"],
+                "category": filters["category"].code if filters["category"] else "",
+                "operator": filters["operator"].pk if filters["operator"] else "",
             }
         )
+        for key in [k for k, v in query.items() if not v]:
+            del query[key]
+    more = len(rows) > BOARD_PAGE_SIZE
+    query["page"] = str(page + 1)
+    return {
+        "count": count,
+        "next": request.build_absolute_uri(f"{request.path}?{query.urlencode()}") if more else None,
+        "computed_at": computed_at,
+        "counts": counts.value,
+        "results": BoardCaseSerializer(
+            [case_record(c) for c in rows[:BOARD_PAGE_SIZE]], many=True
+        ).data,
+    }
 
 
 def _scorecard_payload(card: stats.Scorecard) -> dict:

@@ -15,6 +15,8 @@ from rest_framework.views import APIView
 from ..csv_cells import csv_row
 from ..forms.stats import StatsFilterForm
 from ..selectors import stats
+from ..selectors.stats.shared import REGULATOR
+from ..views.shared_pages import not_modified, shared_etag
 from .permissions import IsRegulator
 from .query import choice_param, date_param, id_param, query_check, text_param
 from .stats_serializers import FiguresSerializer, TableSerializer
@@ -170,13 +172,16 @@ class DashboardView(APIView):
     def get(self, request):
         f = stats_filter(request, default_days=90)
         shared = stats.dashboard_shared(f)
-        return Response(
+        # The same answer for every regulator until the figures are recounted.
+        etag = shared_etag(REGULATOR, "dashboard-api", tuple(sorted(f.as_query().items())), shared)
+        return not_modified(request, etag) or Response(
             {
                 "filter": f.as_query(),
                 "computed_at": shared.computed_at,
                 "figures": shared.value.figures,
                 "tables": list(stats.DASHBOARD_TABLES),
-            }
+            },
+            headers={"ETag": etag},
         )
 
 

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -48,11 +49,20 @@ QUEUE_PARAMETERS = [
 ]
 
 
+class QueuePagination(PageNumberPagination):
+    """Fifty a page unless the reader asks for fewer (or up to a hundred) with page_size: a
+    client that shows ten need not have fifty serialized."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
 class TriageQueueView(generics.ListAPIView):
     """Complaints that need a regulator, most urgent first (severity, then age)."""
 
     permission_classes = [permissions.IsAuthenticated, IsRegulator]
     serializer_class = QueueItemSerializer
+    pagination_class = QueuePagination
 
     def get_queryset(self):
         return sel.triage_queue(sel.QueueFilters.from_query(self.request.query_params))

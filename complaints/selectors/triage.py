@@ -80,6 +80,13 @@ class QueueFilters:
             sort=sort if sort in QUEUE_SORTS else "priority",
         )
 
+    def is_whole_queue(self) -> bool:
+        """No filter narrows the queue (its order aside): every complaint awaiting a decision."""
+        return not (
+            self.status or self.app or self.category or self.channel or self.q or self.money
+            or self.breached or self.low_confidence
+        )  # fmt: skip
+
     def query_string(self) -> str:
         pairs = {
             "status": self.status,
@@ -254,6 +261,9 @@ def explanation_rows(
 SIMILAR_CANDIDATES = 300
 SIMILAR_SHOWN = 5
 NEAR_DUPLICATE_SCORE = 85
+# How much of each text is compared (and, of a similar complaint, read at all).
+SIMILAR_TEXT_LENGTH = 1000
+SIMILAR_FIELDS = ("id", "tracking_number", "compared", "status", "submitted_at", "app_id")
 
 
 @dataclass
@@ -283,25 +293,30 @@ def similar_complaints(
         candidates = candidates.filter(
             _has_category(codes) | Q(category_hint_id__in=_category_ids(codes))
         )
+    # Plain rows, and of each text only what is compared: a model instance is made for the
+    # few shown, not for every candidate.
     rows = list(
-        candidates.order_by("-submitted_at").only(
-            "id", "tracking_number", "description", "status", "submitted_at", "app_id"
-        )[:SIMILAR_CANDIDATES]
+        candidates.order_by("-submitted_at")
+        .annotate(compared=Substr("description", 1, SIMILAR_TEXT_LENGTH))
+        .values_list(*SIMILAR_FIELDS)[:SIMILAR_CANDIDATES]
     )
     if not rows:
         return []
-    texts = {row.pk: row.description[:1000] for row in rows}
-    by_pk = {row.pk: row for row in rows}
+    texts = {row[0]: row[2] for row in rows}
+    by_pk = {row[0]: row for row in rows}
     matches = process.extract(
-        complaint.description[:1000],
+        complaint.description[:SIMILAR_TEXT_LENGTH],
         texts,
         scorer=fuzz.token_set_ratio,
         processor=None,
         limit=limit,
         score_cutoff=55,
     )
+    shown = ["id", "tracking_number", "description", "status", "submitted_at", "app_id"]
     return [
-        SimilarComplaint(complaint=by_pk[key], score=round(score, 1))
+        SimilarComplaint(
+            complaint=Complaint.from_db(None, shown, by_pk[key]), score=round(score, 1)
+        )
         for _text, score, key in matches
     ]
 

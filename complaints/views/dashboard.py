@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -17,7 +18,9 @@ from .. import roles
 from ..csv_cells import csv_row
 from ..forms.stats import StatsFilterForm
 from ..selectors import operators, stats
+from ..selectors.stats.shared import REGULATOR
 from ..services.statistics import statistics_age_seconds
+from .shared_pages import shared_fragment
 
 
 def _role_required(check):
@@ -62,11 +65,22 @@ def regulator_dashboard(request):
         return render(request, "complaints/dashboard/regulator.html", {"form": form}, status=400)
     shared = stats.dashboard_shared(form.stats_filter())
     board = shared.value
+    # The filter form lists every app and operator: rendered once per period for what was
+    # typed (a valid form shows nothing else) and the language, like the figures.
+    typed = tuple(request.GET.get(name, "") for name in form.fields)
+    filters = shared_fragment(
+        REGULATOR,
+        "dashboard-filters",
+        typed,
+        "complaints/dashboard/_filters.html",
+        lambda: {"form": form, "reset_url": reverse("dashboard")},
+    )
     return render(
         request,
         "complaints/dashboard/regulator.html",
         {
             "form": form,
+            "filters": filters.value,
             "dashboard": board,
             "figures": board.figures,
             "tables": board.tables,

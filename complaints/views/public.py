@@ -12,6 +12,8 @@ from ..forms.public import BoardForm, PublishedForm, cursor_format
 from ..forms.stats import StatsFilterForm
 from ..models import App, Company
 from ..selectors import stats
+from ..selectors.stats.shared import PUBLIC
+from .shared_pages import shared_fragment
 
 BOARD_PAGE_SIZE = 25
 PUBLISHED_PAGE_SIZE = 20
@@ -28,33 +30,62 @@ def board(request):
             status=400,
         )
     data = form.cleaned_data
-    counts = stats.board_counts_shared()
-    computed_at = counts.computed_at
-    search = data["q"].strip()
     filters = {k: data[k] for k in ("status", "category", "operator")}
+    search = data["q"].strip()
     if search:
+        # Searches vary too much to share: counted and rendered for this reader.
         page = Paginator(stats.board(query=search, **filters), BOARD_PAGE_SIZE).get_page(
             request.GET.get("page")
         )
-    else:
-        page, computed_at = _shared_board_page(filters, request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "complaints/public/board.html",
-        {
-            "form": form,
-            "page": page,
-            "counts": counts.value,
-            "computed_at": min(computed_at, counts.computed_at),
-            "labels": stats.public_status_labels(),
-            "page_query": query.urlencode(),
-            "api_query": urlencode(
-                {k: v for k, v in {**query.dict(), "format": "csv"}.items() if v}
-            ),
-        },
+        counts = stats.board_counts_shared()
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = _board_context(form, page, counts, counts.computed_at, query.dict())
+        return render(request, "complaints/public/board.html", context)
+    number = _page_number(request.GET.get("page"))
+    scope = (
+        filters["status"],
+        filters["category"].code if filters["category"] else "",
+        filters["operator"].pk if filters["operator"] else 0,
+        number,
     )
+
+    def context() -> dict:
+        # The form and links are rebuilt from the filter itself, so the page depends on the key
+        # alone (not on how a reader spelled the query).
+        query = {
+            k: v for k, v in zip(("status", "category", "operator"), scope[:3], strict=True) if v
+        }
+        shown = BoardForm(query)
+        shown.is_valid()
+        counts = stats.board_counts_shared()
+        page, computed_at = _shared_board_page(filters, number)
+        return _board_context(shown, page, counts, computed_at, query)
+
+    shared = shared_fragment(PUBLIC, "board", scope, "complaints/public/_board.html", context)
+    return render(request, "complaints/public/board.html", {"content": shared.value})
+
+
+def _page_number(value) -> int:
+    """The page asked for as the key of a shared page: 1 when not a number, 0 for "the
+    last" (what a number below one shows), else the number (past the end: the last page)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return max(number, 0)
+
+
+def _board_context(form, page, counts, computed_at, query: dict) -> dict:
+    return {
+        "form": form,
+        "page": page,
+        "counts": counts.value,
+        "computed_at": min(computed_at, counts.computed_at),
+        "labels": stats.public_status_labels(),
+        "page_query": urlencode(query),
+        "api_query": urlencode({k: v for k, v in {**query, "format": "csv"}.items() if v}),
+    }
 
 
 class _Counted:
@@ -88,39 +119,35 @@ def _shared_board_page(filters: dict, number) -> tuple[Page, object]:
 @require_GET
 def app_scorecard(request, pk: int):
     app = get_object_or_404(App.objects.select_related("operator"), pk=pk)
-    shared = stats.app_scorecard_shared(app)
-    card = shared.value
-    return render(
-        request,
-        "complaints/public/scorecard.html",
-        {
-            "computed_at": shared.computed_at,
-            "card": card,
-            "app": app,
-            "tables": card.tables,
-            "labels": stats.public_status_labels(),
-            "csv_view": "api:stats-table",
-            "csv_query": urlencode({**card.filter.as_query(), "format": "csv"}),
-        },
+
+    def context() -> dict:
+        shared = stats.app_scorecard_shared(app)
+        return _scorecard_context(shared.value, app=app, computed_at=shared.computed_at)
+
+    shared = shared_fragment(
+        PUBLIC, "app-scorecard", (app.pk,), "complaints/public/_scorecard.html", context
     )
+    return render(
+        request, "complaints/public/scorecard.html", {"app": app, "content": shared.value}
+    )
+
+
+def _scorecard_context(card, **context) -> dict:
+    return {
+        **context,
+        "card": card,
+        "tables": card.tables,
+        "labels": stats.public_status_labels(),
+        "csv_view": "api:stats-table",
+        "csv_query": urlencode({**card.filter.as_query(), "format": "csv"}),
+    }
 
 
 @require_GET
 def operator_scorecard(request, pk: int):
     company = get_object_or_404(Company, pk=pk)
-    card = stats.operator_scorecard(company)
-    return render(
-        request,
-        "complaints/public/scorecard.html",
-        {
-            "card": card,
-            "company": company,
-            "tables": card.tables,
-            "labels": stats.public_status_labels(),
-            "csv_view": "api:stats-table",
-            "csv_query": urlencode({**card.filter.as_query(), "format": "csv"}),
-        },
-    )
+    context = _scorecard_context(stats.operator_scorecard(company), company=company)
+    return render(request, "complaints/public/scorecard.html", context)
 
 
 @require_GET

@@ -63,14 +63,19 @@ def queue(request):
         raise BadRequest(error.message) from None
     today = timezone.localdate()
     base = reverse("triage:queue")  # rows link to base + id: one reverse() per page
+    counts = sel.queue_counts(today=today)
     paginator = Paginator(sel.triage_queue(filters, today=today), QUEUE_PAGE_SIZE)
+    if filters.is_whole_queue():
+        # The whole queue is what the header counts as waiting: no second count of it.
+        paginator.count = counts["waiting"]
     page = paginator.get_page(request.GET.get("page"))
+    statuses = dict(Complaint.Status.choices)  # each row's label, translated once per page
     context = {
         "filters": filters,
         "query_string": filters.query_string(),
         "page": page,
-        "rows": [_queue_row(c, today, base) for c in page.object_list],
-        "counts": sel.queue_counts(today=today),
+        "rows": [_queue_row(c, today, base, statuses) for c in page.object_list],
+        "counts": counts,
         "saved_filters": sel.saved_filters(request.user),
         "choices": sel.filter_choices(),
         "reject_reasons": Complaint.RejectReason.choices,
@@ -86,7 +91,7 @@ def _snippet(text: str) -> str:
     return line if len(line) < sel.SNIPPET_LENGTH else line[: sel.SNIPPET_LENGTH - 1] + "…"
 
 
-def _queue_row(complaint: Complaint, today, base: str) -> dict:
+def _queue_row(complaint: Complaint, today, base: str, statuses: dict) -> dict:
     """One queue row, formatted here rather than in the template: fifty rows of template
     lookups and filters were most of the page's time."""
     sla = triage.sla_state(complaint, today)
@@ -117,7 +122,7 @@ def _queue_row(complaint: Complaint, today, base: str) -> dict:
         "hint": hint.name if hint else "",
         "snippet": _snippet(getattr(complaint, "snippet", "")),
         "confidence": f"{complaint.confidence:.2f}" if complaint.confidence is not None else "",
-        "status": complaint.get_status_display(),
+        "status": statuses.get(complaint.status, complaint.status),
         "submitted_iso": submitted.isoformat(),
         "submitted": f"{submitted:%Y-%m-%d %H:%M}",
         "clock": clock,

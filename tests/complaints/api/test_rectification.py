@@ -60,6 +60,17 @@ def test_queue_filters(rita, complaint, other_app):
     assert [r["id"] for r in response.json()["results"]] == [complaint.pk]
 
 
+def test_queue_page_size(rita, app):
+    for _ in range(3):
+        make_complaint(app=app)
+    two = api(rita).get("/api/v1/triage/", {"page_size": "2"}).json()
+    assert (two["count"], len(two["results"])) == (3, 2)
+    assert "page_size=2" in two["next"] and "page=2" in two["next"]
+    # Nonsense falls back to the fifty a page; more than a hundred is a hundred.
+    assert len(api(rita).get("/api/v1/triage/", {"page_size": "x"}).json()["results"]) == 3
+    assert api(rita).get("/api/v1/triage/", {"page_size": "500"}).status_code == 200
+
+
 def test_queue_anonymous_and_consumer(alice):
     assert api().get("/api/v1/triage/").status_code == 403
     response = api(alice).get("/api/v1/triage/")
