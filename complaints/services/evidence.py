@@ -155,11 +155,14 @@ def _image_reencoded(data: bytes, content_type: str, name: str) -> bytes:
     # the pixels carries none of them, nor EXIF, GPS or XMP.
     fresh.info = {}
     out = io.BytesIO()
+    # This runs in the filing's request, so the encoders get one pass: optimised Huffman
+    # tables (a second pass over every pixel) double a JPEG's writing time for 6-8 % fewer
+    # bytes, and zlib above level 3 costs a screenshot 40 % more time for 10 % fewer
+    # (benchmarks/RESULTS.md, "The web process's filing path", branch `web`).
     if target == "JPEG":
-        fresh.save(out, "JPEG", quality=90, optimize=True)
+        fresh.save(out, "JPEG", quality=90)
     elif target == "PNG":
-        # zlib level 9 ("optimize") costs seconds on a large screenshot for a few per cent.
-        fresh.save(out, "PNG", compress_level=6)
+        fresh.save(out, "PNG", compress_level=3)
     else:
         fresh.save(out, "WEBP", quality=90)
     return out.getvalue()
