@@ -30,7 +30,6 @@ shares the machine's cores with the server: its own CPU, the web workers', the C
 worker's and the whole machine's are measured in every part and reported.
 """
 
-import io
 import json
 import os
 import random
@@ -40,7 +39,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchmarks.filing_cost import TEXTS, Served, app_names, cpu_ms, platform
+from benchmarks.filing_cost import TEXTS, Served, app_names, cpu_ms, evidence_photo, platform
 from benchmarks.scratch import ROOT
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -109,22 +108,6 @@ def _sessions(served: Served, count: int) -> list[dict]:
     return json.loads(result.stdout.splitlines()[-1])
 
 
-def _photo() -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (320, 240), "teal").save(out, "PNG")
-    return out.getvalue()
-
-
-def _photo() -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (320, 240), "teal").save(out, "PNG")
-    return out.getvalue()
-
-
 def _cpu_s(pids: list[int]) -> float:
     return cpu_ms(pids) / 1000
 
@@ -161,7 +144,7 @@ def _drive(config: dict) -> dict:
     from locust.env import Environment
 
     apps, app_ids, sessions = config["apps"], config["app_ids"], config["sessions"]
-    photo = _photo()
+    photo = evidence_photo()
     tickets: Queue = Queue()
     due_ms: list[float] = []
     started_ms: list[float] = []  # how late each filing left the generator
