@@ -59,7 +59,7 @@ Served = Stack
 def platform(
     *,
     web_workers: int = 1,
-    threads: int = 4,
+    threads: int = Stack.WEB_THREADS,
     worker: bool = True,
     extra_env: dict | None = None,
     code: Path | None = None,

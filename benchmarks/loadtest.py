@@ -41,6 +41,7 @@ from pathlib import Path
 
 from benchmarks.filing_cost import TEXTS, Served, app_names, cpu_ms, evidence_photo, platform
 from benchmarks.scratch import ROOT
+from benchmarks.stack import Stack
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 RESULTS_DIR = ROOT / "benchmarks" / "results"
@@ -398,7 +399,7 @@ def run(
 ) -> dict:
     """Start the platform, run the capacity step and the sustained part, return the figures."""
     phases = _plan(rate=rate, seconds=seconds, step=step, step_max=step_max, step_s=step_seconds)
-    with platform(web_workers=2, threads=4, worker=True) as served:
+    with platform(web_workers=Stack.WEB_WORKERS, threads=Stack.WEB_THREADS, worker=True) as served:
         apps = app_names(served)
         import psycopg
 
@@ -584,8 +585,9 @@ def record(figures: dict) -> tuple[str, str, dict]:
         f"\n## make loadtest, {stamp} (revision {revision})\n\n"
         f"Machine: {machine_text(machine())}. Load average before {before[0]:.2f} {before[1]:.2f} "
         f"{before[2]:.2f}, after {after[0]:.2f} {after[1]:.2f} {after[2]:.2f} (the machine is "
-        f"shared). gunicorn 2 workers × 4 threads, one Celery worker and beat; locust in one "
-        f"process on the same cores: {figures['users']} consumer connections fed by an "
+        f"shared). gunicorn {Stack.WEB_WORKERS} workers × {Stack.WEB_THREADS} threads, one "
+        f"Celery worker and beat; locust in one process on the same cores: "
+        f"{figures['users']} consumer connections fed by an "
         f"open-loop pacer, {figures['regulators']} regulators, {figures['public_rate']} public "
         f"readers at a page a second each.\n\n"
         f"Capacity step (each {next((p['seconds'] for p in figures['phases'] if p['kind'] == 'step'), 0):.0f} s, "
