@@ -17,6 +17,14 @@ Two things make that safe and keep it true:
 
 Workers and threads come from the command line (`--workers`, `--threads`) or
 GUNICORN_CMD_ARGS; `WEB_PRELOAD=false` loads the application in each worker instead.
+bin/serve runs one worker per core (WEB_WORKERS, default 2) of 8 threads each (WEB_THREADS),
+gthread. Measured on 2 cores (benchmarks/RESULTS.md, "The web process's filing path"): 2 × 8
+filed more per second than 2 × 4 at concurrency 8 and 32 with a lower p95, while 3 × 2,
+4 × 2, 2 × 2, 1 × 8 and 4 × 1 sync did worse than both. A keep-alive connection stays with
+the worker that accepted it and the workers do not take them evenly, so with 4 threads one
+worker queues requests while the other idles; the threads mostly wait on PostgreSQL's commit,
+so more of them do not fight over the GIL (CPU per filing did not rise). Each thread holds
+its own PostgreSQL connection (16 per host at 2 × 8).
 """
 
 import gc

@@ -30,7 +30,6 @@ shares the machine's cores with the server: its own CPU, the web workers', the C
 worker's and the whole machine's are measured in every part and reported.
 """
 
-import io
 import json
 import os
 import random
@@ -40,8 +39,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchmarks.filing_cost import TEXTS, Served, app_names, cpu_ms, platform
+from benchmarks.filing_cost import TEXTS, Served, app_names, cpu_ms, evidence_photo, platform
 from benchmarks.scratch import ROOT
+from benchmarks.stack import Stack
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 RESULTS_DIR = ROOT / "benchmarks" / "results"
@@ -109,22 +109,6 @@ def _sessions(served: Served, count: int) -> list[dict]:
     return json.loads(result.stdout.splitlines()[-1])
 
 
-def _photo() -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (320, 240), "teal").save(out, "PNG")
-    return out.getvalue()
-
-
-def _photo() -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (320, 240), "teal").save(out, "PNG")
-    return out.getvalue()
-
-
 def _cpu_s(pids: list[int]) -> float:
     return cpu_ms(pids) / 1000
 
@@ -161,7 +145,7 @@ def _drive(config: dict) -> dict:
     from locust.env import Environment
 
     apps, app_ids, sessions = config["apps"], config["app_ids"], config["sessions"]
-    photo = _photo()
+    photo = evidence_photo()
     tickets: Queue = Queue()
     due_ms: list[float] = []
     started_ms: list[float] = []  # how late each filing left the generator
@@ -415,7 +399,7 @@ def run(
 ) -> dict:
     """Start the platform, run the capacity step and the sustained part, return the figures."""
     phases = _plan(rate=rate, seconds=seconds, step=step, step_max=step_max, step_s=step_seconds)
-    with platform(web_workers=2, threads=4, worker=True) as served:
+    with platform(web_workers=Stack.WEB_WORKERS, threads=Stack.WEB_THREADS, worker=True) as served:
         apps = app_names(served)
         import psycopg
 
@@ -601,8 +585,9 @@ def record(figures: dict) -> tuple[str, str, dict]:
         f"\n## make loadtest, {stamp} (revision {revision})\n\n"
         f"Machine: {machine_text(machine())}. Load average before {before[0]:.2f} {before[1]:.2f} "
         f"{before[2]:.2f}, after {after[0]:.2f} {after[1]:.2f} {after[2]:.2f} (the machine is "
-        f"shared). gunicorn 2 workers × 4 threads, one Celery worker and beat; locust in one "
-        f"process on the same cores: {figures['users']} consumer connections fed by an "
+        f"shared). gunicorn {Stack.WEB_WORKERS} workers × {Stack.WEB_THREADS} threads, one "
+        f"Celery worker and beat; locust in one process on the same cores: "
+        f"{figures['users']} consumer connections fed by an "
         f"open-loop pacer, {figures['regulators']} regulators, {figures['public_rate']} public "
         f"readers at a page a second each.\n\n"
         f"Capacity step (each {next((p['seconds'] for p in figures['phases'] if p['kind'] == 'step'), 0):.0f} s, "

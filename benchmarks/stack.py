@@ -261,7 +261,8 @@ class Stack:
     worker alone). `code`: serve the web tier from another checkout (an earlier revision, for a
     before/after)."""
 
-    WEB_WORKERS, WEB_THREADS = 2, 4
+    # bin/serve's shape (gunicorn.conf.py says why).
+    WEB_WORKERS, WEB_THREADS = 2, 8
 
     def __init__(
         self,

@@ -30,6 +30,7 @@ from ..errors import DomainError
 from ..models import Case, Complaint, Event, Evidence, OperatorResponse, evidence_upload_to
 from .events import event_record
 from .evidence_pdf import PdfDamaged, PdfProtected, pdf_active_content
+from .row_insert import row_insert
 
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 ALLOWED_TYPES = (*IMAGE_TYPES, "application/pdf")
@@ -154,11 +155,14 @@ def _image_reencoded(data: bytes, content_type: str, name: str) -> bytes:
     # the pixels carries none of them, nor EXIF, GPS or XMP.
     fresh.info = {}
     out = io.BytesIO()
+    # This runs in the filing's request, so the encoders get one pass: optimised Huffman
+    # tables (a second pass over every pixel) double a JPEG's writing time for 6-8 % fewer
+    # bytes, and zlib above level 3 costs a screenshot 40 % more time for 10 % fewer
+    # (benchmarks/RESULTS.md, "The web process's filing path", branch `web`).
     if target == "JPEG":
-        fresh.save(out, "JPEG", quality=90, optimize=True)
+        fresh.save(out, "JPEG", quality=90)
     elif target == "PNG":
-        # zlib level 9 ("optimize") costs seconds on a large screenshot for a few per cent.
-        fresh.save(out, "PNG", compress_level=6)
+        fresh.save(out, "PNG", compress_level=3)
     else:
         fresh.save(out, "WEBP", quality=90)
     return out.getvalue()
@@ -221,64 +225,76 @@ def _pdf_checked(data: bytes, name: str) -> bytes:
     return data
 
 
-@transaction.atomic
 def evidence_attach(
     *,
     complaint: Complaint,
     files: Sequence[CleanFile],
     actor=None,
     actor_role: str | None = "consumer",
+    new_complaint: bool = False,
 ) -> list[Evidence]:
-    """Store clean files on a complaint (at most EVIDENCE_MAX_FILES in all) and log it."""
+    """Store clean files on a complaint (at most EVIDENCE_MAX_FILES in all) and log it.
+
+    `new_complaint`: the complaint was inserted in the caller's transaction just now
+    (complaint_submit), so it has no files to look up, and a failure here fails the whole
+    filing: no savepoint is needed to undo part of it."""
     if not files:
         return []
-    known = set(complaint.evidence.values_list("sha256", flat=True))
-    fresh: list[CleanFile] = []
-    for clean in files:
-        if clean.sha256 not in known:
-            fresh.append(clean)
-            known.add(clean.sha256)
-    if len(known) > settings.EVIDENCE_MAX_FILES:
-        raise _invalid(
-            _("A complaint can have at most %(count)s files.")
-            % {"count": settings.EVIDENCE_MAX_FILES}
-        )
-    if actor is not None and not actor.is_authenticated:
-        actor = None
-    stored: list[Evidence] = []
-    try:
-        for clean in fresh:
-            evidence = Evidence(
+    with transaction.atomic(savepoint=not new_complaint):
+        if new_complaint:
+            known: set[str] = set()
+        else:
+            known = set(complaint.evidence.values_list("sha256", flat=True))
+        fresh: list[CleanFile] = []
+        for clean in files:
+            if clean.sha256 not in known:
+                fresh.append(clean)
+                known.add(clean.sha256)
+        if len(known) > settings.EVIDENCE_MAX_FILES:
+            raise _invalid(
+                _("A complaint can have at most %(count)s files.")
+                % {"count": settings.EVIDENCE_MAX_FILES}
+            )
+        if actor is not None and not actor.is_authenticated:
+            actor = None
+        stored: list[Evidence] = []
+        try:
+            for clean in fresh:
+                evidence = Evidence(
+                    complaint=complaint,
+                    original_name=clean.original_name,
+                    sha256=clean.sha256,
+                    content_type=clean.content_type,
+                    size=clean.size,
+                    uploaded_by=actor,
+                )
+                evidence.file.save(
+                    f"{clean.sha256}{evidence.extension}", ContentFile(clean.content), save=False
+                )
+                stored.append(evidence)
+                row_insert(evidence)
+        except Exception:
+            for evidence in stored:
+                evidence.file.delete(save=False)
+            raise
+        if stored:
+            event_record(
+                actor=actor,
+                actor_role=actor_role,
+                kind=Event.Kind.EVIDENCE,
                 complaint=complaint,
-                original_name=clean.original_name,
-                sha256=clean.sha256,
-                content_type=clean.content_type,
-                size=clean.size,
-                uploaded_by=actor,
+                data={
+                    "files": [
+                        {
+                            "sha256": item.sha256,
+                            "content_type": item.content_type,
+                            "size": item.size,
+                        }
+                        for item in stored
+                    ]
+                },
             )
-            evidence.file.save(
-                f"{clean.sha256}{evidence.extension}", ContentFile(clean.content), save=False
-            )
-            evidence.save()
-            stored.append(evidence)
-    except Exception:
-        for evidence in stored:
-            evidence.file.delete(save=False)
-        raise
-    if stored:
-        event_record(
-            actor=actor,
-            actor_role=actor_role,
-            kind=Event.Kind.EVIDENCE,
-            complaint=complaint,
-            data={
-                "files": [
-                    {"sha256": item.sha256, "content_type": item.content_type, "size": item.size}
-                    for item in stored
-                ]
-            },
-        )
-    return stored
+        return stored
 
 
 def case_evidence_store(

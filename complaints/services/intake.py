@@ -301,7 +301,7 @@ def complaint_submit(
         at=submitted_at if submitted_at < timezone.now() else None,
     )
     if evidence:
-        evidence_attach(complaint=complaint, files=evidence, actor=submitter)
+        evidence_attach(complaint=complaint, files=evidence, actor=submitter, new_complaint=True)
     # The receipt and the classification go to the workers after commit, through the
     # outbox: with Redis down the filing neither fails nor waits, and nothing is lost.
     requests = []

@@ -70,6 +70,7 @@ def test_the_filing_cost_benchmark_produces_every_figure():
         "api_filing_cpu",
         "baseline_orm_create_cpu",
         "api_filing_cpu_ratio",
+        "api_photo_filing_cpu",
         "throttle_redis_refused_share",
     ):
         assert figures[name].value > 0, figures[name]

@@ -6,13 +6,15 @@ would add statements production does not have) and a real broker, so the classif
 is published after commit and the receipt's outbox row written.
 """
 
+import io
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from PIL import Image
 
-from complaints.models import Complaint, OutboxMessage
+from complaints.models import Complaint, Event, Evidence, OutboxMessage
 from complaints.services.enqueue import outbox_dispatch
 
 pytestmark = [
@@ -89,3 +91,36 @@ def test_an_api_filing_runs_these_statements_and_no_more(api, app, real_broker):
         "SELECT complaints_complaint",
         "COMMIT",
     ], "\n".join(sql)
+
+
+def test_a_filing_with_a_photo_adds_its_file_row_and_event_and_nothing_else(
+    api, app, real_broker, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    photo = io.BytesIO()
+    Image.new("RGB", (32, 24), "teal").save(photo, "PNG")
+    photo.name = "screenshot.png"
+    photo.seek(0)
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post(
+            "/api/v1/complaints/",
+            {"app_name": app.name, "description": "截图为证：弹窗关不掉。", "evidence": [photo]},
+            format="multipart",
+        )
+    assert response.status_code == 201, response.content
+    sql = [query["sql"] for query in queries]
+    assert [_verb(text) for text in sql] == [
+        "BEGIN",
+        "INSERT complaints_complaint",
+        "INSERT complaints_event",
+        # A complaint made in this transaction has no files to look up, and a failure fails
+        # the whole filing, so no savepoint either.
+        "INSERT complaints_evidence",
+        "INSERT complaints_event",
+        "COMMIT",
+    ], "\n".join(sql)
+    evidence = Evidence.objects.get()
+    assert evidence.complaint.tracking_number == response.json()["tracking_number"]
+    assert evidence.created_at is not None and evidence.content_type == "image/png"
+    assert (tmp_path / evidence.file.name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Event.objects.filter(complaint=evidence.complaint, kind=Event.Kind.EVIDENCE).count() == 1

@@ -93,6 +93,44 @@ def test_gps_exif_is_stripped_and_orientation_applied():
     assert image.size == (48, 64)  # the EXIF rotation was applied to the pixels
 
 
+# The Huffman table JPEG's standard (ITU T.81, K.3.1) gives luminance DC: how many codes of
+# each length 1-16. An optimised table (a second pass over the pixels) is fitted to the image.
+STANDARD_LUMINANCE_DC_COUNTS = bytes([0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
+
+
+def _jpeg_dc_luminance_counts(data: bytes) -> bytes:
+    position = 2
+    while position < len(data):
+        marker, length = (
+            data[position + 1],
+            struct.unpack(">H", data[position + 2 : position + 4])[0],
+        )
+        segment = data[position + 4 : position + 2 + length]
+        if marker == 0xC4:  # DHT: one or more tables, each class/id, 16 counts, symbols
+            offset = 0
+            while offset < len(segment):
+                counts = segment[offset + 1 : offset + 17]
+                if segment[offset] == 0x00:
+                    return counts
+                offset += 17 + sum(counts)
+        position += 2 + length
+    raise AssertionError("no luminance DC table")
+
+
+def test_clean_copies_are_written_in_one_encoder_pass():
+    """A filing waits for this: standard JPEG tables, and zlib at level 3 for PNG (the
+    FLEVEL bits of the first IDAT's zlib header say 2-5), not the slower settings."""
+    noisy = Image.effect_noise((64, 48), 60).convert("RGB")
+    out = io.BytesIO()
+    noisy.save(out, "JPEG", quality=95, optimize=True)
+    jpeg = clean(out.getvalue()).content
+    assert _jpeg_dc_luminance_counts(jpeg) == STANDARD_LUMINANCE_DC_COUNTS
+
+    png = clean(image_bytes("PNG", compress_level=9), name="shot.png").content
+    idat = png.index(b"IDAT")
+    assert png[idat + 5] >> 6 == 1  # zlib FLEVEL: 0 levels 0-1, 1 levels 2-5, 2 level 6, 3 7-9
+
+
 def test_png_transparency_survives():
     result = clean(image_bytes("PNG", mode="RGBA"), name="a.png")
     assert Image.open(io.BytesIO(result.content)).mode == "RGBA"
