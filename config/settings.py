@@ -382,6 +382,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery closes a worker's database connection before and after every task unless this is
+# set; a new PostgreSQL backend per task (a receipt, a sealing, a batch) cost the server more
+# than the task's statements. Set, it closes one every this many tasks, and config/celery.py
+# treats tasks as Django treats requests: DB_CONN_MAX_AGE and broken connections decide.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Late acknowledgement keeps a message in Redis' unacked set until its task ends; a worker
 # killed mid-task leaves it there, and Redis hands it out again once it is older than the
