@@ -176,6 +176,22 @@ def test_the_dispatcher_sends_one_run_for_all_waiting_requests_of_it(real_broker
     assert not OutboxMessage.objects.exists()
 
 
+@pytest.mark.redis
+def test_the_dispatcher_deletes_what_it_sent_in_one_statement(real_broker, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for complaint_id in range(1, 8):  # receipts: one message each
+        outbox_add("complaints.tasks.send_receipt", [complaint_id, "sealed"])
+    outbox_add("complaints.tasks.classify_waiting")
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox_dispatch() == 8
+    assert real_broker.llen("celery") == 8
+    deletes = [q["sql"] for q in queries if q["sql"].startswith("DELETE")]
+    assert len(deletes) == 1, deletes
+    assert not OutboxMessage.objects.exists()
+
+
 def test_a_run_classifies_everything_waiting_in_batches(settings, app, active_version):
     from tests.factories import make_complaint
 
