@@ -181,12 +181,13 @@ def test_the_dispatcher_deletes_what_it_sent_in_one_statement(real_broker, db):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for complaint_id in range(1, 8):  # receipts: one message each
+    for complaint_id in range(1, 8):  # receipts, joined into one message
         outbox_add("complaints.tasks.send_receipt", [complaint_id, "sealed"])
+    outbox_add("complaints.tasks.classify_complaints", [[42]])
     outbox_add("complaints.tasks.classify_waiting")
     with CaptureQueriesContext(connection) as queries:
-        assert outbox_dispatch() == 8
-    assert real_broker.llen("celery") == 8
+        assert outbox_dispatch() == 9
+    assert real_broker.llen("celery") == 3
     deletes = [q["sql"] for q in queries if q["sql"].startswith("DELETE")]
     assert len(deletes) == 1, deletes
     assert not OutboxMessage.objects.exists()
