@@ -568,6 +568,11 @@ CLASSIFY_SWEEP_AFTER_SECONDS = envint("CLASSIFY_SWEEP_AFTER_SECONDS", 60)
 CLASSIFY_LEASE_SECONDS = envint("CLASSIFY_LEASE_SECONDS", 15)
 # Complaints classified together: one model call and one set of bulk writes per batch.
 CLASSIFY_BATCH_SIZE = envint("CLASSIFY_BATCH_SIZE", 200)
+# A run of classify_waiting waits this long before it takes what waits, so that the filings of
+# that moment share its first batch instead of starting a run each (a batch costs the worker
+# about 10 ms of CPU whatever its size; benchmarks/RESULTS.md, branch `pgw`). It bounds the
+# delay it adds to a classification.
+CLASSIFY_GATHER_SECONDS = envfloat("CLASSIFY_GATHER_SECONDS", 0.2)
 CLASSIFIER_ARTIFACT_DIR = Path(os.environ.get("CLASSIFIER_ARTIFACT_DIR", VAR_DIR / "models"))
 # The labelled corpus (JSON Lines) and its recorded test split, test_split.txt.
 CLASSIFIER_CORPUS_DIR = Path(

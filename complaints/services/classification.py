@@ -4,6 +4,7 @@ the regulator-confirmed examples retraining learns from.
 """
 
 import logging
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -48,9 +49,16 @@ def complaint_classify(
     ).first()
 
 
-def classification_of_waiting(*, rounds: int = 100) -> int:
+def classification_of_waiting(*, rounds: int = 100, sleep=time.sleep) -> int:
     """Classify every complaint waiting (submitted, not held by another run), oldest first,
-    in batches of CLASSIFY_BATCH_SIZE, until fewer than a batch remain; returns how many."""
+    in batches of CLASSIFY_BATCH_SIZE, until fewer than a batch remain; returns how many.
+
+    The run first waits CLASSIFY_GATHER_SECONDS with its pending mark still set: filings of
+    that moment send no message and join its first batch, where a worker that started a run
+    for every filing or two paid a batch's fixed cost for each."""
+    gather = settings.CLASSIFY_GATHER_SECONDS
+    if gather > 0:
+        sleep(gather)
     pending_mark_clear("complaints.tasks.classify_waiting")
     size = settings.CLASSIFY_BATCH_SIZE
     done = 0

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from complaints.models import Complaint, OutboxMessage
+from complaints.models import Complaint, Event, OutboxMessage
 from complaints.services.classification import classification_of_waiting
 from complaints.services.enqueue import enqueue_on_commit, outbox_add, outbox_dispatch
 from complaints.services.intake import complaint_submit
@@ -165,6 +165,39 @@ def test_filings_share_one_pending_classification_run(
     with django_capture_on_commit_callbacks(execute=True):
         complaint_submit(description=OBVIOUS["account_cancellation"], app=app)
     assert real_broker.llen("celery") == 2  # filed after the run started: a new message
+
+
+@pytest.mark.redis
+def test_a_run_gathers_the_filings_of_its_first_moment_into_one_batch(
+    settings, app, active_version, real_broker, django_capture_on_commit_callbacks
+):
+    settings.CLASSIFY_GATHER_SECONDS = 0.2
+    with django_capture_on_commit_callbacks(execute=True):
+        first, _ = complaint_submit(description=OBVIOUS["over_permission"], app=app)
+    assert real_broker.llen("celery") == 1
+    waited, during = [], []
+
+    def filings_meanwhile(seconds: float) -> None:
+        waited.append(seconds)
+        for text in (OBVIOUS["unauthorized_charges"], OBVIOUS["account_cancellation"]):
+            with django_capture_on_commit_callbacks(execute=True):
+                during.append(complaint_submit(description=text, app=app)[0])
+
+    assert classification_of_waiting(sleep=filings_meanwhile) == 3
+    assert waited == [0.2]
+    assert real_broker.llen("celery") == 1  # the run was pending: they sent no message
+    for complaint in (first, *during):
+        complaint.refresh_from_db()
+        assert complaint.status in (S.CLASSIFIED, S.NEEDS_REVIEW)
+    assert (
+        Event.objects.filter(
+            kind=Event.Kind.TRANSITION, to_status__in=[S.CLASSIFIED, S.NEEDS_REVIEW]
+        )
+        .values("created_at")
+        .distinct()
+        .count()
+        == 1
+    )  # one batch
 
 
 @pytest.mark.redis
