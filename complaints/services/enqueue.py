@@ -276,6 +276,11 @@ def pending_mark_set(task_name: str) -> bool:
     )
 
 
+def pending_mark_is_set(task_name: str) -> bool:
+    """Whether a run of the task is marked pending (always False with tasks in-process)."""
+    return not _eager() and bool(_redis_client().exists(_pending_mark_key(task_name)))
+
+
 def pending_mark_clear(task_name: str) -> None:
     """Called by the task as it starts, before it reads what is waiting: a request that
     commits after this sends a new message."""

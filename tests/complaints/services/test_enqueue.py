@@ -198,6 +198,9 @@ def test_a_run_gathers_the_filings_of_its_first_moment_into_one_batch(
         .count()
         == 1
     )  # one batch
+    # The message they would have sent finds the mark gone: a run with nobody to wait for.
+    assert classification_of_waiting(sleep=waited.append) == 0
+    assert waited == [0.2]
 
 
 @pytest.mark.redis
