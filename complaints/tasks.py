@@ -26,7 +26,7 @@ from .services.classification import (
 from .services.classification_batch import complaints_classify
 from .services.deadlines import notices_remind
 from .services.evidence import evidence_drafts_purge
-from .services.intake import complaint_receipt_send
+from .services.intake import complaint_receipt_send, complaint_receipts_send
 from .services.notifications import notification_send
 from .services.operators import complaints_auto_close
 from .services.retention import retention_purge
@@ -140,6 +140,12 @@ def send_notification(kind: str, event_id: int) -> int:
 @shared_task(acks_late=True)
 def send_receipt(complaint_id: int, sealed_token: str) -> bool:
     return complaint_receipt_send(complaint_id=complaint_id, sealed_token=sealed_token)
+
+
+@shared_task(acks_late=True)
+def send_receipts(receipts: list[list]) -> int:
+    """The receipts the outbox dispatcher joined: [complaint id, sealed token] pairs."""
+    return complaint_receipts_send(receipts=[(pk, sealed) for pk, sealed in receipts])
 
 
 @shared_task(acks_late=True)

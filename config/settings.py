@@ -382,6 +382,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery closes a worker's database connection before and after every task unless this is
+# set; a new PostgreSQL backend per task (a receipt, a sealing, a batch) cost the server more
+# than the task's statements. Set, it closes one every this many tasks, and config/celery.py
+# treats tasks as Django treats requests: DB_CONN_MAX_AGE and broken connections decide.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Late acknowledgement keeps a message in Redis' unacked set until its task ends; a worker
 # killed mid-task leaves it there, and Redis hands it out again once it is older than the
@@ -563,6 +568,11 @@ CLASSIFY_SWEEP_AFTER_SECONDS = envint("CLASSIFY_SWEEP_AFTER_SECONDS", 60)
 CLASSIFY_LEASE_SECONDS = envint("CLASSIFY_LEASE_SECONDS", 15)
 # Complaints classified together: one model call and one set of bulk writes per batch.
 CLASSIFY_BATCH_SIZE = envint("CLASSIFY_BATCH_SIZE", 200)
+# A run of classify_waiting waits this long before it takes what waits, so that the filings of
+# that moment share its first batch instead of starting a run each (a batch costs the worker
+# about 10 ms of CPU whatever its size; benchmarks/RESULTS.md, branch `pgw`). It bounds the
+# delay it adds to a classification.
+CLASSIFY_GATHER_SECONDS = envfloat("CLASSIFY_GATHER_SECONDS", 0.2)
 CLASSIFIER_ARTIFACT_DIR = Path(os.environ.get("CLASSIFIER_ARTIFACT_DIR", VAR_DIR / "models"))
 # The labelled corpus (JSON Lines) and its recorded test split, test_split.txt.
 CLASSIFIER_CORPUS_DIR = Path(

@@ -35,6 +35,8 @@ CACHES = {
 # Pages count their figures on every request, so a test sees what it just changed; the tests
 # of sharing (tests/complaints/selectors/test_shared_figures.py) turn it on.
 STATS_SHARED_SECONDS = 0
+# Runs of classify_waiting start at once (tests/complaints/services/test_enqueue.py waits).
+CLASSIFY_GATHER_SECONDS = 0
 # Fixed keys, so the suite never depends on (or writes) a checkout's var/ keys.
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1maWVsZC1lbmNyeXB0aW9uLWtleS0wMDAwMDA="]
 CONTACT_INDEX_KEY = "test-contact-index-key"

@@ -74,15 +74,25 @@ def _report_late(sealed: int, oldest) -> None:
 
 
 def _links_store(using: str, table: str, events: list[Event]) -> None:
-    """The one UPDATE the events trigger lets through: chain fields from NULL to set."""
+    """The one UPDATE the events trigger lets through: chain fields from NULL to set. On
+    PostgreSQL one statement for the batch (the rows as arrays), not one per row."""
     connection = connections[using]
     quote = connection.ops.quote_name
+    rows = [(e.chain_seq, e.prev_hash, e.row_hash, e.pk) for e in events]
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {quote(table)} SET chain_seq = %s, prev_hash = %s, row_hash = %s "  # noqa: S608
-            "WHERE id = %s AND chain_seq IS NULL",
-            [(e.chain_seq, e.prev_hash, e.row_hash, e.pk) for e in events],
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {quote(table)} AS t SET chain_seq = v.seq, prev_hash = v.prev, "  # noqa: S608
+                "row_hash = v.hash FROM unnest(%s::bigint[], %s::text[], %s::text[], "
+                "%s::bigint[]) AS v(seq, prev, hash, id) WHERE t.id = v.id AND t.chain_seq IS NULL",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {quote(table)} SET chain_seq = %s, prev_hash = %s, row_hash = %s "  # noqa: S608
+                "WHERE id = %s AND chain_seq IS NULL",
+                rows,
+            )
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ the regulator-confirmed examples retraining learns from.
 """
 
 import logging
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -19,10 +20,11 @@ from .. import workflow
 from ..models import Classification, Complaint
 from .classification_batch import complaints_classify
 from .classification_requests import (  # noqa: F401 — callers' names for the requests
+    CLASSIFY_WAITING,
     classification_enqueue,
     classification_enqueue_on_commit,
 )
-from .enqueue import pending_mark_clear
+from .enqueue import pending_mark_clear, pending_mark_is_set
 
 logger = logging.getLogger(__name__)
 S = Complaint.Status
@@ -48,10 +50,19 @@ def complaint_classify(
     ).first()
 
 
-def classification_of_waiting(*, rounds: int = 100) -> int:
+def classification_of_waiting(*, rounds: int = 100, sleep=time.sleep) -> int:
     """Classify every complaint waiting (submitted, not held by another run), oldest first,
-    in batches of CLASSIFY_BATCH_SIZE, until fewer than a batch remain; returns how many."""
-    pending_mark_clear("complaints.tasks.classify_waiting")
+    in batches of CLASSIFY_BATCH_SIZE, until fewer than a batch remain; returns how many.
+
+    A run sent under a pending mark (a filing's, the dispatcher's) first waits
+    CLASSIFY_GATHER_SECONDS with the mark still set: filings of that moment send no message and
+    join its first batch, where a worker that started a run for every filing or two paid a
+    batch's fixed cost for each. A run whose mark is gone (one of several queued at once) has
+    nobody to wait for."""
+    gather = settings.CLASSIFY_GATHER_SECONDS
+    if gather > 0 and pending_mark_is_set(CLASSIFY_WAITING):
+        sleep(gather)
+    pending_mark_clear(CLASSIFY_WAITING)
     size = settings.CLASSIFY_BATCH_SIZE
     done = 0
     for _round in range(rounds):

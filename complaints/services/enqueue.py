@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 # Tasks whose one argument is a list of complaint ids: the dispatcher joins waiting rows of
 # one such task into messages of up to CLASSIFY_BATCH_SIZE ids.
 JOINABLE = frozenset({"complaints.tasks.classify_complaints"})
+# Tasks sent one message per row that the dispatcher sends together instead: rows of the task
+# become one message of the other, whose one argument lists each row's arguments (a second's
+# receipts: one message, one query, one connection to the mail server).
+JOINED_AS = {"complaints.tasks.send_receipt": "complaints.tasks.send_receipts"}
 # Tasks that do whatever is waiting when they run (no arguments): one message stands for any
 # number of requests for it, so the dispatcher sends one for all its waiting rows, and a
 # request sends none while one is pending (`enqueue_coalesced_on_commit`).
@@ -272,6 +276,11 @@ def pending_mark_set(task_name: str) -> bool:
     )
 
 
+def pending_mark_is_set(task_name: str) -> bool:
+    """Whether a run of the task is marked pending (always False with tasks in-process)."""
+    return not _eager() and bool(_redis_client().exists(_pending_mark_key(task_name)))
+
+
 def pending_mark_clear(task_name: str) -> None:
     """Called by the task as it starts, before it reads what is waiting: a request that
     commits after this sends a new message."""
@@ -288,23 +297,28 @@ def enqueue_coalesced_on_commit(task_name: str, *, what: str = "") -> None:
 
 
 def _messages(rows: list[OutboxMessage]) -> Iterable[tuple[list[int], str, list, dict]]:
-    """(row ids, task, args, kwargs) to publish: joinable rows joined into batches,
-    coalesced rows into one message per task."""
+    """(row ids, task, args, kwargs) to publish: joinable rows (and rows JOINED_AS another
+    task) joined into batches, coalesced rows into one message per task."""
     batches: dict[str, tuple[list[int], list]] = {}
     coalesced: dict[str, list[int]] = {}
     size = settings.CLASSIFY_BATCH_SIZE
     for row in rows:
         if row.task_name in COALESCED and not row.args and not row.kwargs:
             coalesced.setdefault(row.task_name, []).append(row.pk)
-        elif row.task_name in JOINABLE and len(row.args) == 1 and not row.kwargs:
-            row_ids, items = batches.setdefault(row.task_name, ([], []))
-            row_ids.append(row.pk)
-            items.extend(row.args[0])
-            if len(items) >= size:
-                yield row_ids, row.task_name, [items], {}
-                del batches[row.task_name]
+            continue
+        if row.task_name in JOINABLE and len(row.args) == 1 and not row.kwargs:
+            task_name, more = row.task_name, row.args[0]
+        elif row.task_name in JOINED_AS and not row.kwargs:
+            task_name, more = JOINED_AS[row.task_name], [row.args]
         else:
             yield [row.pk], row.task_name, row.args, row.kwargs
+            continue
+        row_ids, items = batches.setdefault(task_name, ([], []))
+        row_ids.append(row.pk)
+        items.extend(more)
+        if len(items) >= size:
+            yield row_ids, task_name, [items], {}
+            del batches[task_name]
     for task_name, (row_ids, items) in batches.items():
         yield row_ids, task_name, [items], {}
     for task_name, row_ids in coalesced.items():
@@ -323,7 +337,7 @@ def outbox_dispatch(*, limit: int = 5000) -> int:
     """Publish what waits in the outbox, oldest first, and delete what went out. Stops at the
     first failure (Redis still down) and reports how many rows went out. Several dispatchers
     may run at once: each takes rows the others have not locked."""
-    sent = 0
+    sent_ids: list[int] = []
     with transaction.atomic():
         rows = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -335,8 +349,13 @@ def outbox_dispatch(*, limit: int = 5000) -> int:
                 _run_here(task_name, args, kwargs)
             elif not publish_quick(task_name, args, kwargs, from_request=False):
                 break
-            OutboxMessage.objects.filter(pk__in=row_ids).delete()
-            sent += len(row_ids)
+            sent_ids += row_ids
+        if sent_ids:
+            # One DELETE for every row that went out (a second's receipts are one message
+            # each), in the transaction that holds them.
+            gone = OutboxMessage.objects.filter(pk__in=sent_ids)
+            gone._raw_delete(gone.db)
+    sent = len(sent_ids)
     if sent:
         # Routine: beat dispatches every second and says itself when rows were late.
         logger.debug("Outbox: %s waiting task(s) sent.", sent)

@@ -103,7 +103,9 @@ def complaint_move(
     )
 
 
-@transaction.atomic
+# No savepoint inside the batch's transaction (its caller's): nothing here is worth keeping
+# when a later statement fails, and the pair of statements came with every batch.
+@transaction.atomic(savepoint=False)
 def complaints_move_many(
     *,
     moves: list[tuple[Complaint, str, str, dict[str, Any]]],

@@ -198,6 +198,36 @@ def test_redaction_may_rewrite_personal_fields_only(app, alice):
     assert Event.objects.filter(pk=event.pk).redact(reason=TOMBSTONE, actor=None) == 1
 
 
+def _event_updates_sent(work) -> int:
+    """How many UPDATE statements on the events table `work` sends to the database (an
+    executemany counts one per row: the server receives each)."""
+    sent = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal sent
+        if sql.startswith("UPDATE") and "complaints_event" in sql:
+            sent += len(params) if many else 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        work()
+    return sent
+
+
+@pytest.mark.postgres
+def test_the_sealer_links_a_batch_in_one_statement_whatever_its_size(app):
+    make_complaint(app=app)
+    assert _event_updates_sent(audit_chain_seal) == 1
+    for _ in range(12):
+        make_complaint(app=app)
+    assert _event_updates_sent(audit_chain_seal) == 1
+    for _ in range(5):
+        make_complaint(app=app)
+    assert _event_updates_sent(lambda: audit_chain_seal(batch_size=2)) == 3  # 2 + 2 + 1
+    assert chain_positions() == list(range(1, 19))
+    assert verify("--no-seal") == "audit chain intact: 18 events\n"
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_filings_are_all_sealed_once_with_no_gap(app, tmp_path):

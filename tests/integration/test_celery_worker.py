@@ -184,3 +184,50 @@ def test_complaint_filed_through_the_api_is_classified_by_the_worker(client, wor
     assert "complaints.tasks.classify_waiting[" in worker.log and "succeeded" in worker.log, (
         worker.log
     )
+
+
+def _worker_backends() -> set[int]:
+    """The other sessions on the test database: the worker's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def _finished(worker) -> int:
+    """Tasks the worker has ended, well or not."""
+    return sum(" succeeded " in line or " raised " in line for line in worker.lines)
+
+
+def _run_one(worker, task) -> str:
+    """Send `task`, wait until the worker has ended it, and return its log line."""
+    before = _finished(worker)
+    task.delay()
+    deadline = time.monotonic() + 60
+    while _finished(worker) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ended = [line for line in worker.lines if " succeeded " in line or " raised " in line]
+    assert len(ended) == before + 1, worker.log
+    return ended[-1]
+
+
+def test_the_worker_keeps_its_database_connection_from_task_to_task(tmp_path, settings):
+    """Celery's default opens a PostgreSQL session per task; the worker keeps one, as the web
+    processes do between requests (DB_CONN_MAX_AGE), and replaces it once it broke."""
+    from complaints.tasks import sweep_unclassified  # its first query outside a transaction
+
+    settings.CLASSIFIER_ARTIFACT_DIR = tmp_path / "models"
+    sessions = []
+    with running_worker("complaints.tasks.sweep_unclassified", tmp_path / "worker-models") as w:
+        for _ in range(3):
+            assert " succeeded " in _run_one(w, sweep_unclassified)
+            sessions.append(_worker_backends())
+        assert len(sessions[0]) == 1, sessions
+        assert sessions[0] == sessions[1] == sessions[2]
+        with connection.cursor() as cursor:  # the session dies (a restart, an administrator)
+            cursor.execute("SELECT pg_terminate_backend(%s)", [sessions[0].pop()])
+        _run_one(w, sweep_unclassified)  # may fail on the dead session
+        assert " succeeded " in _run_one(w, sweep_unclassified), w.log
+        assert len(_worker_backends()) == 1

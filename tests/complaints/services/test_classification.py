@@ -331,3 +331,40 @@ def test_beat_runs_the_sweep_every_15_seconds_and_retraining_weekly(settings):
     ):
         assert name in celery_app.tasks
     assert retrain_classifier.name == settings.CLASSIFIER_RETRAIN_TASK
+
+
+def _statements_sent(work) -> int:
+    """Statements `work` sends to the database (an executemany counts one per row)."""
+    from django.db import connection
+
+    sent = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal sent
+        sent += len(params) if many else 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        work()
+    return sent
+
+
+def test_a_batch_sends_the_same_statements_whatever_its_size(settings, active_version, app):
+    from complaints.services.classification_batch import complaints_classify
+
+    settings.CLASSIFIER_ACTIVE_CHECK_SECONDS = 600  # as on a worker: no look-up per batch
+
+    def batch_of(size: int) -> int:
+        for i in range(size):
+            make_complaint(
+                app=app, description=OBVIOUS["over_permission"] + f" #{i}", classify=False
+            )
+        return _statements_sent(lambda: complaints_classify(complaint_ids=[], top_up=size))
+
+    complaints_classify(complaint_ids=[], top_up=1)  # the model loaded, nothing waiting
+    small, large = batch_of(3), batch_of(12)
+    # Claim: transaction, read, mark, end. Verdicts: transaction, complaints, earlier verdicts,
+    # new verdicts, categories before, the taxonomy, evidence counts, categories out and in,
+    # statuses, events, end.
+    assert small == large == 16
+    assert not Complaint.objects.filter(status=Complaint.Status.SUBMITTED).exists()

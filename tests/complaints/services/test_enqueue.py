@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from complaints.models import Complaint, OutboxMessage
+from complaints.models import Complaint, Event, OutboxMessage
 from complaints.services.classification import classification_of_waiting
 from complaints.services.enqueue import enqueue_on_commit, outbox_add, outbox_dispatch
 from complaints.services.intake import complaint_submit
@@ -168,11 +168,64 @@ def test_filings_share_one_pending_classification_run(
 
 
 @pytest.mark.redis
+def test_a_run_gathers_the_filings_of_its_first_moment_into_one_batch(
+    settings, app, active_version, real_broker, django_capture_on_commit_callbacks
+):
+    settings.CLASSIFY_GATHER_SECONDS = 0.2
+    with django_capture_on_commit_callbacks(execute=True):
+        first, _ = complaint_submit(description=OBVIOUS["over_permission"], app=app)
+    assert real_broker.llen("celery") == 1
+    waited, during = [], []
+
+    def filings_meanwhile(seconds: float) -> None:
+        waited.append(seconds)
+        for text in (OBVIOUS["unauthorized_charges"], OBVIOUS["account_cancellation"]):
+            with django_capture_on_commit_callbacks(execute=True):
+                during.append(complaint_submit(description=text, app=app)[0])
+
+    assert classification_of_waiting(sleep=filings_meanwhile) == 3
+    assert waited == [0.2]
+    assert real_broker.llen("celery") == 1  # the run was pending: they sent no message
+    for complaint in (first, *during):
+        complaint.refresh_from_db()
+        assert complaint.status in (S.CLASSIFIED, S.NEEDS_REVIEW)
+    assert (
+        Event.objects.filter(
+            kind=Event.Kind.TRANSITION, to_status__in=[S.CLASSIFIED, S.NEEDS_REVIEW]
+        )
+        .values("created_at")
+        .distinct()
+        .count()
+        == 1
+    )  # one batch
+    # The message they would have sent finds the mark gone: a run with nobody to wait for.
+    assert classification_of_waiting(sleep=waited.append) == 0
+    assert waited == [0.2]
+
+
+@pytest.mark.redis
 def test_the_dispatcher_sends_one_run_for_all_waiting_requests_of_it(real_broker, db):
     for _ in range(5):
         outbox_add("complaints.tasks.classify_waiting")
     assert outbox_dispatch() == 5
     assert real_broker.llen("celery") == 1
+    assert not OutboxMessage.objects.exists()
+
+
+@pytest.mark.redis
+def test_the_dispatcher_deletes_what_it_sent_in_one_statement(real_broker, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for complaint_id in range(1, 8):  # receipts, joined into one message
+        outbox_add("complaints.tasks.send_receipt", [complaint_id, "sealed"])
+    outbox_add("complaints.tasks.classify_complaints", [[42]])
+    outbox_add("complaints.tasks.classify_waiting")
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox_dispatch() == 9
+    assert real_broker.llen("celery") == 3
+    deletes = [q["sql"] for q in queries if q["sql"].startswith("DELETE")]
+    assert len(deletes) == 1, deletes
     assert not OutboxMessage.objects.exists()
 
 

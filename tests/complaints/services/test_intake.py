@@ -276,3 +276,52 @@ def test_a_broker_outage_loses_nothing(
     assert "Broker unavailable; complaints.tasks.classify_waiting waits for the dispatcher" in (
         caplog.text
     )
+
+
+# --- receipts the outbox dispatcher sends together ----------------------------------------------
+
+
+def _receipts_waiting(app, addresses: list[str]) -> list[Complaint]:
+    """Filed complaints whose receipts wait in the outbox for the dispatcher, as with workers."""
+    from complaints import encryption
+    from complaints.services.enqueue import outbox_add
+
+    filed = []
+    for address in addresses:
+        complaint, token = complaint_submit(
+            description="这个应用反复索要通讯录权限", app=app, contact_email=address,
+            send_receipt=False, classify=False,
+        )  # fmt: skip
+        outbox_add("complaints.tasks.send_receipt", [complaint.pk, encryption.encrypt(token)])
+        filed.append(complaint)
+    return filed
+
+
+@pytest.mark.parametrize("count", [2, 7])
+def test_waiting_receipts_go_out_together_with_one_query_for_all(app, mailoutbox, count):
+    from django.test.utils import CaptureQueriesContext
+
+    from complaints.services.enqueue import outbox_dispatch
+
+    filed = _receipts_waiting(app, [f"consumer{i}@example.com" for i in range(count)])
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox_dispatch() == count  # tasks run in-process in the suite
+    reads = [q["sql"] for q in queries if 'FROM "complaints_complaint"' in q["sql"]]
+    assert len(reads) == 1, reads
+    assert sorted((m.to[0], m.subject) for m in mailoutbox) == sorted(
+        (f"consumer{i}@example.com", f"我们已收到您的投诉 {c.tracking_number}")
+        for i, c in enumerate(filed)
+    )
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_receipt_that_fails_costs_no_other(app, mailoutbox, caplog):
+    from complaints.services.intake import complaint_receipts_send
+
+    first, second = _receipts_waiting(app, ["mei@example.com", "lei@example.com"])
+    sealed = list(OutboxMessage.objects.order_by("pk").values_list("args", flat=True))
+    sealed[0][1] = "not a sealed token"
+    assert complaint_receipts_send(receipts=[tuple(args) for args in sealed]) == 1
+    (mail,) = mailoutbox
+    assert mail.to == ["lei@example.com"] and second.tracking_number in mail.subject
+    assert f"Receipt for complaint {first.tracking_number} not sent" in caplog.text
