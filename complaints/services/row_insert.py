@@ -2,22 +2,43 @@
 INSERTs (issue 16) without the ORM compiling some fifty columns on every save().
 
 Each field still prepares its own value (`pre_save`, `get_db_prep_save`: encryption, JSON,
-dates, `auto_now`), as save() does; only the SQL text is kept. With `skip_conflict` a row that
+dates, `auto_now`), as save() does; only the SQL text is kept, and the values those methods
+would hand back unchanged (a str for a CharField, None for most fields) skip the calls. With `skip_conflict` a row that
 a unique constraint refuses is left out (ON CONFLICT DO NOTHING) instead of raising, so the
 caller can try again without a savepoint around the insert.
 """
 
+import datetime
 import functools
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+
+# For each of Django's field classes (exactly these: a subclass such as EncryptedTextField
+# converts its own way), the types of value its pre_save/get_db_prep_save give back as they
+# are on PostgreSQL. Anything else (an int, which goes out typed, a datetime, a lazy string)
+# takes the field's own path.
+_KEPT_AS_IS: dict[type[models.Field], frozenset[type]] = {
+    models.CharField: frozenset({str, type(None)}),
+    models.TextField: frozenset({str, type(None)}),
+    models.BooleanField: frozenset({bool, type(None)}),
+    models.DateField: frozenset({datetime.date, type(None)}),
+    models.DecimalField: frozenset({type(None)}),
+    models.FloatField: frozenset({type(None)}),
+    models.IntegerField: frozenset({type(None)}),
+    models.PositiveSmallIntegerField: frozenset({type(None)}),
+    models.BigIntegerField: frozenset({type(None)}),
+    models.ForeignKey: frozenset({type(None)}),
+}
+_NOTHING_KEPT: frozenset[type] = frozenset()
 
 
 @functools.cache
 def _statement(
     model: type[models.Model], alias: str, skip_conflict: bool
-) -> tuple[str, tuple[models.Field, ...]]:
+) -> tuple[str, tuple[tuple[models.Field, str | None, frozenset[type]], ...]]:
     """The INSERT of a new row of `model` with its database-made id, and the fields whose
-    values it takes, in order."""
+    values it takes, in order: each with its attname when its pre_save only reads it (None
+    when it does more: auto_now) and the types of value it stores as they are."""
     meta = model._meta
     if meta.parents:
         raise TypeError(f"{model.__name__} inherits a table: save() it instead.")
@@ -35,7 +56,15 @@ def _statement(
     if skip_conflict:
         # Unique constraints only: a CHECK or NOT NULL violation still raises.
         sql += " ON CONFLICT DO NOTHING"
-    return f"{sql} RETURNING {quote(meta.pk.column)}", fields
+    plan = tuple(
+        (
+            field,
+            field.attname if type(field).pre_save is models.Field.pre_save else None,
+            _KEPT_AS_IS.get(type(field), _NOTHING_KEPT),
+        )
+        for field in fields
+    )
+    return f"{sql} RETURNING {quote(meta.pk.column)}", plan
 
 
 def row_insert(obj: models.Model, *, skip_conflict: bool = False) -> bool:
@@ -51,8 +80,13 @@ def row_insert(obj: models.Model, *, skip_conflict: bool = False) -> bool:
         before_write()
     alias = obj._state.db or DEFAULT_DB_ALIAS
     connection = connections[alias]
-    sql, fields = _statement(type(obj), alias, skip_conflict)
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    sql, plan = _statement(type(obj), alias, skip_conflict)
+    params = []
+    for field, attname, kept_as_is in plan:
+        value = getattr(obj, attname) if attname else field.pre_save(obj, True)
+        if type(value) not in kept_as_is:
+            value = field.get_db_prep_save(value, connection)
+        params.append(value)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

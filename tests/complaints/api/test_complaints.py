@@ -1,10 +1,12 @@
 """The filing and tracking API: every field error, idempotency, throttling, tokens, ownership."""
 
+import datetime
 import io
 
 import pytest
 from django.core.cache import caches
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from PIL import ExifTags, Image
 from rest_framework.test import APIClient
 
@@ -71,6 +73,21 @@ def test_anonymous_filing_answers_201_with_token_and_link(api, app):
         and complaint.contact_phone == "+8613812345678"
     )
     assert body["access_token"] not in complaint.access_token_hash
+
+
+def test_the_filing_answer_is_what_the_schema_documents(api, app):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    answer = schema["paths"][URL]["post"]["responses"]["201"]["content"]["application/json"]
+    name = answer["schema"]["$ref"].rpartition("/")[2]
+    documented = schema["components"]["schemas"][name]
+    body = file(api, {"app": app.pk, "description": "自动续费没有提醒"}).json()
+    assert set(body) == set(documented["properties"]) == set(documented["required"])
+    assert all(isinstance(value, str) for value in body.values())
+    assert documented["properties"]["decision_due_date"]["format"] == "date"
+    assert (
+        datetime.date.fromisoformat(body["decision_due_date"]).isoformat()
+        == (body["decision_due_date"])
+    )
 
 
 def test_filing_with_app_name_only_and_details(api, db):

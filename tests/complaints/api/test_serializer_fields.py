@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.utils import translation
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from complaints.api.complaint_serializers import (
     ComplaintSubmitInput,
@@ -78,3 +79,19 @@ def test_a_field_holding_a_serializer_is_copied_whole_for_each():
     assert first.fields["timeline"].child is not second.fields["timeline"].child
     assert first.fields["timeline"].child.fields["at"].root is first
     assert second.fields["timeline"].child.fields["at"].root is second
+
+
+@pytest.mark.parametrize("field", ["description", "app_name", "contact_name"])
+def test_a_lone_surrogate_in_text_is_refused_as_drf_refuses_it(app, field):
+    data = {"app": app.pk, "description": "闪退", field: "扣款\udc9f了\ud800"}
+    with translation.override("en"):
+        serializer = ComplaintSubmitInput(data=data)
+        assert not serializer.is_valid()
+        assert serializer.errors == {field: ["Surrogate characters are not allowed: U+DC9F."]}
+    with translation.override("zh-hans"):
+        serializer = ComplaintSubmitInput(data=data)
+        assert not serializer.is_valid()
+        with pytest.raises(serializers.ValidationError) as drf:
+            ProhibitSurrogateCharactersValidator()(data[field])
+        assert serializer.errors == {field: drf.value.detail}
+        assert serializer.errors[field][0].code == "surrogate_characters_not_allowed"

@@ -6,8 +6,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from complaints.models import Complaint, Event, audit_chain
 from complaints.services.row_insert import row_insert
@@ -103,3 +104,24 @@ def test_only_new_rows(app):
     row_insert(complaint)
     with pytest.raises(ValueError, match="new rows only"):
         row_insert(complaint)
+
+
+def test_values_a_field_converts_still_go_through_the_field(app):
+    # A str, a bool or None is stored as it is; anything else is the field's to convert.
+    complaint = _complaint(app, app_version=gettext_lazy("应用版本"), consent_publish=True)
+    row_insert(complaint)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT app_version, consent_publish, contact_email, amount, description_masked"
+            " FROM complaints_complaint WHERE id = %s",
+            [complaint.pk],
+        )
+        app_version, consent_publish, contact_email, amount, masked = cursor.fetchone()
+    assert (app_version, consent_publish, amount, masked) == (
+        "应用版本",
+        True,
+        Decimal("68.50"),
+        None,
+    )
+    # Encrypted at rest: the str given to an EncryptedTextField is not what is stored.
+    assert contact_email and "Zhang.San" not in contact_email
