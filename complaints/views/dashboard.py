@@ -5,7 +5,6 @@ import csv
 from functools import wraps
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -63,8 +62,7 @@ def regulator_dashboard(request):
     form = StatsFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "complaints/dashboard/regulator.html", {"form": form}, status=400)
-    shared = stats.dashboard_shared(form.stats_filter())
-    board = shared.value
+    f = form.stats_filter()
     # The filter form lists every app and operator: rendered once per period for what was
     # typed (a valid form shows nothing else) and the language, like the figures.
     typed = tuple(request.GET.get(name, "") for name in form.fields)
@@ -75,23 +73,39 @@ def regulator_dashboard(request):
         "complaints/dashboard/_filters.html",
         lambda: {"form": form, "reset_url": reverse("dashboard")},
     )
+    # Figures, charts and the inspection panel: one rendering per period, filter and language
+    # for every regulator; only the summary's age is worked out for each request.
+    body = shared_fragment(
+        REGULATOR,
+        "dashboard-body",
+        tuple(sorted(f.as_query().items())),
+        "complaints/dashboard/_body.html",
+        lambda: _body_context(f),
+    )
     return render(
         request,
         "complaints/dashboard/regulator.html",
         {
             "form": form,
             "filters": filters.value,
-            "dashboard": board,
-            "figures": board.figures,
-            "tables": board.tables,
-            "csv_view": "dashboard-csv",
-            "csv_query": urlencode(board.filter.as_query()),
+            "dashboard": True,
+            "body": body.value,
             "age_seconds": statistics_age_seconds(),
-            "computed_at": shared.computed_at,
-            # The charts' HTML is kept while their figures are the shared ones (0: not kept).
-            "shared_seconds": 2 * settings.STATS_SHARED_SECONDS,
         },
     )
+
+
+def _body_context(f: stats.StatsFilter) -> dict:
+    shared = stats.dashboard_shared(f)
+    board = shared.value
+    return {
+        "dashboard": board,
+        "figures": board.figures,
+        "tables": board.tables,
+        "csv_view": "dashboard-csv",
+        "csv_query": urlencode(board.filter.as_query()),
+        "computed_at": shared.computed_at,
+    }
 
 
 @require_GET

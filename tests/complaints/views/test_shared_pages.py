@@ -239,3 +239,30 @@ def test_dashboard_filters_are_rendered_once_a_period_for_what_was_typed(client,
     assert newcomer.name not in second.content.decode()
     assert f'<option value="{newcomer.pk}">' in third.content.decode()
     assert 'class="button" href="/dashboard/"' in third.content.decode()
+
+
+def summary_age(html: str) -> int:
+    match = re.search(r'id="summary-age">Figures updated (\d+) s ago', html)
+    assert match, "no summary age"
+    return int(match.group(1))
+
+
+def test_dashboard_body_is_rendered_once_a_period_and_its_summary_age_each_time(client, rita):
+    client.force_login(rita)
+    started = timezone.now()
+    with at(started):
+        first = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en")
+        chinese = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    with at(started, FRESH - 0.5):
+        second = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en")
+    with at(started, FRESH + 1):
+        third = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en")
+    body = "complaints/dashboard/_body.html"
+    assert body in rendered(first) and body in rendered(chinese)
+    assert body not in rendered(second) and body in rendered(third)
+    first, second, third = (r.content.decode() for r in (first, second, third))
+    assert "At a glance" in second and "At a glance" not in chinese.content.decode()
+    assert as_of(second) == clock_time(started)
+    assert as_of(third) == clock_time(started + datetime.timedelta(seconds=FRESH + 1))
+    # The summary's age is the reader's own: it grows while the shared rendering stands.
+    assert summary_age(second) - summary_age(first) in {4, 5}
