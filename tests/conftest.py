@@ -227,6 +227,16 @@ def _seeded_after_flush(request):
         _SEED.seed(django_apps, None)
 
 
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language. A request through the test client leaves the
+    language it negotiated active in the thread, so without this a test asserting a message in
+    the site's language passed or failed by which test ran before it."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def english():
     """Messages asserted in English (the site's default language is zh-Hans): modules that
