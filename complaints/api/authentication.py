@@ -25,6 +25,9 @@ class SessionAuthentication(authentication.SessionAuthentication):
 
 class BasicAuthentication(authentication.BasicAuthentication):
     def authenticate_credentials(self, userid, password, request=None):
+        if "\x00" in userid or "\x00" in password:
+            # No account has one, and the database refuses it in a query: a plain 401.
+            raise exceptions.AuthenticationFailed(_("Invalid username/password."))
         user, auth = super().authenticate_credentials(userid, password, request)
         if two_factor_required(user):
             raise exceptions.AuthenticationFailed(

@@ -5,6 +5,7 @@ undeclared is promised), and errors are JSON whatever representation was asked f
 tests/fuzz/ checks the same promises with generated requests; these are the cases found by
 fuzzing, kept as plain regression tests."""
 
+import base64
 from decimal import Decimal
 
 import pytest
@@ -163,3 +164,13 @@ def test_multipart_null_stays_text_in_a_text_field(client, app):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize("credentials", ["ali\x00ce:pw-alice", "alice:pw-\x00alice"])
+def test_basic_credentials_with_a_nul_are_refused_not_a_server_error(client, alice, credentials):
+    token = base64.b64encode(credentials.encode()).decode()
+    response = client.get(
+        "/api/v1/triage/", HTTP_AUTHORIZATION=f"Basic {token}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code in {401, 403}
+    assert error(response)["message"] == "Invalid username/password."
