@@ -130,13 +130,18 @@ class ContentNegotiation(DefaultContentNegotiation):
             and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
         ):
             return renderers[0], renderers[0].media_type
+        if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "" and not format_suffix:
+            # DRF reads an empty ?format= as none given; it names no representation we offer.
+            raise _unknown_format(renderers)
         return super().select_renderer(request, renderers, format_suffix)
 
     def filter_renderers(self, renderers, format):
         try:
             return super().filter_renderers(renderers, format)
         except Http404:
-            offered = ", ".join(sorted({renderer.format for renderer in renderers}))
-            raise ValidationError(
-                {"format": [_("Choose one of: %(values)s.") % {"values": offered}]}
-            ) from None
+            raise _unknown_format(renderers) from None
+
+
+def _unknown_format(renderers) -> ValidationError:
+    offered = ", ".join(sorted({renderer.format for renderer in renderers}))
+    return ValidationError({"format": [_("Choose one of: %(values)s.") % {"values": offered}]})

@@ -66,7 +66,9 @@ def test_negotiation_answers_as_drfs_whether_or_not_it_takes_the_short_way(offer
         return type(renderer), media_type
 
     ours, drfs = answer(ContentNegotiation()), answer(DefaultContentNegotiation())
-    if ours is ValidationError:  # a format not offered: 400 here, 404 in DRF
+    if query == "format=":  # names nothing: 400 here, where DRF reads it as no format given
+        assert ours is ValidationError
+    elif ours is ValidationError:  # a format not offered: 400 here, 404 in DRF
         assert drfs is Http404
     else:
         assert ours == drfs

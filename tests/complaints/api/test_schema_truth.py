@@ -101,8 +101,9 @@ def test_flags_take_true_as_well_as_1(rita_api, app):
     assert len(rita_api.get("/api/v1/triage/", {"money": "false"}).json()["results"]) == 2
 
 
-def test_an_unknown_format_is_a_bad_request_in_json(client):
-    response = client.get("/api/v1/public/board/", {"format": "xml"}, HTTP_ACCEPT_LANGUAGE="en")
+@pytest.mark.parametrize("asked", ["xml", ""])
+def test_an_unknown_format_is_a_bad_request_in_json(client, asked):
+    response = client.get("/api/v1/public/board/", {"format": asked}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert error(response)["fields"] == {"format": ["Choose one of: csv, json."]}
 
