@@ -88,7 +88,6 @@ def regulator_dashboard(request):
         {
             "form": form,
             "filters": filters.value,
-            "dashboard": True,
             "body": body.value,
             "age_seconds": statistics_age_seconds(),
         },
