@@ -174,6 +174,11 @@ def _service_checked(normalise, value: str) -> str:
         raise serializers.ValidationError(error.message) from None
 
 
+# The doors a filing over the API may name: hotline, e-mail and bulk import are recorded by
+# the platform's own tools, never claimed by a client.
+FILING_CHANNELS = [Complaint.Channel.API.value, Complaint.Channel.WEB.value]
+
+
 class ComplaintSubmitInput(DeclaredFieldsOnce, serializers.Serializer):
     app = serializers.PrimaryKeyRelatedField(
         queryset=App.objects.all(),
@@ -225,6 +230,13 @@ class ComplaintSubmitInput(DeclaredFieldsOnce, serializers.Serializer):
         required=False,
         default=list,
         help_text="Up to 5 files (multipart): JPEG, PNG, WebP or PDF, 10 MB each.",
+    )
+    channel = serializers.ChoiceField(
+        choices=FILING_CHANNELS,
+        required=False,
+        default=Complaint.Channel.API.value,
+        help_text="The door the complaint came in by, for the platform's statistics: `web` is "
+        "sent by AppWatch's own one-page web form; other clients leave it out (`api`).",
     )
 
     def validate_contact_phone(self, value: str) -> str:

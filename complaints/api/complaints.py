@@ -18,7 +18,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Complaint
 from ..selectors import consumers
 from ..services.intake import complaint_submit
 from ..throttling import AnonymousSubmitThrottle, EvidenceUploadThrottle, TrackThrottle
@@ -128,7 +127,7 @@ class ComplaintListCreateView(generics.GenericAPIView):
             else (details_form.amount() if details_form else None),
             category_hint=data.get("category_hint"),
             details=details_form.details() if details_form else {},
-            channel=Complaint.Channel.API,
+            channel=data["channel"],
             language=getattr(request, "LANGUAGE_CODE", "zh-hans"),
             consent_share_with_operator=data["consent_share_with_operator"],
             consent_publish=data["consent_publish"],
