@@ -167,6 +167,16 @@ class EvidenceListField(serializers.ListField):
         return cleaned
 
 
+class CategoryCodeField(serializers.SlugRelatedField):
+    """A taxonomy code. Text with NUL in it cannot be one, and PostgreSQL refuses NUL even in
+    a query, so it is an unknown category without asking the database."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 def _service_checked(normalise, value: str) -> str:
     try:
         return normalise(value)
@@ -200,7 +210,7 @@ class ComplaintSubmitInput(DeclaredFieldsOnce, serializers.Serializer):
             "blank": _("Describe what happened."),
         },
     )
-    category_hint = serializers.SlugRelatedField(
+    category_hint = CategoryCodeField(
         slug_field="code",
         queryset=Category.objects.filter(is_active=True),
         required=False,

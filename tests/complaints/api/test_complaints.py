@@ -233,6 +233,15 @@ def test_every_field_error_has_the_common_shape(api, db, body, field, message):
     assert not Complaint.objects.exists()
 
 
+@pytest.mark.parametrize("fmt", ["json", "multipart"])
+def test_a_category_with_nul_is_unknown_not_a_server_error(api, db, fmt):
+    """PostgreSQL refuses NUL even in a query's parameter (make fuzz found the 500)."""
+    body = {"app_name": "x", "description": "闪退", "category_hint": "fr\x00aud"}
+    response = api.post(URL, body, format=fmt)
+    assert response.status_code == 400
+    assert error(response)["fields"]["category_hint"] == ["Unknown category: fraud."]
+
+
 def test_the_one_page_web_form_files_as_the_web_channel(api, app):
     """The site's own one-page form files through this endpoint and says so: its complaints
     count as web filings in the statistics, like the step pages'."""
@@ -260,6 +269,13 @@ def test_the_channel_is_documented_with_its_two_values(db):
         assert "web" in channel["description"]
         assert sorted(channel.get("enum") or schema["components"]["schemas"][
             channel["allOf"][0]["$ref"].rsplit("/", 1)[-1]]["enum"]) == ["api", "web"]  # fmt: skip
+
+
+def test_the_schema_says_anyone_may_file_but_only_a_consumer_may_list(db):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = schema["paths"][URL]
+    assert {} in operations["post"]["security"]
+    assert {} not in operations["get"]["security"] and operations["get"]["security"]
 
 
 def test_errors_are_translated_by_accept_language(db):
