@@ -37,8 +37,12 @@ IDEMPOTENCY_KEY_MAX = 100
 class FileOrListOwn(permissions.BasePermission):
     """Anyone may file; only a signed-in consumer may list (their own)."""
 
+    anonymous_methods = ("POST",)  # read by the schema (schema.py)
+
     def has_permission(self, request, view) -> bool:
-        return request.method == "POST" or bool(request.user and request.user.is_authenticated)
+        return request.method in self.anonymous_methods or bool(
+            request.user and request.user.is_authenticated
+        )
 
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
