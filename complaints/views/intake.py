@@ -443,8 +443,10 @@ def file_one_page(request: HttpRequest) -> HttpResponse:
 
 def _one_page_context() -> dict:
     app_form = AppStepForm()
-    # No list of matches to choose from on this page: the name is what the consumer gives.
+    # No list of matches to choose from on this page: the name is what the consumer gives,
+    # and the registry's apps are offered as they type (filing.js, public-app-search).
     app_form.fields["app_name"].required = True
+    app_form.fields["app_name"].widget.attrs.update(list="app-suggestions", autocomplete="off")
     return {
         "steps": STEPS,
         "app_form": app_form,

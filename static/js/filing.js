@@ -103,6 +103,41 @@
     });
   }
 
+  // --- the app: the registry's apps offered as the consumer types ----------------------------
+
+  var appName = form.elements.namedItem("app_name");
+  var suggestions = document.getElementById("app-suggestions");
+  var offered = [];
+  var searchTimer = null;
+  var searches = 0;
+
+  // The registry app the typed name is, when exactly one offered app has that name (two of
+  // one name: the typed name goes alone, and a regulator links it).
+  function chosenApp() {
+    var typed = appName.value.trim();
+    var same = offered.filter(function (app) { return app.name === typed; });
+    return same.length === 1 ? same[0] : null;
+  }
+
+  function search() {
+    var query = appName.value.trim().slice(0, 100);
+    var number = ++searches;
+    if (!query) { offered = []; suggestions.textContent = ""; return; }
+    fetch(form.dataset.appSearch + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (answer) {
+        if (number !== searches) return;  // a later search is under way
+        offered = answer.results || [];
+        suggestions.textContent = "";
+        offered.forEach(function (app) {
+          var option = document.createElement("option");
+          option.value = app.name;
+          if (app.package_name) option.label = app.package_name;
+          suggestions.appendChild(option);
+        });
+      }, function () { /* offline: the typed name still files */ });
+  }
+
   // --- moving between sections -------------------------------------------------------------
 
   function show(index, focus) {
@@ -232,6 +267,8 @@
   function request() {
     var body = { channel: "web" };
     TOP_LEVEL.forEach(function (name) { if (value(name)) body[name] = value(name); });
+    var app = chosenApp();
+    if (app) body.app = app.id;
     if (kind()) body.category_hint = kind();
     var details = detailsBody();
     if (details) body.details = details;
@@ -374,12 +411,19 @@
 
   buttons.send.dataset.label = buttons.send.textContent;
   restore();
+  if (appName.value.trim()) search();
   enableDetails();
   form.hidden = false;
   show(Math.min(draft.step || 0, flow().length - 1), false);
   save();
 
-  form.addEventListener("input", function (event) { remember(event.target); });
+  form.addEventListener("input", function (event) {
+    remember(event.target);
+    if (event.target === appName) {
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(search, 250);
+    }
+  });
   form.addEventListener("change", function (event) {
     remember(event.target);
     if (event.target.name === "kind") enableDetails();

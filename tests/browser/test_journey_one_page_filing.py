@@ -1,5 +1,6 @@
 """Filing on the one-page form (/file/quick/, static/js/filing.js) in headless Chromium: the
-steps walked in the browser and one request to the filing API, with a photo and without, an
+steps walked in the browser and one request to the filing API, the registry's app offered as
+the name is typed, with a photo and without, an
 error from the API shown at its field and corrected, a lost answer retried without filing
 twice, the draft kept over a reload, the status link, the regulator's queue; and, with
 JavaScript off, the step pages still file."""
@@ -67,6 +68,12 @@ def continue_(page) -> None:
     page.get_by_role("button", name="Continue").click()
 
 
+def offered(page) -> list[str]:
+    """The registry's apps the page offers for the typed name, once the search has answered."""
+    page.locator("#app-suggestions option").first.wait_for(state="attached")
+    return page.locator("#app-suggestions option").evaluate_all("all => all.map(o => o.value)")
+
+
 def without_refusals(errors: list[str]) -> list[str]:
     """The console and answers that went wrong, less the API's 400s the journey provoked."""
     return [e for e in errors if not re.search(r"400 .*/api/v1/complaints/|status of 400", e)]
@@ -88,6 +95,7 @@ def test_filing_with_a_photo_and_an_error_corrected(open_screen, viewport, app, 
     assert progress(page) == "Step 1 of 5"
     assert page.evaluate("document.getElementById('id_app_name').validity.valueMissing")
     page.get_by_label("App name").fill("快送外卖")
+    assert offered(page)[0] == "快送外卖"  # the registry's app, linked when filed
     page.get_by_label("App version").fill("5.2.1")
     continue_(page)
     assert section(page, "what").get_by_role("heading").inner_text() == "What happened?"
@@ -155,6 +163,7 @@ def test_filing_with_a_photo_and_an_error_corrected(open_screen, viewport, app, 
     next_text = page.locator("[data-done-next]").inner_text()
     assert filed.decision_due_date.isoformat() in next_text and "What happens next" in next_text
     assert (filed.channel, filed.app_name, filed.app_version) == ("web", "快送外卖", "5.2.1")
+    assert filed.app == app
     assert filed.description == DESCRIPTION and filed.category_hint.code == "over_permission"
     assert filed.details == {"permissions": ["contacts"], "refused_without": "yes"}
     assert (filed.contact_phone, filed.contact_email) == ("+8613812345678", "mei@example.com")
@@ -198,6 +207,7 @@ def test_filing_without_files_keeps_the_draft_and_survives_a_lost_answer(open_sc
     # 1. A reload keeps what was typed and the step it was typed on.
     page.reload()
     assert progress(page) == "第 2 步，共 5 步"
+    assert offered(page)[0] == "快送外卖"
     assert page.locator("#id_description").input_value() == DESCRIPTION
     page.get_by_role("button", name="下一步").click()
     page.get_by_role("button", name="下一步").click()
@@ -223,6 +233,7 @@ def test_filing_without_files_keeps_the_draft_and_survives_a_lost_answer(open_sc
     filed = Complaint.objects.get()
     assert page.locator("#tracking-number").inner_text() == filed.tracking_number
     assert (filed.channel, filed.submitter, filed.language) == ("web", alice, "zh-hans")
+    assert filed.app == app
     assert filed.evidence.count() == 0 and filed.category_hint is None
     # JSON without files, the signed-in consumer's CSRF token with it, one key for both.
     assert len(posts) == 2
@@ -233,6 +244,7 @@ def test_filing_without_files_keeps_the_draft_and_survives_a_lost_answer(open_sc
         "channel": "web",
         "app_name": "快送外卖",
         "description": DESCRIPTION,
+        "app": app.pk,
         "consent_share_with_operator": False,
         "consent_publish": False,
     }

@@ -62,8 +62,12 @@ def test_every_step_is_a_section_with_the_step_pages_labels(client):
         "Share my files and the amount involved with the app&#x27;s operator",
     ):
         assert label in html, label
-    # Without a list to choose from, the typed name is what the browser asks for.
-    assert re.search(r'<input type="text" name="app_name" maxlength="200" required', html)
+    # Without a list to choose from, the typed name is what the browser asks for; the
+    # registry's apps are offered as it is typed.
+    app_name = re.search(r'<input type="text" name="app_name"[^>]*>', html).group()
+    assert " required" in app_name and 'list="app-suggestions"' in app_name
+    assert '<datalist id="app-suggestions"></datalist>' in html
+    assert 'data-app-search="/api/v1/public/apps/"' in html
     assert 'data-api="/api/v1/complaints/"' in html
     assert '<script src="/static/js/filing.js" defer></script>' in html
 
