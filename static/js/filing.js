@@ -110,6 +110,7 @@
   var offered = [];
   var searchTimer = null;
   var searches = 0;
+  var answered = {};  // query -> apps: typing back and forth asks the server once a query
 
   // The registry app the typed name is, when exactly one offered app has that name (two of
   // one name: the typed name goes alone, and a regulator links it).
@@ -119,22 +120,27 @@
     return same.length === 1 ? same[0] : null;
   }
 
+  function offer(apps) {
+    offered = apps;
+    suggestions.textContent = "";
+    offered.forEach(function (app) {
+      var option = document.createElement("option");
+      option.value = app.name;
+      if (app.package_name) option.label = app.package_name;
+      suggestions.appendChild(option);
+    });
+  }
+
   function search() {
     var query = appName.value.trim().slice(0, 100);
     var number = ++searches;
-    if (!query) { offered = []; suggestions.textContent = ""; return; }
+    if (!query) { offer([]); return; }
+    if (answered[query]) { offer(answered[query]); return; }
     fetch(form.dataset.appSearch + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : { results: [] }; })
       .then(function (answer) {
-        if (number !== searches) return;  // a later search is under way
-        offered = answer.results || [];
-        suggestions.textContent = "";
-        offered.forEach(function (app) {
-          var option = document.createElement("option");
-          option.value = app.name;
-          if (app.package_name) option.label = app.package_name;
-          suggestions.appendChild(option);
-        });
+        answered[query] = answer.results || [];
+        if (number === searches) offer(answered[query]);  // else a later search is under way
       }, function () { /* offline: the typed name still files */ });
   }
 
