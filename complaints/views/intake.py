@@ -470,6 +470,11 @@ def _one_page_context() -> dict:
                 "typed is lost: try again in a moment."
             ),
             "unknown": _("Please check your answers."),
+            "conflict": _(
+                "This complaint was most likely received already, with other answers, before "
+                "the connection failed. If you gave an e-mail address, its receipt is on the "
+                "way. To send it again as it is now, send it as a new complaint."
+            ),
             "none": _("None"),
             "none_given": _("None given"),
             "not_sure": _("Not sure"),

@@ -18,7 +18,8 @@
     back: form.querySelector("[data-action=back]"),
     next: form.querySelector("[data-action=next]"),
     send: form.querySelector("[data-action=send]"),
-    retry: form.querySelector("[data-action=retry]")
+    retry: form.querySelector("[data-action=retry]"),
+    renew: form.querySelector("[data-action=renew]")
   };
   var current = 0;
   var sending = false;
@@ -299,6 +300,7 @@
     sending = on;
     buttons.send.disabled = on;
     buttons.retry.disabled = on;
+    buttons.renew.disabled = on;
     buttons.back.disabled = on;
     buttons.send.textContent = on ? strings.sending : buttons.send.dataset.label;
   }
@@ -314,6 +316,7 @@
           busy(false);
           if (response.status === 201) done(answer);
           else if (response.status >= 500) generalError(strings.server, true);
+          else if (response.status === 409) generalError(strings.conflict, false, true);
           else refused(answer.error || {});
         });
       }, function () {
@@ -339,9 +342,11 @@
     });
   }
 
-  function generalError(message, retry) {
+  function generalError(message, retry, renew) {
     form.querySelector("[data-general-message]").textContent = message;
-    form.querySelector("[data-retry]").hidden = !retry;
+    form.querySelector("[data-retry]").hidden = !(retry || renew);
+    buttons.retry.hidden = !retry;
+    buttons.renew.hidden = !renew;
     general.hidden = false;
     general.focus();
     general.scrollIntoView({ block: "start" });
@@ -439,6 +444,13 @@
   });
   buttons.back.addEventListener("click", function () { show(current - 1, true); });
   buttons.retry.addEventListener("click", send);
+  // The key already filed a complaint with other answers (sent, its answer lost, then
+  // changed): only the consumer can say this is a new complaint.
+  buttons.renew.addEventListener("click", function () {
+    draft.key = newKey();
+    save();
+    send();
+  });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     // Enter in a text field submits the form: before the review it means "continue".

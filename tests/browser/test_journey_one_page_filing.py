@@ -254,6 +254,50 @@ def test_filing_without_files_keeps_the_draft_and_survives_a_lost_answer(open_sc
     assert consumer.csp_violations == []
 
 
+def test_answers_changed_after_a_lost_answer_go_as_a_new_complaint_only_when_asked(
+    open_screen, app
+):
+    """Sent, its answer lost, then changed: the key has filed other answers already, so the
+    filing API refuses (409); the page says what most likely happened and files the changed
+    answers only when the consumer asks, under a new key."""
+    consumer = open_screen("consumer")
+    page = consumer.page
+    consumer.go("/file/quick/")
+    page.get_by_label("App name").fill("快送外卖")
+    continue_(page)
+    page.get_by_role("textbox", name="What happened?").fill(DESCRIPTION)
+    for _step in ("what", "evidence", "contact"):
+        continue_(page)
+
+    def lose_the_answer(route):
+        route.fetch()
+        route.abort()
+
+    page.route(f"**{API}", lose_the_answer)
+    page.get_by_role("button", name="Send the complaint").click()
+    page.get_by_role("button", name="Try again").wait_for()
+    page.unroute(f"**{API}")
+    first = Complaint.objects.get()
+    for _step in ("contact", "evidence", "what"):
+        page.get_by_role("button", name="Back").click()
+    page.get_by_role("textbox", name="What happened?").fill(DESCRIPTION + "又扣了一次费。")
+    for _step in ("what", "evidence", "contact"):
+        continue_(page)
+    page.get_by_role("button", name="Send the complaint").click()
+    renew = page.get_by_role("button", name="Send it as a new complaint")
+    renew.wait_for()
+    assert "most likely received already" in page.locator("[data-general-error]").inner_text()
+    assert not page.get_by_role("button", name="Try again").is_visible()
+    assert Complaint.objects.count() == 1
+    consumer.step("conflict")
+    renew.click()
+    page.get_by_text("We received your complaint").wait_for()
+    second = Complaint.objects.exclude(pk=first.pk).get()
+    assert page.locator("#tracking-number").inner_text() == second.tracking_number
+    assert second.description == DESCRIPTION + "又扣了一次费。"
+    assert second.idempotency_key != first.idempotency_key
+
+
 def test_without_javascript_the_step_pages_still_file(chromium, live_server, app):
     context = chromium.new_context(java_script_enabled=False, locale="en-US")
     page = context.new_page()
