@@ -17,6 +17,7 @@ from benchmarks.figures import MAX_VALUE, MIN_RATIO, Figure, skipped
 from benchmarks.helpdesk_reference import HelpdeskServer, install
 from benchmarks.http_load import (
     Connection,
+    OnePageFiler,
     WebFiler,
     closed_loop,
     json_post,
@@ -211,26 +212,51 @@ class Filing:
         return max(self.median("appwatch", c, 0) for c in CONCURRENCY)
 
 
-def web_filing(filing: Filing) -> Figure:
-    """Complete filings through the five web steps per second, against the ORM view."""
+def web_filing(filing: Filing) -> list[Figure]:
+    """Complete filings per second on the web form, against the ORM view: the one-page form
+    a browser with JavaScript meets (`web_filing`: the page and one API request), and the
+    step pages (`web_filing_steps`: five steps and the done page), their runs interleaved so
+    the machine's other work falls on both."""
     s, stack = filing.sizes, filing.stack
-    send = WebFiler(filing.app_id, _describe)
-    closed_loop(stack.web_port, send, concurrency=s.web_concurrency, seconds=s.warmup_s)
-    runs = [
-        filing._window(
-            stack.web_port, send, s.web_concurrency, s.window_s, lambda: stack.pids("web")
-        )
-        for _ in range(s.repetitions)
-    ]
+    senders = {
+        "one_page": OnePageFiler(filing.app_name, _describe),
+        "steps": WebFiler(filing.app_id, _describe),
+    }
+    for send in senders.values():
+        closed_loop(stack.web_port, send, concurrency=s.web_concurrency, seconds=s.warmup_s)
+    runs: dict[str, list[tuple]] = {name: [] for name in senders}
+    for _ in range(s.repetitions):
+        for name, send in senders.items():
+            runs[name].append(
+                filing._window(
+                    stack.web_port, send, s.web_concurrency, s.window_s, lambda: stack.pids("web")
+                )
+            )
     c = s.web_concurrency
-    return Figure(
-        name="web_filing", value=statistics.median(r[0] for r in runs), unit="filings/s",
-        baseline_name=f"{BASELINES['orm'][1]}, concurrency {c}", baseline=filing.median("orm", c, 0),
-        baseline_unit="req/s", higher_is_better=True, target=0.3, target_kind=MIN_RATIO,
-        spread=spread([r[0] for r in runs]), cpu_ms_per_op=statistics.median(r[3] for r in runs),
-        note=f"five steps and the done page (11 requests) per filing, concurrency {c}, "
-        f"p95 {statistics.median(r[2] for r in runs):.0f} ms per filing",
+    common = dict(
+        unit="filings/s", baseline_name=f"{BASELINES['orm'][1]}, concurrency {c}",
+        baseline=filing.median("orm", c, 0), baseline_unit="req/s", higher_is_better=True,
     )  # fmt: skip
+    one_page, steps = runs["one_page"], runs["steps"]
+    return [
+        Figure(
+            name="web_filing", value=statistics.median(r[0] for r in one_page),
+            target=0.3, target_kind=MIN_RATIO, spread=spread([r[0] for r in one_page]),
+            cpu_ms_per_op=statistics.median(r[3] for r in one_page),
+            note=f"the one-page form: the page and one API request per filing, concurrency {c}, "
+            f"p95 {statistics.median(r[2] for r in one_page):.0f} ms per filing",
+            **common,
+        ),
+        Figure(
+            name="web_filing_steps", value=statistics.median(r[0] for r in steps),
+            spread=spread([r[0] for r in steps]),
+            cpu_ms_per_op=statistics.median(r[3] for r in steps),
+            note=f"the step pages (without JavaScript): five steps and the done page (11 "
+            f"requests) per filing, concurrency {c}, "
+            f"p95 {statistics.median(r[2] for r in steps):.0f} ms per filing",
+            **common,
+        ),
+    ]  # fmt: skip
 
 
 def submit_to_classified(filing: Filing, lower_bound_ms: float) -> list[Figure]:

@@ -4,7 +4,7 @@
 `closed_loop` keeps `concurrency` requests in flight for a while and gives the rate and the
 latencies; `open_loop` sends at a fixed rate, whatever the answers take (for latency under a
 given ingest rate); `WebFiler` goes through the web form's steps as a browser would, with
-its cookies and CSRF token. The generator shares the cores with the servers, which is why the
+its cookies and CSRF token; `OnePageFiler` does what a browser does on the one-page form. The generator shares the cores with the servers, which is why the
 harness reports the servers' own CPU time per request beside the rates.
 """
 
@@ -16,6 +16,7 @@ import statistics
 import threading
 import time
 import urllib.parse
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -241,6 +242,38 @@ class WebFiler:
                     "tracking_number": done
                 }
         return False, {}
+
+
+class OnePageFiler:
+    """Files one complaint as a browser does on the one-page form (/file/quick/, static/js/
+    filing.js): the page, then one JSON request to the filing API with the fields a consumer
+    typed, the web channel and a new Idempotency-Key; returns the tracking number. The
+    script and style sheet are cached by browsers after the first visit, so not fetched."""
+
+    def __init__(self, app_name: str, describe: Callable[[int], str]):
+        self.app_name, self.describe = app_name, describe
+
+    def __call__(self, conn: Connection, index: int) -> tuple[bool, dict]:
+        conn.cookies.clear()  # a new visitor, as WebFiler's
+        status, _, page = conn.request("GET", "/file/quick/")
+        if status != 200 or b'data-api="/api/v1/complaints/"' not in page:
+            return False, {"status": status, "step": "page"}
+        body = {
+            "channel": "web",
+            "app_name": self.app_name,
+            "description": self.describe(index),
+            "consent_share_with_operator": False,
+            "consent_publish": False,
+        }
+        status, _, data = conn.request(
+            "POST",
+            "/api/v1/complaints/",
+            json.dumps(body, ensure_ascii=False).encode(),
+            {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())},
+        )
+        if status != 201:
+            return False, {"status": status, "step": "send"}
+        return True, {"tracking_number": json.loads(data)["tracking_number"]}
 
 
 def spread(values: list[float]) -> dict:

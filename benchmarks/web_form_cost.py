@@ -1,9 +1,11 @@
 """CPU time of the web form, request by request (issue 16: "web filing ≥ 0.3× the minimal
-view"): the five steps as `make bench`'s WebFiler walks them, through Django's test client in
-one process, timed with time.process_time (the machine is shared: CPU time, not wall time).
+view"): the five steps as `make bench`'s WebFiler walks them, and the one-page form as its
+OnePageFiler does (the page, then one API request), through Django's test client in one
+process, timed with time.process_time (the machine is shared: CPU time, not wall time). The
+two forms take turns, complaint by complaint, so the machine's other work falls on both.
 
     .venv/bin/python benchmarks/web_form_cost.py DATABASE_URL [--code DIR] [--complaints 50]
-        [--profile STEP]
+        [--profile STEP] [--forms steps,one-page]
 
 DATABASE_URL: a scratch database with the schema and the demo registry (stack.py's template
 copies well). CELERY_BROKER_URL as in production (a publish per filing; no worker needed).
@@ -11,7 +13,8 @@ copies well). CELERY_BROKER_URL as in production (a publish per filing; no worke
 --dump: the pages of the first complaint, to compare two revisions' HTML.
 --profile: cProfile over every complaint's request of that label ("GET app", "POST review"…),
 its top entries by cumulative time printed at the end. Prints one JSON line last: per request
-label, the median CPU-ms, and the median total per complaint.
+label, the median CPU-ms, and per form the median total per complaint (one-page labels start
+with "1p"). --forms steps: the step pages only (for a revision without the one-page form).
 """
 
 import argparse
@@ -24,6 +27,7 @@ import re
 import statistics
 import sys
 import time
+import uuid
 from pathlib import Path
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -44,6 +48,7 @@ def run() -> None:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--profile", default="")
     parser.add_argument("--dump", type=Path, help="write the first complaint's pages here")
+    parser.add_argument("--forms", default="steps,one-page")
     args = parser.parse_args()
     code = args.code.resolve()
     sys.path.insert(0, str(code))
@@ -61,12 +66,15 @@ def run() -> None:
 
     from complaints.models import App
 
-    app_id = App.objects.order_by("pk").values_list("pk", flat=True).first()
+    app_id, app_name = App.objects.order_by("pk").values_list("pk", "name").first()
     bodies = {"app": {"app": str(app_id)}}
     profiler = cProfile.Profile() if args.profile else None
     times: dict[str, list[float]] = {}
 
     index = 0
+
+    def describe(i: int) -> str:
+        return f"每次打开都要通讯录权限，拒绝就闪退，第 {i} 次投诉。"
 
     def timed(label: str, call, record: bool):
         if profiler and record and label == args.profile:
@@ -84,19 +92,13 @@ def run() -> None:
             (args.dump / f"{name}.html").write_bytes(response.content)
         return response
 
-    client = Client()  # one handler, as a web worker has
-    for index in range(args.warmup + args.complaints):
-        record = index >= args.warmup
-        client.cookies.clear()  # a new visitor: a new session for every filing
+    def steps_filing(client, index: int, record: bool) -> None:
         page = timed("GET app", lambda c=client: c.get("/file/app/"), record)
         for name, fields in STEPS:
             assert page.status_code == 200, (name, page.status_code)
             token = CSRF.search(page.content.decode())
             if fields is None:
-                fields = bodies.get(name) or {
-                    "description": f"每次打开都要通讯录权限，拒绝就闪退，第 {index} 次投诉。",
-                    "kind": "",
-                }
+                fields = bodies.get(name) or {"description": describe(index), "kind": ""}
             data = {"csrfmiddlewaretoken": token.group(1) if token else "", **fields}
             answer = timed(
                 f"POST {name}", lambda c=client, n=name, d=data: c.post(f"/file/{n}/", d), record
@@ -107,13 +109,55 @@ def run() -> None:
             label = "GET done" if name == "review" else f"GET {target}"
             page = timed(label, lambda c=client, u=location: c.get(u), record)
         assert page.status_code == 200 and b"AW-" in page.content
+
+    def one_page_filing(client, index: int, record: bool) -> None:
+        page = timed("1p GET page", lambda c=client: c.get("/file/quick/"), record)
+        assert page.status_code == 200 and b"data-api=" in page.content
+        body = {
+            "channel": "web",
+            "app_name": app_name,
+            "description": describe(index),
+            "consent_share_with_operator": False,
+            "consent_publish": False,
+        }
+        answer = timed(
+            "1p POST api",
+            lambda c=client: c.post(
+                "/api/v1/complaints/",
+                json.dumps(body, ensure_ascii=False),
+                content_type="application/json",
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            ),
+            record,
+        )
+        assert answer.status_code == 201, answer.content[:2000]
+
+    forms = {"steps": steps_filing, "one-page": one_page_filing}
+    chosen = [forms[name] for name in args.forms.split(",")]
+    totals: dict[str, list[float]] = {name: [] for name in args.forms.split(",")}
+    client = Client()  # one handler, as a web worker has
+    for index in range(args.warmup + args.complaints):
+        record = index >= args.warmup
+        for name, filing in zip(totals, chosen, strict=True):
+            client.cookies.clear()  # a new visitor: a new session for every filing
+            before = sum(sum(values) for values in times.values())
+            filing(client, index, record)
+            if record:
+                totals[name].append(sum(sum(values) for values in times.values()) - before)
     medians = {label: statistics.median(values) for label, values in times.items()}
-    totals = [sum(values[i] for values in times.values()) for i in range(args.complaints)]
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
         print(out.getvalue())
-    print(json.dumps({"per_request_ms": medians, "per_complaint_ms": statistics.median(totals)}))
+    print(
+        json.dumps(
+            {
+                "per_request_ms": medians,
+                "per_complaint_ms": {k: statistics.median(v) for k, v in totals.items()},
+                "load_average": os.getloadavg(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

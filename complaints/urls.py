@@ -104,6 +104,7 @@ urlpatterns += [
 
 urlpatterns += [
     path("file/", intake_views.file_start, name="file"),
+    path("file/quick/", intake_views.file_one_page, name="file_one_page"),
     path("file/done/<str:tracking_number>/", intake_views.file_done, name="file_done"),
     path("file/<slug:step>/", intake_views.file_step, name="file_step"),
     path("track/", tracking_views.track_lookup, name="track"),

@@ -543,6 +543,8 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "complaints.models.Event.Kind",
         "ResponseKindEnum": "complaints.models.OperatorResponse.Kind",
         "RejectReasonEnum": "complaints.models.Complaint.RejectReason",
+        "ChannelEnum": "complaints.models.Complaint.Channel",
+        "FilingChannelEnum": "complaints.api.complaint_serializers.FILING_CHANNELS",
     },
 }
 

@@ -167,11 +167,26 @@ class EvidenceListField(serializers.ListField):
         return cleaned
 
 
+class CategoryCodeField(serializers.SlugRelatedField):
+    """A taxonomy code. Text with NUL in it cannot be one, and PostgreSQL refuses NUL even in
+    a query, so it is an unknown category without asking the database."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 def _service_checked(normalise, value: str) -> str:
     try:
         return normalise(value)
     except DomainError as error:
         raise serializers.ValidationError(error.message) from None
+
+
+# The doors a filing over the API may name: hotline, e-mail and bulk import are recorded by
+# the platform's own tools, never claimed by a client.
+FILING_CHANNELS = [Complaint.Channel.API.value, Complaint.Channel.WEB.value]
 
 
 class ComplaintSubmitInput(DeclaredFieldsOnce, serializers.Serializer):
@@ -195,7 +210,7 @@ class ComplaintSubmitInput(DeclaredFieldsOnce, serializers.Serializer):
             "blank": _("Describe what happened."),
         },
     )
-    category_hint = serializers.SlugRelatedField(
+    category_hint = CategoryCodeField(
         slug_field="code",
         queryset=Category.objects.filter(is_active=True),
         required=False,
@@ -225,6 +240,13 @@ class ComplaintSubmitInput(DeclaredFieldsOnce, serializers.Serializer):
         required=False,
         default=list,
         help_text="Up to 5 files (multipart): JPEG, PNG, WebP or PDF, 10 MB each.",
+    )
+    channel = serializers.ChoiceField(
+        choices=FILING_CHANNELS,
+        required=False,
+        default=Complaint.Channel.API.value,
+        help_text="The door the complaint came in by, for the platform's statistics: `web` is "
+        "sent by AppWatch's own one-page web form; other clients leave it out (`api`).",
     )
 
     def validate_contact_phone(self, value: str) -> str:

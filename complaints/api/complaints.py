@@ -18,7 +18,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Complaint
 from ..selectors import consumers
 from ..services.intake import complaint_submit
 from ..throttling import AnonymousSubmitThrottle, EvidenceUploadThrottle, TrackThrottle
@@ -38,8 +37,12 @@ IDEMPOTENCY_KEY_MAX = 100
 class FileOrListOwn(permissions.BasePermission):
     """Anyone may file; only a signed-in consumer may list (their own)."""
 
+    anonymous_methods = ("POST",)  # read by the schema (schema.py)
+
     def has_permission(self, request, view) -> bool:
-        return request.method == "POST" or bool(request.user and request.user.is_authenticated)
+        return request.method in self.anonymous_methods or bool(
+            request.user and request.user.is_authenticated
+        )
 
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -128,7 +131,7 @@ class ComplaintListCreateView(generics.GenericAPIView):
             else (details_form.amount() if details_form else None),
             category_hint=data.get("category_hint"),
             details=details_form.details() if details_form else {},
-            channel=Complaint.Channel.API,
+            channel=data["channel"],
             language=getattr(request, "LANGUAGE_CODE", "zh-hans"),
             consent_share_with_operator=data["consent_share_with_operator"],
             consent_publish=data["consent_publish"],

@@ -1,5 +1,6 @@
-"""Open data under /api/v1/public/: the rectification board, app and operator scorecards and
-published complaints (masked text only). JSON, and CSV for the lists (?format=csv)."""
+"""Open data under /api/v1/public/: the rectification board, app and operator scorecards,
+published complaints (masked text only), and the registry's apps by name (what the filing form
+offers as the consumer types). JSON, and CSV for the lists (?format=csv)."""
 
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 from ..forms.public import BoardForm, PublishedForm, cursor_format
 from ..lookups import ID_MAX
 from ..models import App, Case, Company, Complaint
-from ..selectors import stats
+from ..selectors import intake, stats
 from ..selectors.stats.shared import PUBLIC, shared_figures
 from ..views.shared_pages import not_modified, shared_etag
 from .public_serializers import (
@@ -378,7 +379,50 @@ class PublishedComplaintsView(PublicAPIView):
         )
 
 
+APP_SEARCH_PARAMETERS = [
+    text_param("q", 100, description="A name, alias or package name, or part of one."),
+]
+
+
+class AppSearchView(PublicAPIView):
+    renderer_classes = PublicAPIView.renderer_classes[:1]
+
+    @extend_schema(
+        operation_id="public_app_search",
+        summary="Apps in the registry by name",
+        description="Up to 8 registry apps whose name, alias or package name look like `q` (traditional characters read as simplified), best first; none without `q`. The web form offers them while the consumer types; file with the chosen `id` as `app`.",
+        parameters=APP_SEARCH_PARAMETERS,
+        responses=inline_serializer(
+            "PublicAppMatches",
+            {
+                "results": inline_serializer(
+                    "PublicAppMatch",
+                    {
+                        "id": serializers.IntegerField(),
+                        "name": serializers.CharField(),
+                        "package_name": serializers.CharField(),
+                    },
+                    many=True,
+                )
+            },
+        ),
+        tags=["open data"],
+    )
+    def get(self, request):
+        query_check(request.query_params, APP_SEARCH_PARAMETERS)
+        matches = intake.app_search(request.query_params.get("q", "").strip())
+        return Response(
+            {
+                "results": [
+                    {"id": m.app.pk, "name": m.app.name, "package_name": m.app.package_name}
+                    for m in matches
+                ]
+            }
+        )
+
+
 urlpatterns = [
+    path("public/apps/", AppSearchView.as_view(), name="public-app-search"),
     path("public/board/", BoardView.as_view(), name="public-board"),
     path("public/apps/<int:pk>/", AppScorecardView.as_view(), name="public-app"),
     path("public/operators/<int:pk>/", OperatorScorecardView.as_view(), name="public-operator"),

@@ -61,6 +61,19 @@ class AppWatchAutoSchema(AutoSchema):
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 
+    def get_auth(self) -> list[dict]:
+        auths = super().get_auth()
+        # A permission may let anyone make some requests (filing a complaint): the operation
+        # then takes no credentials too, as drf-spectacular says of AllowAny.
+        anyone = all(
+            isinstance(permission, permissions.AllowAny)
+            or self.method in getattr(permission, "anonymous_methods", ())
+            for permission in self.view.get_permissions()
+        )
+        if anyone and {} not in auths:
+            auths.append({})
+        return auths
+
     @staticmethod
     def _declared_errors(responses: dict) -> set[int]:
         return {int(code) for code in responses if code.isdigit() and int(code) >= 400}

@@ -3,6 +3,7 @@
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 import opencc
@@ -31,8 +32,11 @@ class AppMatch:
     matched: str  # the name, alias or package name that matched
 
 
+@functools.lru_cache(maxsize=65536)
 def _search_key(value: str) -> str:
-    # Traditional characters read as simplified; case and punctuation do not count.
+    # Traditional characters read as simplified; case and punctuation do not count. Kept per
+    # label: converting every registry name on each search was most of a search's CPU
+    # (RESULTS.md, "The filing form on one page").
     return utils.default_process(_T2S.convert(value))
 
 

@@ -1,5 +1,6 @@
 """Filing a complaint on the web: six short steps kept in the session, then one call to
-complaint_submit. Plain forms, no JavaScript needed.
+complaint_submit. Plain forms, no JavaScript needed. With JavaScript, the one-page form
+(`file_one_page`) walks the same steps in the browser and files with one API request.
 
 Every step stores the raw form data; the review step binds all of them again, so what is
 submitted is exactly what was checked, even if the consumer went back and changed a step.
@@ -21,9 +22,11 @@ from ..forms.details import DETAILS_FORMS
 from ..forms.intake import AppStepForm, ContactStepForm, EvidenceStepForm, WhatStepForm
 from ..models import App, Category, Complaint
 from ..selectors import intake
+from ..selectors.stats.shared import PUBLIC
 from ..services import evidence as evidence_service
 from ..services.intake import complaint_submit
 from ..throttling import AnonymousSubmitThrottle, EvidenceUploadThrottle, refused
+from .shared_pages import shared_fragment
 from .tracking import grant_access
 
 SESSION_KEY = "filing"
@@ -421,3 +424,64 @@ def file_done(request: HttpRequest, tracking_number: str) -> HttpResponse:
             "status_url": request.build_absolute_uri(status_path),
         },
     )
+
+
+# --- the one-page form --------------------------------------------------------------------------
+
+
+@require_GET
+def file_one_page(request: HttpRequest) -> HttpResponse:
+    """Every step as a section of one page, walked in the browser (static/js/filing.js), which
+    files with one request to the filing API. The sections are the same for every visitor in a
+    language, so they are rendered once a period and shared; the page around them (menu, CSRF
+    token) is each visitor's own."""
+    shared = shared_fragment(
+        PUBLIC, "filing-form", (), "complaints/file/_one_page.html", _one_page_context
+    )
+    return render(request, "complaints/file/one_page.html", {"content": shared.value})
+
+
+def _one_page_context() -> dict:
+    app_form = AppStepForm()
+    # No list of matches to choose from on this page: the name is what the consumer gives,
+    # and the registry's apps are offered as they type (filing.js, public-app-search).
+    app_form.fields["app_name"].required = True
+    app_form.fields["app_name"].widget.attrs.update(list="app-suggestions", autocomplete="off")
+    return {
+        "steps": STEPS,
+        "app_form": app_form,
+        "what_form": WhatStepForm(),
+        # A prefix each: two kinds may name a field alike, and one page holds them all.
+        "details_forms": [
+            (code, form_class(prefix=f"details-{code}"))
+            for code, form_class in DETAILS_FORMS.items()
+        ],
+        "evidence_form": EvidenceStepForm(),
+        "contact_form": ContactStepForm(),
+        "strings": {
+            "progress": _("Step {n} of {count}"),
+            "sending": _("Sending…"),
+            "offline": _(
+                "Your complaint could not be sent: the connection failed. Nothing you typed is "
+                "lost. Check your connection and try again."
+            ),
+            "server": _(
+                "Something went wrong on our side and your complaint was not filed. Nothing you "
+                "typed is lost: try again in a moment."
+            ),
+            "unknown": _("Please check your answers."),
+            "conflict": _(
+                "This complaint was most likely received already, with other answers, before "
+                "the connection failed. If you gave an e-mail address, its receipt is on the "
+                "way. To send it again as it is now, send it as a new complaint."
+            ),
+            "none": _("None"),
+            "none_given": _("None given"),
+            "not_sure": _("Not sure"),
+            "due": _(
+                "What happens next: by {date} a regulator decides whether to take your "
+                "complaint up. The status link shows every step, and any question we have for "
+                "you."
+            ),
+        },
+    }

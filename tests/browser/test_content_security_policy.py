@@ -35,7 +35,15 @@ def test_pages_show_no_policy_violation(open_screen, app, other_app, rita, olivi
     regulator.login("rita", "pw-rita")
     admin.login("ada", "pw-ada")
     pages = {
-        visitor: ["/", "/file/", "/track/", "/board/", "/statistics/", "/accounts/signup/"],
+        visitor: [
+            "/",
+            "/file/",
+            "/file/quick/",
+            "/track/",
+            "/board/",
+            "/statistics/",
+            "/accounts/signup/",
+        ],
         regulator: ["/dashboard/", "/triage/", f"/triage/{complaint.pk}/", "/cases/"],
         admin: [
             "/admin/",

@@ -36,7 +36,8 @@ ROLES = ["anonymous", "alice", "olivia", "rita"]
 # (ids, taxonomy codes, which admins edit), that a date falls in the window the rules allow
 # around today, that an opaque paging cursor came from a previous page, that a kind's details
 # fit the kind named beside them, that a phone number exists in its country's numbering plan
-# (phonenumbers decides), that an uploaded file is a well-formed Android package (apk). A
+# (phonenumbers decides), that an uploaded file is a well-formed Android package (apk) or a
+# real image or PDF (a complaint's evidence: the schema can only say "binary"). A
 # schema-valid request refused with 400 passes only when
 # every field named in the error is one of these.
 BEYOND_THE_SCHEMA = {
@@ -59,6 +60,7 @@ BEYOND_THE_SCHEMA = {
     "details",
     "contact_phone",
     "apk",
+    "evidence",
 }
 
 

@@ -233,6 +233,51 @@ def test_every_field_error_has_the_common_shape(api, db, body, field, message):
     assert not Complaint.objects.exists()
 
 
+@pytest.mark.parametrize("fmt", ["json", "multipart"])
+def test_a_category_with_nul_is_unknown_not_a_server_error(api, db, fmt):
+    """PostgreSQL refuses NUL even in a query's parameter (make fuzz found the 500)."""
+    body = {"app_name": "x", "description": "闪退", "category_hint": "fr\x00aud"}
+    response = api.post(URL, body, format=fmt)
+    assert response.status_code == 400
+    assert error(response)["fields"]["category_hint"] == ["Unknown category: fraud."]
+
+
+def test_the_one_page_web_form_files_as_the_web_channel(api, app):
+    """The site's own one-page form files through this endpoint and says so: its complaints
+    count as web filings in the statistics, like the step pages'."""
+    response = file(api, {"app": app.pk, "description": "不给通讯录权限就闪退", "channel": "web"})
+    assert response.status_code == 201
+    complaint = Complaint.objects.get(tracking_number=response.json()["tracking_number"])
+    assert complaint.channel == "web"
+    assert complaint.events.get().data == {"channel": "web"}
+
+
+@pytest.mark.parametrize("channel", ["import", "hotline", "email", "WEB", "", None, ["web"]])
+def test_a_client_cannot_claim_another_channel(api, app, channel):
+    response = file(api, {"app": app.pk, "description": "不给通讯录权限就闪退", "channel": channel})
+    assert response.status_code == 400
+    assert list(error(response)["fields"]) == ["channel"]
+    assert not Complaint.objects.exists()
+
+
+def test_the_channel_is_documented_with_its_two_values(db):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    body = schema["paths"][URL]["post"]["requestBody"]["content"]
+    for media_type in ("application/json", "multipart/form-data"):
+        name = body[media_type]["schema"]["$ref"].rsplit("/", 1)[-1]
+        channel = schema["components"]["schemas"][name]["properties"]["channel"]
+        assert "web" in channel["description"]
+        assert sorted(channel.get("enum") or schema["components"]["schemas"][
+            channel["allOf"][0]["$ref"].rsplit("/", 1)[-1]]["enum"]) == ["api", "web"]  # fmt: skip
+
+
+def test_the_schema_says_anyone_may_file_but_only_a_consumer_may_list(db):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = schema["paths"][URL]
+    assert {} in operations["post"]["security"]
+    assert {} not in operations["get"]["security"] and operations["get"]["security"]
+
+
 def test_errors_are_translated_by_accept_language(db):
     client = APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans")
     response = client.post(
