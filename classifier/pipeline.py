@@ -328,7 +328,6 @@ class LabelModel:
         predictions = []
         for row, (text, labels) in enumerate(zip(texts, chosen, strict=True)):
             p = P[row]
-            x = X[row]
             confidence = min(float(p[self.labels.index(label)]) for label in labels)
             predictions.append(
                 Prediction(
@@ -338,30 +337,31 @@ class LabelModel:
                         for label, value in zip(self.labels, p, strict=True)
                     },
                     confidence=min(max(confidence, 0.0), 1.0),
-                    explanation=(
-                        {label: self.top_terms(x, label, limit=explain_terms) for label in labels}
-                        if explain_terms
-                        else {}
-                    ),
+                    explanation={
+                        label: self.top_terms(X, label, limit=explain_terms, row=row)
+                        for label in (labels if explain_terms else [])
+                    },
                     language=detect_language(text),
                 )
             )
         return predictions
 
     # -- explanation -----------------------------------------------------------------------
-    def top_terms(self, X, label: str, *, limit: int = 6) -> list[dict]:
-        """Terms of this text that pushed hardest towards `label` (tf-idf value x weight).
+    def top_terms(self, X, label: str, *, limit: int = 6, row: int = 0) -> list[dict]:
+        """Terms of text `row` of features X that pushed hardest towards `label` (tf-idf value
+        x weight); read from the matrix's arrays, as X[row] would build a matrix per text.
 
         Character and word features naming the same term are added up, and a term that
         overlaps a stronger one ("杀" inside "杀熟") is dropped, so regulators read a few
         distinct words rather than n-grams of one word.
         """
         weights, terms = self._explanation_tables()
-        row = sparse.csr_matrix(X)
+        X = X.tocsr()  # itself when it is one already
+        span = slice(X.indptr[row], X.indptr[row + 1])
         column = self.labels.index(label)
-        scores = row.data * weights[row.indices, column]
+        scores = X.data[span] * weights[X.indices[span], column]
         contributions: dict[str, float] = {}
-        for index, score in zip(row.indices, scores, strict=True):
+        for index, score in zip(X.indices[span], scores, strict=True):
             term = terms[index]
             if score > 0 and term is not None and term not in _NOT_SHOWN:
                 contributions[term] = contributions.get(term, 0.0) + float(score)

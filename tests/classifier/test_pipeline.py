@@ -49,6 +49,21 @@ def test_explanation_names_the_words_behind_a_label(model):
     assert len(terms) == len(set(terms)) <= 6
 
 
+def test_a_batch_explains_each_text_by_its_own_words(model):
+    texts = [OBVIOUS[label] for label in sorted(OBVIOUS)]
+    batch = model.predict_many(texts)
+    # Each text's explanation in the batch is the one it gets alone: no neighbour's words.
+    assert [p.explanation for p in batch] == [model.predict(t).explanation for t in texts]
+    by_label = dict(zip(sorted(OBVIOUS), batch, strict=True))
+    cancellation = by_label["account_cancellation"].explanation["account_cancellation"]
+    assert "注销" in [item["term"] for item in cancellation]
+    assert "注销" not in str(by_label["over_permission"].explanation)
+    permissions = by_label["over_permission"].explanation["over_permission"]
+    assert "权限" in [item["term"] for item in permissions]
+    charges = by_label["unauthorized_charges"].explanation["unauthorized_charges"]
+    assert "charged" in [item["term"] for item in charges]
+
+
 @pytest.mark.parametrize(
     "text",
     [
