@@ -243,6 +243,13 @@ class TrackThrottle(ClientThrottle):
     scope = "track"
 
 
+class AppSearchThrottle(ClientThrottle):
+    """App searches per client (APP_SEARCH_RATE): open to anyone and matched against the
+    whole registry, so a script cannot make every search the server does its own."""
+
+    scope = "app_search"
+
+
 class EvidenceUploadThrottle(ClientThrottle):
     """Evidence uploads per client (EVIDENCE_UPLOAD_RATE): every file costs a decode."""
 

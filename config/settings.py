@@ -524,6 +524,8 @@ REST_FRAMEWORK = {
         "anon_submit": os.environ.get("ANON_SUBMIT_RATE", "20/hour"),
         "track": os.environ.get("TRACK_RATE", "120/hour"),
         "evidence_upload": os.environ.get("EVIDENCE_UPLOAD_RATE", "60/hour"),
+        # The filing form asks once per name typed (a pause of 250 ms): a few per complaint.
+        "app_search": os.environ.get("APP_SEARCH_RATE", "600/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -8,7 +8,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
@@ -17,6 +22,7 @@ from ..lookups import ID_MAX
 from ..models import App, Case, Company, Complaint
 from ..selectors import intake, stats
 from ..selectors.stats.shared import PUBLIC, shared_figures
+from ..throttling import AppSearchThrottle
 from ..views.shared_pages import not_modified, shared_etag
 from .public_serializers import (
     BoardCaseSerializer,
@@ -386,26 +392,30 @@ APP_SEARCH_PARAMETERS = [
 
 class AppSearchView(PublicAPIView):
     renderer_classes = PublicAPIView.renderer_classes[:1]
+    throttle_classes = [AppSearchThrottle]
 
     @extend_schema(
         operation_id="public_app_search",
         summary="Apps in the registry by name",
         description="Up to 8 registry apps whose name, alias or package name look like `q` (traditional characters read as simplified), best first; none without `q`. The web form offers them while the consumer types; file with the chosen `id` as `app`.",
         parameters=APP_SEARCH_PARAMETERS,
-        responses=inline_serializer(
-            "PublicAppMatches",
-            {
-                "results": inline_serializer(
-                    "PublicAppMatch",
-                    {
-                        "id": serializers.IntegerField(),
-                        "name": serializers.CharField(),
-                        "package_name": serializers.CharField(),
-                    },
-                    many=True,
-                )
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "PublicAppMatches",
+                {
+                    "results": inline_serializer(
+                        "PublicAppMatch",
+                        {
+                            "id": serializers.IntegerField(),
+                            "name": serializers.CharField(),
+                            "package_name": serializers.CharField(),
+                        },
+                        many=True,
+                    )
+                },
+            ),
+            429: OpenApiResponse(description="Too many searches; see Retry-After."),
+        },
         tags=["open data"],
     )
     def get(self, request):

@@ -138,8 +138,11 @@
     if (!query) { offer([]); return; }
     if (answered[query]) { offer(answered[query]); return; }
     fetch(form.dataset.appSearch + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      // Refused (too many searches): nothing offered and nothing remembered, so the same
+      // name typed later asks again; the typed name still files.
+      .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (answer) {
+        if (!answer) return;
         answered[query] = answer.results || [];
         if (number === searches) offer(answered[query]);  // else a later search is under way
       }, function () { /* offline: the typed name still files */ });

@@ -29,6 +29,7 @@ def _rates(settings, **rates):
             "anon_submit": "100/min",
             "track": "100/min",
             "evidence_upload": "100/min",
+            "app_search": "100/min",
             **rates,
         },
     }
@@ -137,6 +138,17 @@ def test_tracking_by_api_is_limited_whatever_the_forwarded_address(settings, app
         for n in range(3)
     ]
     assert codes == [404, 404, 429]
+
+
+def test_app_searches_are_limited_per_client_and_answer_when_to_come_back(settings, app):
+    _rates(settings, app_search="2/min")
+    url = "/api/v1/public/apps/"
+    first, second = APIClient(REMOTE_ADDR="198.51.100.7"), APIClient(REMOTE_ADDR="198.51.100.8")
+    answers = [first.get(url, {"q": app.name}) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert [m["id"] for m in answers[0].json()["results"]] == [app.pk]
+    assert 0 < int(answers[2]["Retry-After"]) <= 60
+    assert second.get(url, {"q": app.name}).status_code == 200  # another client's own budget
 
 
 def test_uploads_by_api_have_their_own_limit(settings, app, alice):
