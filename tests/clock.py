@@ -12,6 +12,8 @@ import os
 import time
 from zoneinfo import ZoneInfo
 
+import time_machine
+
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
@@ -43,3 +45,9 @@ _RUN_STARTED = time.monotonic()
 def start_of_test(base: datetime.datetime) -> datetime.datetime:
     """`base` moved on by the real time this run has taken so far."""
     return base + datetime.timedelta(seconds=time.monotonic() - _RUN_STARTED)
+
+
+def stopped_at(moment: datetime.datetime, seconds: float = 0):
+    """The clock stopped `seconds` after `moment` (stopped, so a slow step does not eat into
+    the bound a test checks): for tests of what happens as a period passes."""
+    return time_machine.travel(moment + datetime.timedelta(seconds=seconds), tick=False)

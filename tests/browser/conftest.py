@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.db import connections
+from PIL import Image
 
 from tests.conftest import IN_CI
 from tests.otp import authenticator, code_now
@@ -39,6 +40,31 @@ VIEWPORTS = {
     "desktop": {"width": 1280, "height": 900},
     "phone": {"width": 390, "height": 844},
 }
+
+
+# --- what the filing journeys share (modules opt in: pytest.mark.usefixtures) -----------------
+
+
+@pytest.fixture(scope="module")
+def classifier_imported():
+    """Filing classifies the complaint inside the request (Celery runs eagerly). The process's
+    first import of scikit-learn and skops takes many seconds on a busy machine, which would
+    eat the browser's navigation timeout: pay it once before the journey starts."""
+    import complaints.services.classification  # noqa: F401
+
+
+@pytest.fixture
+def evidence_media(settings, tmp_path):
+    """Evidence files stored under the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def screenshot_png(folder: Path) -> Path:
+    """A small PNG for a journey to attach as evidence, as a consumer's screenshot."""
+    path = folder / "permission-prompt.png"
+    Image.new("RGB", (60, 120), "orange").save(path, "PNG")
+    return path
 
 
 # Per test, not per session: Playwright's sync API keeps an event loop running while it is

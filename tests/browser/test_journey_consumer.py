@@ -11,40 +11,21 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from PIL import Image
 
 from complaints.models import Complaint
 from complaints.services import operators, triage
 from complaints.services.consumers import TOMBSTONE
+from tests.browser.conftest import screenshot_png
 from tests.factories import make_complaint
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("classifier_imported", "evidence_media"),
 ]
 
 S = Complaint.Status
 DESCRIPTION = "这个应用不给通讯录权限就闪退，拒绝以后每次启动都弹窗要权限。"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def classifier_imported():
-    """Filing classifies the complaint inside the request (Celery runs eagerly). The process's
-    first import of scikit-learn and skops takes many seconds on a busy machine, which would
-    eat the browser's navigation timeout: pay it once before the journey starts."""
-    import complaints.services.classification  # noqa: F401
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def screenshot_png(folder: Path) -> Path:
-    path = folder / "permission-prompt.png"
-    Image.new("RGB", (60, 120), "orange").save(path, "PNG")
-    return path
 
 
 def record_requests(screen) -> list[dict]:

@@ -7,39 +7,20 @@ JavaScript off, the step pages still file."""
 
 import json
 import re
-from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from complaints.models import Complaint
+from tests.browser.conftest import screenshot_png
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("classifier_imported", "evidence_media"),
 ]
 
 API = "/api/v1/complaints/"
 DESCRIPTION = "这个应用不给通讯录权限就闪退，拒绝以后每次启动都弹窗要权限。"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def classifier_imported():
-    """Filing classifies inside the request (eager Celery): pay scikit-learn's first import
-    before the browser's timeouts run."""
-    import complaints.services.classification  # noqa: F401
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def photo(folder: Path) -> Path:
-    path = folder / "permission-prompt.png"
-    Image.new("RGB", (60, 120), "orange").save(path, "PNG")
-    return path
 
 
 def api_posts(screen) -> list[dict]:
@@ -108,7 +89,9 @@ def test_filing_with_a_photo_and_an_error_corrected(open_screen, viewport, app, 
         "Yes"
     ).check()
     continue_(page)  # no permission ticked: only the server knows that rule
-    page.get_by_label("Screenshots, photos, receipts (optional)").set_input_files(photo(tmp_path))
+    page.get_by_label("Screenshots, photos, receipts (optional)").set_input_files(
+        screenshot_png(tmp_path)
+    )
     continue_(page)
     page.get_by_label("Phone (optional)").fill("12345")
     page.get_by_label("Email (optional)").fill("mei@example.com")

@@ -3,13 +3,13 @@ rendered once a period per language and shared, with nothing personal in the sha
 and the way to the step pages for browsers without JavaScript. Its browser journey is
 tests/browser/test_journey_one_page_filing.py."""
 
-import datetime
 import json
 import re
 
 import pytest
-import time_machine
 from django.utils import timezone
+
+from tests.clock import stopped_at as at
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +20,6 @@ FRESH = 5
 @pytest.fixture(autouse=True)
 def sharing(settings):
     settings.STATS_SHARED_SECONDS = FRESH
-
-
-def at(moment: datetime.datetime, seconds: float = 0):
-    return time_machine.travel(moment + datetime.timedelta(seconds=seconds), tick=False)
 
 
 def page(client, language: str = "en") -> str:

@@ -6,11 +6,11 @@ import datetime
 import re
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from complaints.api import public as public_api
 from complaints.services import cases as case_services
+from tests.clock import stopped_at as at
 from tests.factories import AppFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,10 +21,6 @@ FRESH = 5
 @pytest.fixture(autouse=True)
 def sharing(settings):
     settings.STATS_SHARED_SECONDS = FRESH
-
-
-def at(moment: datetime.datetime, seconds: float = 0):
-    return time_machine.travel(moment + datetime.timedelta(seconds=seconds), tick=False)
 
 
 def as_of(html: str) -> str:

@@ -9,7 +9,6 @@ import threading
 import time
 
 import pytest
-import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from complaints.selectors.stats import shared
 from complaints.selectors.stats.shared import PUBLIC, REGULATOR, Shared, shared_figures
 from complaints.services import cases as case_services
 from complaints.services.statistics import statistics_refresh
+from tests.clock import stopped_at as at
 from tests.factories import make_complaint
 
 pytestmark = pytest.mark.django_db
@@ -33,12 +33,6 @@ def figure(response, name: str) -> str:
     match = re.search(rf'data-figure="{name}">([^<]*)<', response.content.decode())
     assert match, name
     return match.group(1)
-
-
-def at(moment: datetime.datetime, seconds: float = 0):
-    """The clock stopped `seconds` after `moment` (stopped, so a slow count does not eat into
-    the bound the test checks)."""
-    return time_machine.travel(moment + datetime.timedelta(seconds=seconds), tick=False)
 
 
 def later(seconds: float):
