@@ -17,21 +17,15 @@ import pytest
 from complaints.models import Complaint, Event
 from complaints.services import cases as case_services
 from complaints.services import triage
-from tests.browser.test_journey_consumer import (
-    DESCRIPTION,
-    classifier_imported,  # noqa: F401 (an autouse fixture)
-    main_text,
-    media,  # noqa: F401 (an autouse fixture)
-    open_status_link,
-    screenshot_png,
-    send,
-)
+from tests.browser.conftest import screenshot_png
+from tests.browser.test_journey_consumer import DESCRIPTION, main_text, open_status_link, send
 from tests.browser.test_journey_regulator import form, person, regulator, signed_in
 from tests.factories import make_complaint
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("classifier_imported", "evidence_media"),
 ]
 
 CONTACT = {
