@@ -104,9 +104,13 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True)
 def _eager_celery():
     """Every test starts with tasks run in-process (config.settings_test), whatever the test
-    before it did to the shared Celery app; tests that need a real worker switch it off."""
+    before it did to the shared Celery app; tests that need a real worker switch it off.
+    Pending marks a test before it saw are not trusted either (the next test's clock may
+    start at the same instant)."""
+    from complaints.services.enqueue import pending_marks_forget
     from config.celery import app as celery_app
 
+    pending_marks_forget()
     saved = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield

@@ -18,6 +18,7 @@ import contextlib
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -41,11 +42,15 @@ JOINABLE = frozenset({"complaints.tasks.classify_complaints"})
 JOINED_AS = {"complaints.tasks.send_receipt": "complaints.tasks.send_receipts"}
 # Tasks that do whatever is waiting when they run (no arguments): one message stands for any
 # number of requests for it, so the dispatcher sends one for all its waiting rows, and a
-# request sends none while one is pending (`enqueue_coalesced_on_commit`).
-COALESCED = frozenset({"complaints.tasks.classify_waiting"})
+# request sends none while one is pending (`enqueue_coalesced_on_commit`). Each names the
+# setting that says how long its run, once started, keeps the pending mark before it reads
+# what waits (see `pending_mark_trusted`).
+COALESCED = {"complaints.tasks.classify_waiting": "CLASSIFY_GATHER_SECONDS"}
 # How long a pending mark holds without its task starting (a message lost with its worker):
 # after this the next request sends a new one.
 PENDING_MARK_SECONDS = 5
+# What `pending_mark_trusted` leaves for clocks of different hosts disagreeing.
+PENDING_MARK_CLOCK_MARGIN_SECONDS = 0.05
 # How long the dispatcher leaves a row to the request that wrote it (OutboxMessage.available_at).
 REQUEST_PUBLISHES_WITHIN_SECONDS = 2.0
 
@@ -223,7 +228,9 @@ def _publish_after_commit(pairs: list[tuple[Request, OutboxMessage | None]]) -> 
             break
         if request.coalesced:
             try:
-                needed = pending_mark_set(request.task_name)
+                needed = not pending_mark_trusted(request.task_name) and pending_mark_set(
+                    request.task_name
+                )
             except Exception:  # noqa: BLE001 — Redis down: the dispatcher sends it later
                 logger.warning(
                     "Broker unavailable; %s waits for the dispatcher.", request.task_name
@@ -269,11 +276,48 @@ def _redis_client():
     return client
 
 
+# Task name -> when (wall clock, seconds) the last pending mark this process set or found was
+# set: the mark's value.
+_mark_set_at: dict[str, float] = {}
+
+
 def pending_mark_set(task_name: str) -> bool:
-    """Mark the task as pending; False when it already was (its run will see our rows)."""
-    return bool(
-        _redis_client().set(_pending_mark_key(task_name), 1, nx=True, ex=PENDING_MARK_SECONDS)
+    """Mark the task as pending; False when it already was (its run will see our rows). The
+    mark holds the time it was set, which this process remembers either way."""
+    now = time.time()
+    found = _redis_client().set(
+        _pending_mark_key(task_name), repr(now), nx=True, get=True, ex=PENDING_MARK_SECONDS
     )
+    try:
+        _mark_set_at[task_name] = now if found is None else float(found)
+    except ValueError:  # a mark from before marks held their time
+        _mark_set_at[task_name] = 0.0
+    return found is None
+
+
+def pending_marks_forget() -> None:
+    """Trust no pending mark seen so far (tests: the next one's clock starts over)."""
+    _mark_set_at.clear()
+
+
+def pending_mark_trusted(task_name: str) -> bool:
+    """Whether a run of the task is surely still to read what waits, without asking Redis: the
+    pending mark this process last set or found was set so recently that its run cannot have
+    read yet. That run is sent after its mark is set and, finding the mark when it starts,
+    keeps it for its gathering time (COALESCED's setting) before it reads; so a commit made
+    within that time of the mark being set (less a margin for clocks) is read by that run.
+    Under a stream of filings most of them then spend no round trip to Redis on asking.
+
+    The one case it misses: two runs pending at once for one mark (a message redelivered, or
+    one sent after a mark expired unstarted), the first clearing the mark early for the
+    second; a commit trusted to the second waits for the next run or beat's dispatcher
+    (`classification_dispatch`, within OUTBOX_DISPATCH_SECONDS), never longer."""
+    setting = COALESCED.get(task_name)
+    if setting is None:
+        return False
+    held = getattr(settings, setting) - PENDING_MARK_CLOCK_MARGIN_SECONDS
+    since = time.time() - _mark_set_at.get(task_name, 0.0)
+    return 0 <= since < held  # a mark from "the future" is a clock that jumped: not trusted
 
 
 def pending_mark_is_set(task_name: str) -> bool:

@@ -3,6 +3,7 @@
 by the dispatcher in beat, and never lost or waited for when the broker is down."""
 
 import datetime
+import time
 
 import pytest
 import time_machine
@@ -201,6 +202,73 @@ def test_a_run_gathers_the_filings_of_its_first_moment_into_one_batch(
     # The message they would have sent finds the mark gone: a run with nobody to wait for.
     assert classification_of_waiting(sleep=waited.append) == 0
     assert waited == [0.2]
+
+
+MARK = "appwatch:pending:complaints.tasks.classify_waiting"
+
+
+@pytest.mark.redis
+def test_a_filing_just_after_the_mark_was_set_trusts_its_run_without_asking_redis(
+    settings, app, active_version, real_broker, django_capture_on_commit_callbacks
+):
+    settings.CLASSIFY_GATHER_SECONDS = 1.0  # room for a slow machine
+
+    def file(kind: str) -> Complaint:
+        with django_capture_on_commit_callbacks(execute=True):
+            return complaint_submit(description=OBVIOUS[kind], app=app)[0]
+
+    first = file("over_permission")
+    assert real_broker.llen("celery") == 1
+    set_at = float(real_broker.get(MARK))  # the mark holds when it was set
+    assert abs(set_at - time.time()) < 1
+    # Gone behind the filings' backs: one that asked Redis would now send a second run.
+    real_broker.delete(MARK)
+    second = file("unauthorized_charges")
+    assert real_broker.llen("celery") == 1  # trusted: the pending run reads after it
+    assert not real_broker.exists(MARK)  # and Redis was not asked
+    # The run keeps the mark its gathering time before it reads, so it takes both.
+    real_broker.set(MARK, repr(set_at))
+    assert classification_of_waiting() == 2
+    for complaint in (first, second):
+        complaint.refresh_from_db()
+        assert complaint.status in (S.CLASSIFIED, S.NEEDS_REVIEW)
+    # Past the gathering time (less the clocks' margin) the next filing asks again.
+    with _later(1.0):
+        file("account_cancellation")
+    assert real_broker.llen("celery") == 2
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize(
+    ("age", "trusted"), [(0.01, True), (2.0, False), (-0.5, False), (None, False)]
+)
+def test_a_mark_found_set_is_trusted_only_within_the_gathering_time_from_its_own(
+    settings, app, active_version, real_broker, django_capture_on_commit_callbacks, age, trusted
+):
+    """Set by another process: its time, not this process's, starts the trust; a mark set in
+    the future (clocks disagreeing) or holding no time (set before marks held theirs) is not
+    trusted."""
+    settings.CLASSIFY_GATHER_SECONDS = 1.0  # room for a slow machine
+    real_broker.set(MARK, "1" if age is None else repr(time.time() - age))
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint_submit(description=OBVIOUS["over_permission"], app=app)
+    assert real_broker.llen("celery") == 0  # a run is pending: nothing sent
+    real_broker.delete(MARK)
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint_submit(description=OBVIOUS["unauthorized_charges"], app=app)
+    assert real_broker.llen("celery") == (0 if trusted else 1)
+
+
+@pytest.mark.redis
+def test_without_a_gathering_time_no_mark_is_trusted(
+    settings, app, active_version, real_broker, django_capture_on_commit_callbacks
+):
+    settings.CLASSIFY_GATHER_SECONDS = 0
+    for kind in ("over_permission", "unauthorized_charges"):
+        with django_capture_on_commit_callbacks(execute=True):
+            complaint_submit(description=OBVIOUS[kind], app=app)
+        real_broker.delete(MARK)  # as a run that started at once would
+    assert real_broker.llen("celery") == 2
 
 
 @pytest.mark.redis
