@@ -120,11 +120,15 @@ def _eager_celery():
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with an empty cache: counters (throttles, link re-sends) are keyed by
-    ids that the next test's rows reuse, and the suite's clock never lets them expire."""
+    ids that the next test's rows reuse, and the suite's clock never lets them expire. So do
+    the shared pages a process holds."""
     from django.core.cache import caches
+
+    from complaints.selectors.stats.shared import forget_held
 
     caches["default"].clear()
     caches["throttle"].clear()
+    forget_held()
     yield
 
 

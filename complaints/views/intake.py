@@ -26,7 +26,7 @@ from ..selectors.stats.shared import PUBLIC
 from ..services import evidence as evidence_service
 from ..services.intake import complaint_submit
 from ..throttling import AnonymousSubmitThrottle, EvidenceUploadThrottle, refused
-from .shared_pages import shared_fragment
+from . import shared_pages as shared
 from .tracking import grant_access
 
 SESSION_KEY = "filing"
@@ -429,16 +429,28 @@ def file_done(request: HttpRequest, tracking_number: str) -> HttpResponse:
 # --- the one-page form --------------------------------------------------------------------------
 
 
+# What the one-page form is rendered from; a digest of it is in the form's shared keys.
+ONE_PAGE, ONE_PAGE_SECTIONS = "complaints/file/one_page.html", "complaints/file/_one_page.html"
+ONE_PAGE_TEMPLATES = ("base.html", ONE_PAGE, ONE_PAGE_SECTIONS, "complaints/file/_fields.html")
+
+
 @require_GET
 def file_one_page(request: HttpRequest) -> HttpResponse:
     """Every step as a section of one page, walked in the browser (static/js/filing.js), which
     files with one request to the filing API. The sections are the same for every visitor in a
-    language, so they are rendered once a period and shared; the page around them (menu, CSRF
-    token) is each visitor's own."""
-    shared = shared_fragment(
-        PUBLIC, "filing-form", (), "complaints/file/_one_page.html", _one_page_context
-    )
-    return render(request, "complaints/file/one_page.html", {"content": shared.value})
+    language, so they are rendered once a period and shared; so is the whole page for anonymous
+    visitors (most filings) but their CSRF token and address. Signed-in visitors get their own."""
+    version = (shared.templates_version(*ONE_PAGE_TEMPLATES),)
+
+    def context() -> dict:
+        sections = shared.shared_fragment(
+            PUBLIC, "filing-form", version, ONE_PAGE_SECTIONS, _one_page_context
+        )
+        return {"content": sections.value}
+
+    if shared.shares_anonymous_page(request):
+        return shared.shared_anonymous_page(request, "filing-form", version, ONE_PAGE, context)
+    return render(request, ONE_PAGE, context())
 
 
 def _one_page_context() -> dict:

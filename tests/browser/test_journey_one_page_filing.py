@@ -309,3 +309,37 @@ def test_without_javascript_the_step_pages_still_file(chromium, live_server, app
         assert (filed.channel, filed.app_name) == ("web", "快送外卖")
     finally:
         context.close()
+
+
+def test_switching_language_on_the_shared_page_then_filing(open_screen, settings, app):
+    """An anonymous visitor's page is the copy rendered once for every such visitor: its
+    language switch carries the visitor's own CSRF token and address, and the form then shows
+    and files in the language chosen."""
+    settings.STATS_SHARED_SECONDS = 60
+    first = open_screen("first-visitor")
+    first.go("/file/quick/")  # renders the shared English copy
+    consumer = open_screen("consumer")
+    page = consumer.page
+    consumer.go("/file/quick/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert progress(page) == "Step 1 of 5"
+    with page.expect_navigation():
+        page.locator("header").get_by_role("button", name="简体中文").click()
+    assert page.url == f"{consumer.base_url}/file/quick/"
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert page.locator("header button[lang=en]").is_visible()  # the way back
+    assert progress(page) == "第 1 步，共 5 步"
+    consumer.step("switched-to-chinese")
+    page.get_by_label("应用名称").fill("快送外卖")
+    page.get_by_role("button", name="下一步").click()
+    page.locator("#id_description").fill(DESCRIPTION)
+    for _step in ("what", "evidence", "contact"):
+        page.get_by_role("button", name="下一步").click()
+    page.get_by_role("button", name="提交投诉").click()
+    page.get_by_text("我们已收到您的投诉").wait_for()
+    filed = Complaint.objects.get()
+    assert page.locator("#tracking-number").inner_text() == filed.tracking_number
+    assert (filed.channel, filed.submitter, filed.language) == ("web", None, "zh-hans")
+    assert filed.description == DESCRIPTION and filed.app == app
+    assert consumer.errors == [] and consumer.csp_violations == []
+    assert first.errors == []

@@ -1,14 +1,24 @@
 """The one-page filing form (/file/quick/): every step's fields as the step pages label them,
 rendered once a period per language and shared, with nothing personal in the shared part,
-and the way to the step pages for browsers without JavaScript. Its browser journey is
+and the way to the step pages for browsers without JavaScript. Anonymous visitors get the
+whole page shared, with their own CSRF token and address filled in. Its browser journey is
 tests/browser/test_journey_one_page_filing.py."""
 
 import json
 import re
 
 import pytest
-from django.utils import timezone
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpRequest
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.test import Client
+from django.utils import timezone, translation
 
+from complaints.views import intake
+from complaints.views.shared_pages import templates_version
 from tests.clock import stopped_at as at
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +99,15 @@ def test_the_scripts_words_come_from_the_page_in_its_language(client):
         assert english[key] != chinese[key], key
 
 
-def test_the_sections_are_rendered_once_a_period(client):
+def rendered(response) -> set[str]:
+    return {t.name for t in response.templates}
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_an_anonymous_visitors_page_is_rendered_once_a_period(client):
     started = timezone.now()
     with at(started):
         first = client.get(URL)
@@ -97,10 +115,108 @@ def test_the_sections_are_rendered_once_a_period(client):
         second = client.get(URL)
     with at(started, FRESH + 1):
         third = client.get(URL)
-    names = [{t.name for t in response.templates} for response in (first, second, third)]
-    assert "complaints/file/_one_page.html" in names[0]
-    assert "complaints/file/_one_page.html" not in names[1] and "base.html" in names[1]
-    assert "complaints/file/_one_page.html" in names[2]
+    page = {"base.html", "complaints/file/one_page.html", "complaints/file/_one_page.html"}
+    assert page <= rendered(first)
+    assert rendered(second) == set()
+    assert page <= rendered(third)
+
+
+def test_a_signed_in_visitors_page_around_the_sections_is_their_own(client, alice):
+    client.force_login(alice)
+    started = timezone.now()
+    with at(started):
+        first = client.get(URL)
+    with at(started, FRESH - 0.5):
+        second = client.get(URL)
+    assert "complaints/file/_one_page.html" in rendered(first)
+    assert "complaints/file/_one_page.html" not in rendered(second)
+    assert "base.html" in rendered(second)
+
+
+def test_the_shared_page_is_what_the_visitor_would_get_rendered_for_them(client):
+    """The page rendered once, its slots filled in, against the same page rendered for this
+    request with the context processors, the address with a query string to escape."""
+    path = URL + '?from=home&note="<b>'
+    with at(timezone.now()):
+        client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    shared = response.content.decode()
+    assert rendered(response) == set()  # from the shared copy
+    with translation.override("en"):
+        sections = render_to_string(intake.ONE_PAGE_SECTIONS, intake._one_page_context())
+        own = render(response.wsgi_request, intake.ONE_PAGE, {"content": sections})
+    own = own.content.decode()
+    assert 'name="next" type="hidden" value="/file/quick/?from=home&amp;note=%22%3Cb%3E"' in own
+    assert csrf_token(shared) != csrf_token(own)  # each masked anew
+    assert shared.replace(csrf_token(shared), "token") == own.replace(csrf_token(own), "token")
+
+
+def test_two_anonymous_visitors_get_their_own_token_each_good_for_their_own_cookie():
+    mei, lei = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+
+    def switch(visitor, token: str) -> int:
+        data = {"language": "zh-hans", "next": URL, "csrfmiddlewaretoken": token}
+        return visitor.post("/i18n/setlang/", data).status_code
+
+    with at(timezone.now()):
+        mei_page = mei.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+        lei_page = lei.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+        assert rendered(lei_page) == set()  # the copy Mei's visit rendered
+        mei_token = csrf_token(mei_page.content.decode())
+        lei_token = csrf_token(lei_page.content.decode())
+        assert mei_token != lei_token
+        assert mei.cookies["csrftoken"].value != lei.cookies["csrftoken"].value
+        # The other's token is refused with one's own cookie; one's own is taken.
+        assert switch(mei, lei_token) == 403 and switch(lei, mei_token) == 403
+        assert switch(mei, mei_token) == 302 and switch(lei, lei_token) == 302
+        for visitor in (mei, lei):
+            chinese = visitor.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+            assert '<html lang="zh-Hans">' in chinese and "发生了什么" in chinese
+
+
+def test_the_shared_page_keeps_the_headers_and_sets_the_csrf_cookie(client, alice):
+    with at(timezone.now()):
+        client.get(URL)
+        anonymous = client.get(URL)
+        client.force_login(alice)
+        hers = client.get(URL)
+    assert rendered(anonymous) == set()
+    assert "default-src 'self'" in anonymous["Content-Security-Policy"]
+    assert anonymous["Content-Security-Policy"] == hers["Content-Security-Policy"]
+    assert anonymous["X-Frame-Options"] == "DENY"
+    assert anonymous["Content-Type"] == "text/html; charset=utf-8"
+    assert {v.strip() for v in anonymous["Vary"].split(",")} == {"Accept-Language", "Cookie"}
+    assert "csrftoken" in anonymous.cookies
+
+
+def test_a_visitor_with_a_message_waiting_gets_it_on_a_page_of_their_own(client):
+    waiting = [Message(constants.SUCCESS, "Files saved. Add more or continue.")]
+    with at(timezone.now()):
+        client.get(URL, HTTP_ACCEPT_LANGUAGE="en")  # the shared copy exists
+        client.cookies["messages"] = CookieStorage(HttpRequest())._encode(waiting)
+        response = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+        after = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    assert "base.html" in rendered(response)
+    assert "Files saved. Add more or continue." in response.content.decode()
+    assert rendered(after) == set()  # shown once, then the shared page again
+    assert "Files saved" not in after.content.decode()
+
+
+def test_a_deploy_with_other_templates_reads_other_keys(settings):
+    versions = []
+    for source in ("<p>{% csrf_token %}</p>", "<p>{% csrf_token %} </p>"):
+        settings.TEMPLATES = [
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "OPTIONS": {
+                    "loaders": [("django.template.loaders.locmem.Loader", {"page.html": source})]
+                },
+            }
+        ]
+        templates_version.cache_clear()
+        versions.append(templates_version("page.html"))
+    templates_version.cache_clear()
+    assert versions[0] != versions[1]
 
 
 def test_each_language_gets_its_own_sections(client):
@@ -127,6 +243,16 @@ def test_nothing_personal_is_shared(client, alice):
     assert "data-done-signup" in anonymous and "data-done-signup" not in hers
     shared = re.compile(r'<form class="one-page-form".*?<script id="filing-strings"', re.S)
     assert shared.search(hers).group() == shared.search(anonymous).group()
+
+
+def test_the_shared_page_is_never_served_to_a_signed_in_visitor(client, alice):
+    with at(timezone.now()):
+        anonymous = page(client)
+        client.force_login(alice)
+        hers = page(client)
+    assert "data-done-signup" in anonymous and "data-csrf-token" not in anonymous
+    assert alice.username in hers and "data-done-signup" not in hers
+    assert re.search(r'data-one-page-filing data-csrf-token="[^"]+"', hers)
 
 
 def test_wrong_method(client):

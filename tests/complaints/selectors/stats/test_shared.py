@@ -13,7 +13,13 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from complaints.selectors.stats import shared
-from complaints.selectors.stats.shared import PUBLIC, REGULATOR, Shared, shared_figures
+from complaints.selectors.stats.shared import (
+    PUBLIC,
+    REGULATOR,
+    Shared,
+    held_figures,
+    shared_figures,
+)
 from complaints.services import cases as case_services
 from complaints.services.statistics import statistics_refresh
 from tests.clock import stopped_at as at
@@ -200,6 +206,34 @@ def test_many_readers_at_once_count_once():
     for thread in threads:
         thread.join()
     assert calls == [1] and results == ["figures"] * 8
+
+
+def test_a_held_value_is_served_without_the_cache_while_fresh_and_no_longer(monkeypatch):
+    started = timezone.now()
+    with at(started):
+        assert held_figures(PUBLIC, "page", (), lambda: "first").value == "first"
+    reads = []
+    read = shared._get
+    monkeypatch.setattr(shared, "_get", lambda key: reads.append(key) or read(key))
+    with at(started, FRESH - 0.5):
+        assert held_figures(PUBLIC, "page", (), lambda: "second").value == "first"
+    assert reads == []
+    with at(started, FRESH + 1):
+        assert held_figures(PUBLIC, "page", (), lambda: "second").value == "second"
+    assert len(reads) == 1
+
+
+def test_a_stale_value_served_while_another_process_counts_is_not_held():
+    started = timezone.now()
+    with at(started):
+        first = held_figures(PUBLIC, "page", (), lambda: "first")
+    key = shared.cache_key(PUBLIC, "page", ())
+    with at(started, FRESH + 1):
+        assert cache.add(f"{key}:lock", 1)  # another process is counting
+        assert held_figures(PUBLIC, "page", (), lambda: "mine") == first
+        theirs = Shared("theirs", timezone.now())
+        cache.set(key, theirs)
+        assert held_figures(PUBLIC, "page", (), lambda: "mine") == theirs
 
 
 def test_unknown_audience_is_refused():
