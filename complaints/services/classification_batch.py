@@ -26,7 +26,7 @@ from classifier.serving import ServedModel, active_model
 from .. import workflow
 from ..models import Category, Classification, Complaint, Event, Evidence
 from ..models.event_messages import message
-from .bulk_writes import objects_update
+from .bulk_writes import objects_insert, objects_update
 from .enqueue import enqueue_on_commit
 from .events import complaint_move, complaints_move_many
 from .priority import complaint_priority
@@ -138,6 +138,26 @@ def _labels_move(prediction: Prediction, version_id: int) -> tuple[dict, dict]:
     return text, data
 
 
+# What applying a verdict reads of a complaint (the workflow's move, the priority's inputs) and
+# writes back: a batch loads these columns only, not the contact fields and the rest.
+_APPLY_READS = (
+    "status",
+    "label_source",
+    "confidence",
+    "priority",
+    "classification_attempts",
+    "classification_started_at",
+    "classified_at",
+    "decided_at",
+    "closed_at",
+    "updated_at",
+    "amount",
+    "description",
+    "details",
+    "category_hint",
+)
+
+
 @transaction.atomic
 def complaints_classification_apply(
     *, version_id: int, predictions: dict[int, Prediction], at=None
@@ -152,6 +172,7 @@ def complaints_classification_apply(
         c.pk: c
         for c in Complaint.objects.select_for_update(of=("self",))
         .select_related("category_hint")
+        .only(*_APPLY_READS, "category_hint__code")
         .filter(pk__in=list(predictions))
     }
     done = {
@@ -173,7 +194,7 @@ def complaints_classification_apply(
         for pk, p in predictions.items()
         if pk in complaints and pk not in done
     ]
-    Classification.objects.bulk_create(new)
+    objects_insert(new)
     result = {**done, **{c.complaint_id: c for c in new}}
     through = Complaint.categories.through
     codes_before: dict[int, list[str]] = defaultdict(list)
@@ -232,8 +253,8 @@ def complaints_classification_apply(
         stays.append(complaints[pk])
     if relabelled:
         through.objects.filter(complaint_id__in=relabelled).delete()
-        through.objects.bulk_create(links)
-    Event.objects.bulk_create(label_events)
+        objects_insert(links)
+    objects_insert(label_events)
     fields = (
         "classification_attempts",
         "classification_started_at",

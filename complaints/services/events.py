@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from .. import roles, workflow
 from ..models import Case, CaseCategory, Complaint, Event
-from .bulk_writes import objects_update
+from .bulk_writes import objects_insert, objects_update
 from .row_insert import row_insert
 
 
@@ -148,7 +148,7 @@ def complaints_move_many(
     if not moves:
         return []
     objects_update([move[0] for move in moves], sorted(fields))
-    return Event.objects.bulk_create(events)
+    return objects_insert(events)
 
 
 @transaction.atomic

@@ -103,6 +103,22 @@ def test_new_model_relabels_and_logs_the_change(settings, model_dirs, app):
     complaint_classify(complaint_id=complaint.pk)
     change = Event.objects.get(complaint=complaint, kind=Event.Kind.LABELS)
     assert change.data["from"] == ["fraud"] and "over_permission" in change.data["to"]
+    assert _codes(complaint) == change.data["to"]  # the model's kinds replaced the old one
+
+
+def test_a_batch_ranks_a_complaint_with_files_above_its_twin_without(active_version, app):
+    from complaints.services.classification_batch import complaints_classify
+    from tests.complaints.services.test_evidence import clean, image_bytes
+
+    text = OBVIOUS["over_permission"]
+    with_files = make_complaint(app=app, description=text, evidence=[clean(image_bytes())])
+    without = make_complaint(app=app, description=text)
+    complaints_classify(complaint_ids=[with_files.pk, without.pk])
+    with_files.refresh_from_db()
+    without.refresh_from_db()
+    assert with_files.status == without.status == S.CLASSIFIED
+    assert with_files.confidence == without.confidence
+    assert with_files.priority == without.priority + 10
 
 
 def test_without_an_active_model_nothing_happens(model_dirs, app):
