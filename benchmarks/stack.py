@@ -462,7 +462,9 @@ class Stack:
                 # By name, as the dispatcher sends it; a run takes every complaint waiting. Over
                 # a connection to this platform's broker: the app's own broker URL would be
                 # CELERY_BROKER_URL from this process's environment, if it has one.
-                app = Celery()
+                # Not made the current app: in a test process that would take the place of
+                # the project's own app for everything sent after it.
+                app = Celery(set_as_current=False)
                 with app.connection_for_write(broker) as conn:
                     app.send_task("complaints.tasks.classify_waiting", connection=conn)
                 sent_at = time.monotonic()

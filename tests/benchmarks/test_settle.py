@@ -2,11 +2,13 @@
 baseline views store complaints that wait but send the worker nothing, and the settle between
 windows has them classified, so no later window's worker pays for them."""
 
+import celery
 import pytest
 from django.db import connection
 
 from benchmarks import scratch, stack
 from benchmarks.http_load import Connection, json_post
+from config.celery import app as project_app
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.real_clock]
 
@@ -46,6 +48,8 @@ def test_settle_has_the_baseline_rows_classified_and_waits_until_they_are(platfo
     platform.classification_settle(timeout=120)
 
     assert _waiting(platform) == 0
+    # It sent its run without taking the project's Celery app's place in this process.
+    assert celery.current_app._get_current_object() is project_app
     unclassified = platform.sql(
         "SELECT count(*) FROM complaints_complaint WHERE classified_at IS NULL"
         " AND status NOT IN ('submitted')"
