@@ -112,6 +112,7 @@
   var searchTimer = null;
   var searches = 0;
   var answered = {};  // query -> apps: typing back and forth asks the server once a query
+  var asking = {};  // query -> its search on the way
 
   // The registry app the typed name is, when exactly one offered app has that name (two of
   // one name: the typed name goes alone, and a regulator links it).
@@ -132,20 +133,27 @@
     });
   }
 
+  // Offers the apps that match the typed name; the promise settles once they are offered
+  // (or the search failed, or a later one took its place). A name already on its way to the
+  // server is not asked for twice.
   function search() {
     var query = appName.value.trim().slice(0, 100);
     var number = ++searches;
-    if (!query) { offer([]); return; }
-    if (answered[query]) { offer(answered[query]); return; }
-    fetch(form.dataset.appSearch + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" } })
-      // Refused (too many searches): nothing offered and nothing remembered, so the same
-      // name typed later asks again; the typed name still files.
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (answer) {
-        if (!answer) return;
-        answered[query] = answer.results || [];
-        if (number === searches) offer(answered[query]);  // else a later search is under way
-      }, function () { /* offline: the typed name still files */ });
+    if (!query) { offer([]); return Promise.resolve(); }
+    if (!answered[query] && !asking[query]) {
+      asking[query] = fetch(form.dataset.appSearch + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" } })
+        // Refused (too many searches): nothing offered and nothing remembered, so the same
+        // name typed later asks again; the typed name still files.
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (answer) {
+          delete asking[query];
+          if (answer) answered[query] = answer.results || [];
+        }, function () { delete asking[query]; /* offline: the typed name still files */ });
+    }
+    return Promise.resolve(asking[query]).then(function () {
+      // Else a later search is under way, and offers its own apps.
+      if (number === searches && answered[query]) offer(answered[query]);
+    });
   }
 
   // --- moving between sections -------------------------------------------------------------
@@ -308,10 +316,26 @@
     buttons.send.textContent = on ? strings.sending : buttons.send.dataset.label;
   }
 
+  // The typed name looked up before it is sent, when no search has answered for it yet (typed
+  // and sent within the search's pause, or brought back from the draft): a registry app's
+  // name then files linked to its app. A slow search holds the filing back at most LOOKUP_WAIT.
+  var LOOKUP_WAIT = 3000;
+  function lookedUp() {
+    clearTimeout(searchTimer);
+    return Promise.race([
+      search(),
+      new Promise(function (resolve) { setTimeout(resolve, LOOKUP_WAIT); })
+    ]);
+  }
+
   function send() {
     if (sending) return;
     clearErrors();
     busy(true);
+    lookedUp().then(post);
+  }
+
+  function post() {
     var sent = request();
     fetch(form.dataset.api, { method: "POST", headers: sent.headers, body: sent.body, credentials: "same-origin" })
       .then(function (response) {
