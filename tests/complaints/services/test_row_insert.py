@@ -125,3 +125,36 @@ def test_values_a_field_converts_still_go_through_the_field(app):
     )
     # Encrypted at rest: the str given to an EncryptedTextField is not what is stored.
     assert contact_email and "Zhang.San" not in contact_email
+
+
+def _prepared_inserts() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['INSERT INTO "complaints_complaint"%'],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_insert_is_prepared_once_per_connection_with_its_values_bound(app):
+    first = _complaint(app)
+    row_insert(first)
+    second = _complaint(app, tracking_number="AW-260302-ROW002", contact_name="O'Brien \\ 李")
+    row_insert(second)
+    (statement,) = _prepared_inserts()
+    assert "$1" in statement and "张三" not in statement
+    assert Complaint.objects.get(pk=second.pk).contact_name == "O'Brien \\ 李"
+    assert Complaint.objects.filter(pk__in=[first.pk, second.pk]).count() == 2
+
+
+@pytest.mark.postgres
+def test_without_prepared_statements_the_insert_still_binds_on_the_server(app, monkeypatch):
+    """DB_PREPARED_INSERTS=false: a pooler in transaction mode keeps no prepared statement."""
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # psycopg forgets its names with them
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+    complaint = _complaint(app)
+    row_insert(complaint)
+    assert _prepared_inserts() == []
+    assert Complaint.objects.get(pk=complaint.pk).app_name == app.name
