@@ -251,7 +251,8 @@ class LabelModel:
         self.thresholds = np.asarray(thresholds, dtype=float)
         self.algorithm = algorithm
         self.second_label_min = second_label_min
-        self._terms: list[str | None] | None = None
+        self._terms: list[str] | None = None
+        self._term_ids: np.ndarray | None = None
         self._explain_weights: np.ndarray | None = None
         self._fast = FastPath.compile(pipeline, len(self.labels))
 
@@ -355,21 +356,26 @@ class LabelModel:
         overlaps a stronger one ("杀" inside "杀熟") is dropped, so regulators read a few
         distinct words rather than n-grams of one word.
         """
-        weights, terms = self._explanation_tables()
+        weights, term_ids, shown = self._explanation_tables()
         X = X.tocsr()  # itself when it is one already
         span = slice(X.indptr[row], X.indptr[row + 1])
-        column = self.labels.index(label)
-        scores = X.data[span] * weights[X.indices[span], column]
-        contributions: dict[str, float] = {}
-        for index, score in zip(X.indices[span], scores, strict=True):
-            term = terms[index]
-            if score > 0 and term is not None and term not in _NOT_SHOWN:
-                contributions[term] = contributions.get(term, 0.0) + float(score)
+        columns = X.indices[span]
+        scores = X.data[span] * weights[columns, self.labels.index(label)]
+        ids = term_ids[columns]
+        kept = (scores > 0) & (ids >= 0)
+        if not kept.any():
+            return []
+        ids, scores = ids[kept], scores[kept].astype(np.float64)
+        # Each term's total over the features naming it, added in the row's order; ranked by
+        # total, ties in the order the row first names them.
+        unique, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        totals = np.bincount(inverse, weights=scores)
         chosen: list[tuple[str, float]] = []
-        for term, score in sorted(contributions.items(), key=lambda item: -item[1]):
-            if any(term in kept or kept in term for kept, _ in chosen):
+        for index in np.lexsort((first, -totals)):
+            term = shown[unique[index]]
+            if any(term in kept_term or kept_term in term for kept_term, _ in chosen):
                 continue
-            chosen.append((term, score))
+            chosen.append((term, float(totals[index])))
             if len(chosen) == limit:
                 break
         return [
@@ -377,14 +383,23 @@ class LabelModel:
             for term, score in chosen
         ]
 
-    def _explanation_tables(self) -> tuple[np.ndarray, list[str | None]]:
+    def _explanation_tables(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Each feature's weight towards each label, each feature's term as an index into the
+        terms shown (-1: a feature no regulator is shown, such as a stop word), and those
+        terms: built once per model, used for every complaint it explains."""
         if self._terms is None:
-            self._terms = _feature_terms(self.pipeline.named_steps["features"])
+            terms = _feature_terms(self.pipeline.named_steps["features"])
             classifier = self.pipeline[-1]
             self._explain_weights = np.column_stack(
-                [_linear_weights(est, len(self._terms)) for est in classifier.estimators_]
+                [_linear_weights(est, len(terms)) for est in classifier.estimators_]
             ).astype(np.float32)
-        return self._explain_weights, self._terms
+            index: dict[str, int] = {}
+            term_ids = np.full(len(terms), -1, dtype=np.int64)
+            for feature, term in enumerate(terms):
+                if term is not None and term not in _NOT_SHOWN:
+                    term_ids[feature] = index.setdefault(term, len(index))
+            self._term_ids, self._terms = term_ids, list(index)
+        return self._explain_weights, self._term_ids, self._terms
 
     # -- persistence -----------------------------------------------------------------------
     def dumps(self) -> bytes:
