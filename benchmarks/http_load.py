@@ -246,9 +246,11 @@ class WebFiler:
 
 class OnePageFiler:
     """Files one complaint as a browser does on the one-page form (/file/quick/, static/js/
-    filing.js): the page, then one JSON request to the filing API with the fields a consumer
-    typed, the web channel and a new Idempotency-Key; returns the tracking number. The
-    script and style sheet are cached by browsers after the first visit, so not fetched."""
+    filing.js): the page, the app search for the name typed (the script asks once per name,
+    and before sending when it has not asked yet), then one JSON request to the filing API
+    with the fields a consumer typed, the registry app the search offered by that name, the
+    web channel and a new Idempotency-Key; returns the tracking number. The script and style
+    sheet are cached by browsers after the first visit, so not fetched."""
 
     def __init__(self, app_name: str, describe: Callable[[int], str]):
         self.app_name, self.describe = app_name, describe
@@ -258,6 +260,15 @@ class OnePageFiler:
         status, _, page = conn.request("GET", "/file/quick/")
         if status != 200 or b'data-api="/api/v1/complaints/"' not in page:
             return False, {"status": status, "step": "page"}
+        status, _, found = conn.request(
+            "GET",
+            "/api/v1/public/apps/?q=" + urllib.parse.quote(self.app_name),
+            None,
+            {"Accept": "application/json"},
+        )
+        if status != 200:
+            return False, {"status": status, "step": "search"}
+        same = [app for app in json.loads(found)["results"] if app["name"] == self.app_name]
         body = {
             "channel": "web",
             "app_name": self.app_name,
@@ -265,6 +276,8 @@ class OnePageFiler:
             "consent_share_with_operator": False,
             "consent_publish": False,
         }
+        if len(same) == 1:
+            body["app"] = same[0]["id"]
         status, _, data = conn.request(
             "POST",
             "/api/v1/complaints/",

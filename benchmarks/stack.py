@@ -128,6 +128,7 @@ def platform_env(database: str, redis_port: int, workdir: Path, extra: dict | No
         # times: X-Forwarded-For is trusted from loopback and the anonymous limit set high.
         "TRUSTED_PROXIES": "127.0.0.1/32",
         "ANON_SUBMIT_RATE": "100000000/hour",
+        "APP_SEARCH_RATE": "100000000/hour",
         **(extra or {}),
     }
 

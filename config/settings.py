@@ -585,6 +585,9 @@ CLASSIFY_BATCH_SIZE = envint("CLASSIFY_BATCH_SIZE", 200)
 # about 10 ms of CPU whatever its size; benchmarks/RESULTS.md, branch `pgw`). It bounds the
 # delay it adds to a classification.
 CLASSIFY_GATHER_SECONDS = envfloat("CLASSIFY_GATHER_SECONDS", 0.2)
+# How old the app search's copy of the registry may be (selectors/intake.py): an app added or
+# renamed through another process is offered here within this; through this process, at once.
+APP_SEARCH_REGISTRY_SECONDS = envfloat("APP_SEARCH_REGISTRY_SECONDS", 60)
 CLASSIFIER_ARTIFACT_DIR = Path(os.environ.get("CLASSIFIER_ARTIFACT_DIR", VAR_DIR / "models"))
 # The labelled corpus (JSON Lines) and its recorded test split, test_split.txt.
 CLASSIFIER_CORPUS_DIR = Path(

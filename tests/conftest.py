@@ -106,11 +106,13 @@ def _eager_celery():
     """Every test starts with tasks run in-process (config.settings_test), whatever the test
     before it did to the shared Celery app; tests that need a real worker switch it off.
     Pending marks a test before it saw are not trusted either (the next test's clock may
-    start at the same instant)."""
+    start at the same instant), and the app search forgets the registry it read."""
+    from complaints.selectors.intake import app_search_forget
     from complaints.services.enqueue import pending_marks_forget
     from config.celery import app as celery_app
 
     pending_marks_forget()
+    app_search_forget()  # the registry the test before it had, rolled back since
     saved = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield

@@ -1,6 +1,8 @@
 """Who is complained about: operating companies, their operator accounts and apps, and the
 taxonomy of problems with the trigger rules that open cases per category."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -138,8 +140,21 @@ class App(models.Model):
         ]
         indexes = [models.Index(fields=["name"], name="app_name_lookup")]
 
+    # Moved by every save and delete of an app in this process: the app search keeps a copy
+    # of the registry (selectors/intake.py) and makes it again when this has moved.
+    changes_here: ClassVar[int] = 0
+
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        App.changes_here += 1
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        App.changes_here += 1
+        return deleted
 
 
 class Category(models.Model):

@@ -4,6 +4,8 @@
 
 import datetime
 import functools
+import threading
+import time
 from dataclasses import dataclass
 
 import opencc
@@ -40,30 +42,80 @@ def _search_key(value: str) -> str:
     return utils.default_process(_T2S.convert(value))
 
 
+@dataclass(frozen=True)
+class _Registry:
+    """The registry as the search reads it: each app's id, name, aliases, package name and
+    platform, and every label it can be found by, as its search key."""
+
+    apps: dict[int, App]
+    choices: dict[tuple[int, str], str]
+    made_at: float  # time.monotonic()
+    changes: int  # App.changes_here when it was made
+
+
+_registry: _Registry | None = None
+_registry_making = threading.Lock()
+
+
+def app_search_forget() -> None:
+    """Make the search's copy of the registry again at the next search, in this process."""
+    global _registry
+    _registry = None
+
+
+def _registry_read() -> _Registry:
+    """The copy of the registry every search in this process reads: made again when an app
+    was saved or deleted here, and at least every APP_SEARCH_REGISTRY_SECONDS, which is how
+    long another process's change (an admin's edit on another web worker) can take to be
+    offered here. Loading each app and keying its labels was most of a search's CPU, with
+    the registry itself unchanged between searches."""
+    global _registry
+    registry = _registry
+    if registry is not None and _fresh(registry):
+        return registry
+    with _registry_making:  # one thread makes it; the others wait, then read it
+        registry = _registry
+        if registry is not None and _fresh(registry):
+            return registry
+        changes = App.changes_here
+        apps = {
+            app.pk: app
+            for app in App.objects.only("id", "name", "aliases", "package_name", "platform")
+        }
+        choices: dict[tuple[int, str], str] = {}
+        for app in apps.values():
+            for label in [app.name, *(app.aliases or []), app.package_name]:
+                if label:
+                    choices[(app.pk, label)] = _search_key(label)
+        registry = _Registry(apps, choices, time.monotonic(), changes)
+        _registry = registry
+        return registry
+
+
+def _fresh(registry: _Registry) -> bool:
+    return (
+        registry.changes == App.changes_here
+        and time.monotonic() - registry.made_at < settings.APP_SEARCH_REGISTRY_SECONDS
+    )
+
+
 def app_search(query: str, *, limit: int = 8, score_cutoff: float = 60) -> list[AppMatch]:
     """Registry apps whose name, alias or package name look like `query`, best first."""
     query_key = _search_key(query or "")
     if not query_key:
         return []
-    apps = {
-        app.pk: app for app in App.objects.only("id", "name", "aliases", "package_name", "platform")
-    }
-    choices: dict[tuple[int, str], str] = {}
-    for app in apps.values():
-        for label in [app.name, *(app.aliases or []), app.package_name]:
-            if label:
-                choices[(app.pk, label)] = _search_key(label)
+    registry = _registry_read()
     best: dict[int, AppMatch] = {}
     for _key, score, (app_id, label) in process.extract(
         query_key,
-        choices,
+        registry.choices,
         scorer=fuzz.WRatio,
         processor=None,
         limit=limit * 4,
         score_cutoff=score_cutoff,
     ):
         if app_id not in best or score > best[app_id].score:
-            best[app_id] = AppMatch(app=apps[app_id], score=score, matched=label)
+            best[app_id] = AppMatch(app=registry.apps[app_id], score=score, matched=label)
     return sorted(best.values(), key=lambda match: (-match.score, match.app.name))[:limit]
 
 

@@ -53,3 +53,44 @@ def test_documented(db):
     operation = schema["paths"][URL]["get"]
     assert [p["name"] for p in operation["parameters"]] == ["q"]
     assert {} in operation["security"]
+
+
+def names(api, q: str) -> list[str]:
+    return [found["name"] for found in results(api, q=q)]
+
+
+def test_apps_saved_or_deleted_here_are_offered_or_withdrawn_at_once(api, app, settings):
+    settings.APP_SEARCH_REGISTRY_SECONDS = 3600
+    assert names(api, "美味外卖") == []
+    added = AppFactory(name="美味外卖", package_name="com.meiwei.food")
+    assert names(api, "美味外卖") == ["美味外卖"]
+    added.name = "美味到家"
+    added.save()
+    assert names(api, "美味到家") == ["美味到家"]
+    added.delete()
+    assert names(api, "美味到家") == []
+
+
+def test_a_change_made_elsewhere_is_offered_once_the_copy_is_old_enough(api, app, settings):
+    """Another process's change is not seen by this process's saves: queryset.update() stands
+    in for it (it bypasses save())."""
+    settings.APP_SEARCH_REGISTRY_SECONDS = 3600
+    assert names(api, "快送外卖")[0] == "快送外卖"
+    type(app).objects.filter(pk=app.pk).update(name="闪电外卖")
+    assert names(api, "闪电外卖") == []  # the copy is young: still the old name
+    assert names(api, "快送外卖")[0] == "快送外卖"
+    settings.APP_SEARCH_REGISTRY_SECONDS = 0
+    assert names(api, "闪电外卖")[0] == "闪电外卖"
+
+
+def test_searches_read_the_copy_not_the_database(
+    app, other_app, settings, django_assert_num_queries
+):
+    from complaints.selectors.intake import app_search
+
+    settings.APP_SEARCH_REGISTRY_SECONDS = 3600
+    with django_assert_num_queries(1):
+        assert app_search("快送外卖")[0].app == app
+    with django_assert_num_queries(0):
+        assert app_search("快送外卖")[0].app == app
+        assert app_search("KuaiSong")[0].app == app
