@@ -191,7 +191,9 @@ FILING_CHANNELS = [Complaint.Channel.API.value, Complaint.Channel.WEB.value]
 
 class ComplaintSubmitInput(DeclaredFieldsOnce, serializers.Serializer):
     app = serializers.PrimaryKeyRelatedField(
-        queryset=App.objects.all(),
+        # What filing reads of the app: its id and name (aliases, stores and versions seen
+        # are JSON decoded for nothing otherwise).
+        queryset=App.objects.only("id", "name"),
         required=False,
         allow_null=True,
         help_text="Id of an app in the registry; or give app_name.",

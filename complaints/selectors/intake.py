@@ -6,7 +6,7 @@ import datetime
 import functools
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import opencc
 from django.conf import settings
@@ -51,6 +51,15 @@ class _Registry:
     choices: dict[tuple[int, str], str]
     made_at: float  # time.monotonic()
     changes: int  # App.changes_here when it was made
+    # (search key, limit, cut-off) -> (app id, score, label) best first: the answers this copy
+    # has given. The same names are searched again and again (each consumer types the app they
+    # use), and scoring every label was a third of a search's CPU.
+    answers: dict[tuple[str, int, float], list[tuple[int, float, str]]] = field(
+        default_factory=dict
+    )
+
+
+ANSWERS_KEPT = 4096
 
 
 _registry: _Registry | None = None
@@ -105,18 +114,29 @@ def app_search(query: str, *, limit: int = 8, score_cutoff: float = 60) -> list[
     if not query_key:
         return []
     registry = _registry_read()
-    best: dict[int, AppMatch] = {}
-    for _key, score, (app_id, label) in process.extract(
-        query_key,
-        registry.choices,
-        scorer=fuzz.WRatio,
-        processor=None,
-        limit=limit * 4,
-        score_cutoff=score_cutoff,
-    ):
-        if app_id not in best or score > best[app_id].score:
-            best[app_id] = AppMatch(app=registry.apps[app_id], score=score, matched=label)
-    return sorted(best.values(), key=lambda match: (-match.score, match.app.name))[:limit]
+    asked = (query_key, limit, score_cutoff)
+    found = registry.answers.get(asked)
+    if found is None:
+        best: dict[int, tuple[int, float, str]] = {}
+        for _key, score, (app_id, label) in process.extract(
+            query_key,
+            registry.choices,
+            scorer=fuzz.WRatio,
+            processor=None,
+            limit=limit * 4,
+            score_cutoff=score_cutoff,
+        ):
+            if app_id not in best or score > best[app_id][1]:
+                best[app_id] = (app_id, score, label)
+        found = sorted(best.values(), key=lambda hit: (-hit[1], registry.apps[hit[0]].name))
+        found = found[:limit]
+        if len(registry.answers) >= ANSWERS_KEPT:
+            registry.answers.clear()  # a new start: the names searched most come back first
+        registry.answers[asked] = found
+    return [
+        AppMatch(app=registry.apps[app_id], score=score, matched=label)
+        for app_id, score, label in found
+    ]
 
 
 # --- duplicates -------------------------------------------------------------------------------

@@ -94,3 +94,22 @@ def test_searches_read_the_copy_not_the_database(
     with django_assert_num_queries(0):
         assert app_search("快送外卖")[0].app == app
         assert app_search("KuaiSong")[0].app == app
+
+
+def test_an_answer_given_is_given_again_until_the_registry_changes(
+    app, other_app, settings, monkeypatch
+):
+    from complaints.selectors import intake
+
+    settings.APP_SEARCH_REGISTRY_SECONDS = 3600
+    first = intake.app_search("快送外卖")
+    scored = []
+    extract = intake.process.extract
+    monkeypatch.setattr(
+        intake.process, "extract", lambda *a, **k: scored.append(a) or extract(*a, **k)
+    )
+    assert intake.app_search("快送外卖") == first and scored == []
+    assert intake.app_search("快送外卖", limit=1) == first[:1] and len(scored) == 1
+    AppFactory(name="快送外卖 极速版", package_name="com.kuaisong.lite")
+    again = intake.app_search("快送外卖")
+    assert len(scored) == 2 and "快送外卖 极速版" in [m.app.name for m in again]
