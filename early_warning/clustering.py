@@ -91,6 +91,18 @@ def _newcomers(complaint_ids: Sequence[int]) -> list[_Newcomer]:
         .filter(erased_at__isnull=True, cluster_membership__isnull=True)
         .exclude(status=WITHDRAWN)
         .select_related("app")
+        # What clustering reads of a newcomer and its app (the candidates' query reads the
+        # same): not the contact details, decrypted for nothing, nor the app's other JSON.
+        .only(
+            "id",
+            "description",
+            "submitted_at",
+            "category_hint_id",
+            "app_id",
+            "app__operator_id",
+            "app__name",
+            "app__aliases",
+        )
         .prefetch_related("categories")
         .order_by("submitted_at", "pk")
     )
