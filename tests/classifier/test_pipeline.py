@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import skops.io as sio
 
+from classifier.explain import NOT_SHOWN
 from classifier.pipeline import (
-    _NOT_SHOWN,
     ARTIFACT_FORMAT,
     ArtifactError,
     LabelModel,
@@ -80,7 +80,7 @@ def test_explanations_show_whole_words_only_never_fragments_or_stop_words(model,
         for item in model.top_terms(X, label, limit=20):
             term = item["term"]
             assert term in shown_ok, (label, term)
-            assert not set(term.split()) & _NOT_SHOWN and term not in _NOT_SHOWN, (label, term)
+            assert not set(term.split()) & NOT_SHOWN and term not in NOT_SHOWN, (label, term)
             assert not term.startswith("not_"), (label, term)
     assert "规收" not in {i["term"] for i in model.top_terms(X, "illegal_collection", limit=50)}
 
@@ -89,23 +89,23 @@ def _top_terms_read_plainly(model, X, label, limit, row):
     """The explanation's definition, feature by feature: each shown term's positive scores
     (tf-idf value x weight) added up, strongest first (ties: the first named), a term inside
     or around a stronger one left out."""
-    from classifier.pipeline import _TERM_DISPLAY, _feature_terms, _linear_weights
+    from classifier.explain import TERM_DISPLAY, feature_terms, linear_weights
 
-    terms = _feature_terms(model.pipeline.named_steps["features"])
+    terms = feature_terms(model.pipeline.named_steps["features"])
     estimator = model.pipeline[-1].estimators_[model.labels.index(label)]
-    weights = _linear_weights(estimator, len(terms)).astype(np.float32)
+    weights = linear_weights(estimator, len(terms)).astype(np.float32)
     contributions: dict[str, float] = {}
     start, end = X.indptr[row], X.indptr[row + 1]
     for feature, value in zip(X.indices[start:end], X.data[start:end], strict=True):
         score = value * weights[feature]
         term = terms[feature]
-        if score > 0 and term is not None and term not in _NOT_SHOWN:
+        if score > 0 and term is not None and term not in NOT_SHOWN:
             contributions[term] = contributions.get(term, 0.0) + float(score)
     chosen: list[tuple[str, float]] = []
     for term, score in sorted(contributions.items(), key=lambda item: -item[1]):
         if not any(term in kept or kept in term for kept, _ in chosen):
             chosen.append((term, score))
-    return [{"term": _TERM_DISPLAY.get(t, t), "weight": round(w, 4)} for t, w in chosen[:limit]]
+    return [{"term": TERM_DISPLAY.get(t, t), "weight": round(w, 4)} for t, w in chosen[:limit]]
 
 
 def test_explanations_are_the_terms_read_feature_by_feature(model):
