@@ -7,7 +7,7 @@ JavaScript off, the step pages still file."""
 
 import json
 import re
-import time
+import threading
 
 import pytest
 
@@ -313,20 +313,24 @@ def test_without_javascript_the_step_pages_still_file(chromium, live_server, app
         context.close()
 
 
-def test_switching_language_on_the_shared_page_then_filing(open_screen, settings, monkeypatch, app):
+def test_switching_language_on_the_shared_page_then_filing(
+    open_screen, settings, monkeypatch, request, app
+):
     """An anonymous visitor's page is the copy rendered once for every such visitor: its
     language switch carries the visitor's own CSRF token and address, and the form then shows
-    and files in the language chosen. The consumer types the registry app's name and goes
-    straight through while the app search is slow to answer: the filing waits for the search
-    and files linked to the app."""
+    and files in the language chosen. The consumer types the registry app's name and presses
+    send before the app search has answered (it answers only then): the filing waits for the
+    search and files linked to the app."""
     settings.STATS_SHARED_SECONDS = 60
     searched = intake_selectors.app_search
+    sent = threading.Event()
+    request.addfinalizer(sent.set)  # a failed journey leaves no search waiting
 
-    def slow_search(*args, **kwargs):
-        time.sleep(1.5)
+    def search_answering_after_send(*args, **kwargs):
+        sent.wait(timeout=20)
         return searched(*args, **kwargs)
 
-    monkeypatch.setattr(intake_selectors, "app_search", slow_search)
+    monkeypatch.setattr(intake_selectors, "app_search", search_answering_after_send)
     first = open_screen("first-visitor")
     first.go("/file/quick/")  # renders the shared English copy
     consumer = open_screen("consumer")
@@ -346,8 +350,9 @@ def test_switching_language_on_the_shared_page_then_filing(open_screen, settings
     page.locator("#id_description").fill(DESCRIPTION)
     for _step in ("what", "evidence", "contact"):
         page.get_by_role("button", name="下一步").click()
-    assert page.locator("#app-suggestions option").count() == 0  # still searching
+    assert page.locator("#app-suggestions option").count() == 0  # nothing answered yet
     page.get_by_role("button", name="提交投诉").click()
+    sent.set()
     page.get_by_text("我们已收到您的投诉").wait_for()
     filed = Complaint.objects.get()
     assert page.locator("#tracking-number").inner_text() == filed.tracking_number
