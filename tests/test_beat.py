@@ -1,10 +1,13 @@
 """Beat under `make run`: the routine ticks (the sealer every second, the sweep, the statistics,
 the outbox sending them on time) log at DEBUG only, while what is unusual still shows at INFO:
 outbox rows that waited past their time, a sealing of events the sealer had not seen for
-minutes. Beat's clock and the wall clock are driven by the test, a second per tick."""
+minutes. Beat's clock and the wall clock are driven by the test, a second per tick, from a fixed
+instant: a minute that crossed an hourly entry's time (auto-close at :15) would rightly log it at
+INFO, so the day and hour the suite runs must not decide which entries come due."""
 
 import datetime
 import logging
+import zoneinfo
 
 import pytest
 import time_machine
@@ -42,12 +45,22 @@ class Beat:
             self.scheduler.tick()
 
 
+# A Wednesday at 10:20 in Beijing: no crontab entry falls in the next quarter of an hour.
+QUIET = datetime.datetime(2026, 3, 11, 10, 20, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+
+
 @pytest.fixture
-def beat(tmp_path, caplog):
+def beat_start():
+    return QUIET
+
+
+@pytest.fixture
+def beat(tmp_path, caplog, settings, beat_start):
     # As config/settings.py's LOGGING has it when tasks run in-process (the embedded default).
     caplog.set_level(logging.WARNING, logger="celery.app.trace")
     caplog.set_level(logging.DEBUG)  # last: it sets the capturing handler's level too
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
+    assert settings.CELERY_TIMEZONE == "Asia/Shanghai"  # QUIET is quiet in beat's own zone
+    with time_machine.travel(beat_start, tick=False) as traveller:
         beat = Beat(tmp_path, traveller)
         yield beat
         beat.scheduler.close()
@@ -105,6 +118,17 @@ def test_a_sealing_of_events_written_minutes_before_is_reported(beat, caplog, ap
 
     assert not Event.objects.filter(chain_seq=None).exists()
     assert "Audit chain: 1 event(s) linked, the oldest written 600 s before." in _visible(caplog)
+
+
+@pytest.mark.parametrize("beat_start", [QUIET.replace(minute=14, second=30)])
+def test_an_hourly_entry_coming_due_within_the_minute_is_logged_at_info(beat, caplog):
+    statistics_refresh(full=True)  # today's first rebuild says so at INFO; not this test's line
+    caplog.clear()
+    beat.run(60)  # 10:14:31 to 10:15:30: auto-close's quarter past comes round
+
+    assert _visible(caplog) == [
+        "Scheduler: Sending due task auto-close-answered (complaints.tasks.auto_close_answered)"
+    ]
 
 
 def test_daily_entries_still_say_when_they_are_sent(beat, caplog):
