@@ -194,13 +194,13 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))
     }
-    # psycopg prepares a statement only where it is asked to (services/row_insert: a filing's
-    # rows), never by counting: Django's cursors bind on the client and cannot prepare, and
-    # the threshold counts only for server-binding cursors, which row_insert alone makes.
-    # DB_PREPARED_INSERTS=false for a connection pooler in transaction mode that cannot
-    # keep prepared statements (psycopg then prepares nothing).
+    # psycopg prepares a statement only where it is asked to (complaints.prepared: a filing's
+    # rows and the app it names), never by counting: Django's cursors bind on the client and
+    # cannot prepare, and the threshold counts only for server-binding cursors, which
+    # complaints.prepared alone makes. DB_PREPARED_STATEMENTS=false for a connection pooler
+    # in transaction mode that cannot keep prepared statements (psycopg then prepares nothing).
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        2**31 - 1 if envbool("DB_PREPARED_INSERTS", "true") else None
+        2**31 - 1 if envbool("DB_PREPARED_STATEMENTS", "true") else None
     )
 else:
     DATABASES = {

@@ -68,11 +68,11 @@ def test_database_and_broker_urls_switch_to_the_real_services(tmp_path):
     assert conf["debug"] is True
 
 
-def test_postgresql_prepares_a_filings_inserts_unless_a_pooler_forbids_it(tmp_path):
+def test_postgresql_prepares_a_filings_statements_unless_a_pooler_forbids_it(tmp_path):
     url = {"DATABASE_URL": "postgres://aw@db.example:5432/appwatch"}
-    # Prepared only where row_insert asks (prepare=True), never by counting executions.
+    # Prepared only where complaints.prepared asks (prepare=True), never by counting executions.
     assert _settings_with(url, tmp_path)["prepare"] >= 2**31 - 1
-    off = _settings_with({**url, "DB_PREPARED_INSERTS": "false"}, tmp_path)
+    off = _settings_with({**url, "DB_PREPARED_STATEMENTS": "false"}, tmp_path)
     assert off["prepare"] is None
 
 

@@ -5,6 +5,7 @@ services'. The per-kind `details` are checked by the same forms the web uses.
 """
 
 import copy
+import re
 
 from django.conf import settings
 from django.utils.functional import cached_property
@@ -18,6 +19,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from ..errors import DomainError
 from ..forms.details import DETAILS_FORMS
 from ..models import App, Category, Complaint
+from ..selectors.intake import app_for_filing
 from ..services.evidence import evidence_clean
 from ..services.intake import (
     contact_email_normalise,
@@ -77,6 +79,32 @@ def _copy_with_parent(field, parent):
         setattr(shallow, "child" if "child" in field.__dict__ else "child_relation",
                 _copy_with_parent(child, shallow))  # fmt: skip
     return shallow
+
+
+INTEGER = re.compile(r"[+-]?\d+")
+
+
+class RegistryAppField(serializers.PrimaryKeyRelatedField):
+    """An app of the registry by its id, read with one prepared statement
+    (`selectors.intake.app_for_filing`) instead of the queryset's ORM compilation on every
+    filing. Takes the id as a JSON number or as the digits of one (a form field); a number
+    with a fraction, true or false, or anything else is refused as not an id."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and INTEGER.fullmatch(data.strip()):
+            digits = data.strip()
+            # Longer than any bigint: not read (int() refuses past 4,300 digits).
+            app_id = int(digits) if len(digits) <= 20 else 0
+        elif isinstance(data, float) and data.is_integer():
+            app_id = int(data)
+        elif isinstance(data, int) and not isinstance(data, bool):
+            app_id = data
+        else:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        app = app_for_filing(app_id)
+        if app is None:
+            self.fail("does_not_exist", pk_value=data)
+        return app
 
 
 class SurrogatesRefused(ProhibitSurrogateCharactersValidator):
@@ -190,9 +218,8 @@ FILING_CHANNELS = [Complaint.Channel.API.value, Complaint.Channel.WEB.value]
 
 
 class ComplaintSubmitInput(DeclaredFieldsOnce, serializers.Serializer):
-    app = serializers.PrimaryKeyRelatedField(
-        # What filing reads of the app: its id and name (aliases, stores and versions seen
-        # are JSON decoded for nothing otherwise).
+    app = RegistryAppField(
+        # The model and type the schema shows; filing reads the app with app_for_filing.
         queryset=App.objects.only("id", "name"),
         required=False,
         allow_null=True,

@@ -8,18 +8,17 @@ a unique constraint refuses is left out (ON CONFLICT DO NOTHING) instead of rais
 caller can try again without a savepoint around the insert.
 
 On PostgreSQL the statement goes with its values bound on the server and is prepared once per
-connection (`prepare=True`): the complaint's fifty-odd values then travel as parameters of a
-statement PostgreSQL has already parsed and planned, instead of being quoted into fresh SQL
-text in Python (Django's client-side binding) that PostgreSQL parses and plans again for every
-filing. DB_PREPARED_INSERTS=false (settings: a connection pooler in transaction mode that
-cannot hold prepared statements) keeps the server-side binding without preparing.
+connection (complaints.prepared): the complaint's fifty-odd values then travel as parameters of
+a statement PostgreSQL has already parsed and planned, instead of being quoted into fresh SQL
+text in Python that PostgreSQL parses and plans again for every filing.
 """
 
 import datetime
 import functools
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
-from django.db.backends.base.base import BaseDatabaseWrapper
+
+from ..prepared import prepared_cursor
 
 # For each of Django's field classes (exactly these: a subclass such as EncryptedTextField
 # converts its own way), the types of value its pre_save/get_db_prep_save give back as they
@@ -75,34 +74,6 @@ def _statement(
     return f"{sql} RETURNING {quote(meta.pk.column)}", plan
 
 
-@functools.cache
-def _preparing_cursor_class() -> type:
-    """psycopg's server-binding cursor as Django makes it, asking for every statement to be
-    prepared (psycopg keeps the prepared names per connection, up to `prepared_max`)."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparingCursor(ServerBindingCursor):
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
-
-    return PreparingCursor
-
-
-def _cursor(connection: BaseDatabaseWrapper):
-    """A cursor for the insert: on PostgreSQL, Django's wrapper (execute wrappers, errors
-    turned into django.db's) around a preparing server-binding cursor. Where queries are
-    logged (DEBUG, a test capturing them), Django's own cursor: psycopg does not keep the text
-    of a prepared statement's execution, and the log is there to show the statement with its
-    values."""
-    if connection.vendor != "postgresql" or connection.queries_logged:
-        return connection.cursor()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        return connection.make_cursor(_preparing_cursor_class()(connection.connection))
-
-
 def row_insert(obj: models.Model, *, skip_conflict: bool = False) -> bool:
     """Insert `obj`, a new row (its id made by the database), as save() would: the model's
     `before_write()` first where it has one (what its save() does before writing), then every
@@ -123,7 +94,7 @@ def row_insert(obj: models.Model, *, skip_conflict: bool = False) -> bool:
         if type(value) not in kept_as_is:
             value = field.get_db_prep_save(value, connection)
         params.append(value)
-    with _cursor(connection) as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

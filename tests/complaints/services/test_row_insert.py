@@ -150,7 +150,7 @@ def test_on_postgresql_the_insert_is_prepared_once_per_connection_with_its_value
 
 @pytest.mark.postgres
 def test_without_prepared_statements_the_insert_still_binds_on_the_server(app, monkeypatch):
-    """DB_PREPARED_INSERTS=false: a pooler in transaction mode keeps no prepared statement."""
+    """DB_PREPARED_STATEMENTS=false: a pooler in transaction mode keeps no prepared statement."""
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")  # psycopg forgets its names with them
     monkeypatch.setattr(connection.connection, "prepare_threshold", None)
