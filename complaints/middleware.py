@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from .roles import is_staff_member
 from .services.two_factor import two_factor_required
-from .text import BIDI_CONTROLS
+from .text import BIDI_CONTROLS, BIDI_CONTROLS_CLEARED
 
 
 def is_html(response) -> bool:
@@ -35,7 +35,11 @@ def is_html(response) -> bool:
 
 def bidi_controls_removed(response):
     """`response` without bidi control characters, when it is a (non-streaming) HTML page."""
-    if response.streaming or not is_html(response):
+    if (
+        response.streaming
+        or not is_html(response)
+        or getattr(response, BIDI_CONTROLS_CLEARED, False)
+    ):
         return response
     charset = response.charset or "utf-8"
     text = response.content.decode(charset, errors="replace")

@@ -19,6 +19,9 @@ _UNSHOWABLE = re.compile("[\x00\ud800-\udfff]")
 # overrides (U+202A-U+202E) and the isolates (U+2066-U+2069). Neither language AppWatch
 # speaks needs them, and an override makes "gpj.exe" show as "exe.jpg".
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# An attribute set on a response whose page was cleared of BIDI_CONTROLS where it was made (a
+# page shared whole, cleared once when rendered): the middleware need not search it again.
+BIDI_CONTROLS_CLEARED = "bidi_controls_cleared"
 
 
 def text_surrogate(value: str) -> str | None:

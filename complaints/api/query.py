@@ -118,14 +118,16 @@ class ContentNegotiation(DefaultContentNegotiation):
     """`?format=` names a representation; one this endpoint does not offer is a bad query
     (400 naming the choices), not a missing page as DRF has it (404).
 
-    A request that takes anything and names no format gets the endpoint's first renderer, as
+    A request that takes anything, or exactly the endpoint's first representation (the web
+    form's script asks for application/json), and names no format gets the first renderer, as
     DRF's negotiation would give it, without parsing the Accept header against each renderer
-    (most API calls, filing's included)."""
+    (most API calls, filing's and the app search's included)."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
+        accept = request.META.get("HTTP_ACCEPT")
         if (
             renderers
-            and request.META.get("HTTP_ACCEPT") in ACCEPT_ANYTHING
+            and (accept in ACCEPT_ANYTHING or accept == renderers[0].media_type)
             and not format_suffix
             and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
         ):

@@ -26,6 +26,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from ..selectors.stats.shared import PUBLIC, Shared, cache_key, held_figures, shared_figures
+from ..text import BIDI_CONTROLS, BIDI_CONTROLS_CLEARED
 
 
 def shared_fragment(
@@ -101,15 +102,24 @@ def shared_anonymous_page(
     """`template` as an anonymous visitor sees it, rendered with `context()` once per
     freshness period for this page (`name`), `parts` and language, with this request's own CSRF
     token (which sets its CSRF cookie, as `{% csrf_token %}` does) and address filled in. Only
-    for requests `shares_anonymous_page` accepts."""
+    for requests `shares_anonymous_page` accepts.
+
+    The page is cleared of bidi controls once, when it is rendered, instead of by the
+    middleware on every request (a tenth of the page's CPU): what each request adds is ASCII,
+    the token and the address as `get_full_path()` gives it, its path and query percent-encoded
+    (tests/complaints/views/test_file_one_page.py)."""
     page = held_figures(
         PUBLIC,
         f"{name}:page",
         parts,
-        lambda: render_to_string(template, {**context(), **_anonymous_context()}),
+        lambda: BIDI_CONTROLS.sub(
+            "", render_to_string(template, {**context(), **_anonymous_context()})
+        ),
     ).value
     # The token first: the address is the visitor's to write, so a slot in it stays text.
     html = page.replace(CSRF_TOKEN_SLOT, get_token(request)).replace(
         NEXT_PATH_SLOT, escape(request.get_full_path())
     )
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    setattr(response, BIDI_CONTROLS_CLEARED, True)
+    return response

@@ -46,6 +46,8 @@ RENDERER_LISTS = [
         (None, ""),
         ("*/*", ""),
         ("application/json", ""),
+        ("text/csv", ""),
+        ("application/json", "format=csv"),
         ("text/html,*/*;q=0.8", ""),
         ("*/*", "format=json"),
         (None, "format=csv"),
@@ -53,8 +55,8 @@ RENDERER_LISTS = [
     ],
 )
 def test_negotiation_answers_as_drfs_whether_or_not_it_takes_the_short_way(offered, accept, query):
-    """A request that takes anything skips DRF's parsing of the Accept header; the answer is
-    the one DRF gives (or the same error)."""
+    """A request that takes anything, or exactly the first representation offered, skips DRF's
+    parsing of the Accept header; the answer is the one DRF gives (or the same error)."""
     headers = {} if accept is None else {"HTTP_ACCEPT": accept}
     request = Request(APIRequestFactory().get("/?" + query, **headers))
 

@@ -151,6 +151,27 @@ def test_the_shared_page_is_what_the_visitor_would_get_rendered_for_them(client)
     assert shared.replace(csrf_token(shared), "token") == own.replace(csrf_token(own), "token")
 
 
+def test_the_shared_page_is_cleared_of_bidi_controls_where_it_is_rendered(client, monkeypatch):
+    """Cleared once, when rendered, not by the middleware on each request: a control in what
+    the page is made of is gone, and one in the visitor's own address stays percent-encoded."""
+    made = intake._one_page_context
+
+    def with_an_override():
+        context = made()
+        first, *others = context["steps"]
+        context["steps"] = (intake.Step(first.name, "Which\u202e app\u2066?"), *others)
+        return context
+
+    monkeypatch.setattr(intake, "_one_page_context", with_an_override)
+    with at(timezone.now()):
+        response = client.get(URL + "?note=%E2%80%AEexe.jpg", HTTP_ACCEPT_LANGUAGE="en")
+    shared = response.content.decode()
+    assert rendered(response)  # rendered now, for the copy
+    assert "Which app?" in shared
+    assert not re.search("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", shared)
+    assert 'value="/file/quick/?note=%E2%80%AEexe.jpg"' in shared
+
+
 def test_two_anonymous_visitors_get_their_own_token_each_good_for_their_own_cookie():
     mei, lei = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
 
