@@ -231,10 +231,13 @@ class Filing:
 def web_filing(filing: Filing) -> list[Figure]:
     """Complete filings per second on the web form, against the ORM view: the one-page form
     a browser with JavaScript meets (`web_filing`: the page, the app search, the filing), and the
-    step pages (`web_filing_steps`: five steps and the done page), their runs interleaved so
-    the machine's other work falls on both."""
+    step pages (`web_filing_steps`: five steps and the done page). Their windows take turns
+    with the ORM view's own, which is the baseline here: measured in the same minutes, not
+    in the API filing's windows minutes before, so the machine's other work and the tables'
+    growth since then fall on both sides of the ratio."""
     s, stack = filing.sizes, filing.stack
     senders = {
+        "orm": json_post(BASELINES["orm"][0], filing.body),
         "one_page": OnePageFiler(filing.app_name, _describe),
         "steps": WebFiler(filing.app_id, _describe),
     }
@@ -250,8 +253,10 @@ def web_filing(filing: Filing) -> list[Figure]:
             )
     c = s.web_concurrency
     common = dict(
-        unit="filings/s", baseline_name=f"{BASELINES['orm'][1]}, concurrency {c}",
-        baseline=filing.median("orm", c, 0), baseline_unit="req/s", higher_is_better=True,
+        unit="filings/s",
+        baseline_name=f"{BASELINES['orm'][1]}, concurrency {c}, in the same minutes",
+        baseline=statistics.median(r[0] for r in runs["orm"]), baseline_unit="req/s",
+        higher_is_better=True,
     )  # fmt: skip
     one_page, steps = runs["one_page"], runs["steps"]
     return [

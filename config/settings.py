@@ -616,8 +616,10 @@ DEADLINE_REMINDER_WORKING_DAYS = envint("DEADLINE_REMINDER_WORKING_DAYS", 3)
 COLLECTIVE_HINT_THRESHOLD = envint("COLLECTIVE_HINT_THRESHOLD", 10)
 # --- Early warning (early_warning/) ---
 # Work to do once a batch of complaints is classified, by task name (the task gets the ids),
-# so complaints never imports the apps that build on it.
-COMPLAINTS_CLASSIFIED_TASKS = ["early_warning.tasks.cluster_complaints"]
+# so complaints never imports the apps that build on it; with "linked_only", only the ids of
+# complaints naming a registry app, and no task for a batch without one (clustering compares
+# complaints about an app: a batch of app names alone cost it a run that found nothing).
+COMPLAINTS_CLASSIFIED_TASKS = {"early_warning.tasks.cluster_complaints": {"linked_only": True}}
 # The consumer's "many people report this" hint reads clusters through this function
 # (app, category, description, now) -> complaints in the live cluster the text would join;
 # empty: count the app's complaints of that kind instead.

@@ -141,6 +141,7 @@ def _labels_move(prediction: Prediction, version_id: int) -> tuple[dict, dict]:
 # What applying a verdict reads of a complaint (the workflow's move, the priority's inputs) and
 # writes back: a batch loads these columns only, not the contact fields and the rest.
 _APPLY_READS = (
+    "app",  # its id: what builds on the verdicts may want only complaints naming an app
     "status",
     "label_source",
     "confidence",
@@ -273,8 +274,11 @@ def complaints_classification_apply(
     if new:
         # What builds on fresh verdicts (clustering), named in settings, after commit.
         classified = sorted(c.complaint_id for c in new)
-        for task_name in settings.COMPLAINTS_CLASSIFIED_TASKS:
-            enqueue_on_commit(task_name, classified, what=f"{task_name} for {len(classified)}")
+        linked = [pk for pk in classified if complaints[pk].app_id is not None]
+        for task_name, wants in settings.COMPLAINTS_CLASSIFIED_TASKS.items():
+            ids = linked if wants.get("linked_only") else classified
+            if ids:
+                enqueue_on_commit(task_name, ids, what=f"{task_name} for {len(ids)}")
     return result
 
 

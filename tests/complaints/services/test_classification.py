@@ -384,3 +384,39 @@ def test_a_batch_sends_the_same_statements_whatever_its_size(settings, active_ve
     # statuses, events, end.
     assert small == large == 16
     assert not Complaint.objects.filter(status=Complaint.Status.SUBMITTED).exists()
+
+
+@pytest.mark.parametrize(
+    ("wants", "sent_for_names_alone", "sent_for_both"),
+    [({"linked_only": True}, [], ["linked"]), ({}, [["alone"]], ["linked", "alone"])],
+)
+def test_work_after_a_batch_gets_the_complaints_it_asks_for(
+    settings, active_version, app, monkeypatch, wants, sent_for_names_alone, sent_for_both
+):
+    """Clustering asks for complaints naming a registry app only: a batch of app names alone
+    sends it no run (it would find nothing), a mixed batch the linked ids alone."""
+    from complaints.services import classification_batch
+
+    settings.COMPLAINTS_CLASSIFIED_TASKS = {"early_warning.tasks.cluster_complaints": wants}
+    sent = []
+    enqueue = classification_batch.enqueue_on_commit
+    monkeypatch.setattr(
+        classification_batch,
+        "enqueue_on_commit",
+        lambda name, ids, **kw: sent.append(ids) or enqueue(name, ids, **kw),
+    )
+
+    def batch(**filed) -> dict[str, int]:
+        made = {
+            name: make_complaint(description=OBVIOUS["over_permission"], classify=False, **how).pk
+            for name, how in filed.items()
+        }
+        sent.clear()
+        classification_batch.complaints_classify(complaint_ids=list(made.values()))
+        return made
+
+    alone = batch(alone={"app_name": "某个没登记的应用"})
+    assert sent == [[alone[name] for name in names] for names in sent_for_names_alone]
+    both = batch(linked={"app": app}, alone={"app_name": "另一个没登记的应用"})
+    assert sent == [sorted(both[name] for name in sent_for_both)]
+    assert Complaint.objects.filter(status=S.SUBMITTED).count() == 0
