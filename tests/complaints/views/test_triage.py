@@ -386,3 +386,36 @@ def test_detail_shows_the_consumers_rating_and_comment(rita_client, app, rita):
     consumers.complaint_rate(complaint=complaint, rating=2, comment="没有说明理由")
     html = rita_client.get(reverse("triage:detail", args=[complaint.pk])).content.decode()
     assert 'data-rating="2"' in html and "2 out of 5" in html and "没有说明理由" in html
+
+
+def test_detail_queries_do_not_grow_with_what_the_complaint_holds(
+    rita_client, rita, app, django_assert_max_num_queries
+):
+    """A regulator opens hundreds of these: the page reads each panel (similar complaints, the
+    app's history, timeline, files, open cases, the next in the queue) in a fixed number of
+    queries, not one per row it shows."""
+    from tests.complaints.services.test_evidence import clean, image_bytes
+
+    bare = make_complaint(app=app, description="闪退")
+    rita_client.get(reverse("triage:detail", args=[bare.pk]))  # what every page loads once
+    with django_assert_max_num_queries(40) as few:
+        assert rita_client.get(reverse("triage:detail", args=[bare.pk])).status_code == 200
+
+    text = "APP强制索取通讯录权限，不给就闪退，还偷偷上传联系人"
+    (kind,) = triage.categories_from_codes(["over_permission"])
+    for n in range(6):
+        make_complaint(app=app, description=f"{text} {n}", category_hint=kind)
+    full = make_complaint(
+        app=app,
+        description=text,
+        evidence=[clean(image_bytes()), clean(image_bytes(size=(32, 32)), "second.jpg")],
+        category_hint=kind,
+    )
+    for n in range(3):
+        triage.complaint_request_info(complaint=full, actor=rita, question=f"哪个版本？{n}")
+        full = consumers.complaint_info_add(complaint=full, text=f"版本 {n}")
+    case_services.case_open(app=app, categories=["over_permission"], actor=rita)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = rita_client.get(reverse("triage:detail", args=[full.pk]))
+    assert len(response.context["timeline"]) >= 7 and len(response.context["evidence"]) == 2
+    assert len(response.context["similar"]) >= 5 and response.context["open_cases"]
