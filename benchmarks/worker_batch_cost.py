@@ -2,11 +2,12 @@
 split by step, statements per batch, and optionally a profile.
 
     .venv/bin/python -m benchmarks.worker_batch_cost [--sizes 20,100,200] [--rounds 5]
-        [--profile 100] [--database NAME]
+        [--profile 100] [--database NAME] [--linked]
 
 A scratch PostgreSQL database from the benchmark template (schema, demo registry, trained
 model; benchmarks/stack.py), tasks in-process as in the embedded default. Each batch files
-`size` complaints as the API does (no contact data, an app named, one "created" event), then
+`size` complaints as the API does (no contact data, an app named, one "created" event; with
+`--linked`, each with its registry app as the one-page form files it), then
 times one `complaints_classify(top_up=size)` as a `classify_waiting` round runs it, and the
 `cluster_complaints` run its commit asks for, in this process's CPU time (time.process_time):
 the machine is shared, so wall time would measure the neighbours. Steps are timed by wrapping
@@ -38,6 +39,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", type=int, default=0, help="batch size to profile")
     parser.add_argument("--database", default="", help="an existing scratch database to use")
+    parser.add_argument(
+        "--linked",
+        action="store_true",
+        help="file each complaint with its registry app, as the one-page form does (clustered)",
+    )
     args = parser.parse_args(argv)
     from benchmarks.scratch import create_database, drop_databases
     from benchmarks.stack import db_url, template_database
@@ -52,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         import django
 
         django.setup()
-        measure([int(s) for s in args.sizes.split(",")], args.rounds, args.profile)
+        measure([int(s) for s in args.sizes.split(",")], args.rounds, args.profile, args.linked)
     finally:
         if not args.database:
             from django.db import connections
@@ -61,17 +67,19 @@ def main(argv: list[str] | None = None) -> None:
             drop_databases(name)
 
 
-def _file(count: int, offset: int) -> list[int]:
+def _file(count: int, offset: int, linked: bool = False) -> list[int]:
     from benchmarks.chaos import TEXTS
     from complaints.models import App, Complaint
     from complaints.services.intake import complaint_submit
 
-    names = list(App.objects.order_by("pk").values_list("name", flat=True)[:20])
+    apps = list(App.objects.order_by("pk")[:20])
     ids = []
     for i in range(offset, offset + count):
+        app = apps[i % len(apps)]
         complaint, _token = complaint_submit(
             description=f"{TEXTS[i % len(TEXTS)]} (#{i})",
-            app_name=names[i % len(names)],
+            app=app if linked else None,
+            app_name=app.name,
             channel=Complaint.Channel.API,
             send_receipt=False,
             classify=False,
@@ -99,7 +107,7 @@ class _Timer:
         setattr(module, attribute, timed)
 
 
-def measure(sizes: list[int], rounds: int, profile_size: int) -> None:
+def measure(sizes: list[int], rounds: int, profile_size: int, linked: bool = False) -> None:
     from django.db import connection
 
     import early_warning.tasks
@@ -117,7 +125,7 @@ def measure(sizes: list[int], rounds: int, profile_size: int) -> None:
     assert active_model() is not None, "no active model in the scratch database"
     offset = 0
     # One warm-up batch: the model's and the ORM's first-call costs are not a batch's.
-    offset += len(_file(50, offset))
+    offset += len(_file(50, offset, linked))
     classification_batch.complaints_classify(complaint_ids=[], top_up=50)
     print(
         "| batch | claim | predict | apply | cluster task | total | PostgreSQL backend "
@@ -129,7 +137,7 @@ def measure(sizes: list[int], rounds: int, profile_size: int) -> None:
     counts: dict[int, list[int]] = {s: [] for s in sizes}
     for _round in range(rounds):
         for size in sizes:
-            offset += len(_file(size, offset))
+            offset += len(_file(size, offset, linked))
             timer.spent = dict.fromkeys(STEPS, 0.0)
             server = _backend_cpu_seconds(connection)
             statements.clear()
@@ -154,7 +162,7 @@ def measure(sizes: list[int], rounds: int, profile_size: int) -> None:
         # cProfile's would be; over ten batches, so each line has samples enough.
         from pyinstrument import Profiler
 
-        batches = [_file(profile_size, offset + i * profile_size) for i in range(10)]
+        batches = [_file(profile_size, offset + i * profile_size, linked) for i in range(10)]
         offset += 10 * profile_size
         profiler = Profiler(interval=0.0005)
         profiler.start()
@@ -163,7 +171,7 @@ def measure(sizes: list[int], rounds: int, profile_size: int) -> None:
         profiler.stop()
         print(profiler.output_text(unicode=True, show_all=False, timeline=False))
         logged = []
-        offset += len(_file(profile_size, offset))
+        offset += len(_file(profile_size, offset, linked))
         with connection.execute_wrapper(
             lambda execute, sql, params, many, context: (
                 logged.append(sql) or execute(sql, params, many, context)

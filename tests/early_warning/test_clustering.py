@@ -122,3 +122,53 @@ def test_growth_representatives_shared_words_and_the_filing_hint(app, today, eng
     assert collective_hint_count(app=app, category=permissions, description=alike) == 12
     other = "快送外卖的会员自动续费没有提醒。"
     assert collective_hint_count(app=app, category=permissions, description=other) == 0
+
+
+def _cluster_selects(queries) -> int:
+    return sum(
+        q["sql"].startswith("SELECT") and 'FROM "early_warning_cluster"' in q["sql"]
+        for q in queries
+    )
+
+
+def test_a_batch_about_many_companies_reads_their_live_clusters_in_one_query(today):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    day = today - datetime.timedelta(days=2)
+    apps = [AppFactory() for _ in range(4)]  # four companies
+    for app in apps:
+        complaints_cluster(complaint_ids=[c.pk for c in file_burst(app, day, BURST_TEXTS[:3])])
+    assert Cluster.objects.filter(size=3).count() == 4
+
+    newcomers = [file_burst(app, day, BURST_TEXTS[3:4], hour=15)[0] for app in apps]
+    with CaptureQueriesContext(connection) as queries:
+        changed = complaints_cluster(complaint_ids=[c.pk for c in newcomers])
+
+    assert _cluster_selects(queries.captured_queries) == 1
+    assert sorted((c.company_id, c.size) for c in changed) == sorted(
+        (app.operator_id, 4) for app in apps
+    )
+
+
+def test_each_company_reads_its_own_most_recently_active_clusters(today, monkeypatch):
+    """At most LIVE_CLUSTERS_READ live clusters per scope, counted within each scope: one
+    company's many clusters never crowd out another company's."""
+    from early_warning import clustering
+
+    monkeypatch.setattr(clustering, "LIVE_CLUSTERS_READ", 1)
+    quiet, busy = AppFactory(), AppFactory()
+    earlier = today - datetime.timedelta(days=3)
+    complaints_cluster(complaint_ids=[c.pk for c in file_burst(quiet, earlier, BURST_TEXTS[:3])])
+    for code in ("fraud", "unauthorized_charges"):  # more recently active than quiet's
+        burst = file_burst(busy, today - datetime.timedelta(days=1), BURST_TEXTS[:3], code=code)
+        complaints_cluster(complaint_ids=[c.pk for c in burst])
+
+    newcomers = [
+        file_burst(quiet, earlier, BURST_TEXTS[3:4], hour=15)[0],
+        file_burst(busy, today - datetime.timedelta(days=1), BURST_TEXTS[3:4], code="fraud")[0],
+    ]
+    complaints_cluster(complaint_ids=[c.pk for c in newcomers])
+
+    assert Cluster.objects.get(company=quiet.operator).size == 4
+    assert Cluster.objects.count() == 3
