@@ -342,6 +342,7 @@
         return response.json().catch(function () { return {}; }).then(function (answer) {
           busy(false);
           if (response.status === 201) done(answer);
+          else if (appGone(answer.error)) { forgetApp(); busy(true); post(); }
           else if (response.status >= 500) generalError(strings.server, true);
           else if (response.status === 409) generalError(strings.conflict, false, true);
           else refused(answer.error || {});
@@ -350,6 +351,20 @@
         busy(false);
         generalError(strings.offline, true);
       });
+  }
+
+  // The registry app offered for the typed name was refused, and nothing else was: it left the
+  // registry after the search offered it (an administrator merged or removed it). The
+  // complaint then goes with the name alone, as one naming no registry app does, and a
+  // regulator links it; the consumer has nothing to correct.
+  function appGone(error) {
+    var fields = (error && error.fields) || {};
+    return Object.keys(fields).length === 1 && Boolean(fields.app) && Boolean(chosenApp());
+  }
+
+  function forgetApp() {
+    answered[appName.value.trim().slice(0, 100)] = [];
+    offer([]);
   }
 
   // --- errors ------------------------------------------------------------------------------

@@ -360,3 +360,32 @@ def test_switching_language_on_the_shared_page_then_filing(
     assert (filed.description, filed.app_name, filed.app) == (DESCRIPTION, app.name, app)
     assert consumer.errors == [] and consumer.csp_violations == []
     assert first.errors == []
+
+
+def test_an_app_removed_from_the_registry_after_it_was_offered_files_by_its_name(open_screen, app):
+    """The search offered the registry's app, then an administrator removed it (a merge of
+    duplicates) before the consumer sent: the API refuses that app, and the page sends the
+    complaint again with the name alone, for a regulator to link; the consumer sees it filed."""
+    consumer = open_screen("consumer")
+    page = consumer.page
+    posts = api_posts(consumer)
+    consumer.go("/file/quick/")
+    page.get_by_label("App name").fill("快送外卖")
+    assert offered(page) == ["快送外卖"]
+    continue_(page)
+    page.get_by_role("textbox", name="What happened?").fill(DESCRIPTION)
+    for _step in ("what", "evidence", "contact"):
+        continue_(page)
+    type(app).objects.filter(pk=app.pk).delete()  # not through App.delete: the copy keeps it
+
+    page.get_by_role("button", name="Send the complaint").click()
+    page.get_by_role("heading", name="We received your complaint").wait_for()
+
+    filed = Complaint.objects.get()
+    assert page.locator("#tracking-number").inner_text() == filed.tracking_number
+    assert (filed.app, filed.app_name, filed.description) == (None, "快送外卖", DESCRIPTION)
+    first, second = (json.loads(post["body"]) for post in posts)
+    assert first["app"] == app.pk and "app" not in second
+    assert {post["headers"]["idempotency-key"] for post in posts} == {filed.idempotency_key}
+    assert page.locator("[data-general-error]").is_hidden()
+    assert without_refusals(consumer.errors) == [] and consumer.csp_violations == []
