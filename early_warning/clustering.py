@@ -16,6 +16,8 @@ normalisation and segmentation (jieba for Chinese), compared with rapidfuzz.
 """
 
 import datetime
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -55,6 +57,63 @@ def text_key(text: str, app: App | None = None) -> str:
     return segment(normalise(text))
 
 
+@dataclass(frozen=True, slots=True)
+class _AppSeen:
+    """What clustering reads of a candidate's app: its company and the names left out of its
+    words across apps."""
+
+    pk: int
+    operator_id: int | None
+    name: str
+    aliases: list
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A recent unclustered complaint as clustering compares it: read as plain values, not as
+    a model instance (making hundreds of those per scope and category was a fifth of a batch
+    at 1,000,000 complaints, RESULTS.md)."""
+
+    pk: int
+    description: str
+    submitted_at: datetime.datetime
+    app_id: int
+    app: _AppSeen
+
+
+# The words of complaints segmented lately, by (complaint id, without the app's names), each
+# with a check of the text and names it was made from. The same recent complaints are read as
+# candidates batch after batch; segmenting them again was a third of a batch's clustering at
+# 1,000,000 complaints (RESULTS.md). A text or app name that changed is segmented anew.
+WORDS_KEPT = 20_000
+_words_kept: OrderedDict[tuple[int, bool], tuple[int, str]] = OrderedDict()
+_words_lock = threading.Lock()
+
+
+def _words(pk: int, text: str, app, app_free: bool) -> str:
+    """`text_key` of a complaint, from the words kept when its text (and, without the app's
+    names, the app's names) are those it was made from."""
+    names = (app.name, tuple(app.aliases or ())) if app_free and app is not None else None
+    check = hash((text, names))
+    with _words_lock:
+        kept = _words_kept.get((pk, app_free))
+        if kept is not None and kept[0] == check:
+            _words_kept.move_to_end((pk, app_free))
+            return kept[1]
+    words = text_key(text, app if app_free else None)
+    with _words_lock:
+        _words_kept[(pk, app_free)] = (check, words)
+        while len(_words_kept) > WORDS_KEPT:
+            _words_kept.popitem(last=False)
+    return words
+
+
+def words_forget() -> None:
+    """Keep no words segmented so far (tests)."""
+    with _words_lock:
+        _words_kept.clear()
+
+
 @dataclass
 class _Newcomer:
     complaint: Complaint
@@ -80,11 +139,11 @@ class _Batch:
     now: datetime.datetime
     newcomers: list[_Newcomer]
     clusters: dict[tuple, list[Cluster]] = field(default_factory=dict)
-    candidates: dict[tuple, list[tuple[Complaint, str]]] = field(default_factory=dict)
+    candidates: dict[tuple, list[tuple[_Candidate, str]]] = field(default_factory=dict)
     taken: set[int] = field(default_factory=set)
     touched: dict[int, Cluster] = field(default_factory=dict)
     members: list[ClusterMembership] = field(default_factory=list)
-    keys: dict[tuple[int, bool], str] = field(default_factory=dict)
+    apps: dict[int, _AppSeen] = field(default_factory=dict)
 
 
 def _newcomers(complaint_ids: Sequence[int]) -> list[_Newcomer]:
@@ -114,7 +173,8 @@ def _newcomers(complaint_ids: Sequence[int]) -> list[_Newcomer]:
         if not category_ids and complaint.category_hint_id:
             category_ids = [complaint.category_hint_id]
         if category_ids:
-            found.append(_Newcomer(complaint, category_ids, text_key(complaint.description)))
+            words = _words(complaint.pk, complaint.description, complaint.app, app_free=False)
+            found.append(_Newcomer(complaint, category_ids, words))
     if not found:
         return found
     harms = sdk_scope.sdk_harm_category_ids()
@@ -126,7 +186,8 @@ def _newcomers(complaint_ids: Sequence[int]) -> list[_Newcomer]:
         chosen = attributed.get(newcomer.complaint.pk)
         if newcomer.sdk_category_ids and sdks:
             newcomer.sdk_ids = [chosen] if chosen in sdks else sdks
-            newcomer.sdk_key = text_key(newcomer.complaint.description, newcomer.complaint.app)
+            complaint = newcomer.complaint
+            newcomer.sdk_key = _words(complaint.pk, complaint.description, complaint.app, True)
     return found
 
 
@@ -199,13 +260,10 @@ def _live_clusters(batch: _Batch, scope, newcomers: list[_Newcomer]) -> list[Clu
     return batch.clusters[scope]
 
 
-def _key(batch: _Batch, complaint: Complaint, app_free: bool) -> str:
-    """The complaint's words, segmented once per batch (one complaint is a candidate in each
-    SDK scope its app embeds, and segmenting is most of the work)."""
-    cache_key = (complaint.pk, app_free)
-    if cache_key not in batch.keys:
-        batch.keys[cache_key] = text_key(complaint.description, complaint.app if app_free else None)
-    return batch.keys[cache_key]
+def _key(complaint: _Candidate, app_free: bool) -> str:
+    """The complaint's words, segmented once in a while (one complaint is a candidate in each
+    SDK scope its app embeds and in batch after batch, and segmenting is most of the work)."""
+    return _words(complaint.pk, complaint.description, complaint.app, app_free)
 
 
 def _candidates(batch: _Batch, scope, category_id: int, newcomers) -> list[tuple[Complaint, str]]:
@@ -224,8 +282,7 @@ def _candidates(batch: _Batch, scope, category_id: int, newcomers) -> list[tuple
             .exclude(status=WITHDRAWN)
             .distinct()
             .order_by("-submitted_at")
-            .select_related("app")
-            .only(
+            .values_list(
                 "id",
                 "description",
                 "submitted_at",
@@ -236,13 +293,22 @@ def _candidates(batch: _Batch, scope, category_id: int, newcomers) -> list[tuple
             )[: settings.CLUSTER_CANDIDATES]
         )
         app_free = kind == "sdk"  # across apps, their names are noise
-        batch.candidates[(scope, category_id)] = [(c, _key(batch, c, app_free)) for c in rows]
+        candidates = []
+        for pk, description, submitted_at, app_id, operator_id, name, aliases in rows:
+            app = batch.apps.get(app_id)
+            if app is None:
+                app = batch.apps[app_id] = _AppSeen(app_id, operator_id, name, aliases)
+            candidate = _Candidate(pk, description, submitted_at, app_id, app)
+            candidates.append((candidate, _key(candidate, app_free)))
+        batch.candidates[(scope, category_id)] = candidates
     return batch.candidates[(scope, category_id)]
 
 
 def _add(batch: _Batch, cluster: Cluster, members: list[tuple[Complaint, float, str]]) -> None:
     batch.members += [
-        ClusterMembership(cluster=cluster, complaint=c, score=round(score, 1), joined_at=batch.now)
+        ClusterMembership(
+            cluster=cluster, complaint_id=c.pk, score=round(score, 1), joined_at=batch.now
+        )
         for c, score, _key in members
     ]
     room = max(settings.CLUSTER_EXEMPLARS - len(cluster.exemplars), 0)

@@ -172,3 +172,40 @@ def test_each_company_reads_its_own_most_recently_active_clusters(today, monkeyp
 
     assert Cluster.objects.get(company=quiet.operator).size == 4
     assert Cluster.objects.count() == 3
+
+
+def test_words_are_segmented_once_while_kept_and_again_when_the_text_changed(
+    app, today, monkeypatch
+):
+    """Recent unclustered complaints are candidates batch after batch: their words are kept
+    between batches (`WORDS_KEPT`), checked against the text they were made from."""
+    from complaints.models import Complaint
+    from early_warning import clustering
+
+    clustering.words_forget()
+    segmented = []
+    text_key = clustering.text_key
+    monkeypatch.setattr(
+        clustering, "text_key", lambda text, app=None: segmented.append(text) or text_key(text, app)
+    )
+    day = today - datetime.timedelta(days=2)
+    unrelated = [
+        "这个应用的会员自动续费，没有任何提醒就扣了我三十元。",
+        "客服电话一直打不通，退款申请提交一个月了还没有处理。",
+    ]
+    first = file_burst(app, day, unrelated)  # alike neither each other nor the burst
+    complaints_cluster(complaint_ids=[c.pk for c in first])
+    assert sorted(segmented) == sorted(unrelated)
+
+    segmented.clear()
+    [second] = file_burst(app, day, BURST_TEXTS[:1], hour=15)
+    complaints_cluster(complaint_ids=[second.pk])
+    assert segmented == [BURST_TEXTS[0]]  # the earlier two read as candidates, not segmented
+
+    segmented.clear()
+    edited = "这个应用的会员自动续费，扣了我三十元，客服说不能退。"
+    Complaint.objects.filter(pk=first[0].pk).update(description=edited)
+    [third] = file_burst(app, day, BURST_TEXTS[5:6], hour=16)
+    complaints_cluster(complaint_ids=[third.pk])
+    assert sorted(segmented) == sorted([BURST_TEXTS[5], edited])
+    assert not ClusterMembership.objects.filter(complaint__in=first).exists()
