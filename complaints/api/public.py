@@ -421,14 +421,7 @@ class AppSearchView(PublicAPIView):
     def get(self, request):
         query_check(request.query_params, APP_SEARCH_PARAMETERS)
         matches = intake.app_search(request.query_params.get("q", "").strip())
-        return Response(
-            {
-                "results": [
-                    {"id": m.app.pk, "name": m.app.name, "package_name": m.app.package_name}
-                    for m in matches
-                ]
-            }
-        )
+        return Response({"results": [intake.app_offered(m.app) for m in matches]})
 
 
 urlpatterns = [

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 import opencc
 from django.conf import settings
 from django.db import connections
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from rapidfuzz import fuzz, process, utils
 
 from .. import workflow
 from ..lookups import ID_MAX
-from ..models import App, Category, Complaint
+from ..models import App, Category, Complaint, ComplaintStat
 from ..prepared import prepared_cursor
 
 S = Complaint.Status
@@ -140,6 +140,55 @@ def app_search(query: str, *, limit: int = 8, score_cutoff: float = 60) -> list[
         AppMatch(app=registry.apps[app_id], score=score, matched=label)
         for app_id, score, label in found
     ]
+
+
+def app_offered(app: App) -> dict:
+    """An app as the form offers it: the search API's answer and the apps named most alike."""
+    return {"id": app.pk, "name": app.name, "package_name": app.package_name}
+
+
+# --- the apps consumers name most -------------------------------------------------------------
+
+NAMED_MOST = 12
+NAMED_MOST_DAYS = 90
+
+
+def apps_named_most(
+    *, limit: int = NAMED_MOST, days: int = NAMED_MOST_DAYS, today: datetime.date | None = None
+) -> list[App]:
+    """The registry apps that complaints submitted over the last `days` days named most (as
+    the summary table counted them at its last refresh), most first, ties by id; after each,
+    any other registry app of exactly its name, so that the form can tell two apps of one name
+    apart (then none is chosen by the name alone). The one-page form offers them before the
+    consumer types, and files a typed name that is one of them without searching."""
+    today = today or timezone.localdate()
+    ranked = list(
+        ComplaintStat.objects.filter(
+            app__isnull=False,
+            category__isnull=True,  # counted once each, whatever their labels
+            submitted_date__gt=today - datetime.timedelta(days=days),
+            submitted_date__lte=today,
+        )
+        .values("app")
+        .annotate(named=Sum("received"))
+        .filter(named__gt=0)
+        .order_by("-named", "app")
+        .values_list("app", flat=True)[:limit]
+    )
+    fields = ("id", "name", "package_name")
+    top = App.objects.only(*fields).in_bulk(ranked)
+    names = {app.name for app in top.values()}
+    namesakes: dict[str, list[App]] = {}
+    for app in (
+        App.objects.only(*fields).filter(name__in=names).exclude(pk__in=ranked).order_by("pk")
+    ):
+        namesakes.setdefault(app.name, []).append(app)
+    apps: list[App] = []
+    for pk in ranked:
+        if pk in top:  # else removed since the last refresh
+            apps.append(top[pk])
+            apps.extend(namesakes.pop(top[pk].name, []))
+    return apps
 
 
 # --- the app a filing names ------------------------------------------------------------------

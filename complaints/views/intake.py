@@ -455,13 +455,14 @@ def file_one_page(request: HttpRequest) -> HttpResponse:
 
 def _one_page_context() -> dict:
     app_form = AppStepForm()
-    # No list of matches to choose from on this page: the name is what the consumer gives,
-    # and the registry's apps are offered as they type (filing.js, public-app-search).
+    # No list of matches to choose from: the consumer gives the name, offered the registry's
+    # apps as they type (filing.js, public-app-search) and the apps named most before.
     app_form.fields["app_name"].required = True
     app_form.fields["app_name"].widget.attrs.update(list="app-suggestions", autocomplete="off")
     return {
         "steps": STEPS,
         "app_form": app_form,
+        "apps_named_most": [intake.app_offered(app) for app in intake.apps_named_most()],
         "what_form": WhatStepForm(),
         # A prefix each: two kinds may name a field alike, and one page holds them all.
         "details_forms": [

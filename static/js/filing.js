@@ -113,6 +113,14 @@
   var searches = 0;
   var answered = {};  // query -> apps: typing back and forth asks the server once a query
   var asking = {};  // query -> its search on the way
+  // The apps consumers name most lately, offered before anything is typed. Each one's name is
+  // answered already, with any other app of that name: typed in full (or picked), it files
+  // linked to its app without a search, unless two apps bear it.
+  var namedMost = JSON.parse(document.getElementById("apps-named-most").textContent);
+  namedMost.forEach(function (app) {
+    var query = app.name.trim().slice(0, 100);
+    (answered[query] = answered[query] || []).push(app);
+  });
 
   // The registry app the typed name is, when exactly one offered app has that name (two of
   // one name: the typed name goes alone, and a regulator links it).
@@ -139,7 +147,7 @@
   function search() {
     var query = appName.value.trim().slice(0, 100);
     var number = ++searches;
-    if (!query) { offer([]); return Promise.resolve(); }
+    if (!query) { offer(namedMost); return Promise.resolve(); }
     if (!answered[query] && !asking[query]) {
       asking[query] = fetch(form.dataset.appSearch + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" } })
         // Refused (too many searches): nothing offered and nothing remembered, so the same
@@ -464,7 +472,7 @@
 
   buttons.send.dataset.label = buttons.send.textContent;
   restore();
-  if (appName.value.trim()) search();
+  search();  // the name brought back from the draft, or the apps named most
   enableDetails();
   form.hidden = false;
   show(Math.min(draft.step || 0, flow().length - 1), false);

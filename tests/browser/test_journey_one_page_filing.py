@@ -10,10 +10,13 @@ import re
 import threading
 
 import pytest
+from playwright.sync_api import expect
 
 from complaints.models import Complaint
 from complaints.selectors import intake as intake_selectors
+from complaints.services.statistics import statistics_refresh
 from tests.browser.conftest import screenshot_png
+from tests.factories import AppFactory, make_complaint
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,6 +38,16 @@ def api_posts(screen) -> list[dict]:
             and request.method == "POST"
             and sent.append({"headers": request.headers, "body": request.post_data_buffer})
         ),
+    )
+    return sent
+
+
+def app_searches(screen) -> list[str]:
+    """Every app search the page sends."""
+    sent: list[str] = []
+    screen.page.on(
+        "request",
+        lambda request: "/api/v1/public/apps/" in request.url and sent.append(request.url),
     )
     return sent
 
@@ -389,3 +402,73 @@ def test_an_app_removed_from_the_registry_after_it_was_offered_files_by_its_name
     assert {post["headers"]["idempotency-key"] for post in posts} == {filed.idempotency_key}
     assert page.locator("[data-general-error]").is_hidden()
     assert without_refusals(consumer.errors) == [] and consumer.csp_violations == []
+
+
+def describe_and_send(page) -> None:
+    continue_(page)
+    page.get_by_role("textbox", name="What happened?").fill(DESCRIPTION)
+    for _step in ("what", "evidence", "contact"):
+        continue_(page)
+    page.get_by_role("button", name="Send the complaint").click()
+    page.get_by_role("heading", name="We received your complaint").wait_for()
+
+
+def test_the_apps_named_most_are_offered_before_typing_and_file_without_a_search(
+    open_screen, app, other_app, rita
+):
+    """The apps complaints named most lately are offered in the field before anything is
+    typed. One of them typed in full files linked to its registry app with no app search at
+    all (on a phone, one round trip fewer); a name that is not one of them is searched as
+    before. The regulator sees the complaint matched to its app."""
+    for named in (other_app, other_app, app):
+        make_complaint(app=named)
+    statistics_refresh()
+    consumer = open_screen("consumer", viewport="phone")
+    page = consumer.page
+    posts, searches = api_posts(consumer), app_searches(consumer)
+    consumer.go("/file/quick/")
+    assert offered(page) == ["云途出行", "快送外卖"]  # named most first
+    page.get_by_label("App name").fill("云途")  # part of a name: searched
+    expect(page.locator("#app-suggestions option")).to_have_count(1)
+    assert offered(page) == ["云途出行"] and len(searches) == 1
+    page.get_by_label("App name").fill("快送外卖")
+    expect(page.locator("#app-suggestions option")).to_have_attribute("value", "快送外卖")
+    consumer.step("an-app-named-often")
+    describe_and_send(page)
+
+    filed = Complaint.objects.get(description=DESCRIPTION)
+    assert (filed.app, filed.app_name) == (app, "快送外卖")
+    assert len(searches) == 1 and "q=%E4%BA%91%E9%80%94" in searches[0]  # "云途" only
+    [post] = posts
+    assert json.loads(post["body"])["app"] == app.pk
+    assert consumer.errors == [] and consumer.csp_violations == []
+
+    regulator = open_screen("rita")
+    regulator.login("rita", "pw-rita")
+    shown = regulator.go(f"/triage/{filed.pk}/").locator("main").inner_text()
+    assert f"快送外卖 · {app.operator.name}" in shown
+    assert "not matched to a known app" not in shown
+
+
+def test_a_name_two_registry_apps_bear_files_by_the_name_alone(open_screen, app):
+    """One of the apps named most shares its name with another registry app: typed, the name
+    offers both and files unlinked, for a regulator to say which app it is."""
+    namesake = AppFactory(name="快送外卖", package_name="com.other.kuaisong")
+    make_complaint(app=app)
+    statistics_refresh()
+    consumer = open_screen("consumer")
+    page = consumer.page
+    posts, searches = api_posts(consumer), app_searches(consumer)
+    consumer.go("/file/quick/")
+    labels = "all => all.map(o => [o.value, o.label])"
+    assert page.locator("#app-suggestions option").evaluate_all(labels) == [
+        ["快送外卖", app.package_name],
+        ["快送外卖", namesake.package_name],
+    ]
+    page.get_by_label("App name").fill("快送外卖")
+    describe_and_send(page)
+
+    filed = Complaint.objects.get(description=DESCRIPTION)
+    assert (filed.app, filed.app_name) == (None, "快送外卖")
+    assert "app" not in json.loads(posts[0]["body"]) and searches == []
+    assert consumer.errors == [] and consumer.csp_violations == []

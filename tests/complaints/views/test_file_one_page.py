@@ -17,9 +17,11 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone, translation
 
+from complaints.services.statistics import statistics_refresh
 from complaints.views import intake
 from complaints.views.shared_pages import templates_version
 from tests.clock import stopped_at as at
+from tests.factories import make_complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +99,34 @@ def test_the_scripts_words_come_from_the_page_in_its_language(client):
     assert chinese["progress"] == "第 {n} 步，共 {count} 步"
     for key in english:
         assert english[key] != chinese[key], key
+
+
+def test_the_apps_named_most_are_offered_as_the_search_answers(client, app, other_app):
+    """Offered before anything is typed (filing.js), in the shape of the app search's answer,
+    the same in every language; counted as the last statistics refresh left them."""
+    make_complaint(app=other_app)
+    make_complaint(app=other_app)
+    make_complaint(app=app)
+    started = timezone.now()
+
+    def offered(language: str, period: int) -> list[dict]:
+        with at(started, FRESH * period):  # rendered again each period
+            html = page(client, language)
+        found = re.search(
+            r'<script id="apps-named-most" type="application/json">(.*?)</script>', html
+        )
+        return json.loads(found.group(1))
+
+    assert offered("en", 0) == []  # not counted yet
+    statistics_refresh()
+    expected = [
+        {"id": other_app.pk, "name": "云途出行", "package_name": "com.yuntu.ride"},
+        {"id": app.pk, "name": "快送外卖", "package_name": "com.kuaisong.food"},
+    ]
+    assert offered("en", 0) == []  # shared for the period
+    assert offered("en", 1) == offered("zh-hans", 1) == expected
+    search = client.get("/api/v1/public/apps/", {"q": "云途出行"}, HTTP_ACCEPT="application/json")
+    assert search.json()["results"][0] == expected[0]
 
 
 def rendered(response) -> set[str]:
