@@ -15,6 +15,7 @@ while they run.
 import contextlib
 import datetime
 import statistics
+import time
 from dataclasses import dataclass
 
 from benchmarks.chaos import TEXTS
@@ -228,21 +229,62 @@ class Filing:
         return max(self.median("appwatch", c, 0) for c in CONCURRENCY)
 
 
+def _named_most(port: int, timeout: float = 30, asks: int = 10) -> list[str]:
+    """The names the one-page form offers before anything is typed, once `asks` pages in a row
+    (every web worker's) offer the same non-empty list: each worker renders the shared part
+    again when its copy is older than STATS_SHARED_SECONDS."""
+    deadline, seen = time.monotonic() + timeout, []
+    conn = Connection(port)
+    try:
+        while time.monotonic() < deadline:
+            pages = []
+            for _ in range(asks):
+                conn.cookies.clear()
+                pages.append(OnePageFiler.offered(conn.request("GET", "/file/quick/")[2]))
+            seen = [[app["name"] for app in offered or []] for offered in pages]
+            if seen[0] and all(names == seen[0] for names in seen):
+                return seen[0]
+            time.sleep(0.5)
+    finally:
+        conn.close()
+    raise RuntimeError(f"the one-page form offered no apps named most in {timeout} s: {seen}")
+
+
 def web_filing(filing: Filing) -> list[Figure]:
     """Complete filings per second on the web form, against the ORM view: the one-page form
-    a browser with JavaScript meets (`web_filing`: the page, the app search, the filing), and the
-    step pages (`web_filing_steps`: five steps and the done page). Their windows take turns
-    with the ORM view's own, which is the baseline here: measured in the same minutes, not
-    in the API filing's windows minutes before, so the machine's other work and the tables'
-    growth since then fall on both sides of the ratio."""
+    a browser with JavaScript meets (`web_filing`: the page, the app search unless the page
+    offered the name already, the filing), the same for consumers naming only apps the page
+    does not offer (`web_filing_searched`: every filing searches), and the step pages
+    (`web_filing_steps`: five steps and the done page). The one-page consumers name the apps
+    the API filings named before them, in turn, and the page offers the apps named most (as
+    the summary table counted them after the warm-up, as beat would have). Their windows take
+    turns with the ORM view's own, which is the baseline here: measured in the same minutes,
+    not in the API filing's windows minutes before, so the machine's other work and the
+    tables' growth since then fall on both sides of the ratio."""
     s, stack = filing.sizes, filing.stack
+    one_page = OnePageFiler(filing.names, _describe)
     senders = {
         "orm": json_post(BASELINES["orm"][0], filing.body),
-        "one_page": OnePageFiler(filing.app_name, _describe),
+        "one_page": one_page,
         "steps": WebFiler(filing.app_id, _describe),
     }
-    for send in senders.values():
+
+    def warm_up(send) -> None:
         closed_loop(stack.web_port, send, concurrency=s.web_concurrency, seconds=s.warmup_s)
+
+    for send in senders.values():
+        warm_up(send)
+    # The warm-up's one-page filings are the complaints that name registry apps (the API's
+    # name theirs only by name): counted, the apps they named most are offered from now on.
+    stack.statistics_refresh()
+    offered = _named_most(stack.web_port)
+    not_offered = [name for name in filing.names if name not in offered]
+    if not not_offered:
+        raise RuntimeError(f"the form offers every app the bench files about: {offered}")
+    senders["searched"] = searched = OnePageFiler(not_offered, _describe)
+    warm_up(searched)
+    one_page.reset()
+    searched.reset()
     runs: dict[str, list[tuple]] = {name: [] for name in senders}
     for _ in range(s.repetitions):
         for name, send in senders.items():
@@ -251,6 +293,8 @@ def web_filing(filing: Filing) -> list[Figure]:
                     stack.web_port, send, s.web_concurrency, s.window_s, lambda: stack.pids("web")
                 )
             )
+    if searched.searched != searched.filed:
+        raise RuntimeError("a filing naming an app the form does not offer went unsearched")
     c = s.web_concurrency
     common = dict(
         unit="filings/s",
@@ -258,17 +302,32 @@ def web_filing(filing: Filing) -> list[Figure]:
         baseline=statistics.median(r[0] for r in runs["orm"]), baseline_unit="req/s",
         higher_is_better=True,
     )  # fmt: skip
-    one_page, steps = runs["one_page"], runs["steps"]
+
+    def one_page_figure(name: str, key: str, what: str, **target) -> Figure:
+        done = runs[key]
+        return Figure(
+            name=name, value=statistics.median(r[0] for r in done),
+            spread=spread([r[0] for r in done]),
+            cpu_ms_per_op=statistics.median(r[3] for r in done),
+            note=f"the one-page form: the page, {what} and the filing with the app offered, "
+            f"concurrency {c}, p95 {statistics.median(r[2] for r in done):.0f} ms per filing, "
+            f"worker {statistics.median(r[4] for r in done):.2f} CPU-ms per filing",
+            **target, **common,
+        )  # fmt: skip
+
+    share = one_page.searched / max(one_page.filed, 1)
+    steps = runs["steps"]
     return [
-        Figure(
-            name="web_filing", value=statistics.median(r[0] for r in one_page),
-            target=0.3, target_kind=MIN_RATIO, spread=spread([r[0] for r in one_page]),
-            cpu_ms_per_op=statistics.median(r[3] for r in one_page),
-            note=f"the one-page form: the page, the app search for the name typed and the "
-            f"filing with the app it offered, concurrency {c}, "
-            f"p95 {statistics.median(r[2] for r in one_page):.0f} ms per filing, worker "
-            f"{statistics.median(r[4] for r in one_page):.2f} CPU-ms per filing",
-            **common,
+        one_page_figure(
+            "web_filing", "one_page",
+            f"the app search for the {share:.0%} of filings naming one of the "
+            f"{len(not_offered)} of {len(filing.names)} apps that the page does not offer "
+            f"({len(offered)} offered)",
+            target=0.3, target_kind=MIN_RATIO,
+        ),
+        one_page_figure(
+            "web_filing_searched", "searched",
+            f"the app search every time (only the {len(not_offered)} apps not offered named)",
         ),
         Figure(
             name="web_filing_steps", value=statistics.median(r[0] for r in steps),

@@ -43,7 +43,7 @@ EXPECTED = [
     "api_filing_c1", "api_filing_vs_sql_c1", "api_filing_vs_ceiling_c1", "api_filing_vs_helpdesk_c1",
     "api_filing_c8", "api_filing_vs_sql_c8", "api_filing_vs_ceiling_c8", "api_filing_vs_helpdesk_c8",
     "api_filing_c32", "api_filing_vs_sql_c32", "api_filing_vs_ceiling_c32", "api_filing_vs_helpdesk_c32",
-    "api_filing_p95_c8", "web_filing", "web_filing_steps",
+    "api_filing_p95_c8", "web_filing", "web_filing_searched", "web_filing_steps",
     "submit_classified_p95_at_25pct", "submit_classified_p95_at_50pct", "submit_classified_p95_at_80pct",
     "memory_web_worker", "memory_celery_worker", "cold_start_first_filing",
     "drain_per_worker_process", "bulk_import", "bulk_import_vs_bulk_create",

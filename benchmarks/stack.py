@@ -472,6 +472,25 @@ class Stack:
             time.sleep(0.05)
         raise RuntimeError(f"complaints still wait for classification after {timeout} s")
 
+    def statistics_refresh(self, timeout: float = 60) -> None:
+        """One run of refresh_statistics on the worker, as beat sends it every minute in
+        production (this stack runs no beat), and until it has finished: the summary table
+        then counts every complaint filed so far."""
+        from celery import Celery
+
+        table = "complaints_statisticsstate"
+        before = self.sql(f"SELECT max(refreshed_at) FROM {table}")[0][0]  # noqa: S608
+        app = Celery(set_as_current=False)  # as classification_settle's
+        with app.connection_for_write(self.env["CELERY_BROKER_URL"]) as conn:
+            app.send_task("complaints.tasks.refresh_statistics", connection=conn)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            after = self.sql(f"SELECT max(refreshed_at) FROM {table}")[0][0]  # noqa: S608
+            if after is not None and (before is None or after > before):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"the statistics were not refreshed in {timeout} s")
+
     def wait_classified(self, tracking_numbers: list[str], timeout: float) -> int:
         """Until these complaints are classified or `timeout` passes; how many are left."""
         deadline = time.monotonic() + timeout

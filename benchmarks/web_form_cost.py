@@ -1,8 +1,9 @@
 """CPU time of the web form, request by request (issue 16: "web filing ≥ 0.3× the minimal
 view"): the five steps as `make bench`'s WebFiler walks them, and the one-page form as its
-OnePageFiler does (the page, the app search, then one API request), through Django's test client in one
-process, timed with time.process_time (the machine is shared: CPU time, not wall time). The
-two forms take turns, complaint by complaint, so the machine's other work falls on both.
+OnePageFiler does for an app the page does not offer (the page, the app search, then one API
+request), through Django's test client in one process, timed with time.process_time (the
+machine is shared: CPU time, not wall time). The two forms take turns, complaint by
+complaint, so the machine's other work falls on both.
 
     .venv/bin/python benchmarks/web_form_cost.py DATABASE_URL [--code DIR] [--complaints 50]
         [--profile STEP] [--forms steps,one-page]
