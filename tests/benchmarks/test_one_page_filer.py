@@ -4,23 +4,11 @@ its name, and files linked to the registry app either way; the statistics refres
 asks of the worker is what makes the page offer the apps named most."""
 
 import pytest
-from django.db import connection
 
-from benchmarks import harness_http, scratch, stack
+from benchmarks import harness_http
 from benchmarks.http_load import Connection, OnePageFiler
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.real_clock]
-
-
-@pytest.fixture
-def platform(monkeypatch):
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    url = f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/postgres"
-    monkeypatch.setattr(scratch, "SERVER", url)
-    monkeypatch.setattr(stack, "SERVER", url)
-    with stack.Stack(web_workers=1, threads=2) as served:
-        yield served
 
 
 def file(platform, filer: OnePageFiler, count: int) -> None:

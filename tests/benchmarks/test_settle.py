@@ -4,24 +4,11 @@ windows has them classified, so no later window's worker pays for them."""
 
 import celery
 import pytest
-from django.db import connection
 
-from benchmarks import scratch, stack
 from benchmarks.http_load import Connection, json_post
 from config.celery import app as project_app
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.real_clock]
-
-
-@pytest.fixture
-def platform(monkeypatch):
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    url = f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/postgres"
-    monkeypatch.setattr(scratch, "SERVER", url)
-    monkeypatch.setattr(stack, "SERVER", url)
-    with stack.Stack(web_workers=1, threads=2) as served:
-        yield served
 
 
 def _waiting(served) -> int:

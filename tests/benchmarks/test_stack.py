@@ -10,7 +10,6 @@ import uuid
 
 import psycopg
 import pytest
-from django.db import connection
 
 from benchmarks import scratch, stack
 
@@ -18,14 +17,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.real_clock]
 
 
 @pytest.fixture
-def server(monkeypatch):
+def server(suite_server):
     """The suite's PostgreSQL server, for the starter's own databases; the ones named here are
     dropped afterwards."""
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    url = f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/postgres"
-    monkeypatch.setattr(scratch, "SERVER", url)
-    monkeypatch.setattr(stack, "SERVER", url)
+    url = suite_server
     name = f"appwatch_test_tpl_{uuid.uuid4().hex[:10]}"
     yield name
     with psycopg.connect(url, autocommit=True) as conn:
