@@ -20,6 +20,7 @@ from .. import workflow
 from ..lookups import ID_MAX
 from ..models import App, Category, Complaint, ComplaintStat
 from ..prepared import prepared_cursor
+from .stats.shared import PUBLIC, shared_figures
 
 S = Complaint.Status
 
@@ -189,6 +190,13 @@ def apps_named_most(
             apps.append(top[pk])
             apps.extend(namesakes.pop(top[pk].name, []))
     return apps
+
+
+def apps_named_most_offered() -> list[AppMatch]:
+    """`apps_named_most` as the app step page offers them before a search, counted once a
+    period (STATS_SHARED_SECONDS) for every visitor."""
+    apps = shared_figures(PUBLIC, "apps-named-most", (), apps_named_most).value
+    return [AppMatch(app=app, score=0.0, matched=app.name) for app in apps]
 
 
 # --- the app a filing names ------------------------------------------------------------------

@@ -255,7 +255,7 @@ def file_step(request: HttpRequest, step: str) -> HttpResponse:
 def _app_step(request: HttpRequest, draft: dict, steps: list[Step]) -> HttpResponse:
     query = (request.POST.get("q") if request.method == "POST" else request.GET.get("q", "")) or ""
     query = query.strip()[:100]
-    matches = intake.app_search(query) if query else []
+    matches = intake.app_search(query) if query else intake.apps_named_most_offered()
     if request.method == "POST":
         form = _step_form(draft, "app", bind=False, data=request.POST, matches=matches)
         if form.is_valid():

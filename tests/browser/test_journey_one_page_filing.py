@@ -296,6 +296,18 @@ def test_answers_changed_after_a_lost_answer_go_as_a_new_complaint_only_when_ask
     assert second.idempotency_key != first.idempotency_key
 
 
+def step_pages_to_sent(page) -> None:
+    """The step pages (no JavaScript) from "What happened?" to the done page."""
+    page.get_by_label("What happened?", exact=True).fill(DESCRIPTION)
+    for _step in ("what", "evidence", "contact"):
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
+    assert DESCRIPTION in page.locator("main").inner_text()  # the review
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the complaint").click()
+    page.get_by_text("We received your complaint").wait_for()
+
+
 def test_without_javascript_the_step_pages_still_file(chromium, live_server, app):
     context = chromium.new_context(java_script_enabled=False, locale="en-US")
     page = context.new_page()
@@ -312,16 +324,32 @@ def test_without_javascript_the_step_pages_still_file(chromium, live_server, app
         page.get_by_label("App name").fill("快送外卖")
         with page.expect_navigation():
             page.get_by_role("button", name="Continue").click()
-        page.get_by_label("What happened?", exact=True).fill(DESCRIPTION)
-        for _step in ("what", "evidence", "contact"):
-            with page.expect_navigation():
-                page.get_by_role("button", name="Continue").click()
-        with page.expect_navigation():
-            page.get_by_role("button", name="Send the complaint").click()
-        page.get_by_text("We received your complaint").wait_for()
+        step_pages_to_sent(page)
         filed = Complaint.objects.get()
         assert page.locator("#tracking-number").inner_text() == filed.tracking_number
         assert (filed.channel, filed.app_name) == ("web", "快送外卖")
+    finally:
+        context.close()
+
+
+def test_without_javascript_the_apps_named_most_are_choices_on_the_step_page(
+    chromium, live_server, app, other_app
+):
+    make_complaint(app=app)
+    statistics_refresh()
+    context = chromium.new_context(java_script_enabled=False, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(live_server.url + "/file/app/")
+        assert page.locator("#named-most").is_visible()
+        page.get_by_label("快送外卖 · com.kuaisong.food").check()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
+        step_pages_to_sent(page)
+        filed = Complaint.objects.get(description=DESCRIPTION)
+        assert page.locator("#tracking-number").inner_text() == filed.tracking_number
+        assert (filed.channel, filed.app) == ("web", app)
     finally:
         context.close()
 

@@ -9,6 +9,7 @@ from PIL import ExifTags, Image
 
 from complaints.encryption import email_index
 from complaints.models import Complaint, Event, Evidence
+from complaints.services.statistics import statistics_refresh
 from early_warning.clustering import complaints_cluster
 from tests.factories import AppFactory, category, make_complaint
 
@@ -454,6 +455,30 @@ def test_a_new_registry_app_is_offered_after_search(en, db):
     AppFactory(name="美味外卖", aliases=["MeiWei"], package_name="com.meiwei")
     page = en.get(reverse("file_step", args=["app"]), {"q": "美味"}).content.decode()
     assert 'type="radio"' in page and "美味外卖" in page
+
+
+def test_before_a_search_the_apps_named_most_are_offered(en, app, other_app):
+    """The step page for browsers without JavaScript offers what the one-page form's field
+    does before anything is typed: the apps complaints named most lately, to choose from."""
+    url = reverse("file_step", args=["app"])
+    assert 'id="named-most"' not in en.get(url).content.decode()  # none counted yet
+    for named in (other_app, other_app, app):
+        make_complaint(app=named)
+    statistics_refresh()
+
+    page = en.get(url).content.decode()
+    assert 'id="named-most"' in page
+    assert re.findall(r'<input type="radio" name="app" value="(\d+)"', page) == [
+        str(other_app.pk),
+        str(app.pk),
+    ]
+    assert "快送外卖 · com.kuaisong.food" in page
+    searched = en.get(url, {"q": "kuaisong"}).content.decode()
+    assert 'id="named-most"' not in searched and str(other_app.pk) not in re.findall(
+        r'<input type="radio" name="app" value="(\d+)"', searched
+    )
+    assert step(en, "app", {"app": other_app.pk, "q": ""}).status_code == 302
+    assert en.session["filing"]["app"]["app"] == [str(other_app.pk)]
 
 
 def test_more_than_five_files_are_refused(en, app):
