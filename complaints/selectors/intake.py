@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import opencc
 from django.conf import settings
 from django.db import connections
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from rapidfuzz import fuzz, process, utils
@@ -158,7 +158,8 @@ def apps_named_most(
     *, limit: int = NAMED_MOST, days: int = NAMED_MOST_DAYS, today: datetime.date | None = None
 ) -> list[App]:
     """The registry apps that complaints submitted over the last `days` days named most (as
-    the summary table counted them at its last refresh), most first, ties by id; after each,
+    the summary table counted them at its last refresh; those rejected, marked duplicate or
+    withdrawn do not count), most first, ties by id; after each,
     any other registry app of exactly its name, so that the form can tell two apps of one name
     apart (then none is chosen by the name alone). The one-page form offers them before the
     consumer types, and files a typed name that is one of them without searching."""
@@ -171,7 +172,9 @@ def apps_named_most(
             submitted_date__lte=today,
         )
         .values("app")
-        .annotate(named=Sum("received"))
+        # Not those a regulator turned down (spam, not about an app, the same complaint
+        # again) or the consumer took back: a flood of rejected complaints lists no app.
+        .annotate(named=Sum(F("received") - F("rejected") - F("duplicate") - F("withdrawn")))
         .filter(named__gt=0)
         .order_by("-named", "app")
         .values_list("app", flat=True)[:limit]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from complaints.models import Category
 from complaints.selectors.intake import apps_named_most
+from complaints.services import consumers, triage
 from complaints.services.statistics import statistics_refresh
 from tests.factories import AppFactory, make_complaint
 
@@ -51,6 +52,22 @@ def test_a_complaint_with_many_labels_counts_once():
     statistics_refresh()
 
     assert apps_named_most() == [plain, labelled]
+
+
+def test_complaints_turned_down_or_taken_back_do_not_count(rita):
+    flooded, plain = AppFactory(), AppFactory()
+    named(plain, 1)
+    spam = [make_complaint(app=flooded, submitted_at=days_ago(2)) for _ in range(4)]
+    for complaint in spam[:2]:
+        triage.complaint_reject(complaint=complaint, actor=rita, reason="spam")
+    triage.complaint_mark_duplicate(complaint=spam[2], original=spam[3], actor=rita)
+    consumers.complaint_withdraw(complaint=spam[3])
+    statistics_refresh()
+    assert apps_named_most() == [plain]
+
+    named(flooded, 2)
+    statistics_refresh()
+    assert apps_named_most() == [flooded, plain]
 
 
 def test_as_many_as_asked_ties_by_registry_order():
