@@ -52,6 +52,7 @@ from complaints.models import (
     VerifiedEmail,
 )
 from complaints.models.event_messages import message
+from complaints.services.statistics import statistics_refresh
 
 
 class Command(DemoLifecycle, BaseCommand):
@@ -81,6 +82,7 @@ class Command(DemoLifecycle, BaseCommand):
             )
             self._complaints(complaints, app_rows, users)
             self._cases(users)
+            statistics_refresh(full=True)  # the form offers the apps named most at once
         self._report(users)
 
     # --- people ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from classifier.baseline import KeywordBaseline
 from complaints.label_support import label_probabilities
 from complaints.management.demo_names import KIND_WORDS
 from complaints.models import App, Case, Company, Complaint, Event
+from complaints.selectors.intake import apps_named_most
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,13 @@ def test_demo_data_twice_gives_the_same_counts(capsys):
     assert first["companies"] == 6 and first["apps"] == 10 and first["complaints"] == 150
     out = capsys.readouterr().out
     assert "regulator / demo-regulator-2026" in out
+
+
+def test_the_filing_form_offers_the_demo_apps_named_most_at_once():
+    call_command("demo_data", complaints=150, companies=6, apps=10)
+    offered = apps_named_most()
+    assert len(offered) >= 5
+    assert {app.package_name.split(".")[0] for app in offered} == {"com"}
 
 
 def test_demo_data_covers_statuses_cases_and_roles():
