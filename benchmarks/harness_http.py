@@ -64,7 +64,7 @@ class Filing:
     def __init__(self, stack: Stack, sizes: Sizes, var_dir):
         self.stack, self.sizes, self.var_dir = stack, sizes, var_dir
         apps = stack.app_names()
-        self.app_id, self.app_name = apps[0]
+        self.app_id = apps[0][0]  # the step pages' filings choose it
         self.names = [name for _, name in apps]
         # endpoint -> concurrency -> list of (rate, p50, p95, web CPU-ms per request)
         self.runs: dict[str, dict[int, list[tuple]]] = {}
@@ -229,7 +229,7 @@ class Filing:
         return max(self.median("appwatch", c, 0) for c in CONCURRENCY)
 
 
-def _named_most(port: int, timeout: float = 30, asks: int = 10) -> list[str]:
+def named_most_offered(port: int, timeout: float = 30, asks: int = 10) -> list[str]:
     """The names the one-page form offers before anything is typed, once `asks` pages in a row
     (every web worker's) offer the same non-empty list: each worker renders the shared part
     again when its copy is older than STATS_SHARED_SECONDS."""
@@ -277,7 +277,7 @@ def web_filing(filing: Filing) -> list[Figure]:
     # The warm-up's one-page filings are the complaints that name registry apps (the API's
     # name theirs only by name): counted, the apps they named most are offered from now on.
     stack.statistics_refresh()
-    offered = _named_most(stack.web_port)
+    offered = named_most_offered(stack.web_port)
     not_offered = [name for name in filing.names if name not in offered]
     if not not_offered:
         raise RuntimeError(f"the form offers every app the bench files about: {offered}")

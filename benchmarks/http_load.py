@@ -251,9 +251,8 @@ class OnePageFiler:
     registry app without asking), then one JSON request to the filing API with the fields a
     consumer typed, the registry app offered by that name when exactly one bears it, the web
     channel and a new Idempotency-Key; returns the tracking number, and counts the filings
-    and the searches.
-    The consumer of filing `index` names `names[index % len(names)]`. The script and style
-    sheet are cached by browsers after the first visit, so not fetched."""
+    and the searches. The consumer of filing `index` names `names[index % len(names)]`. The
+    script and style sheet are cached by browsers after the first visit, so not fetched."""
 
     NAMED_MOST = re.compile(rb'<script id="apps-named-most" type="application/json">(.*?)</script>')
 

@@ -439,6 +439,18 @@ class Stack:
         rows = self.sql("SELECT id, name FROM complaints_app ORDER BY id LIMIT %s", [limit])
         return [(pk, name) for pk, name in rows]
 
+    def send_task(self, name: str) -> None:
+        """Sends the task `name` to this platform's worker by name, as the dispatcher does,
+        over a connection to this platform's broker (the app's own broker URL would be
+        CELERY_BROKER_URL from this process's environment, if it has one). The app is not
+        made the current one: in a test process it would take the place of the project's own
+        app for everything sent after it."""
+        from celery import Celery
+
+        app = Celery(set_as_current=False)
+        with app.connection_for_write(self.env["CELERY_BROKER_URL"]) as conn:
+            app.send_task(name, connection=conn)
+
     def classification_settle(self, timeout: float = 120) -> float:
         """Until no complaint waits for classification and the worker has nothing queued:
         asks for a run of `classify_waiting` (the baseline views store complaints that wait
@@ -446,7 +458,6 @@ class Stack:
         windows, so that the worker's CPU in a window is spent on that window's own
         complaints only."""
         import redis
-        from celery import Celery
 
         started = time.monotonic()
         broker = self.env["CELERY_BROKER_URL"]
@@ -460,14 +471,7 @@ class Stack:
             if not waiting and not queued:
                 return time.monotonic() - started
             if waiting and not queued and (sent_at is None or time.monotonic() - sent_at > 2):
-                # By name, as the dispatcher sends it; a run takes every complaint waiting. Over
-                # a connection to this platform's broker: the app's own broker URL would be
-                # CELERY_BROKER_URL from this process's environment, if it has one.
-                # Not made the current app: in a test process that would take the place of
-                # the project's own app for everything sent after it.
-                app = Celery(set_as_current=False)
-                with app.connection_for_write(broker) as conn:
-                    app.send_task("complaints.tasks.classify_waiting", connection=conn)
+                self.send_task("complaints.tasks.classify_waiting")  # takes every one waiting
                 sent_at = time.monotonic()
             time.sleep(0.05)
         raise RuntimeError(f"complaints still wait for classification after {timeout} s")
@@ -476,13 +480,9 @@ class Stack:
         """One run of refresh_statistics on the worker, as beat sends it every minute in
         production (this stack runs no beat), and until it has finished: the summary table
         then counts every complaint filed so far."""
-        from celery import Celery
-
         table = "complaints_statisticsstate"
         before = self.sql(f"SELECT max(refreshed_at) FROM {table}")[0][0]  # noqa: S608
-        app = Celery(set_as_current=False)  # as classification_settle's
-        with app.connection_for_write(self.env["CELERY_BROKER_URL"]) as conn:
-            app.send_task("complaints.tasks.refresh_statistics", connection=conn)
+        self.send_task("complaints.tasks.refresh_statistics")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             after = self.sql(f"SELECT max(refreshed_at) FROM {table}")[0][0]  # noqa: S608

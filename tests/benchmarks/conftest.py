@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 
 from benchmarks import scratch, stack
+from benchmarks.http_load import Connection
 
 
 @pytest.fixture
@@ -22,3 +23,15 @@ def platform(suite_server):
     Celery worker, its own Redis."""
     with stack.Stack(web_workers=1, threads=2) as served:
         yield served
+
+
+def send_each(platform, send, count: int) -> None:
+    """`send` (a load generator's sender) for indexes 0 to count - 1, one after the other on
+    one connection, each expected to succeed."""
+    conn = Connection(platform.web_port)
+    try:
+        for index in range(count):
+            ok, answer = send(conn, index)
+            assert ok, answer
+    finally:
+        conn.close()

@@ -6,35 +6,26 @@ asks of the worker is what makes the page offer the apps named most."""
 import pytest
 
 from benchmarks import harness_http
-from benchmarks.http_load import Connection, OnePageFiler
+from benchmarks.http_load import OnePageFiler
+from tests.benchmarks.conftest import send_each
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.real_clock]
-
-
-def file(platform, filer: OnePageFiler, count: int) -> None:
-    conn = Connection(platform.web_port)
-    try:
-        for index in range(count):
-            ok, answer = filer(conn, index)
-            assert ok, answer
-    finally:
-        conn.close()
 
 
 def test_it_searches_only_for_names_the_page_does_not_offer(platform):
     apps = platform.app_names(limit=4)
     named = [name for _, name in apps[:3]]
     filer = OnePageFiler(named, lambda index: f"不给通讯录权限就闪退 {index}")
-    file(platform, filer, 3)
+    send_each(platform, filer, 3)
     assert (filer.filed, filer.searched) == (3, 3)  # none counted yet: nothing offered
 
     platform.statistics_refresh()
-    assert harness_http._named_most(platform.web_port) == named  # once each, by id
+    assert harness_http.named_most_offered(platform.web_port) == named  # once each, by id
     filer.reset()
-    file(platform, filer, 6)
+    send_each(platform, filer, 6)
     assert (filer.filed, filer.searched) == (6, 0)
     rare = OnePageFiler([apps[3][1]], lambda index: f"自动续费 {index}")
-    file(platform, rare, 2)
+    send_each(platform, rare, 2)
     assert (rare.filed, rare.searched) == (2, 2)
 
     linked = platform.sql(

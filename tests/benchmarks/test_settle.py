@@ -5,8 +5,9 @@ windows has them classified, so no later window's worker pays for them."""
 import celery
 import pytest
 
-from benchmarks.http_load import Connection, json_post
+from benchmarks.http_load import json_post
 from config.celery import app as project_app
+from tests.benchmarks.conftest import send_each
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.real_clock]
 
@@ -18,13 +19,7 @@ def _waiting(served) -> int:
 def _store_through_the_baseline_view(served, count: int) -> None:
     [(_, app_name)] = served.app_names(limit=1)
     send = json_post("/bench/orm/", lambda i: {"app_name": app_name, "description": f"扣费 {i}"})
-    conn = Connection(served.web_port)
-    try:
-        for index in range(count):
-            ok, answer = send(conn, index)
-            assert ok, answer
-    finally:
-        conn.close()
+    send_each(served, send, count)
 
 
 def test_settle_has_the_baseline_rows_classified_and_waits_until_they_are(platform):
