@@ -266,7 +266,7 @@ def _key(complaint: _Candidate, app_free: bool) -> str:
     return _words(complaint.pk, complaint.description, complaint.app, app_free)
 
 
-def _candidates(batch: _Batch, scope, category_id: int, newcomers) -> list[tuple[Complaint, str]]:
+def _candidates(batch: _Batch, scope, category_id: int, newcomers) -> list[tuple[_Candidate, str]]:
     """Recent unclustered complaints in the scope and category, read once per batch."""
     if (scope, category_id) not in batch.candidates:
         low, high = _span(newcomers, batch.window)

@@ -159,10 +159,10 @@ def apps_named_most(
 ) -> list[App]:
     """The registry apps that complaints submitted over the last `days` days named most (as
     the summary table counted them at its last refresh; those rejected, marked duplicate or
-    withdrawn do not count), most first, ties by id; after each,
-    any other registry app of exactly its name, so that the form can tell two apps of one name
-    apart (then none is chosen by the name alone). The one-page form offers them before the
-    consumer types, and files a typed name that is one of them without searching."""
+    withdrawn do not count), most first, ties by id; after each, any other registry app of
+    exactly its name, so that the form can tell two apps of one name apart (then none is
+    chosen by the name alone). The one-page form offers them before the consumer types, and
+    files a typed name that is one of them without searching."""
     today = today or timezone.localdate()
     ranked = list(
         ComplaintStat.objects.filter(
